@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "errand",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "errand", targets: ["ErrandCLI"]),
+        .library(name: "Errand", targets: ["Errand"]),
+        .library(name: "ErrandCore", targets: ["ErrandCore"]),
+        .library(name: "ErrandStore", targets: ["ErrandStore"]),
+        .library(name: "ErrandSQLite", targets: ["ErrandSQLite"]),
+        .library(name: "ErrandTesting", targets: ["ErrandTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "ErrandCore", swiftSettings: strict),
+        .target(name: "ErrandStore", dependencies: ["ErrandCore"], swiftSettings: strict),
+        .target(
+            name: "ErrandSQLite",
+            dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Errand",
+            dependencies: [
+                "ErrandCore", "ErrandStore", "ErrandSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ErrandCLI",
+            dependencies: [
+                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "ErrandTesting", dependencies: ["Errand", "ErrandCore", "ErrandStore"], swiftSettings: strict),
+        .executableTarget(
+            name: "ErrandBenchmarks",
+            dependencies: ["Errand", "ErrandCore", "ErrandStore", "ErrandSQLite"],
+            path: "Benchmarks/ErrandBenchmarks",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ErrandCoreTests", dependencies: ["ErrandCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ErrandSQLiteTests",
+            dependencies: ["ErrandSQLite", "ErrandTesting", "ErrandStore", "ErrandCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ErrandTests",
+            dependencies: ["Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ErrandCLITests",
+            dependencies: ["ErrandCLI", "ErrandCore"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,21 @@
+/// A value that breaks a rule, with the path of the field that holds it.
+///
+/// The description reads `max_attempts: must be at least 1, got 0`, written for the operator who has to fix it.
+public struct InvalidField: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The field's name as a user writes it (snake_case, dotted for nested values), e.g. `retry.delay_factor`.
+    public var field: String
+    /// What is wrong with the value.
+    public var reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String { "\(field): \(reason)" }
+
+    /// The same problem, reported under a parent path (`retry` + `delay` gives `retry.delay`).
+    public func nested(under parent: String) -> InvalidField {
+        InvalidField(field: parent.isEmpty ? field : "\(parent).\(field)", reason: reason)
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// What a caller asks to run: everything about a task that exists before it is stored.
+public struct NewTask: Sendable, Hashable, Codable {
+    public var handler: String
+    /// JSON text; `{}` when the handler takes nothing.
+    public var arguments: String
+    public var queue: String
+    public var priority: Int
+    /// Earliest start; `nil` means now.
+    public var runAt: Date?
+    public var retry: RetryPolicy
+    /// Lease length in seconds (Tarantool's `time_to_resolve`).
+    public var timeToResolve: Double
+    public var idempotencyKey: String?
+    public var parentID: TaskID?
+    public var module: String?
+    public var isInternal: Bool
+    public var tags: [String]
+
+    /// Lease length of a task that names none (Tarantool's `task_ttr`).
+    public static let defaultTimeToResolve: Double = 60
+    /// Largest accepted `arguments` text, in UTF-8 bytes (1 MiB).
+    public static let maxArgumentsBytes = 1 << 20
+
+    public init(
+        handler: String,
+        arguments: String = "{}",
+        queue: String = QueueName.default,
+        priority: Int = Priority.default,
+        runAt: Date? = nil,
+        retry: RetryPolicy = .default,
+        timeToResolve: Double = NewTask.defaultTimeToResolve,
+        idempotencyKey: String? = nil,
+        parentID: TaskID? = nil,
+        module: String? = nil,
+        isInternal: Bool = false,
+        tags: [String] = []
+    ) {
+        self.handler = handler
+        self.arguments = arguments
+        self.queue = queue
+        self.priority = priority
+        self.runAt = runAt
+        self.retry = retry
+        self.timeToResolve = timeToResolve
+        self.idempotencyKey = idempotencyKey
+        self.parentID = parentID
+        self.module = module
+        self.isInternal = isInternal
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case handler, arguments, queue, priority
+        case runAt = "run_at"
+        case retry
+        case timeToResolve = "time_to_resolve"
+        case idempotencyKey = "idempotency_key"
+        case parentID = "parent_id"
+        case module
+        case isInternal = "internal"
+        case tags
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        handler = try container.decode(String.self, forKey: .handler)
+        arguments = try container.decodeIfPresent(String.self, forKey: .arguments) ?? "{}"
+        queue = try container.decodeIfPresent(String.self, forKey: .queue) ?? QueueName.default
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? Priority.default
+        runAt = try container.decodeIfPresent(Date.self, forKey: .runAt)
+        retry = try container.decodeIfPresent(RetryPolicy.self, forKey: .retry) ?? .default
+        timeToResolve = try container.decodeIfPresent(Double.self, forKey: .timeToResolve) ?? NewTask.defaultTimeToResolve
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        parentID = try container.decodeIfPresent(TaskID.self, forKey: .parentID)
+        module = try container.decodeIfPresent(String.self, forKey: .module)
+        isInternal = try container.decodeIfPresent(Bool.self, forKey: .isInternal) ?? false
+        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+    }
+
+    /// Refuses a request that cannot be stored or run, naming the offending field.
+    /// - Throws: ``InvalidField`` for the first rule broken.
+    public func validate() throws(InvalidField) {
+        if let problem = HandlerName.problem(handler) { throw InvalidField(field: "handler", reason: problem) }
+        if let problem = QueueName.problem(queue) { throw InvalidField(field: "queue", reason: problem) }
+        guard Priority.range.contains(priority) else {
+            throw InvalidField(
+                field: "priority",
+                reason: "must be between \(Priority.range.lowerBound) and \(Priority.range.upperBound), got \(priority)"
+            )
+        }
+        guard arguments.utf8.count <= NewTask.maxArgumentsBytes else {
+            throw InvalidField(
+                field: "arguments",
+                reason: "is \(arguments.utf8.count) bytes; the limit is \(NewTask.maxArgumentsBytes)"
+            )
+        }
+        if let problem = JSONText.problem(arguments) { throw InvalidField(field: "arguments", reason: problem) }
+        guard timeToResolve.isFinite, timeToResolve > 0 else {
+            throw InvalidField(field: "time_to_resolve", reason: "must be a number of seconds > 0, got \(timeToResolve)")
+        }
+        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
+            throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 bytes long")
+        }
+        do { try retry.validate() } catch { throw error.nested(under: "retry") }
+    }
+}
+
+/// Task priorities: a lower number is claimed first.
+public enum Priority {
+    /// The accepted priorities: 0 (most urgent) through 9.
+    public static let range = 0...9
+    /// The priority of a task that names none: 0, as in Oban and River (most urgent; lower urgency is opt-in).
+    public static let `default` = 0
+    /// The least urgent priority.
+    public static let lowest = 9
+}
+
+/// Rules for queue names.
+public enum QueueName {
+    /// The queue every store has from the start; tasks that name no queue go here.
+    public static let `default` = "default"
+
+    /// Why `name` is not a valid queue name, or `nil` when it is.
+    public static func problem(_ name: String) -> String? {
+        identifierProblem(name, what: "queue name", extra: "-_.")
+    }
+}
+
+/// Rules for handler names such as `errand.echo` or `my_module.cache_reload`.
+public enum HandlerName {
+    /// Why `name` is not a valid handler name, or `nil` when it is.
+    public static func problem(_ name: String) -> String? {
+        identifierProblem(name, what: "handler name", extra: "-_.:")
+    }
+}
+
+private func identifierProblem(_ name: String, what: String, extra: String) -> String? {
+    if name.isEmpty { return "\(what) must not be empty" }
+    if name.utf8.count > 128 { return "\(what) must be at most 128 bytes, got \(name.utf8.count)" }
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + extra)
+    if let bad = name.first(where: { !allowed.contains($0) }) {
+        return "\(what) \"\(name)\" contains \"\(bad)\"; use letters, digits and \(extra.map { "\"\($0)\"" }.joined(separator: " "))"
+    }
+    return nil
+}
+
+/// Checks that text is one JSON value.
+public enum JSONText {
+    /// Why `text` is not valid JSON, or `nil` when it is.
+    public static func problem(_ text: String) -> String? {
+        guard let data = text.data(using: .utf8) else { return "is not UTF-8" }
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            return "is not valid JSON" + (detail.map { " (\($0))" } ?? "") + ": \(text.prefix(80))"
+        }
+    }
+}

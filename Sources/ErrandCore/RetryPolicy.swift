@@ -1,0 +1,100 @@
+import Foundation
+
+/// How many times a task runs and how long it waits between failed attempts.
+///
+/// The wait after the n-th failed attempt is `delay × delay_factor^(n-1)`, capped at `max_delay`, then spread by
+/// `jitter`. With delay 8, factor 1.5 and 8 attempts the retries wait 8, 12, 18, 27, 40.5, 60.75 and 91.125 s
+/// (Tarantool's worked example). Delays are computed in `Double` seconds; the resulting `run_at` is rounded to the
+/// nearest millisecond, the precision every store keeps.
+public struct RetryPolicy: Sendable, Hashable, Codable {
+    /// Total attempts, the first included (1 = never retry).
+    public var maxAttempts: Int
+    /// Seconds to wait after the first failed attempt.
+    public var delay: Double
+    /// Multiplier applied to the wait for each further failed attempt (1 = constant delay).
+    public var delayFactor: Double
+    /// Upper bound of any single wait, in seconds.
+    public var maxDelay: Double
+    /// Random spread of each wait as a fraction: 0.1 means ±10 %. 0 gives exact, repeatable waits.
+    public var jitter: Double
+    /// Added to the task's priority number on each retry (lower urgency), capped at ``Priority/lowest``.
+    public var priorityDecrement: Int
+
+    /// The policy a task gets when it names none: 3 attempts, waits of 10 s then 20 s, capped at one hour.
+    public static let `default` = RetryPolicy()
+
+    public init(
+        maxAttempts: Int = 3,
+        delay: Double = 10,
+        delayFactor: Double = 2,
+        maxDelay: Double = 3600,
+        jitter: Double = 0,
+        priorityDecrement: Int = 0
+    ) {
+        self.maxAttempts = maxAttempts
+        self.delay = delay
+        self.delayFactor = delayFactor
+        self.maxDelay = maxDelay
+        self.jitter = jitter
+        self.priorityDecrement = priorityDecrement
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxAttempts = "max_attempts"
+        case delay
+        case delayFactor = "delay_factor"
+        case maxDelay = "max_delay"
+        case jitter
+        case priorityDecrement = "priority_decrement"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let fallback = RetryPolicy.default
+        maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? fallback.maxAttempts
+        delay = try container.decodeIfPresent(Double.self, forKey: .delay) ?? fallback.delay
+        delayFactor = try container.decodeIfPresent(Double.self, forKey: .delayFactor) ?? fallback.delayFactor
+        maxDelay = try container.decodeIfPresent(Double.self, forKey: .maxDelay) ?? fallback.maxDelay
+        jitter = try container.decodeIfPresent(Double.self, forKey: .jitter) ?? fallback.jitter
+        priorityDecrement = try container.decodeIfPresent(Int.self, forKey: .priorityDecrement) ?? fallback.priorityDecrement
+    }
+
+    /// Refuses a policy that cannot mean anything, naming the offending field.
+    /// - Throws: ``InvalidField`` for the first rule broken.
+    public func validate() throws(InvalidField) {
+        guard maxAttempts >= 1 else {
+            throw InvalidField(field: "max_attempts", reason: "must be at least 1, got \(maxAttempts)")
+        }
+        guard maxAttempts <= 10_000 else {
+            throw InvalidField(field: "max_attempts", reason: "must be at most 10000, got \(maxAttempts)")
+        }
+        guard delay.isFinite, delay >= 0 else {
+            throw InvalidField(field: "delay", reason: "must be a number of seconds >= 0, got \(delay)")
+        }
+        guard delayFactor.isFinite, delayFactor >= 1 else {
+            throw InvalidField(field: "delay_factor", reason: "must be >= 1 (1 keeps the delay constant), got \(delayFactor)")
+        }
+        guard maxDelay.isFinite, maxDelay >= delay else {
+            throw InvalidField(field: "max_delay", reason: "must be >= delay (\(delay)), got \(maxDelay)")
+        }
+        guard jitter.isFinite, (0...1).contains(jitter) else {
+            throw InvalidField(field: "jitter", reason: "must be between 0 and 1, got \(jitter)")
+        }
+        guard priorityDecrement >= 0 else {
+            throw InvalidField(field: "priority_decrement", reason: "must be >= 0, got \(priorityDecrement)")
+        }
+    }
+
+    /// Seconds to wait after `failedAttempts` attempts have failed (1 = after the first).
+    /// - Parameter jitterSample: a value in -1...1 that picks where in the jitter band the wait falls; the caller
+    ///   draws it so that this function stays pure.
+    public func delay(afterFailedAttempts failedAttempts: Int, jitterSample: Double = 0) -> Double {
+        let exponent = Double(max(0, failedAttempts - 1))
+        let base = min(delay * pow(delayFactor, exponent), maxDelay)
+        let spread = 1 + jitter * min(1, max(-1, jitterSample))
+        return max(0, base * spread)
+    }
+
+    /// Whether a task that has used `chargedAttempts` attempts may run again.
+    public func allowsAnotherAttempt(after chargedAttempts: Int) -> Bool { chargedAttempts < maxAttempts }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Synchronization
+
+/// A task's identifier: a UUIDv7 whose leading 48 bits are the creation time in milliseconds.
+///
+/// The canonical lowercase text form sorts in creation order, so stores can use it as a keyset cursor and as the
+/// last tie-breaker of the claim order. Ids minted by one ``TaskIDGenerator`` are strictly increasing.
+public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The canonical text form, e.g. `01937f3c-9a2b-7c3d-8e4f-5a6b7c8d9e0f`.
+    public let rawValue: String
+
+    /// Wraps a text form that is already known to be valid (a store's own column).
+    public init(trusted rawValue: String) { self.rawValue = rawValue }
+
+    /// Parses a UUID text form, accepting either case; returns `nil` when the text is not a UUID.
+    public init?(_ text: String) {
+        guard let uuid = UUID(uuidString: text) else { return nil }
+        self.rawValue = uuid.uuidString.lowercased()
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = TaskID(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a task id: \(text)"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Mints UUIDv7 task ids that increase strictly, even for many ids in one millisecond.
+///
+/// Follows RFC 9562 §6.2 method 1: the 12 `rand_a` bits are a counter seeded randomly each new millisecond.
+/// The caller passes the time, so the generator never reads a clock. Safe to share between tasks.
+public final class TaskIDGenerator: Sendable {
+    private struct State {
+        var millisecond: UInt64 = 0
+        var counter: UInt16 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Returns a new id for a task created at `now`.
+    public func next(now: Date) -> TaskID {
+        let wall = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let (ms, counter) = state.withLock { state -> (UInt64, UInt16) in
+            if wall > state.millisecond {
+                state.millisecond = wall
+                state.counter = UInt16.random(in: 0..<0x400)
+            } else if state.counter < 0xFFF {
+                state.counter += 1
+            } else {
+                // Counter exhausted within one millisecond: borrow the next millisecond to stay monotonic.
+                state.millisecond += 1
+                state.counter = 0
+            }
+            return (state.millisecond, state.counter)
+        }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - index))) }
+        bytes[6] = 0x70 | UInt8(counter >> 8)
+        bytes[7] = UInt8(truncatingIfNeeded: counter)
+        var random = UInt64.random(in: .min ... .max)
+        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: random & 0x3F)
+        random >>= 6
+        for index in 9..<16 {
+            bytes[index] = UInt8(truncatingIfNeeded: random)
+            random >>= 8
+        }
+        let hex = bytes.map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return TaskID(trusted: parts.joined(separator: "-"))
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

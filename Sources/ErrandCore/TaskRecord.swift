@@ -1,0 +1,219 @@
+import Foundation
+
+/// One task and everything Errand knows about it: what to run, its state, its lease and its last result.
+public struct TaskRecord: Sendable, Hashable, Codable {
+    /// Sortable unique id.
+    public var id: TaskID
+    /// Name of the queue the task belongs to.
+    public var queue: String
+    /// Name of what runs it: a registered handler such as `errand.echo` or `billing.send_invoice`.
+    public var handler: String
+    /// The handler's arguments as JSON text, kept exactly as given.
+    public var arguments: String
+    /// 0 (most urgent, claimed first) to 9.
+    public var priority: Int
+    /// Earliest time a worker may claim the task.
+    public var runAt: Date
+    /// Where the task is in its life.
+    public var state: TaskState
+    /// Number of the current or latest attempt; 0 before the first claim. Never decreases, so together with the
+    /// worker it identifies a lease.
+    public var attempt: Int
+    /// Attempts that count against `retry.maxAttempts` (a shutdown or an unclaim gives its attempt back).
+    public var chargedAttempts: Int
+    /// How often and how soon a failed task runs again.
+    public var retry: RetryPolicy
+    /// Seconds a worker may hold the task without a heartbeat before it counts as lost (the lease length).
+    public var timeToResolve: Double
+    /// Caller-chosen key: while an unfinished task in the same queue has it, enqueueing it again returns that task.
+    public var idempotencyKey: String?
+    /// The task that spawned this one, if any.
+    public var parentID: TaskID?
+    /// The root of this task's tree; `nil` for a root task.
+    public var rootID: TaskID?
+    /// Grouping of related task trees.
+    public var module: String?
+    /// Whether Errand itself created the task (scheduler bookkeeping) rather than a user.
+    public var isInternal: Bool
+    /// Free-form labels for filtering.
+    public var tags: [String]
+    /// When the task was enqueued.
+    public var createdAt: Date
+    /// When the latest attempt started.
+    public var startedAt: Date?
+    /// When the task reached a final state.
+    public var finishedAt: Date?
+    /// The handler's result payload (JSON text) of the successful attempt.
+    public var result: String?
+    /// The latest attempt's human-readable message.
+    public var message: String?
+    /// The error message of the latest failed attempt.
+    public var lastError: String?
+    /// The worker holding the lease while the task runs.
+    public var worker: String?
+    /// When the current lease runs out unless the worker heartbeats.
+    public var leaseExpiresAt: Date?
+
+    public init(
+        id: TaskID,
+        queue: String,
+        handler: String,
+        arguments: String,
+        priority: Int,
+        runAt: Date,
+        state: TaskState,
+        attempt: Int = 0,
+        chargedAttempts: Int = 0,
+        retry: RetryPolicy,
+        timeToResolve: Double,
+        idempotencyKey: String? = nil,
+        parentID: TaskID? = nil,
+        rootID: TaskID? = nil,
+        module: String? = nil,
+        isInternal: Bool = false,
+        tags: [String] = [],
+        createdAt: Date,
+        startedAt: Date? = nil,
+        finishedAt: Date? = nil,
+        result: String? = nil,
+        message: String? = nil,
+        lastError: String? = nil,
+        worker: String? = nil,
+        leaseExpiresAt: Date? = nil
+    ) {
+        self.id = id
+        self.queue = queue
+        self.handler = handler
+        self.arguments = arguments
+        self.priority = priority
+        self.runAt = runAt
+        self.state = state
+        self.attempt = attempt
+        self.chargedAttempts = chargedAttempts
+        self.retry = retry
+        self.timeToResolve = timeToResolve
+        self.idempotencyKey = idempotencyKey
+        self.parentID = parentID
+        self.rootID = rootID
+        self.module = module
+        self.isInternal = isInternal
+        self.tags = tags
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.result = result
+        self.message = message
+        self.lastError = lastError
+        self.worker = worker
+        self.leaseExpiresAt = leaseExpiresAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, queue, handler, arguments, priority
+        case runAt = "run_at"
+        case state, attempt
+        case chargedAttempts = "charged_attempts"
+        case retry
+        case timeToResolve = "time_to_resolve"
+        case idempotencyKey = "idempotency_key"
+        case parentID = "parent_id"
+        case rootID = "root_id"
+        case module
+        case isInternal = "internal"
+        case tags
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case result, message
+        case lastError = "last_error"
+        case worker
+        case leaseExpiresAt = "lease_expires_at"
+    }
+
+    /// The lease the current worker holds, if the task is running.
+    public var lease: Lease? {
+        guard state == .running, let worker else { return nil }
+        return Lease(taskID: id, attempt: attempt, worker: worker)
+    }
+}
+
+/// Proof that a worker holds a running task: the task, the attempt it was claimed for, and the worker.
+///
+/// A finish, heartbeat or unclaim is applied only while the task's current lease equals this one, so a worker
+/// whose lease expired (and whose task was claimed again) cannot overwrite the newer attempt.
+public struct Lease: Sendable, Hashable, Codable {
+    public var taskID: TaskID
+    public var attempt: Int
+    public var worker: String
+
+    public init(taskID: TaskID, attempt: Int, worker: String) {
+        self.taskID = taskID
+        self.attempt = attempt
+        self.worker = worker
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id"
+        case attempt, worker
+    }
+}
+
+/// One execution of a task by one worker: a line of the launch log.
+public struct Attempt: Sendable, Hashable, Codable {
+    public var taskID: TaskID
+    /// 1 for the first attempt.
+    public var number: Int
+    /// Handler name, copied so the launch log can be capped per handler.
+    public var handler: String
+    public var worker: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: AttemptOutcome
+    public var message: String?
+    public var result: String?
+
+    public init(
+        taskID: TaskID,
+        number: Int,
+        handler: String,
+        worker: String,
+        startedAt: Date,
+        finishedAt: Date,
+        outcome: AttemptOutcome,
+        message: String? = nil,
+        result: String? = nil
+    ) {
+        self.taskID = taskID
+        self.number = number
+        self.handler = handler
+        self.worker = worker
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.message = message
+        self.result = result
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id"
+        case number, handler, worker
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case outcome, message, result
+    }
+}
+
+extension Date {
+    /// This time rounded to the nearest whole millisecond, the precision every store keeps.
+    public var wholeMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
+    /// Milliseconds since 1970, as stores persist times.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The time `milliseconds` after 1970.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}

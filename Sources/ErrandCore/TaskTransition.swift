@@ -1,0 +1,263 @@
+import Foundation
+
+/// Something that happens to a task. ``TaskTransition/apply(_:to:now:)`` decides what it does.
+public enum TaskEvent: Sendable, Hashable {
+    /// A worker takes a due task and starts a new attempt.
+    case claim(worker: String)
+    /// The lease holder says it is still working: the lease is extended by `time_to_resolve`.
+    case heartbeat(Lease)
+    /// The lease holder reports how its attempt ended.
+    case finish(Finish)
+    /// The lease holder hands the task back without using an attempt.
+    case unclaim(Lease)
+    /// The rescuer found the lease expired: the attempt ends `lost`.
+    case rescue
+    /// An operator or code cancels the task.
+    case cancel(reason: String?)
+    /// An operator runs a finished task once more.
+    case retry
+    /// The record cannot be processed; it is parked for inspection.
+    case markDead(reason: String)
+
+    /// The event's name as it appears in refusals and logs.
+    public var name: String {
+        switch self {
+        case .claim: "claim"
+        case .heartbeat: "heartbeat"
+        case .finish: "finish"
+        case .unclaim: "unclaim"
+        case .rescue: "rescue"
+        case .cancel: "cancel"
+        case .retry: "retry"
+        case .markDead: "mark dead"
+        }
+    }
+}
+
+/// How an attempt ended, as reported by the lease holder.
+public struct Finish: Sendable, Hashable {
+    public var lease: Lease
+    public var outcome: AttemptOutcome
+    /// Result payload (JSON text) of a successful attempt.
+    public var result: String?
+    /// Human-readable message: the error of a failed attempt, or a note on a successful one.
+    public var message: String?
+    /// A value in -1...1 that places a retry's wait inside the policy's jitter band (drawn by the caller).
+    public var jitterSample: Double
+
+    public init(lease: Lease, outcome: AttemptOutcome, result: String? = nil, message: String? = nil, jitterSample: Double = 0) {
+        self.lease = lease
+        self.outcome = outcome
+        self.result = result
+        self.message = message
+        self.jitterSample = jitterSample
+    }
+}
+
+/// The result of an accepted event: the task as it must now be stored, and the attempt that ended, if one did.
+public struct TransitionOutput: Sendable, Hashable {
+    public var task: TaskRecord
+    public var endedAttempt: Attempt?
+}
+
+/// Why an event was refused; the task is unchanged.
+public struct TransitionRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        /// The event does not apply to the task's current state.
+        case wrongState = "wrong_state"
+        /// The caller does not hold the task's current lease.
+        case leaseNotHeld = "lease_not_held"
+        /// The task's `run_at` has not come yet.
+        case notDue = "not_due"
+        /// The lease has not expired yet.
+        case leaseNotExpired = "lease_not_expired"
+    }
+
+    public var code: Code
+    public var taskID: TaskID
+    public var state: TaskState
+    public var event: String
+    public var reason: String
+
+    public var description: String { "cannot \(event) task \(taskID) (\(state.rawValue)): \(reason)" }
+}
+
+/// The one place that decides how a task moves between states. Pure: no I/O, and time is an argument.
+///
+/// Every store applies these results, so SQLite and PostgreSQL cannot disagree about semantics.
+public enum TaskTransition {
+    /// The record for a newly enqueued task: `scheduled` if it may not start yet, otherwise `pending`.
+    public static func enqueue(_ new: NewTask, id: TaskID, now: Date) -> TaskRecord {
+        let now = now.wholeMilliseconds
+        let runAt = max(new.runAt?.wholeMilliseconds ?? now, Date.distantPast)
+        return TaskRecord(
+            id: id,
+            queue: new.queue,
+            handler: new.handler,
+            arguments: new.arguments,
+            priority: new.priority,
+            runAt: runAt,
+            state: runAt > now ? .scheduled : .pending,
+            retry: new.retry,
+            timeToResolve: new.timeToResolve,
+            idempotencyKey: new.idempotencyKey,
+            parentID: new.parentID,
+            rootID: nil,
+            module: new.module,
+            isInternal: new.isInternal,
+            tags: new.tags,
+            createdAt: now
+        )
+    }
+
+    /// Applies `event` to `task` at `now`.
+    /// - Returns: the next record (and the attempt that ended), or why the event does not apply.
+    public static func apply(_ event: TaskEvent, to task: TaskRecord, now: Date) -> Result<TransitionOutput, TransitionRefusal> {
+        let now = now.wholeMilliseconds
+        func refuse(_ code: TransitionRefusal.Code, _ reason: String) -> Result<TransitionOutput, TransitionRefusal> {
+            .failure(TransitionRefusal(code: code, taskID: task.id, state: task.state, event: event.name, reason: reason))
+        }
+        func checkLease(_ lease: Lease) -> Result<TransitionOutput, TransitionRefusal>? {
+            guard task.state == .running else { return refuse(.wrongState, "only a running task has a lease") }
+            guard task.lease == lease else {
+                return refuse(
+                    .leaseNotHeld,
+                    "lease is held by \(task.worker ?? "nobody") for attempt \(task.attempt), not by \(lease.worker) for attempt \(lease.attempt)"
+                )
+            }
+            return nil
+        }
+
+        switch event {
+        case .claim(let worker):
+            guard TaskState.waiting.contains(task.state) else {
+                return refuse(.wrongState, "only scheduled or pending tasks can be claimed")
+            }
+            guard task.runAt <= now else { return refuse(.notDue, "not due until \(task.runAt)") }
+            var next = task
+            next.state = .running
+            next.attempt += 1
+            next.chargedAttempts += 1
+            next.worker = worker
+            next.startedAt = now
+            next.leaseExpiresAt = now.addingTimeInterval(task.timeToResolve).wholeMilliseconds
+            return .success(TransitionOutput(task: next, endedAttempt: nil))
+
+        case .heartbeat(let lease):
+            if let refusal = checkLease(lease) { return refusal }
+            var next = task
+            next.leaseExpiresAt = now.addingTimeInterval(task.timeToResolve).wholeMilliseconds
+            return .success(TransitionOutput(task: next, endedAttempt: nil))
+
+        case .finish(let finish):
+            if let refusal = checkLease(finish.lease) { return refusal }
+            return .success(end(task, outcome: finish.outcome, result: finish.result, message: finish.message, jitterSample: finish.jitterSample, now: now))
+
+        case .unclaim(let lease):
+            if let refusal = checkLease(lease) { return refusal }
+            var next = released(task)
+            next.state = .pending
+            next.chargedAttempts = max(0, task.chargedAttempts - 1)
+            next.runAt = now
+            return .success(TransitionOutput(task: next, endedAttempt: nil))
+
+        case .rescue:
+            guard task.state == .running else { return refuse(.wrongState, "only a running task can be rescued") }
+            guard let expiry = task.leaseExpiresAt, expiry <= now else {
+                return refuse(.leaseNotExpired, "lease runs until \(task.leaseExpiresAt.map { "\($0)" } ?? "never")")
+            }
+            let message = "lease of worker \(task.worker ?? "unknown") expired at \(expiry)"
+            return .success(end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now))
+
+        case .cancel(let reason):
+            guard !task.state.isFinal else { return refuse(.wrongState, "the task is already finished") }
+            let wasRunning = task.state == .running
+            var next = released(task)
+            next.state = .cancelled
+            next.finishedAt = now
+            next.message = reason ?? "cancelled"
+            let attempt = wasRunning ? attemptRecord(task, outcome: .cancelled, message: next.message, result: nil, now: now) : nil
+            return .success(TransitionOutput(task: next, endedAttempt: attempt))
+
+        case .retry:
+            guard task.state.isFinal else {
+                return refuse(.wrongState, "only a finished task can be retried; it will run by itself")
+            }
+            var next = task
+            next.state = .pending
+            next.runAt = now
+            next.finishedAt = nil
+            next.retry.maxAttempts = max(task.retry.maxAttempts, task.chargedAttempts + 1)
+            return .success(TransitionOutput(task: next, endedAttempt: nil))
+
+        case .markDead(let reason):
+            guard task.state != .dead else { return refuse(.wrongState, "the task is already dead") }
+            var next = released(task)
+            next.state = .dead
+            next.finishedAt = now
+            next.lastError = reason
+            return .success(TransitionOutput(task: next, endedAttempt: nil))
+        }
+    }
+
+    /// Ends the running attempt with `outcome` and decides what comes next.
+    private static func end(
+        _ task: TaskRecord,
+        outcome: AttemptOutcome,
+        result: String?,
+        message: String?,
+        jitterSample: Double,
+        now: Date
+    ) -> TransitionOutput {
+        let attempt = attemptRecord(task, outcome: outcome, message: message, result: result, now: now)
+        var next = released(task)
+        next.message = message
+        switch outcome {
+        case .succeeded:
+            next.state = .completed
+            next.result = result
+            next.finishedAt = now
+        case .cancelled:
+            next.state = .cancelled
+            next.finishedAt = now
+        case .signaled:
+            // A shutdown is not the task's fault: the attempt is given back and the task may start at once.
+            next.state = .pending
+            next.chargedAttempts = max(0, task.chargedAttempts - 1)
+            next.runAt = now
+        case .failed, .timeout, .lost, .internalError:
+            next.lastError = message ?? outcome.rawValue
+            if task.retry.allowsAnotherAttempt(after: task.chargedAttempts) {
+                let wait = task.retry.delay(afterFailedAttempts: task.chargedAttempts, jitterSample: jitterSample)
+                next.runAt = now.addingTimeInterval(wait).wholeMilliseconds
+                next.state = next.runAt > now ? .scheduled : .pending
+                next.priority = min(Priority.lowest, task.priority + task.retry.priorityDecrement)
+            } else {
+                next.state = .failed
+                next.finishedAt = now
+            }
+        }
+        return TransitionOutput(task: next, endedAttempt: attempt)
+    }
+
+    private static func released(_ task: TaskRecord) -> TaskRecord {
+        var next = task
+        next.worker = nil
+        next.leaseExpiresAt = nil
+        return next
+    }
+
+    private static func attemptRecord(_ task: TaskRecord, outcome: AttemptOutcome, message: String?, result: String?, now: Date) -> Attempt {
+        Attempt(
+            taskID: task.id,
+            number: task.attempt,
+            handler: task.handler,
+            worker: task.worker ?? "unknown",
+            startedAt: task.startedAt ?? now,
+            finishedAt: now,
+            outcome: outcome,
+            message: message,
+            result: outcome == .succeeded ? result : nil
+        )
+    }
+}

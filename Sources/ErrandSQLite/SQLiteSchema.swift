@@ -1,0 +1,80 @@
+import GRDB
+
+/// The SQLite schema, as versioned migrations. A database is migrated to the newest version when it is opened.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// Version 1: queues, tasks and the launch log. Times are milliseconds since 1970 (UTC).
+    static let v1 = """
+        CREATE TABLE errand_queue (
+            name TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('active', 'suspended')),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        INSERT INTO errand_queue (name, state, created_at, updated_at)
+            VALUES ('default', 'active', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+
+        CREATE TABLE errand_task (
+            id TEXT PRIMARY KEY NOT NULL,
+            queue TEXT NOT NULL,
+            handler TEXT NOT NULL,
+            arguments TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            run_at INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            charged_attempts INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            retry_delay REAL NOT NULL,
+            retry_delay_factor REAL NOT NULL,
+            retry_max_delay REAL NOT NULL,
+            retry_jitter REAL NOT NULL,
+            retry_priority_decrement INTEGER NOT NULL,
+            time_to_resolve REAL NOT NULL,
+            idempotency_key TEXT,
+            parent_id TEXT,
+            root_id TEXT,
+            module TEXT,
+            internal INTEGER NOT NULL,
+            tags TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            result TEXT,
+            message TEXT,
+            last_error TEXT,
+            worker TEXT,
+            lease_expires_at INTEGER
+        );
+        -- The claim reads waiting tasks in claim order; the partial index holds nothing else.
+        CREATE INDEX errand_task_claim ON errand_task (priority, run_at, id) WHERE state IN ('scheduled', 'pending');
+        -- One unfinished task per (queue, idempotency key).
+        CREATE UNIQUE INDEX errand_task_idempotency ON errand_task (queue, idempotency_key)
+            WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running');
+        CREATE INDEX errand_task_lease ON errand_task (lease_expires_at) WHERE state = 'running';
+        CREATE INDEX errand_task_finished ON errand_task (finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX errand_task_queue_state ON errand_task (queue, state);
+        CREATE INDEX errand_task_parent ON errand_task (parent_id) WHERE parent_id IS NOT NULL;
+
+        CREATE TABLE errand_attempt (
+            task_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            handler TEXT NOT NULL,
+            worker TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            message TEXT,
+            result TEXT,
+            PRIMARY KEY (task_id, number)
+        );
+        CREATE INDEX errand_attempt_handler ON errand_attempt (handler, finished_at);
+        """
+}

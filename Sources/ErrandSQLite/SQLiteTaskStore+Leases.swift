@@ -1,0 +1,124 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import GRDB
+
+extension SQLiteTaskStore {
+    /// Due waiting tasks of active queues in claim order; the partial claim index yields them already sorted.
+    static func claimCandidates(queues: Int, handlers: Int) -> String {
+        var sql = """
+            SELECT \(TaskRow.columnList) FROM errand_task
+            WHERE state IN ('scheduled', 'pending') AND run_at <= ?
+              AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
+            """
+        if queues > 0 { sql += " AND queue IN (\(placeholders(queues)))" }
+        if handlers > 0 { sql += " AND handler IN (\(placeholders(handlers)))" }
+        return sql + " ORDER BY priority, run_at, id LIMIT ?"
+    }
+
+    static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
+    /// Parks a row that cannot be decoded, so it stops blocking the claim and can be inspected.
+    static let markCorruptDead = """
+        UPDATE errand_task SET state = 'dead', last_error = ?, worker = NULL, lease_expires_at = NULL WHERE id = ?
+        """
+
+    public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
+        guard request.limit > 0 else { return [] }
+        return try await write { db in
+            let statement = try db.cachedStatement(
+                sql: Self.claimCandidates(queues: request.queues.count, handlers: request.handlers.count)
+            )
+            var arguments: [(any DatabaseValueConvertible)?] = [request.now.millisecondsSince1970]
+            arguments += request.queues.map { $0 as (any DatabaseValueConvertible)? }
+            arguments += request.handlers.map { $0 as (any DatabaseValueConvertible)? }
+            arguments.append(request.limit)
+            let rows = try Row.fetchAll(statement, arguments: StatementArguments(arguments))
+            var claimed: [TaskRecord] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                let task: TaskRecord
+                do {
+                    task = try TaskRow.decode(row)
+                } catch let error as StoreError {
+                    let id: String = row[0]
+                    try db.execute(sql: Self.markCorruptDead, arguments: [error.message, id])
+                    continue
+                }
+                guard case .success(let output) = TaskTransition.apply(.claim(worker: request.worker), to: task, now: request.now)
+                else { continue }
+                try Self.save(db, output)
+                claimed.append(output.task)
+            }
+            return claimed
+        }
+    }
+
+    public func heartbeat(_ leases: [Lease], now: Date) async throws -> [Lease] {
+        guard !leases.isEmpty else { return [] }
+        return try await write { db in
+            var held: [Lease] = []
+            for lease in leases {
+                guard let task = try Self.load(db, lease.taskID),
+                    case .success(let output) = TaskTransition.apply(.heartbeat(lease), to: task, now: now)
+                else { continue }
+                try Self.save(db, output)
+                held.append(lease)
+            }
+            return held
+        }
+    }
+
+    public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
+        guard !finishes.isEmpty else { return [] }
+        let results = try await write { db in
+            try finishes.map { finish -> FinishResult in
+                guard let task = try Self.load(db, finish.lease.taskID) else { return .notFound(finish.lease.taskID) }
+                return try Self.apply(db, .finish(finish), to: task, now: now)
+            }
+        }
+        notifyIfWaiting(results)
+        return results
+    }
+
+    public func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord {
+        let task = try await write { db in try Self.transition(db, lease.taskID, .unclaim(lease), now: now) }
+        changeSignal.notify()
+        return task
+    }
+
+    /// Running tasks whose lease expired, oldest expiry first.
+    static let selectExpired = """
+        SELECT \(TaskRow.columnList) FROM errand_task
+        WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?
+        """
+
+    public func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult] {
+        let results = try await write { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.selectExpired), arguments: [now.millisecondsSince1970, limit])
+            return try rows.map { row in try Self.apply(db, .rescue, to: try TaskRow.decode(row), now: now) }
+        }
+        notifyIfWaiting(results)
+        return results
+    }
+
+    /// Applies an event and saves the result, reporting a refusal instead of throwing it.
+    static func apply(_ db: Database, _ event: TaskEvent, to task: TaskRecord, now: Date) throws -> FinishResult {
+        switch TaskTransition.apply(event, to: task, now: now) {
+        case .success(let output):
+            try save(db, output)
+            return .applied(task: output.task, attempt: output.endedAttempt)
+        case .failure(let refusal):
+            return .refused(refusal)
+        }
+    }
+
+    /// Signals waiters (dispatchers, `wait` on a result) when any finish was applied.
+    private func notifyIfWaiting(_ results: [FinishResult]) {
+        let applied = results.contains { result in
+            if case .applied = result { return true }
+            return false
+        }
+        if applied { changeSignal.notify() }
+    }
+}

@@ -1,0 +1,97 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import GRDB
+
+extension SQLiteTaskStore {
+    public func task(_ id: TaskID) async throws -> TaskRecord? {
+        try await read { db in try Self.load(db, id) }
+    }
+
+    public func attempts(of id: TaskID) async throws -> [Attempt] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT task_id, number, handler, worker, started_at, finished_at, outcome, message, result
+                    FROM errand_attempt WHERE task_id = ? ORDER BY number
+                    """,
+                arguments: [id.rawValue]
+            )
+            return try rows.map(TaskRow.decodeAttempt)
+        }
+    }
+
+    public func list(_ query: TaskQuery) async throws -> TaskPage {
+        let limit = max(1, min(query.limit, 10_000))
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let queue = query.queue {
+            conditions.append("queue = ?")
+            arguments.append(queue)
+        }
+        if !query.states.isEmpty {
+            conditions.append("state IN (\(Self.placeholders(query.states.count)))")
+            arguments += query.states.map { $0.rawValue as (any DatabaseValueConvertible)? }
+        }
+        if let handler = query.handler {
+            conditions.append("handler = ?")
+            arguments.append(handler)
+        }
+        if let parent = query.parentID {
+            conditions.append("parent_id = ?")
+            arguments.append(parent.rawValue)
+        }
+        if let cursor = query.cursor {
+            // Keyset pagination: ids sort by creation time, newest first.
+            conditions.append("id < ?")
+            arguments.append(cursor.rawValue)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(TaskRow.columnList) FROM errand_task \(filter) ORDER BY id DESC LIMIT ?"
+        arguments.append(limit + 1)
+        let statementArguments = StatementArguments(arguments)
+        return try await read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
+            let tasks = try rows.prefix(limit).map(TaskRow.decode)
+            return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? tasks.last?.id : nil)
+        }
+    }
+
+    public func statistics() async throws -> [QueueStatistics] {
+        try await read { db in
+            var byQueue: [String: [TaskState: Int]] = [:]
+            for name in try String.fetchAll(db, sql: "SELECT name FROM errand_queue ORDER BY name") {
+                byQueue[name] = [:]
+            }
+            let rows = try Row.fetchAll(db, sql: "SELECT queue, state, COUNT(*) FROM errand_task GROUP BY queue, state")
+            for row in rows {
+                let queue: String = row[0]
+                let stateText: String = row[1]
+                let state = TaskState(rawValue: stateText) ?? .dead
+                byQueue[queue, default: [:]][state, default: 0] += row[2] as Int
+            }
+            return byQueue.keys.sorted().map { QueueStatistics(queue: $0, counts: byQueue[$0] ?? [:]) }
+        }
+    }
+
+    public func nextRunAt(queues: [String]) async throws -> Date? {
+        var sql = """
+            SELECT MIN(run_at) FROM errand_task WHERE state IN ('scheduled', 'pending')
+              AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
+            """
+        if !queues.isEmpty { sql += " AND queue IN (\(Self.placeholders(queues.count)))" }
+        let arguments = StatementArguments(queues)
+        let query = sql
+        return try await read { db in
+            try Int64.fetchOne(db, sql: query, arguments: arguments).map(Date.init(millisecondsSince1970:))
+        }
+    }
+
+    public func nextLeaseExpiry() async throws -> Date? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(lease_expires_at) FROM errand_task WHERE state = 'running'")
+                .map(Date.init(millisecondsSince1970:))
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import GRDB
+
+extension SQLiteTaskStore {
+    public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
+        let task = try await write { db in try Self.transition(db, id, .cancel(reason: reason), now: now) }
+        changeSignal.notify()
+        return task
+    }
+
+    public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
+        let task = try await write { db in try Self.transition(db, id, .retry, now: now) }
+        changeSignal.notify()
+        return task
+    }
+
+    public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
+        if let problem = QueueName.problem(name) { throw StoreError.invalid(InvalidField(field: "queue", reason: problem)) }
+        let record = QueueRecord(name: name, state: .active, createdAt: now.wholeMilliseconds, updatedAt: now.wholeMilliseconds)
+        return try await write { db in
+            if try String.fetchOne(db, sql: Self.selectQueueState, arguments: [name]) != nil {
+                throw StoreError(.alreadyExists, "queue \"\(name)\" already exists")
+            }
+            try db.execute(
+                sql: "INSERT INTO errand_queue (name, state, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                arguments: [name, record.state.rawValue, record.createdAt.millisecondsSince1970, record.updatedAt.millisecondsSince1970]
+            )
+            return record
+        }
+    }
+
+    public func queues() async throws -> [QueueRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT name, state, created_at, updated_at FROM errand_queue ORDER BY name").map(Self.decodeQueue)
+        }
+    }
+
+    public func setQueueState(_ name: String, to state: QueueState, now: Date) async throws -> QueueRecord {
+        let record = try await write { db in
+            try db.execute(
+                sql: "UPDATE errand_queue SET state = ?, updated_at = ? WHERE name = ?",
+                arguments: [state.rawValue, now.millisecondsSince1970, name]
+            )
+            guard db.changesCount > 0 else { throw StoreError.unknownQueue(name) }
+            let row = try Row.fetchOne(db, sql: "SELECT name, state, created_at, updated_at FROM errand_queue WHERE name = ?", arguments: [name])
+            guard let row else { throw StoreError.unknownQueue(name) }
+            return try Self.decodeQueue(row)
+        }
+        if state == .active { changeSignal.notify() }
+        return record
+    }
+
+    public func deleteQueue(_ name: String) async throws -> Int {
+        let deleted = try await write { db in
+            guard try String.fetchOne(db, sql: Self.selectQueueState, arguments: [name]) != nil else {
+                throw StoreError.unknownQueue(name)
+            }
+            try db.execute(
+                sql: "DELETE FROM errand_attempt WHERE task_id IN (SELECT id FROM errand_task WHERE queue = ?)",
+                arguments: [name]
+            )
+            try db.execute(sql: "DELETE FROM errand_task WHERE queue = ?", arguments: [name])
+            let deleted = db.changesCount
+            try db.execute(sql: "DELETE FROM errand_queue WHERE name = ?", arguments: [name])
+            return deleted
+        }
+        changeSignal.notify()
+        return deleted
+    }
+
+    static func decodeQueue(_ row: Row) throws -> QueueRecord {
+        let name: String = row[0]
+        let stateText: String = row[1]
+        guard let state = QueueState(rawValue: stateText) else {
+            throw StoreError(.corrupt, "queue \(name) is corrupt: state holds \(stateText)")
+        }
+        return QueueRecord(
+            name: name,
+            state: state,
+            createdAt: Date(millisecondsSince1970: row[2]),
+            updatedAt: Date(millisecondsSince1970: row[3])
+        )
+    }
+
+    // MARK: housekeeping
+
+    public func trimAttemptLog(maxPerHandler: Int) async throws -> Int {
+        try await write { db in
+            // Rank each handler's attempts newest first and drop everything past the cap.
+            try db.execute(
+                sql: """
+                    DELETE FROM errand_attempt WHERE rowid IN (
+                        SELECT rowid FROM (
+                            SELECT rowid, ROW_NUMBER() OVER (PARTITION BY handler ORDER BY finished_at DESC, rowid DESC) AS rank
+                            FROM errand_attempt
+                        ) WHERE rank > ?
+                    )
+                    """,
+                arguments: [max(0, maxPerHandler)]
+            )
+            return db.changesCount
+        }
+    }
+
+    public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
+        try await write { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM errand_task
+                    WHERE finished_at IS NOT NULL AND finished_at < ? AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                    ORDER BY finished_at LIMIT ?
+                    """,
+                arguments: [finishedBefore.millisecondsSince1970, limit]
+            )
+            guard !ids.isEmpty else { return 0 }
+            let list = Self.placeholders(ids.count)
+            try db.execute(sql: "DELETE FROM errand_attempt WHERE task_id IN (\(list))", arguments: StatementArguments(ids))
+            try db.execute(sql: "DELETE FROM errand_task WHERE id IN (\(list))", arguments: StatementArguments(ids))
+            return db.changesCount
+        }
+    }
+}

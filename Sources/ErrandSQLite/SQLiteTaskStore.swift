@@ -1,0 +1,141 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import GRDB
+import Synchronization
+
+/// The embedded ``TaskStore``: one SQLite file in WAL mode, through GRDB.
+///
+/// Durability: `synchronous = NORMAL` in WAL mode. A committed transaction survives a crash of the process
+/// (including `kill -9`); only a power loss or an operating-system crash can lose the last commits. Set
+/// ``Configuration/synchronousFull`` to fsync every commit instead (several times slower per commit).
+///
+/// Several processes may open the same file (e.g. `errand serve` and the CLI): writes wait for each other up to
+/// ``Configuration/busyTimeout``, and a change made by another process is signalled through ``changes()`` within
+/// about ``Configuration/changePollInterval`` (a `PRAGMA data_version` check; no table is polled).
+public final class SQLiteTaskStore: TaskStore {
+    /// How a store opens its file.
+    public struct Configuration: Sendable {
+        /// How long a write waits for another process's transaction before failing.
+        public var busyTimeout: Double = 10
+        /// fsync every commit (`synchronous = FULL`) instead of only at checkpoints.
+        public var synchronousFull = false
+        /// How often the change watcher looks for commits made by other processes.
+        public var changePollInterval: Duration = .milliseconds(20)
+
+        public init() {}
+    }
+
+    /// Path of the database file.
+    public let path: String
+    let pool: DatabasePool
+    let changeSignal = ChangeSignal()
+    private let configuration: Configuration
+    private let watcher = Mutex<Task<Void, Never>?>(nil)
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    /// - Throws: ``StoreError`` `.unavailable` when the file cannot be opened or migrated, with the path and why.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        self.configuration = configuration
+        var config = GRDB.Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout)
+        let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+                throw StoreError(.unavailable, "cannot open database \(path): directory \(directory) does not exist")
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.unavailable, "cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
+        } catch {
+            throw StoreError(.unavailable, "cannot open database \(path): \(error)")
+        }
+    }
+
+    deinit {
+        watcher.withLock { $0?.cancel() }
+    }
+
+    public func changes() -> ChangeSignal {
+        watcher.withLock { task in
+            if task == nil { task = startWatcher() }
+        }
+        return changeSignal
+    }
+
+    /// Watches `PRAGMA data_version` on a connection of its own: it changes when another connection commits.
+    private func startWatcher() -> Task<Void, Never> {
+        let path = self.path
+        let interval = configuration.changePollInterval
+        let signal = changeSignal
+        return Task.detached {
+            guard let connection = try? DatabaseQueue(path: path) else { return }
+            var last = (try? await connection.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) ?? 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                let version = (try? await connection.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) ?? last
+                if version != last {
+                    last = version
+                    signal.notify()
+                }
+            }
+        }
+    }
+
+    /// Runs `body` in one write transaction, turning SQLite errors into ``StoreError``.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.unavailable, "database \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    /// Runs `body` on a reader, turning SQLite errors into ``StoreError``.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.unavailable, "database \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    /// Loads one task inside a transaction.
+    static func load(_ db: Database, _ id: TaskID) throws -> TaskRecord? {
+        let statement = try db.cachedStatement(sql: TaskRow.selectByID)
+        guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
+        return try TaskRow.decode(row)
+    }
+
+    /// Writes a transition's result: the updated task and, when an attempt ended, its launch-log line.
+    static func save(_ db: Database, _ output: TransitionOutput) throws {
+        try db.cachedStatement(sql: TaskRow.update).execute(arguments: TaskRow.updateValues(output.task))
+        if let attempt = output.endedAttempt {
+            try db.cachedStatement(sql: TaskRow.insertAttempt).execute(arguments: TaskRow.attemptValues(attempt))
+        }
+    }
+
+    /// Loads a task, applies `event` and saves the result, throwing when the task is missing or refuses.
+    static func transition(_ db: Database, _ id: TaskID, _ event: TaskEvent, now: Date) throws -> TaskRecord {
+        guard let task = try load(db, id) else { throw StoreError.notFound(id) }
+        switch TaskTransition.apply(event, to: task, now: now) {
+        case .success(let output):
+            try save(db, output)
+            return output.task
+        case .failure(let refusal):
+            throw StoreError.refused(refusal)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ErrandCore
+
+/// A store operation that could not be done, with what the operator needs to know.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of problem; grows over time, so switch with a default.
+    public enum Code: String, Sendable, Hashable {
+        case notFound = "not_found"
+        case unknownQueue = "unknown_queue"
+        case queueSuspended = "queue_suspended"
+        case alreadyExists = "already_exists"
+        case invalid
+        case refused
+        case unavailable
+        case corrupt
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func notFound(_ id: TaskID) -> StoreError { StoreError(.notFound, "no task with id \(id)") }
+
+    public static func unknownQueue(_ name: String) -> StoreError {
+        StoreError(.unknownQueue, "queue \"\(name)\" does not exist; create it with `errand queue create \(name)`")
+    }
+
+    public static func queueSuspended(_ name: String) -> StoreError {
+        StoreError(.queueSuspended, "queue \"\(name)\" is suspended; resume it with `errand queue resume \(name)`")
+    }
+
+    public static func refused(_ refusal: TransitionRefusal) -> StoreError { StoreError(.refused, refusal.description) }
+
+    public static func invalid(_ problem: InvalidField, index: Int? = nil) -> StoreError {
+        StoreError(.invalid, (index.map { "task \($0): " } ?? "") + problem.description)
+    }
+}

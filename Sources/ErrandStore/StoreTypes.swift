@@ -1,0 +1,138 @@
+import ErrandCore
+import Foundation
+
+/// The answer to one enqueued task.
+public enum EnqueueResult: Sendable, Hashable {
+    /// A new task was stored.
+    case created(TaskRecord)
+    /// An unfinished task in the same queue already had this idempotency key; nothing new was stored.
+    case existing(TaskRecord)
+
+    /// The stored task, new or existing.
+    public var task: TaskRecord {
+        switch self {
+        case .created(let task), .existing(let task): task
+        }
+    }
+
+    /// Whether a new task was stored.
+    public var isNew: Bool {
+        if case .created = self { return true }
+        return false
+    }
+}
+
+/// What a dispatcher asks for when it has free capacity.
+public struct ClaimRequest: Sendable, Hashable {
+    /// Queues to claim from; empty means every active queue.
+    public var queues: [String]
+    /// Only these handlers (empty means any); a worker that runs a fixed set of handlers claims only those.
+    public var handlers: [String]
+    /// Identity recorded in the lease.
+    public var worker: String
+    /// At most this many tasks.
+    public var limit: Int
+    public var now: Date
+
+    public init(queues: [String] = [], handlers: [String] = [], worker: String, limit: Int, now: Date) {
+        self.queues = queues
+        self.handlers = handlers
+        self.worker = worker
+        self.limit = limit
+        self.now = now
+    }
+}
+
+/// The answer to one finish (or rescue).
+public enum FinishResult: Sendable, Hashable {
+    /// The transition was applied; `task` is the stored record, `attempt` the launch-log line written.
+    case applied(task: TaskRecord, attempt: Attempt?)
+    /// The lease was no longer held (expired and rescued, cancelled, or claimed again); nothing changed.
+    case refused(TransitionRefusal)
+    /// No such task (deleted meanwhile).
+    case notFound(TaskID)
+}
+
+/// Filters and a cursor for listing tasks.
+public struct TaskQuery: Sendable, Hashable {
+    public var queue: String?
+    public var states: [TaskState]
+    public var handler: String?
+    public var parentID: TaskID?
+    /// At most this many tasks per page.
+    public var limit: Int
+    /// The `nextCursor` of the previous page; `nil` for the first page.
+    public var cursor: TaskID?
+
+    public init(
+        queue: String? = nil,
+        states: [TaskState] = [],
+        handler: String? = nil,
+        parentID: TaskID? = nil,
+        limit: Int = 100,
+        cursor: TaskID? = nil
+    ) {
+        self.queue = queue
+        self.states = states
+        self.handler = handler
+        self.parentID = parentID
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// One page of a task listing.
+public struct TaskPage: Sendable, Hashable {
+    public var tasks: [TaskRecord]
+    /// Pass as `TaskQuery.cursor` to get the next page; `nil` on the last page.
+    public var nextCursor: TaskID?
+
+    public init(tasks: [TaskRecord], nextCursor: TaskID?) {
+        self.tasks = tasks
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Whether a queue's tasks may be enqueued and claimed.
+public enum QueueState: String, Sendable, Codable, CaseIterable {
+    case active
+    case suspended
+}
+
+/// A queue as stored.
+public struct QueueRecord: Sendable, Hashable, Codable {
+    public var name: String
+    public var state: QueueState
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(name: String, state: QueueState, createdAt: Date, updatedAt: Date) {
+        self.name = name
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, state
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// Task counts of one queue, by state.
+public struct QueueStatistics: Sendable, Hashable, Codable {
+    public var queue: String
+    public var counts: [TaskState: Int]
+
+    public init(queue: String, counts: [TaskState: Int]) {
+        self.queue = queue
+        self.counts = counts
+    }
+
+    /// All tasks of the queue.
+    public var total: Int { counts.values.reduce(0, +) }
+
+    /// The count for one state (0 when absent).
+    public subscript(state: TaskState) -> Int { counts[state] ?? 0 }
+}

@@ -1,0 +1,90 @@
+import ErrandCore
+import Foundation
+
+/// Persists tasks, queues and the launch log. The one plug-in point for storage.
+///
+/// Every method is atomic and takes `now` from the caller; no method reads a clock. State changes are decided by
+/// ``TaskTransition`` in ErrandCore; a store only applies them, and applies a lease holder's change only while the
+/// lease still matches. Conformance is checked by `StoreCheck.all` in ErrandTesting.
+public protocol TaskStore: Sendable {
+    /// Stores new tasks in one transaction.
+    ///
+    /// A task whose idempotency key is already used by an unfinished task in the same queue is not stored; its
+    /// result is `.existing` with that task. Within one batch, a repeated key resolves to the first task.
+    /// - Throws: ``StoreError`` `.unknownQueue` or `.queueSuspended` (nothing of the batch is stored),
+    ///   `.invalid` when a task fails validation.
+    func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult]
+
+    /// Leases up to `request.limit` due tasks from active queues, in order of priority, `run_at`, then id.
+    func claim(_ request: ClaimRequest) async throws -> [TaskRecord]
+
+    /// Extends the leases that are still held by `time_to_resolve` from `now`.
+    /// - Returns: the leases that were extended; a lease missing from the answer is no longer held.
+    func heartbeat(_ leases: [Lease], now: Date) async throws -> [Lease]
+
+    /// Ends a batch of attempts in one transaction. Each is applied only if its lease is still held.
+    /// - Returns: one result per finish, in order.
+    func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult]
+
+    /// Hands a running task back to `pending` without using an attempt.
+    /// - Throws: ``StoreError`` `.notFound`, or `.refused` when the lease is not held.
+    func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord
+
+    /// Cancels an unfinished task. A running task's worker learns of it at its next heartbeat.
+    /// - Throws: ``StoreError`` `.notFound`, or `.refused` when the task is already finished.
+    func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord
+
+    /// Runs a finished task once more (one more attempt than it has used).
+    /// - Throws: ``StoreError`` `.notFound`, or `.refused` when the task is not finished.
+    func retry(_ id: TaskID, now: Date) async throws -> TaskRecord
+
+    /// The task with this id, or `nil`.
+    func task(_ id: TaskID) async throws -> TaskRecord?
+
+    /// The launch log of one task, oldest attempt first.
+    func attempts(of id: TaskID) async throws -> [Attempt]
+
+    /// One page of tasks matching `query`, newest first (by id), with a cursor for the next page.
+    func list(_ query: TaskQuery) async throws -> TaskPage
+
+    /// Number of tasks in each state, per queue.
+    func statistics() async throws -> [QueueStatistics]
+
+    /// Creates a queue in the `active` state.
+    /// - Throws: ``StoreError`` `.alreadyExists` or `.invalid` (bad name).
+    func createQueue(_ name: String, now: Date) async throws -> QueueRecord
+
+    /// All queues, by name.
+    func queues() async throws -> [QueueRecord]
+
+    /// Suspends (no claims, no enqueues) or resumes a queue.
+    /// - Throws: ``StoreError`` `.unknownQueue`.
+    func setQueueState(_ name: String, to state: QueueState, now: Date) async throws -> QueueRecord
+
+    /// Deletes a queue and all of its tasks and their attempts.
+    /// - Returns: the number of tasks deleted.
+    /// - Throws: ``StoreError`` `.unknownQueue`.
+    func deleteQueue(_ name: String) async throws -> Int
+
+    /// Ends the attempts of up to `limit` running tasks whose lease expired before `now` as `lost`; each is retried
+    /// or failed by its policy.
+    func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult]
+
+    /// Keeps only the newest `maxPerHandler` attempts of each handler in the launch log.
+    /// - Returns: the number of attempt records deleted.
+    func trimAttemptLog(maxPerHandler: Int) async throws -> Int
+
+    /// Deletes up to `limit` tasks (and their attempts) that reached a final state before `finishedBefore`.
+    /// - Returns: the number of tasks deleted.
+    func prune(finishedBefore: Date, limit: Int) async throws -> Int
+
+    /// The earliest `run_at` among waiting tasks in active queues (all queues when `queues` is empty), or `nil`.
+    func nextRunAt(queues: [String]) async throws -> Date?
+
+    /// The earliest lease expiry among running tasks, or `nil`.
+    func nextLeaseExpiry() async throws -> Date?
+
+    /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
+    /// another process. Several changes may be merged into one signal; consumers re-check the store.
+    func changes() -> ChangeSignal
+}

@@ -1,0 +1,49 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Testing
+
+extension StoreCheck {
+    static let housekeepingChecks: [StoreCheck] = [
+        StoreCheck("the launch log keeps the newest attempts of each handler") { store, time in
+            _ = try await store.enqueue(
+                (0..<4).map { _ in NewTask(handler: "busy") } + [NewTask(handler: "rare")],
+                now: time.now
+            )
+            for task in try await store.claimAll(now: time.now) {
+                time.advance(by: 1)
+                _ = try await store.finishOne(task, .succeeded, now: time.now)
+            }
+            #expect(try await store.trimAttemptLog(maxPerHandler: 2) == 2)
+            let busy = try await store.list(TaskQuery(handler: "busy")).tasks.sorted { $0.id < $1.id }
+            var kept: [Int] = []
+            for task in busy { kept.append(try await store.attempts(of: task.id).count) }
+            #expect(kept == [0, 0, 1, 1])
+            let rare = try #require(try await store.list(TaskQuery(handler: "rare")).tasks.first)
+            #expect(try await store.attempts(of: rare.id).count == 1)
+            #expect(try await store.trimAttemptLog(maxPerHandler: 2) == 0)
+        },
+        StoreCheck("prune deletes finished tasks older than the cut-off, nothing unfinished") { store, time in
+            _ = try await store.enqueue((0..<3).map { _ in NewTask(handler: "h") }, now: time.now)
+            let claimed = try await store.claimAll(now: time.now)
+            _ = try await store.finishOne(claimed[0], .succeeded, now: time.now)
+            time.advance(by: 100)
+            _ = try await store.finishOne(claimed[1], .succeeded, now: time.now)
+            let waiting = try await store.add(NewTask(handler: "h"), now: time.now)
+            #expect(try await store.prune(finishedBefore: time.now.addingTimeInterval(-50), limit: 100) == 1)
+            #expect(try await store.task(claimed[0].id) == nil)
+            #expect(try await store.attempts(of: claimed[0].id).isEmpty)
+            #expect(try await store.task(claimed[1].id) != nil)
+            #expect(try await store.task(claimed[2].id)?.state == .running)
+            #expect(try await store.task(waiting.id) != nil)
+        },
+        StoreCheck("prune takes at most its limit per call") { store, time in
+            _ = try await store.enqueue((0..<5).map { _ in NewTask(handler: "h") }, now: time.now)
+            for task in try await store.claimAll(now: time.now) { _ = try await store.finishOne(task, .succeeded, now: time.now) }
+            time.advance(by: 10)
+            #expect(try await store.prune(finishedBefore: time.now, limit: 2) == 2)
+            #expect(try await store.prune(finishedBefore: time.now, limit: 10) == 3)
+            #expect(try await store.list(TaskQuery()).tasks.isEmpty)
+        },
+    ]
+}

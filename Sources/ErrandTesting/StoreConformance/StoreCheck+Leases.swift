@@ -1,0 +1,48 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Testing
+
+extension StoreCheck {
+    static let leaseChecks: [StoreCheck] = [
+        StoreCheck("a heartbeat extends only leases still held") { store, time in
+            _ = try await store.enqueue([NewTask(handler: "h", timeToResolve: 10), NewTask(handler: "h", timeToResolve: 10)], now: time.now)
+            let claimed = try await store.claimAll(now: time.now)
+            time.advance(by: 6)
+            let held = try #require(claimed[0].lease)
+            let forged = Lease(taskID: claimed[1].id, attempt: 1, worker: "not-me")
+            #expect(try await store.heartbeat([held, forged], now: time.now) == [held])
+            #expect(try await store.stored(claimed[0].id).leaseExpiresAt == time.now.addingTimeInterval(10))
+            #expect(try await store.stored(claimed[1].id).leaseExpiresAt == claimed[1].leaseExpiresAt)
+            #expect(try await store.nextLeaseExpiry() == claimed[1].leaseExpiresAt)
+        },
+        StoreCheck("an expired lease is rescued as lost and retried by its policy") { store, time in
+            _ = try await store.add(NewTask(handler: "h", retry: RetryPolicy(maxAttempts: 2, delay: 5), timeToResolve: 10), now: time.now)
+            let task = try await store.claimOne(worker: "dies", now: time.now)
+            time.advance(by: 9)
+            #expect(try await store.rescueExpiredLeases(now: time.now, limit: 10).isEmpty)
+            time.advance(by: 1)
+            let rescued = try await store.rescueExpiredLeases(now: time.now, limit: 10)
+            let next = try #require(rescued.first?.appliedTask)
+            #expect(next.state == .scheduled && next.runAt == time.now.addingTimeInterval(5))
+            let attempts = try await store.attempts(of: task.id)
+            #expect(attempts.map(\.outcome) == [.lost] && attempts.first?.worker == "dies")
+            #expect(try await store.finishOne(task, .succeeded, now: time.now).isRefused)
+            time.advance(by: 5)
+            let retry = try await store.claimOne(worker: "alive", now: time.now)
+            time.advance(by: 10)
+            let final = try await store.rescueExpiredLeases(now: time.now, limit: 10)
+            #expect(final.first?.appliedTask?.state == .failed)
+            #expect(retry.attempt == 2)
+        },
+        StoreCheck("the rescue takes at most its limit, oldest expiry first") { store, time in
+            _ = try await store.add(NewTask(handler: "h", timeToResolve: 5), now: time.now)
+            _ = try await store.add(NewTask(handler: "h", timeToResolve: 1), now: time.now)
+            let claimed = try await store.claimAll(now: time.now)
+            time.advance(by: 10)
+            let first = try await store.rescueExpiredLeases(now: time.now, limit: 1)
+            #expect(first.compactMap(\.appliedTask?.id) == [claimed[1].id])
+            #expect(try await store.rescueExpiredLeases(now: time.now, limit: 1).compactMap(\.appliedTask?.id) == [claimed[0].id])
+        },
+    ]
+}

@@ -1,0 +1,51 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Testing
+
+extension StoreCheck {
+    static let queryChecks: [StoreCheck] = [
+        StoreCheck("get of an unknown id is nil") { store, time in
+            let missing = try await store.task(TaskIDGenerator().next(now: time.now))
+            #expect(missing == nil)
+        },
+        StoreCheck("list pages through all tasks newest first without gaps or repeats") { store, time in
+            let added = try await store.enqueue((0..<25).map { NewTask(handler: "h", arguments: "\($0)") }, now: time.now).map(\.task)
+            var seen: [TaskRecord] = []
+            var cursor: TaskID?
+            repeat {
+                let page = try await store.list(TaskQuery(limit: 10, cursor: cursor))
+                #expect(page.tasks.count <= 10)
+                seen += page.tasks
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen == added.reversed())
+        },
+        StoreCheck("list filters by queue, state, handler and parent") { store, time in
+            _ = try await store.createQueue("q", now: time.now)
+            let parent = try await store.add(NewTask(handler: "parent"), now: time.now)
+            let child = try await store.add(NewTask(handler: "child", parentID: parent.id), now: time.now)
+            let inQ = try await store.add(NewTask(handler: "child", queue: "q"), now: time.now)
+            let running = try await store.claim(ClaimRequest(handlers: ["parent"], worker: "w", limit: 1, now: time.now))
+            #expect(try await store.list(TaskQuery(queue: "q")).tasks.map(\.id) == [inQ.id])
+            #expect(try await store.list(TaskQuery(states: [.running])).tasks.map(\.id) == running.map(\.id))
+            #expect(try await store.list(TaskQuery(states: [.pending, .running])).tasks.count == 3)
+            #expect(try await store.list(TaskQuery(handler: "child")).tasks.map(\.id) == [inQ.id, child.id])
+            #expect(try await store.list(TaskQuery(parentID: parent.id)).tasks.map(\.id) == [child.id])
+            #expect(try await store.list(TaskQuery(queue: "q", handler: "parent")).tasks.isEmpty)
+        },
+        StoreCheck("statistics count tasks by queue and state") { store, time in
+            _ = try await store.createQueue("empty", now: time.now)
+            _ = try await store.enqueue((0..<4).map { _ in NewTask(handler: "h") }, now: time.now)
+            _ = try await store.add(NewTask(handler: "h", runAt: time.now.addingTimeInterval(9)), now: time.now)
+            let claimed = try await store.claim(ClaimRequest(worker: "w", limit: 2, now: time.now))
+            _ = try await store.finishOne(claimed[0], .succeeded, now: time.now)
+            let stats = try await store.statistics()
+            #expect(stats.map(\.queue) == ["default", "empty"])
+            let main = try #require(stats.first)
+            #expect(main[.pending] == 2 && main[.scheduled] == 1 && main[.running] == 1 && main[.completed] == 1)
+            #expect(main.total == 5)
+            #expect(stats.last?.total == 0)
+        },
+    ]
+}

@@ -1,0 +1,14 @@
+import ErrandSQLite
+import ErrandTesting
+import Foundation
+import Testing
+
+@Suite struct SQLiteConformanceTests {
+    @Test(arguments: StoreCheck.all)
+    func sqliteStoreConforms(_ check: StoreCheck) async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("errand.db").path)
+            try await check.run(on: store, time: ManualTimeSource())
+        }
+    }
+}
