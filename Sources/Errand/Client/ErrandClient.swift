@@ -1,0 +1,137 @@
+import ErrandCore
+import ErrandSQLite
+import ErrandStore
+import Foundation
+
+/// The library's front door: enqueue tasks, look at them, wait for results, cancel and retry, manage queues.
+///
+/// A client is a thin, `Sendable` value over a ``TaskStore``; make as many as you like. To run tasks, start an
+/// ``ErrandNode`` on the same store.
+///
+/// ```swift
+/// let client = try ErrandClient.sqlite(path: "errand.db")
+/// let task = try await client.enqueue(NewTask(handler: "errand.echo", arguments: #"{"x":1}"#)).task
+/// let done = try await client.wait(for: task.id, timeout: 10)
+/// ```
+public struct ErrandClient: Sendable {
+    public let store: any TaskStore
+    public let time: any TimeSource
+
+    public init(store: any TaskStore, time: any TimeSource = SystemTimeSource()) {
+        self.store = store
+        self.time = time
+    }
+
+    /// A client on the SQLite file at `path`, created and migrated if needed.
+    /// - Throws: ``StoreError`` `.unavailable` naming the path when it cannot be opened.
+    public static func sqlite(path: String) throws -> ErrandClient {
+        ErrandClient(store: try SQLiteTaskStore(path: path))
+    }
+
+    /// Enqueues one task.
+    /// - Throws: ``StoreError`` for an invalid task or an unknown or suspended queue.
+    @discardableResult
+    public func enqueue(_ task: NewTask) async throws -> EnqueueResult {
+        try await store.enqueue([task], now: time.now)[0]
+    }
+
+    /// Enqueues a batch in one transaction: all are stored or none.
+    @discardableResult
+    public func enqueue(_ tasks: [NewTask]) async throws -> [EnqueueResult] {
+        try await store.enqueue(tasks, now: time.now)
+    }
+
+    /// Enqueues a task whose arguments are any `Encodable` value (encoded as JSON).
+    @discardableResult
+    public func enqueue(
+        _ handler: String,
+        arguments: some Encodable,
+        queue: String = QueueName.default,
+        priority: Int = Priority.default,
+        runAt: Date? = nil,
+        retry: RetryPolicy = .default,
+        idempotencyKey: String? = nil
+    ) async throws -> EnqueueResult {
+        let json = String(decoding: try JSONEncoder().encode(arguments), as: UTF8.self)
+        return try await enqueue(
+            NewTask(handler: handler, arguments: json, queue: queue, priority: priority, runAt: runAt, retry: retry, idempotencyKey: idempotencyKey)
+        )
+    }
+
+    /// The task with this id, or `nil`.
+    public func task(_ id: TaskID) async throws -> TaskRecord? { try await store.task(id) }
+
+    /// The task's launch log, oldest attempt first.
+    public func attempts(of id: TaskID) async throws -> [Attempt] { try await store.attempts(of: id) }
+
+    /// One page of tasks matching `query`.
+    public func list(_ query: TaskQuery = TaskQuery()) async throws -> TaskPage { try await store.list(query) }
+
+    /// Task counts by queue and state.
+    public func statistics() async throws -> [QueueStatistics] { try await store.statistics() }
+
+    /// Cancels an unfinished task.
+    @discardableResult
+    public func cancel(_ id: TaskID, reason: String? = nil) async throws -> TaskRecord {
+        try await store.cancel(id, reason: reason, now: time.now)
+    }
+
+    /// Runs a finished task once more.
+    @discardableResult
+    public func retry(_ id: TaskID) async throws -> TaskRecord { try await store.retry(id, now: time.now) }
+
+    /// Waits until the task reaches a final state and returns it.
+    ///
+    /// Wakes on every change the store signals (in this process at once; from another process within the store's
+    /// change interval), so waiting costs no polling of the task.
+    /// - Throws: ``WaitTimeout`` when `timeout` seconds pass first; ``StoreError`` `.notFound` for an unknown id.
+    public func wait(for id: TaskID, timeout: Double) async throws -> TaskRecord {
+        let changes = store.changes()
+        let deadline = time.now.addingTimeInterval(timeout)
+        while true {
+            let seen = changes.generation
+            guard let task = try await store.task(id) else { throw StoreError.notFound(id) }
+            if task.state.isFinal { return task }
+            if time.now >= deadline { throw WaitTimeout(task: task, timeout: timeout) }
+            try Task.checkCancellation()
+            // Re-check at least every second: a change can slip between the read and the wait in another process.
+            _ = await changes.wait(beyond: seen, until: min(deadline, time.now.addingTimeInterval(1)), time: time)
+        }
+    }
+
+    // MARK: queues
+
+    /// Creates an active queue.
+    @discardableResult
+    public func createQueue(_ name: String) async throws -> QueueRecord { try await store.createQueue(name, now: time.now) }
+
+    /// All queues.
+    public func queues() async throws -> [QueueRecord] { try await store.queues() }
+
+    /// Stops claims and enqueues on a queue.
+    @discardableResult
+    public func suspendQueue(_ name: String) async throws -> QueueRecord {
+        try await store.setQueueState(name, to: .suspended, now: time.now)
+    }
+
+    /// Lets a suspended queue run again.
+    @discardableResult
+    public func resumeQueue(_ name: String) async throws -> QueueRecord {
+        try await store.setQueueState(name, to: .active, now: time.now)
+    }
+
+    /// Deletes a queue with all its tasks; returns how many tasks went.
+    @discardableResult
+    public func deleteQueue(_ name: String) async throws -> Int { try await store.deleteQueue(name) }
+}
+
+/// ``ErrandClient/wait(for:timeout:)`` gave up before the task finished.
+public struct WaitTimeout: Error, Sendable, CustomStringConvertible {
+    /// The task as last seen.
+    public var task: TaskRecord
+    public var timeout: Double
+
+    public var description: String {
+        "task \(task.id) is still \(task.state.rawValue) after \(timeout) s"
+    }
+}

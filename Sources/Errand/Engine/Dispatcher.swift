@@ -1,0 +1,243 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Settings of a ``Dispatcher``.
+public struct DispatcherConfiguration: Sendable {
+    /// Identity recorded in every lease this dispatcher takes.
+    public var worker: String
+    /// Most attempts running at once.
+    public var capacity: Int
+    /// Queues to claim from; empty means every active queue.
+    public var queues: [String]
+    /// Largest claim per transaction.
+    public var maxClaimBatch: Int
+    /// Seconds between checks for work when no change is signalled (a backstop; changes wake it at once).
+    public var pollInterval: Double
+    /// Seconds a graceful shutdown waits for running attempts before cancelling them (they end `signaled`).
+    public var shutdownGrace: Double
+
+    public init(
+        worker: String = DispatcherConfiguration.defaultWorkerName(),
+        capacity: Int = 32,
+        queues: [String] = [],
+        maxClaimBatch: Int = 500,
+        pollInterval: Double = 1,
+        shutdownGrace: Double = 10
+    ) {
+        self.worker = worker
+        self.capacity = capacity
+        self.queues = queues
+        self.maxClaimBatch = maxClaimBatch
+        self.pollInterval = pollInterval
+        self.shutdownGrace = shutdownGrace
+    }
+
+    /// `host:pid`, unique among live processes.
+    public static func defaultWorkerName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}
+
+/// Keeps up to `capacity` attempts running: claims due tasks in batches sized by free capacity, runs them, heartbeats
+/// their leases and hands their outcomes to the completion batcher. Sleeps until the store signals a change, a slot
+/// frees, or the next `run_at` comes; it never busy-polls.
+///
+/// - Important: On graceful shutdown it stops claiming, waits up to `shutdownGrace` for running attempts, then
+///   cancels the rest; those end `signaled` and go back to `pending` without using an attempt.
+public final class Dispatcher: Service {
+    private struct Running {
+        var lease: Lease
+        var timeToResolve: Double
+        var lastHeartbeat: Date
+        var handle: Task<AttemptReport, Never>
+        var leaseLost = false
+    }
+
+    private struct State {
+        var running: [TaskID: Running] = [:]
+        var stopping = false
+        var cancelledForShutdown = false
+        var finished = false
+    }
+
+    private let store: any TaskStore
+    private let runner: any TaskRunner
+    private let time: any TimeSource
+    private let configuration: DispatcherConfiguration
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Rung when an attempt ends or the dispatcher stops.
+    private let slotFreed = ChangeSignal()
+    /// Rung once when every attempt has ended after a stop, so the heartbeat loop ends.
+    private let wound = ChangeSignal()
+    private let batcher: CompletionBatcher
+
+    public init(
+        store: any TaskStore,
+        runner: any TaskRunner,
+        configuration: DispatcherConfiguration = DispatcherConfiguration(),
+        time: any TimeSource = SystemTimeSource(),
+        logger: Logger = Logger(label: "errand.dispatcher")
+    ) {
+        precondition(configuration.capacity > 0, "capacity must be at least 1")
+        self.store = store
+        self.runner = runner
+        self.configuration = configuration
+        self.time = time
+        self.logger = logger
+        self.batcher = CompletionBatcher(store: store, time: time, logger: logger)
+    }
+
+    /// Number of attempts running now.
+    public var runningCount: Int { state.withLock { $0.running.count } }
+
+    /// Asks the dispatcher to stop claiming and wind down, as a graceful shutdown does.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        store.changes().notify()
+        slotFreed.notify()
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.batcher.run() }
+                group.addTask { await self.heartbeatLoop() }
+                await self.claimLoop(&group)
+                await self.windDown()
+                self.batcher.close()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Claims while there is capacity and work; returns once stopping.
+    private func claimLoop(_ group: inout DiscardingTaskGroup) async {
+        let changes = store.changes()
+        var seen = changes.generation
+        var failures = 0
+        while !state.withLock({ $0.stopping }), !Task.isCancelled {
+            seen = changes.generation
+            let free = configuration.capacity - runningCount
+            var claimedAll = false
+            if free > 0 {
+                let limit = min(free, configuration.maxClaimBatch)
+                do {
+                    let claimed = try await store.claim(
+                        ClaimRequest(queues: configuration.queues, worker: configuration.worker, limit: limit, now: time.now)
+                    )
+                    failures = 0
+                    for task in claimed { start(task, in: &group) }
+                    claimedAll = claimed.count == limit
+                } catch {
+                    failures += 1
+                    logger.error("claim failed", metadata: ["errand.error": "\(error)"])
+                    _ = await changes.wait(beyond: seen, until: time.now.addingTimeInterval(min(5, 0.1 * Double(failures))), time: time)
+                    continue
+                }
+            }
+            if claimedAll && runningCount < configuration.capacity { continue }
+            var deadline = time.now.addingTimeInterval(configuration.pollInterval)
+            if free > 0, let next = try? await store.nextRunAt(queues: configuration.queues) { deadline = min(deadline, next) }
+            seen = await changes.wait(beyond: seen, until: deadline, time: time)
+        }
+    }
+
+    private func start(_ task: TaskRecord, in group: inout DiscardingTaskGroup) {
+        guard let lease = task.lease else { return }
+        let runner = self.runner
+        let worker = configuration.worker
+        let handle = Task { await runner.run(task, worker: worker) }
+        state.withLock { state in
+            state.running[task.id] = Running(lease: lease, timeToResolve: task.timeToResolve, lastHeartbeat: time.now, handle: handle)
+        }
+        group.addTask {
+            let report = await handle.value
+            self.finished(task.id, report: report)
+        }
+    }
+
+    private func finished(_ id: TaskID, report: AttemptReport) {
+        // The entry leaves `running` only after its finish is queued, so a wind-down that sees no running attempts
+        // knows the batcher holds every outcome.
+        defer {
+            state.withLock { _ = $0.running.removeValue(forKey: id) }
+            slotFreed.notify()
+        }
+        let entry = state.withLock { state in state.running[id].map { ($0, state.cancelledForShutdown) } }
+        guard let (running, shuttingDown) = entry, !running.leaseLost else { return }
+        var outcome = report.outcome
+        if outcome == .cancelled && shuttingDown { outcome = .signaled }
+        batcher.submit(
+            Finish(
+                lease: running.lease,
+                outcome: outcome,
+                result: report.result,
+                message: outcome == .signaled ? "worker \(configuration.worker) shut down" : report.message,
+                jitterSample: Double.random(in: -1...1)
+            )
+        )
+    }
+
+    /// Waits up to the grace period for running attempts, then cancels the rest.
+    private func windDown() async {
+        let deadline = time.now.addingTimeInterval(configuration.shutdownGrace)
+        var seen = slotFreed.generation
+        while runningCount > 0, time.now < deadline, !Task.isCancelled {
+            seen = await slotFreed.wait(beyond: seen, until: deadline, time: time)
+        }
+        let handles = state.withLock { state in
+            state.cancelledForShutdown = true
+            return state.running.values.map(\.handle)
+        }
+        if !handles.isEmpty { logger.notice("cancelling \(handles.count) running attempts at shutdown") }
+        for handle in handles { handle.cancel() }
+        for handle in handles { _ = await handle.value }
+        while runningCount > 0 { seen = await slotFreed.wait(beyond: seen) }
+        state.withLock { $0.finished = true }
+        wound.notify()
+    }
+
+    /// Extends the leases of running attempts once a third of their lease has passed; cancels an attempt whose lease
+    /// is gone (the task was cancelled, or rescued after this worker stalled).
+    private func heartbeatLoop() async {
+        var seen = wound.generation
+        while !state.withLock({ $0.finished }), !Task.isCancelled {
+            let now = time.now
+            let (due, shortest) = state.withLock { state -> ([Lease], Double) in
+                let due = state.running.values.filter { now.timeIntervalSince($0.lastHeartbeat) >= $0.timeToResolve / 3 }
+                return (due.map(\.lease), state.running.values.map(\.timeToResolve).min() ?? 15)
+            }
+            if !due.isEmpty {
+                do {
+                    let held = Set(try await store.heartbeat(due, now: now))
+                    let lost = state.withLock { state -> [Task<AttemptReport, Never>] in
+                        var lost: [Task<AttemptReport, Never>] = []
+                        for lease in due {
+                            guard var entry = state.running[lease.taskID] else { continue }
+                            if held.contains(lease) {
+                                entry.lastHeartbeat = now
+                            } else {
+                                entry.leaseLost = true
+                                lost.append(entry.handle)
+                            }
+                            state.running[lease.taskID] = entry
+                        }
+                        return lost
+                    }
+                    if !lost.isEmpty { logger.notice("\(lost.count) leases are no longer held; cancelling those attempts") }
+                    for handle in lost { handle.cancel() }
+                } catch {
+                    logger.error("heartbeat failed", metadata: ["errand.error": "\(error)"])
+                }
+            }
+            let interval = max(0.05, min(5, shortest / 6))
+            seen = await wound.wait(beyond: seen, until: time.now.addingTimeInterval(interval), time: time)
+        }
+    }
+}

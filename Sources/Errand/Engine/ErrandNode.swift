@@ -1,0 +1,76 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Settings of an ``ErrandNode``.
+public struct NodeConfiguration: Sendable {
+    public var dispatcher: DispatcherConfiguration
+    /// Longest pause between rescue rounds, in seconds.
+    public var rescueInterval: Double
+    /// Seconds between janitor rounds.
+    public var janitorInterval: Double
+    /// Seconds a finished task is kept before the janitor deletes it (7 days by default).
+    public var finishedTaskTTL: Double
+    /// Attempts kept in the launch log per handler name (Tarantool's `task_log_max_size`, default 100).
+    public var taskLogMaxSize: Int
+
+    public init(
+        dispatcher: DispatcherConfiguration = DispatcherConfiguration(),
+        rescueInterval: Double = 1,
+        janitorInterval: Double = 60,
+        finishedTaskTTL: Double = 7 * 24 * 3600,
+        taskLogMaxSize: Int = 100
+    ) {
+        self.dispatcher = dispatcher
+        self.rescueInterval = rescueInterval
+        self.janitorInterval = janitorInterval
+        self.finishedTaskTTL = finishedTaskTTL
+        self.taskLogMaxSize = taskLogMaxSize
+    }
+}
+
+/// One running Errand: a dispatcher running in-process handlers, plus the leader's rescuer and janitor.
+///
+/// Run it in a `ServiceGroup` (or call ``run()``); a graceful shutdown stops claiming, lets running attempts finish
+/// within the grace period, and writes their outcomes before returning.
+public final class ErrandNode: Service {
+    public let dispatcher: Dispatcher
+    public let rescuer: Rescuer
+    public let janitor: Janitor
+
+    public init(
+        store: any TaskStore,
+        handlers: HandlerRegistry,
+        configuration: NodeConfiguration = NodeConfiguration(),
+        time: any TimeSource = SystemTimeSource(),
+        logger: Logger = Logger(label: "errand")
+    ) {
+        dispatcher = Dispatcher(
+            store: store,
+            runner: InProcessRunner(handlers: handlers),
+            configuration: configuration.dispatcher,
+            time: time,
+            logger: logger
+        )
+        rescuer = Rescuer(store: store, time: time, interval: configuration.rescueInterval, logger: logger)
+        janitor = Janitor(
+            store: store,
+            time: time,
+            finishedTaskTTL: configuration.finishedTaskTTL,
+            taskLogMaxSize: configuration.taskLogMaxSize,
+            interval: configuration.janitorInterval,
+            logger: logger
+        )
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.rescuer.run() }
+            group.addTask { try await self.janitor.run() }
+            try await self.dispatcher.run()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// What one janitor round did.
+public struct JanitorReport: Sendable, Hashable {
+    /// Finished tasks deleted for being older than the TTL.
+    public var pruned: Int
+    /// Launch-log lines deleted past the per-handler cap.
+    public var trimmedAttempts: Int
+}
+
+/// Deletes finished tasks older than their TTL and caps the launch log per handler (`task_log_max_size`).
+/// Leader only.
+public struct Janitor: Service {
+    let store: any TaskStore
+    let time: any TimeSource
+    /// Seconds a finished task is kept.
+    let finishedTaskTTL: Double
+    /// Attempts kept per handler name.
+    let taskLogMaxSize: Int
+    let interval: Double
+    let logger: Logger
+
+    public init(
+        store: any TaskStore,
+        time: any TimeSource = SystemTimeSource(),
+        finishedTaskTTL: Double,
+        taskLogMaxSize: Int,
+        interval: Double = 60,
+        logger: Logger = Logger(label: "errand.janitor")
+    ) {
+        self.store = store
+        self.time = time
+        self.finishedTaskTTL = finishedTaskTTL
+        self.taskLogMaxSize = taskLogMaxSize
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Prunes in bounded batches of 10,000 so no transaction holds the database for long.
+    @discardableResult
+    public func tick() async throws -> JanitorReport {
+        var pruned = 0
+        let cutoff = time.now.addingTimeInterval(-finishedTaskTTL)
+        while true {
+            let deleted = try await store.prune(finishedBefore: cutoff, limit: 10_000)
+            pruned += deleted
+            if deleted < 10_000 { break }
+        }
+        let trimmed = try await store.trimAttemptLog(maxPerHandler: taskLogMaxSize)
+        if pruned + trimmed > 0 { logger.info("janitor pruned \(pruned) tasks and \(trimmed) attempts") }
+        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed)
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await tick() } catch { logger.error("janitor round failed", metadata: ["errand.error": "\(error)"]) }
+                try await time.sleep(until: time.now.addingTimeInterval(interval))
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// What one rescue round did.
+public struct RescueReport: Sendable, Hashable {
+    /// Tasks whose expired lease ended their attempt `lost` and that will run again.
+    public var retried: Int
+    /// Tasks that had no attempts left and failed.
+    public var failed: Int
+
+    public init(retried: Int, failed: Int) {
+        self.retried = retried
+        self.failed = failed
+    }
+}
+
+/// Ends attempts whose lease expired (the worker died or stalled) as `lost`; the retry policy then retries or fails
+/// each task. Leader only (on SQLite the one process leads).
+public struct Rescuer: Service {
+    let store: any TaskStore
+    let time: any TimeSource
+    /// Longest sleep between rounds; a round also runs when the earliest lease expires.
+    let interval: Double
+    let logger: Logger
+
+    public init(store: any TaskStore, time: any TimeSource = SystemTimeSource(), interval: Double = 1, logger: Logger = Logger(label: "errand.rescuer")) {
+        self.store = store
+        self.time = time
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Rescues every lease expired by now, in rounds of 1,000.
+    @discardableResult
+    public func tick() async throws -> RescueReport {
+        var report = RescueReport(retried: 0, failed: 0)
+        while let expiry = try await store.nextLeaseExpiry(), expiry <= time.now {
+            let results = try await store.rescueExpiredLeases(now: time.now, limit: 1000)
+            for case .applied(let task, _) in results {
+                if task.state == .failed { report.failed += 1 } else { report.retried += 1 }
+                logger.warning(
+                    "lease expired; attempt lost",
+                    metadata: ["errand.task.id": "\(task.id)", "errand.attempt": "\(task.attempt)", "errand.state": "\(task.state.rawValue)"]
+                )
+            }
+            if results.count < 1000 { break }
+        }
+        return report
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await tick() } catch { logger.error("rescue failed", metadata: ["errand.error": "\(error)"]) }
+                var deadline = time.now.addingTimeInterval(interval)
+                if let next = try? await store.nextLeaseExpiry() { deadline = min(deadline, max(next, time.now)) }
+                try await time.sleep(until: deadline)
+            }
+        }
+    }
+}
