@@ -48,6 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -62,7 +63,7 @@ let package = Package(
         .testTarget(name: "ErrandCoreTests", dependencies: ["ErrandCore"], swiftSettings: strict),
         .testTarget(
             name: "ErrandSQLiteTests",
-            dependencies: ["ErrandSQLite", "ErrandTesting", "ErrandStore", "ErrandCore"],
+            dependencies: ["ErrandSQLite", "ErrandTesting", "ErrandStore", "ErrandCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -72,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandCLITests",
-            dependencies: ["ErrandCLI", "ErrandCore"],
+            dependencies: ["ErrandCLI", "ErrandCore", "ErrandTesting"],
             swiftSettings: strict
         ),
     ]

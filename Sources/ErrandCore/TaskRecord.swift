@@ -209,6 +209,11 @@ extension Date {
         Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
+    /// ISO 8601 text in UTC with milliseconds, e.g. `2026-11-24T23:47:10.123Z`, as messages show times.
+    public var iso8601: String {
+        formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+
     /// Milliseconds since 1970, as stores persist times.
     public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 

@@ -133,7 +133,7 @@ public enum TaskTransition {
             guard TaskState.waiting.contains(task.state) else {
                 return refuse(.wrongState, "only scheduled or pending tasks can be claimed")
             }
-            guard task.runAt <= now else { return refuse(.notDue, "not due until \(task.runAt)") }
+            guard task.runAt <= now else { return refuse(.notDue, "not due until \(task.runAt.iso8601)") }
             var next = task
             next.state = .running
             next.attempt += 1
@@ -164,9 +164,9 @@ public enum TaskTransition {
         case .rescue:
             guard task.state == .running else { return refuse(.wrongState, "only a running task can be rescued") }
             guard let expiry = task.leaseExpiresAt, expiry <= now else {
-                return refuse(.leaseNotExpired, "lease runs until \(task.leaseExpiresAt.map { "\($0)" } ?? "never")")
+                return refuse(.leaseNotExpired, "lease runs until \(task.leaseExpiresAt?.iso8601 ?? "never")")
             }
-            let message = "lease of worker \(task.worker ?? "unknown") expired at \(expiry)"
+            let message = "lease of worker \(task.worker ?? "unknown") expired at \(expiry.iso8601)"
             return .success(end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now))
 
         case .cancel(let reason):

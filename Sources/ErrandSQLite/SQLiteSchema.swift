@@ -1,13 +1,34 @@
+import ErrandStore
 import GRDB
 
 /// The SQLite schema, as versioned migrations. A database is migrated to the newest version when it is opened.
+///
+/// The version lives in `PRAGMA user_version`. Migrating runs in one `BEGIN IMMEDIATE` transaction, so processes
+/// that open a new file at the same moment (say `errand serve` and `errand task add`) take turns: the first
+/// migrates, the others find the work done.
 enum SQLiteSchema {
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: v1)
+    /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
+    static let migrations = [v1]
+
+    /// Applies every migration the database lacks.
+    /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
+    static func migrate(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                guard version <= migrations.count else {
+                    throw StoreError(
+                        .unavailable,
+                        "database schema version \(version) is newer than this errand understands (\(migrations.count)); upgrade errand"
+                    )
+                }
+                for (index, migration) in migrations.enumerated() where index >= version {
+                    try db.execute(sql: migration)
+                }
+                try db.execute(sql: "PRAGMA user_version = \(migrations.count)")
+                return .commit
+            }
         }
-        return migrator
     }
 
     /// Version 1: queues, tasks and the launch log. Times are milliseconds since 1970 (UTC).

@@ -50,7 +50,7 @@ public final class SQLiteTaskStore: TaskStore {
                 throw StoreError(.unavailable, "cannot open database \(path): directory \(directory) does not exist")
             }
             pool = try DatabasePool(path: path, configuration: config)
-            try SQLiteSchema.migrator.migrate(pool)
+            try SQLiteSchema.migrate(pool)
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
@@ -72,13 +72,14 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     /// Watches `PRAGMA data_version` on a connection of its own: it changes when another connection commits.
-    private func startWatcher() -> Task<Void, Never> {
-        let path = self.path
+    /// The first reading is taken before this returns, so every later commit is seen.
+    private func startWatcher() -> Task<Void, Never>? {
+        guard let connection = try? DatabaseQueue(path: path),
+            var last = try? connection.read({ db in try Int.fetchOne(db, sql: "PRAGMA data_version") })
+        else { return nil }
         let interval = configuration.changePollInterval
         let signal = changeSignal
         return Task.detached {
-            guard let connection = try? DatabaseQueue(path: path) else { return }
-            var last = (try? await connection.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) ?? 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 let version = (try? await connection.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) ?? last

@@ -55,11 +55,12 @@ public struct Janitor: Service {
         return JanitorReport(pruned: pruned, trimmedAttempts: trimmed)
     }
 
+    /// Runs rounds until a graceful shutdown or cancellation, then returns normally.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await tick() } catch { logger.error("janitor round failed", metadata: ["errand.error": "\(error)"]) }
-                try await time.sleep(until: time.now.addingTimeInterval(interval))
+                do { try await time.sleep(until: time.now.addingTimeInterval(interval)) } catch { return }
             }
         }
     }

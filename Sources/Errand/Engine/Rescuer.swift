@@ -51,13 +51,14 @@ public struct Rescuer: Service {
         return report
     }
 
+    /// Runs rounds until a graceful shutdown or cancellation, then returns normally.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await tick() } catch { logger.error("rescue failed", metadata: ["errand.error": "\(error)"]) }
                 var deadline = time.now.addingTimeInterval(interval)
                 if let next = try? await store.nextLeaseExpiry() { deadline = min(deadline, max(next, time.now)) }
-                try await time.sleep(until: deadline)
+                do { try await time.sleep(until: deadline) } catch { return }
             }
         }
     }

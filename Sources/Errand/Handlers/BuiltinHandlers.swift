@@ -69,6 +69,8 @@ extension HandlerRegistry {
         }
         let output = exit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         if JSONText.problem(output) == nil { return output }
-        return String(decoding: try JSONEncoder().encode(output), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return String(decoding: try encoder.encode(output), as: UTF8.self)
     }
 }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import ErrandCore
+import ErrandStore
+import Foundation
+import Yams
+
+/// How a command prints what it found.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case yaml
+    case json
+    case table
+}
+
+/// Prints values as YAML, JSON or a table.
+enum Output {
+    /// Times as ISO 8601 in UTC with milliseconds, e.g. `2026-11-24T23:47:10.123Z`.
+    static func timestamp(_ date: Date?) -> String? {
+        guard let date else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    /// The value as pretty JSON with sorted keys.
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The value as YAML.
+    static func yaml(_ value: some Encodable) throws -> String {
+        try YAMLEncoder().encode(value).trimmingCharacters(in: .newlines)
+    }
+
+    /// Prints `value` in `format`, using `table` for the table form.
+    static func print(_ value: some Encodable, as format: OutputFormat, table: () -> String) throws {
+        switch format {
+        case .yaml: Swift.print(try yaml(value))
+        case .json: Swift.print(try json(value))
+        case .table: Swift.print(table())
+        }
+    }
+
+    /// Left-aligned columns separated by two spaces, with a header row.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        return ([header] + rows).map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// A task as the CLI shows it: arguments and result as JSON structure, times as ISO 8601 text.
+struct TaskView: Encodable {
+    var id: String
+    var queue: String
+    var handler: String
+    var state: String
+    var priority: Int
+    var attempt: Int
+    var maxAttempts: Int
+    var arguments: JSONValue
+    var result: JSONValue?
+    var message: String?
+    var lastError: String?
+    var runAt: String?
+    var createdAt: String?
+    var startedAt: String?
+    var finishedAt: String?
+    var worker: String?
+    var leaseExpiresAt: String?
+    var idempotencyKey: String?
+    var parentID: String?
+    var rootID: String?
+    var tags: [String]
+    var attempts: [AttemptView]?
+
+    init(_ task: TaskRecord, attempts: [Attempt]? = nil) {
+        id = task.id.rawValue
+        queue = task.queue
+        handler = task.handler
+        state = task.state.rawValue
+        priority = task.priority
+        attempt = task.attempt
+        maxAttempts = task.retry.maxAttempts
+        arguments = JSONValue(parsing: task.arguments) ?? .string(task.arguments)
+        result = task.result.map { JSONValue(parsing: $0) ?? .string($0) }
+        message = task.message
+        lastError = task.lastError
+        runAt = Output.timestamp(task.runAt)
+        createdAt = Output.timestamp(task.createdAt)
+        startedAt = Output.timestamp(task.startedAt)
+        finishedAt = Output.timestamp(task.finishedAt)
+        worker = task.worker
+        leaseExpiresAt = Output.timestamp(task.leaseExpiresAt)
+        idempotencyKey = task.idempotencyKey
+        parentID = task.parentID?.rawValue
+        rootID = task.rootID?.rawValue
+        tags = task.tags
+        self.attempts = attempts?.map(AttemptView.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, queue, handler, state, priority, attempt
+        case maxAttempts = "max_attempts"
+        case arguments, result, message
+        case lastError = "last_error"
+        case runAt = "run_at"
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case worker
+        case leaseExpiresAt = "lease_expires_at"
+        case idempotencyKey = "idempotency_key"
+        case parentID = "parent_id"
+        case rootID = "root_id"
+        case tags, attempts
+    }
+
+    static let tableHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]
+
+    var tableRow: [String] {
+        let outcome = result?.jsonText ?? lastError ?? message ?? ""
+        return [
+            id, queue, handler, state, "\(priority)", "\(attempt)/\(maxAttempts)", createdAt ?? "",
+            outcome.count > 40 ? String(outcome.prefix(39)) + "…" : outcome,
+        ]
+    }
+}
+
+/// One line of the launch log as the CLI shows it.
+struct AttemptView: Encodable {
+    var number: Int
+    var worker: String
+    var outcome: String
+    var startedAt: String?
+    var finishedAt: String?
+    var message: String?
+
+    init(_ attempt: Attempt) {
+        number = attempt.number
+        worker = attempt.worker
+        outcome = attempt.outcome.rawValue
+        startedAt = Output.timestamp(attempt.startedAt)
+        finishedAt = Output.timestamp(attempt.finishedAt)
+        message = attempt.message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case number, worker, outcome
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case message
+    }
+}
+
+/// A queue as the CLI shows it.
+struct QueueView: Encodable {
+    var name: String
+    var state: String
+    var createdAt: String?
+    var updatedAt: String?
+
+    init(_ queue: QueueRecord) {
+        name = queue.name
+        state = queue.state.rawValue
+        createdAt = Output.timestamp(queue.createdAt)
+        updatedAt = Output.timestamp(queue.updatedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, state
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}

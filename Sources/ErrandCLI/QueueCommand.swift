@@ -1,0 +1,102 @@
+import ArgumentParser
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// `errand queue …`: create, list, suspend, resume and delete queues.
+struct QueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "Create, list, suspend, resume and delete queues.",
+        subcommands: [Create.self, List.self, Suspend.self, Resume.self, Delete.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an active queue.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Queue name: letters, digits, - _ .") var name: String
+
+        func run() async throws {
+            let queue = try await store.client().createQueue(name)
+            print("\(queue.name) \(queue.state.rawValue)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List queues.")
+        @OptionGroup var store: StoreOptions
+        @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
+
+        func run() async throws {
+            let views = try await store.client().queues().map(QueueView.init)
+            try Output.print(views, as: output) {
+                Output.table(["NAME", "STATE", "CREATED"], views.map { [$0.name, $0.state, $0.createdAt ?? ""] })
+            }
+        }
+    }
+
+    struct Suspend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop claims from a queue and refuse new tasks for it.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            let queue = try await store.client().suspendQueue(name)
+            print("\(queue.name) \(queue.state.rawValue)")
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a suspended queue run again.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            let queue = try await store.client().resumeQueue(name)
+            print("\(queue.name) \(queue.state.rawValue)")
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a queue and every task in it.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Queue name.") var name: String
+
+        func run() async throws {
+            let deleted = try await store.client().deleteQueue(name)
+            print("deleted queue \(name) and \(deleted) tasks")
+        }
+    }
+}
+
+/// `errand stats`: task counts by queue and state.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count tasks by queue and state.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
+
+    struct Row: Encodable {
+        var queue: String
+        var counts: [String: Int]
+        var total: Int
+    }
+
+    func run() async throws {
+        let stats = try await store.client().statistics()
+        let rows = stats.map { queue in
+            Row(
+                queue: queue.queue,
+                counts: Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0.rawValue, queue[$0]) }),
+                total: queue.total
+            )
+        }
+        try Output.print(rows, as: output) {
+            Output.table(
+                ["QUEUE"] + TaskState.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
+                stats.map { queue in [queue.queue] + TaskState.allCases.map { "\(queue[$0])" } + ["\(queue.total)"] }
+            )
+        }
+    }
+}

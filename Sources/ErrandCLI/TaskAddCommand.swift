@@ -1,0 +1,101 @@
+import ArgumentParser
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// `errand task add`: enqueue one task from flags, or a batch from a YAML/JSON spec.
+struct TaskAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Enqueue tasks and print their ids.",
+        discussion: """
+            With -f, tasks come from a YAML or JSON file (or - for stdin): one task, a list, or {tasks: [...]};
+            flags given alongside are defaults for fields the spec leaves out. A batch is stored whole or not at all.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Handler to run, e.g. errand.echo.") var handler: String?
+    @Option(help: "Arguments as JSON text.") var args: String?
+    @Option(help: "Queue.") var queue: String?
+    @Option(help: "Priority, 0 (claimed first) to 9.") var priority: Int?
+    @Option(help: "Earliest start, ISO 8601 (e.g. 2026-11-24T12:00:00Z).") var runAt: String?
+    @Option(help: "Earliest start, in seconds from now.") var runIn: Double?
+    @Option(help: "Attempts in all, the first included.") var maxAttempts: Int?
+    @Option(help: "Seconds before the first retry.") var retryDelay: Double?
+    @Option(help: "Factor applied to the delay for each further retry.") var retryDelayFactor: Double?
+    @Option(help: "Longest delay between retries, seconds.") var retryMaxDelay: Double?
+    @Option(help: "Random spread of each delay, 0 to 1.") var retryJitter: Double?
+    @Option(name: .customLong("ttr"), help: "Lease length (time_to_resolve) in seconds.") var timeToResolve: Double?
+    @Option(help: "Return the unfinished task holding this key instead of adding another.") var idempotencyKey: String?
+    @Option(help: "Label (repeatable).") var tag: [String] = []
+    @Option(help: "Parent task id.") var parent: String?
+    @Option(name: [.short, .customLong("file")], help: "YAML or JSON task spec file, or - for stdin.") var file: String?
+    @Flag(help: "Accept handler names this binary does not know (run by another worker).") var anyHandler = false
+    @Option(name: [.short, .long], help: "Output: ids (default), yaml, json or table.") var output: OutputFormat?
+
+    func run() async throws {
+        var defaults = NewTask(handler: handler ?? "")
+        if let args { defaults.arguments = args }
+        if let queue { defaults.queue = queue }
+        if let priority { defaults.priority = priority }
+        if let runAt {
+            guard let date = TaskSpec.parseDate(runAt) else {
+                throw CLIFailure("--run-at: \"\(runAt)\" is not an ISO 8601 time such as 2026-11-24T12:00:00Z", exitCode: CLIFailure.badInput)
+            }
+            defaults.runAt = date
+        }
+        if let runIn { defaults.runAt = Date().addingTimeInterval(runIn) }
+        if let maxAttempts { defaults.retry.maxAttempts = maxAttempts }
+        if let retryDelay { defaults.retry.delay = retryDelay }
+        if let retryDelayFactor { defaults.retry.delayFactor = retryDelayFactor }
+        if let retryMaxDelay { defaults.retry.maxDelay = retryMaxDelay }
+        if let retryJitter { defaults.retry.jitter = retryJitter }
+        if let timeToResolve { defaults.timeToResolve = timeToResolve }
+        defaults.idempotencyKey = idempotencyKey
+        defaults.tags = tag
+        defaults.parentID = try parent.map(parseTaskID)
+
+        let tasks: [NewTask]
+        if let file {
+            tasks = try TaskSpec.parse(try readSpec(file), defaults: defaults)
+        } else {
+            guard handler != nil else { throw CLIFailure("give --handler, or a task spec with -f FILE", exitCode: CLIFailure.badInput) }
+            tasks = [defaults]
+        }
+        for (index, task) in tasks.enumerated() where !anyHandler && !HandlerRegistry.builtinNames.contains(task.handler) {
+            let which = tasks.count > 1 ? "task \(index): " : ""
+            throw CLIFailure(
+                "\(which)unknown handler \"\(task.handler)\"; this binary runs \(HandlerRegistry.builtinNames.joined(separator: ", ")) (pass --any-handler for handlers run elsewhere)",
+                exitCode: CLIFailure.badInput
+            )
+        }
+        let results = try await store.client().enqueue(tasks)
+        for result in results where !result.isNew {
+            FileHandle.standardError.write(Data("task \(result.task.id) already holds idempotency key \(result.task.idempotencyKey ?? "")\n".utf8))
+        }
+        guard let output else {
+            for result in results { print(result.task.id) }
+            return
+        }
+        let views = results.map { TaskView($0.task) }
+        try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
+    }
+
+    private func readSpec(_ file: String) throws -> String {
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                throw CLIFailure("cannot read task spec file \(file)", exitCode: CLIFailure.badInput)
+            }
+            data = contents
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIFailure("task spec \(file) is not UTF-8 text", exitCode: CLIFailure.badInput)
+        }
+        return text
+    }
+}

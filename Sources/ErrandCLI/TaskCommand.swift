@@ -1,0 +1,122 @@
+import ArgumentParser
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// `errand task …`: add, inspect, wait for, cancel and retry tasks.
+struct TaskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "Add, inspect, wait for, cancel and retry tasks.",
+        subcommands: [TaskAddCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self, TaskCancelCommand.self, TaskRetryCommand.self]
+    )
+}
+
+/// Parses a task id argument, failing with exit status 2.
+func parseTaskID(_ text: String) throws -> TaskID {
+    guard let id = TaskID(text) else { throw CLIFailure("\"\(text)\" is not a task id (a UUID)", exitCode: CLIFailure.badInput) }
+    return id
+}
+
+struct TaskGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one task with its attempts.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Task id.") var id: String
+    @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .yaml
+
+    func run() async throws {
+        let id = try parseTaskID(id)
+        let client = try store.client()
+        guard let task = try await client.task(id) else { throw StoreError.notFound(id) }
+        let view = TaskView(task, attempts: try await client.attempts(of: id))
+        try Output.print(view, as: output) { Output.table(TaskView.tableHeader, [view.tableRow]) }
+    }
+}
+
+struct TaskListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks, newest first.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only tasks of this queue.") var queue: String?
+    @Option(help: "Only tasks in this state (repeatable): \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var state: [String] = []
+    @Option(help: "Only tasks of this handler.") var handler: String?
+    @Option(help: "Only children of this task.") var parent: String?
+    @Option(help: "At most this many tasks.") var limit: Int = 100
+    @Option(help: "Continue after this task id (the last id of the previous page).") var after: String?
+    @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
+
+    func run() async throws {
+        let states = try state.map { name in
+            guard let state = TaskState(rawValue: name) else {
+                throw CLIFailure(
+                    "unknown state \"\(name)\"; states are \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))",
+                    exitCode: CLIFailure.badInput
+                )
+            }
+            return state
+        }
+        let query = TaskQuery(
+            queue: queue,
+            states: states,
+            handler: handler,
+            parentID: try parent.map(parseTaskID),
+            limit: limit,
+            cursor: try after.map(parseTaskID)
+        )
+        let page = try await store.client().list(query)
+        let views = page.tasks.map { TaskView($0) }
+        try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
+        if let next = page.nextCursor {
+            FileHandle.standardError.write(Data("more tasks: --after \(next)\n".utf8))
+        }
+    }
+}
+
+struct TaskWaitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait",
+        abstract: "Wait for a task to finish and print its result.",
+        discussion: "Exit status: 0 completed (result on stdout), 1 failed, cancelled or dead (error on stderr), 124 timed out."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Task id.") var id: String
+    @Option(help: "Seconds to wait before giving up.") var timeout: Double = 60
+
+    func run() async throws {
+        let id = try parseTaskID(id)
+        let task = try await store.client().wait(for: id, timeout: timeout)
+        guard task.state == .completed else {
+            throw CLIFailure("task \(id) \(task.state.rawValue): \(task.lastError ?? task.message ?? "no message")", exitCode: CLIFailure.failed)
+        }
+        print(task.result ?? "null")
+    }
+}
+
+struct TaskCancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a task that has not finished.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Task id.") var id: String
+    @Option(help: "Why, recorded as the task's message.") var reason: String?
+
+    func run() async throws {
+        let task = try await store.client().cancel(try parseTaskID(id), reason: reason)
+        print("\(task.id) \(task.state.rawValue)")
+    }
+}
+
+struct TaskRetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Run a finished task once more.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Task id.") var id: String
+
+    func run() async throws {
+        let task = try await store.client().retry(try parseTaskID(id))
+        print("\(task.id) \(task.state.rawValue)")
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Runs the built `errand` executable as a child process, on a database in a temporary directory.
+struct ErrandBinary {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    let directory: URL
+    var database: String { directory.appendingPathComponent("errand.db").path }
+
+    /// The `errand` binary next to the test bundle (SwiftPM builds it because the tests depend on it), or
+    /// `$ERRAND_BINARY`.
+    static let executable: URL = {
+        if let path = ProcessInfo.processInfo.environment["ERRAND_BINARY"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("errand")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/errand")
+    }()
+
+    /// Runs `errand ARGS --db <temp db>` to completion.
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + ["--db", database]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run(arguments, stdin: stdin)
+        #expect(result.status == 0, "errand \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    /// Starts `errand serve` in the background; its output goes to files in the temporary directory.
+    func serve(_ extra: [String] = []) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--db", database, "--log-level", "warning"] + extra
+        let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Decodes `task list -o json` (or any JSON list of tasks) into dictionaries.
+    func tasks(_ extra: [String] = []) throws -> [[String: Any]] {
+        let text = try ok(["task", "list", "-o", "json"] + extra)
+        return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+    }
+
+    /// The state of one task.
+    func state(_ id: String) throws -> String? {
+        let text = try ok(["task", "get", id, "-o", "json"])
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["state"] as? String
+    }
+}
+
+extension Process {
+    /// Waits for the process to exit, up to `timeout` seconds; records a failure and kills it otherwise.
+    func waitForExit(timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if isRunning {
+            Issue.record("process \(processIdentifier) did not exit within \(timeout) s", sourceLocation: sourceLocation)
+            kill(processIdentifier, SIGKILL)
+            return nil
+        }
+        return terminationStatus
+    }
+}
