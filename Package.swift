@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "ErrandStore", dependencies: ["ErrandCore"], swiftSettings: strict),
         .target(
             name: "ErrandSQLite",
-            dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(

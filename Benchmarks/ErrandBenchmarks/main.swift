@@ -1,1 +1,177 @@
-print("x")
+import Errand
+import ErrandCore
+import ErrandSQLite
+import ErrandStore
+import Foundation
+import Synchronization
+
+// Errand's throughput and latency on the embedded SQLite store.
+//
+//   swift run -c release ErrandBenchmarks [--tasks 100000] [--batch 1000] [--capacity 1000] [--latency-tasks 1000]
+//       [--rate 200] [--runs 3] [--synchronous-full]
+//
+// (a) burn-down: enqueue `--tasks` no-op tasks in batches of `--batch`, then drain them with in-process no-op
+//     handlers; prints enqueue/s and drain/s (drain = first claim to the last finish written).
+// (b) latency: with idle workers, enqueue `--latency-tasks` tasks one at a time at about `--rate`/s; prints the
+//     enqueue-to-handler-start latency p50/p95/p99/max (from just before the enqueue call).
+
+struct Options {
+    var tasks = 100_000
+    var batch = 1_000
+    var capacity = 1_000
+    var latencyTasks = 1_000
+    var rate = 200.0
+    var runs = 3
+    var synchronousFull = false
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            func value() -> String { iterator.next() ?? "" }
+            switch flag {
+            case "--tasks": tasks = Int(value()) ?? tasks
+            case "--batch": batch = Int(value()) ?? batch
+            case "--capacity": capacity = Int(value()) ?? capacity
+            case "--latency-tasks": latencyTasks = Int(value()) ?? latencyTasks
+            case "--rate": rate = Double(value()) ?? rate
+            case "--runs": runs = Int(value()) ?? runs
+            case "--synchronous-full": synchronousFull = true
+            default:
+                FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+func freshStore(_ options: Options) throws -> (SQLiteTaskStore, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var configuration = SQLiteTaskStore.Configuration()
+    configuration.synchronousFull = options.synchronousFull
+    return (try SQLiteTaskStore(path: directory.appendingPathComponent("bench.db").path, configuration: configuration), directory)
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// Enqueues `options.tasks` no-op tasks, then drains them; returns (enqueue/s, drain/s).
+func burnDown(_ options: Options) async throws -> (Double, Double) {
+    let (store, directory) = try freshStore(options)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let enqueueStart = ContinuousClock.now
+    var remaining = options.tasks
+    while remaining > 0 {
+        let count = min(options.batch, remaining)
+        _ = try await store.enqueue(Array(repeating: NewTask(handler: "bench.noop"), count: count), now: Date())
+        remaining -= count
+    }
+    let enqueueRate = Double(options.tasks) / seconds(since: enqueueStart)
+
+    let ran = Atomic<Int>(0)
+    var handlers = HandlerRegistry()
+    handlers.register("bench.noop") { _ in
+        ran.add(1, ordering: .relaxed)
+        return nil
+    }
+    let dispatcher = Dispatcher(
+        store: store,
+        runner: InProcessRunner(handlers: handlers),
+        configuration: DispatcherConfiguration(worker: "bench", capacity: options.capacity, maxClaimBatch: options.capacity)
+    )
+    let drainStart = ContinuousClock.now
+    let running = Task { try await dispatcher.run() }
+    // Done when every handler ran, no task waits and none runs (the last finishes are written).
+    while ran.load(ordering: .relaxed) < options.tasks { try await Task.sleep(for: .milliseconds(2)) }
+    while true {
+        let waiting = try await store.nextRunAt(queues: [])
+        let running = try await store.nextLeaseExpiry()
+        if waiting == nil && running == nil { break }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    let drainRate = Double(options.tasks) / seconds(since: drainStart)
+    dispatcher.stop()
+    try await running.value
+    let completed = try await store.statistics().reduce(0) { $0 + $1[.completed] }
+    precondition(completed == options.tasks, "only \(completed) of \(options.tasks) tasks completed")
+    return (enqueueRate, drainRate)
+}
+
+/// Enqueues tasks one at a time to idle workers; returns the sorted enqueue-to-start latencies in milliseconds.
+func latency(_ options: Options) async throws -> [Double] {
+    let (store, directory) = try freshStore(options)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let clock = ContinuousClock()
+    let origin = clock.now
+    let starts = Mutex<[String: Double]>([:])
+    var handlers = HandlerRegistry()
+    handlers.register("bench.mark") { context in
+        let now = seconds(since: origin)
+        starts.withLock { $0[context.task.arguments] = now }
+        return nil
+    }
+    let dispatcher = Dispatcher(
+        store: store,
+        runner: InProcessRunner(handlers: handlers),
+        configuration: DispatcherConfiguration(worker: "bench", capacity: 32)
+    )
+    let running = Task { try await dispatcher.run() }
+    try await Task.sleep(for: .milliseconds(200))
+    var enqueued: [String: Double] = [:]
+    let interval = 1.0 / options.rate
+    for index in 0..<options.latencyTasks {
+        let key = "\(index)"
+        enqueued[key] = seconds(since: origin)
+        _ = try await store.enqueue([NewTask(handler: "bench.mark", arguments: key)], now: Date())
+        let next = Double(index + 1) * interval
+        let wait = next - (seconds(since: origin) - 0.2)
+        if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+    }
+    while starts.withLock({ $0.count }) < options.latencyTasks { try await Task.sleep(for: .milliseconds(5)) }
+    dispatcher.stop()
+    try await running.value
+    let started = starts.withLock { $0 }
+    return enqueued.map { key, at in ((started[key] ?? .infinity) - at) * 1000 }.sorted()
+}
+
+func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+func format(_ value: Double) -> String { String(format: "%.0f", value) }
+
+let options = Options(CommandLine.arguments)
+print("errand benchmark: SQLite WAL synchronous=\(options.synchronousFull ? "FULL" : "NORMAL"), \(options.runs) runs, median (min-max)")
+var enqueueRates: [Double] = []
+var drainRates: [Double] = []
+var p50s: [Double] = []
+var p95s: [Double] = []
+var p99s: [Double] = []
+var maxima: [Double] = []
+for run in 1...options.runs {
+    let (enqueueRate, drainRate) = try await burnDown(options)
+    let latencies = try await latency(options)
+    enqueueRates.append(enqueueRate)
+    drainRates.append(drainRate)
+    p50s.append(percentile(latencies, 0.50))
+    p95s.append(percentile(latencies, 0.95))
+    p99s.append(percentile(latencies, 0.99))
+    maxima.append(latencies.last ?? 0)
+    print(
+        "run \(run): enqueue \(format(enqueueRate))/s, drain \(format(drainRate))/s, latency ms p50 \(String(format: "%.2f", p50s.last!))"
+            + " p95 \(String(format: "%.2f", p95s.last!)) p99 \(String(format: "%.2f", p99s.last!)) max \(String(format: "%.2f", maxima.last!))"
+    )
+}
+func summary(_ values: [Double], _ digits: Int = 0) -> String {
+    let style = "%.\(digits)f"
+    return "\(String(format: style, median(values))) (\(String(format: style, values.min() ?? 0))-\(String(format: style, values.max() ?? 0)))"
+}
+print("burn-down \(options.tasks) tasks, batches of \(options.batch), capacity \(options.capacity)")
+print("  enqueue tasks/s: \(summary(enqueueRates))")
+print("  drain tasks/s:   \(summary(drainRates))")
+print("latency \(options.latencyTasks) tasks at \(format(options.rate))/s, enqueue to handler start, ms")
+print("  p50 \(summary(p50s, 2))  p95 \(summary(p95s, 2))  p99 \(summary(p99s, 2))  max \(summary(maxima, 2))")

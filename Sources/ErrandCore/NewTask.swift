@@ -124,33 +124,47 @@ public enum QueueName {
 
     /// Why `name` is not a valid queue name, or `nil` when it is.
     public static func problem(_ name: String) -> String? {
-        identifierProblem(name, what: "queue name", extra: "-_.")
+        identifierProblem(name, what: "queue name", allowed: allowed)
     }
+
+    private static let allowed = IdentifierCharacters(extra: "-_.")
 }
 
 /// Rules for handler names such as `errand.echo` or `my_module.cache_reload`.
 public enum HandlerName {
     /// Why `name` is not a valid handler name, or `nil` when it is.
     public static func problem(_ name: String) -> String? {
-        identifierProblem(name, what: "handler name", extra: "-_.:")
+        identifierProblem(name, what: "handler name", allowed: allowed)
+    }
+
+    private static let allowed = IdentifierCharacters(extra: "-_.:")
+}
+
+/// ASCII letters, digits and a few punctuation characters, checked byte by byte (names are checked on every enqueue).
+private struct IdentifierCharacters: Sendable {
+    let extra: String
+    let bytes: Set<UInt8>
+
+    init(extra: String) {
+        self.extra = extra
+        bytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\(extra)".utf8)
     }
 }
 
-private func identifierProblem(_ name: String, what: String, extra: String) -> String? {
+private func identifierProblem(_ name: String, what: String, allowed: IdentifierCharacters) -> String? {
     if name.isEmpty { return "\(what) must not be empty" }
     if name.utf8.count > 128 { return "\(what) must be at most 128 bytes, got \(name.utf8.count)" }
-    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + extra)
-    if let bad = name.first(where: { !allowed.contains($0) }) {
-        return "\(what) \"\(name)\" contains \"\(bad)\"; use letters, digits and \(extra.map { "\"\($0)\"" }.joined(separator: " "))"
-    }
-    return nil
+    if name.utf8.allSatisfy(allowed.bytes.contains) { return nil }
+    let bad = name.first { character in !character.utf8.allSatisfy(allowed.bytes.contains) } ?? "?"
+    return "\(what) \"\(name)\" contains \"\(bad)\"; use letters, digits and \(allowed.extra.map { "\"\($0)\"" }.joined(separator: " "))"
 }
 
 /// Checks that text is one JSON value.
 public enum JSONText {
     /// Why `text` is not valid JSON, or `nil` when it is.
     public static func problem(_ text: String) -> String? {
-        guard let data = text.data(using: .utf8) else { return "is not UTF-8" }
+        if text == "{}" || text == "null" || text == "[]" { return nil }
+        let data = Data(text.utf8)
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             return nil

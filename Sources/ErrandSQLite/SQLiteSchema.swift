@@ -76,6 +76,8 @@ enum SQLiteSchema {
         );
         -- The claim reads waiting tasks in claim order; the partial index holds nothing else.
         CREATE INDEX errand_task_claim ON errand_task (priority, run_at, id) WHERE state IN ('scheduled', 'pending');
+        -- The dispatcher asks when the next waiting task is due.
+        CREATE INDEX errand_task_due ON errand_task (run_at) WHERE state IN ('scheduled', 'pending');
         -- One unfinished task per (queue, idempotency key).
         CREATE UNIQUE INDEX errand_task_idempotency ON errand_task (queue, idempotency_key)
             WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running');

@@ -29,8 +29,12 @@ extension SQLiteTaskStore {
                 }
                 if let key = new.idempotencyKey {
                     let statement = try db.cachedStatement(sql: Self.selectByIdempotencyKey)
-                    if let row = try Row.fetchOne(statement, arguments: [new.queue, key]) {
-                        results.append(.existing(try TaskRow.decode(row)))
+                    let existing = try TaskRow.fetchAll(db, statement) { raw in
+                        raw.bind(new.queue)
+                        raw.bind(key)
+                    }
+                    if let existing = existing.first {
+                        results.append(.existing(existing))
                         continue
                     }
                 }
@@ -41,7 +45,7 @@ extension SQLiteTaskStore {
                     }
                     record.rootID = parent.rootID ?? parent.id
                 }
-                try insert.execute(arguments: TaskRow.values(record))
+                try RawStatement.execute(db, insert) { TaskRow.bindAll(record, to: &$0) }
                 results.append(.created(record))
             }
             return results

@@ -4,10 +4,11 @@ import Foundation
 import GRDB
 
 extension SQLiteTaskStore {
-    /// Due waiting tasks of active queues in claim order; the partial claim index yields them already sorted.
+    /// Due waiting tasks of active queues in claim order. The partial claim index yields them already sorted, so the
+    /// claim reads about `limit` rows; `INDEXED BY` keeps the planner from sorting every waiting task instead.
     static func claimCandidates(queues: Int, handlers: Int) -> String {
         var sql = """
-            SELECT \(TaskRow.columnList) FROM errand_task
+            SELECT \(TaskRow.columnList) FROM errand_task INDEXED BY errand_task_claim
             WHERE state IN ('scheduled', 'pending') AND run_at <= ?
               AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
             """
@@ -29,22 +30,27 @@ extension SQLiteTaskStore {
             let statement = try db.cachedStatement(
                 sql: Self.claimCandidates(queues: request.queues.count, handlers: request.handlers.count)
             )
-            var arguments: [(any DatabaseValueConvertible)?] = [request.now.millisecondsSince1970]
-            arguments += request.queues.map { $0 as (any DatabaseValueConvertible)? }
-            arguments += request.handlers.map { $0 as (any DatabaseValueConvertible)? }
-            arguments.append(request.limit)
-            let rows = try Row.fetchAll(statement, arguments: StatementArguments(arguments))
-            var claimed: [TaskRecord] = []
-            claimed.reserveCapacity(rows.count)
-            for row in rows {
-                let task: TaskRecord
+            var candidates: [TaskRecord] = []
+            var corrupt: [(id: String, message: String)] = []
+            candidates.reserveCapacity(request.limit)
+            try RawStatement.each(db, statement) { raw in
+                raw.bind(request.now.millisecondsSince1970)
+                for queue in request.queues { raw.bind(queue) }
+                for handler in request.handlers { raw.bind(handler) }
+                raw.bind(request.limit)
+            } row: { row in
                 do {
-                    task = try TaskRow.decode(row)
+                    candidates.append(try TaskRow.decode(row))
                 } catch let error as StoreError {
-                    let id: String = row[0]
-                    try db.execute(sql: Self.markCorruptDead, arguments: [error.message, id])
-                    continue
+                    corrupt.append((row.text(0) ?? "", error.message))
                 }
+            }
+            for (id, message) in corrupt {
+                try db.execute(sql: Self.markCorruptDead, arguments: [message, id])
+            }
+            var claimed: [TaskRecord] = []
+            claimed.reserveCapacity(candidates.count)
+            for task in candidates {
                 guard case .success(let output) = TaskTransition.apply(.claim(worker: request.worker), to: task, now: request.now)
                 else { continue }
                 try Self.save(db, output)
@@ -95,8 +101,11 @@ extension SQLiteTaskStore {
 
     public func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult] {
         let results = try await write { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.selectExpired), arguments: [now.millisecondsSince1970, limit])
-            return try rows.map { row in try Self.apply(db, .rescue, to: try TaskRow.decode(row), now: now) }
+            let expired = try TaskRow.fetchAll(db, db.cachedStatement(sql: Self.selectExpired)) { raw in
+                raw.bind(now.millisecondsSince1970)
+                raw.bind(limit)
+            }
+            return try expired.map { task in try Self.apply(db, .rescue, to: task, now: now) }
         }
         notifyIfWaiting(results)
         return results

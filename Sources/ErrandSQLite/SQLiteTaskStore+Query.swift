@@ -10,50 +10,52 @@ extension SQLiteTaskStore {
 
     public func attempts(of id: TaskID) async throws -> [Attempt] {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db,
+            let statement = try db.cachedStatement(
                 sql: """
                     SELECT task_id, number, handler, worker, started_at, finished_at, outcome, message, result
                     FROM errand_attempt WHERE task_id = ? ORDER BY number
-                    """,
-                arguments: [id.rawValue]
+                    """
             )
-            return try rows.map(TaskRow.decodeAttempt)
+            var attempts: [Attempt] = []
+            try RawStatement.each(db, statement) { $0.bind(id.rawValue) } row: { attempts.append(try TaskRow.decodeAttempt($0)) }
+            return attempts
         }
     }
 
     public func list(_ query: TaskQuery) async throws -> TaskPage {
         let limit = max(1, min(query.limit, 10_000))
         var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
+        var arguments: [SQLValue] = []
         if let queue = query.queue {
             conditions.append("queue = ?")
-            arguments.append(queue)
+            arguments.append(.text(queue))
         }
         if !query.states.isEmpty {
             conditions.append("state IN (\(Self.placeholders(query.states.count)))")
-            arguments += query.states.map { $0.rawValue as (any DatabaseValueConvertible)? }
+            arguments += query.states.map { .text($0.rawValue) }
         }
         if let handler = query.handler {
             conditions.append("handler = ?")
-            arguments.append(handler)
+            arguments.append(.text(handler))
         }
         if let parent = query.parentID {
             conditions.append("parent_id = ?")
-            arguments.append(parent.rawValue)
+            arguments.append(.text(parent.rawValue))
         }
         if let cursor = query.cursor {
             // Keyset pagination: ids sort by creation time, newest first.
             conditions.append("id < ?")
-            arguments.append(cursor.rawValue)
+            arguments.append(.text(cursor.rawValue))
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(TaskRow.columnList) FROM errand_task \(filter) ORDER BY id DESC LIMIT ?"
-        arguments.append(limit + 1)
-        let statementArguments = StatementArguments(arguments)
+        arguments.append(.integer(Int64(limit + 1)))
+        let bound = arguments
         return try await read { db in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
-            let tasks = try rows.prefix(limit).map(TaskRow.decode)
+            let rows = try TaskRow.fetchAll(db, db.makeStatement(sql: sql)) { raw in
+                for value in bound { raw.bind(value) }
+            }
+            let tasks = Array(rows.prefix(limit))
             return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? tasks.last?.id : nil)
         }
     }
@@ -77,10 +79,12 @@ extension SQLiteTaskStore {
 
     public func nextRunAt(queues: [String]) async throws -> Date? {
         var sql = """
-            SELECT MIN(run_at) FROM errand_task WHERE state IN ('scheduled', 'pending')
+            SELECT run_at FROM errand_task INDEXED BY errand_task_due WHERE state IN ('scheduled', 'pending')
               AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
             """
         if !queues.isEmpty { sql += " AND queue IN (\(Self.placeholders(queues.count)))" }
+        // Walks the due index in order and stops at the first task of an active queue.
+        sql += " ORDER BY run_at LIMIT 1"
         let arguments = StatementArguments(queues)
         let query = sql
         return try await read { db in
@@ -90,7 +94,10 @@ extension SQLiteTaskStore {
 
     public func nextLeaseExpiry() async throws -> Date? {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(lease_expires_at) FROM errand_task WHERE state = 'running'")
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT lease_expires_at FROM errand_task INDEXED BY errand_task_lease WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
+            )
                 .map(Date.init(millisecondsSince1970:))
         }
     }

@@ -43,6 +43,9 @@ public final class SQLiteTaskStore: TaskStore {
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // A 64 MiB page cache per connection and memory-mapped reads keep hot pages out of read(2) calls.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         do {
             let directory = (path as NSString).deletingLastPathComponent
@@ -115,16 +118,14 @@ public final class SQLiteTaskStore: TaskStore {
 
     /// Loads one task inside a transaction.
     static func load(_ db: Database, _ id: TaskID) throws -> TaskRecord? {
-        let statement = try db.cachedStatement(sql: TaskRow.selectByID)
-        guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
-        return try TaskRow.decode(row)
+        try TaskRow.fetchAll(db, db.cachedStatement(sql: TaskRow.selectByID)) { $0.bind(id.rawValue) }.first
     }
 
     /// Writes a transition's result: the updated task and, when an attempt ended, its launch-log line.
     static func save(_ db: Database, _ output: TransitionOutput) throws {
-        try db.cachedStatement(sql: TaskRow.update).execute(arguments: TaskRow.updateValues(output.task))
+        try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.update)) { TaskRow.bindTransition(output.task, to: &$0) }
         if let attempt = output.endedAttempt {
-            try db.cachedStatement(sql: TaskRow.insertAttempt).execute(arguments: TaskRow.attemptValues(attempt))
+            try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.insertAttempt)) { TaskRow.bindAttempt(attempt, to: &$0) }
         }
     }
 

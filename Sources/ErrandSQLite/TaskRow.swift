@@ -3,9 +3,9 @@ import ErrandStore
 import Foundation
 import GRDB
 
-/// Reads and writes ``TaskRecord`` and ``Attempt`` as rows, by column position (the hot paths decode many rows).
+/// Reads and writes ``TaskRecord`` and ``Attempt`` rows by column position, through ``RawStatement``.
 enum TaskRow {
-    /// The task columns, in the order `decode` reads them and `values` writes them.
+    /// The task columns, in the order `decode` reads them and `bindAll` writes them.
     static let columns = [
         "id", "queue", "handler", "arguments", "priority", "run_at", "state", "attempt", "charged_attempts",
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter", "retry_priority_decrement",
@@ -18,86 +18,135 @@ enum TaskRow {
     /// Inserts one task; the caller has checked idempotency.
     static let insert = "INSERT INTO errand_task (\(columnList)) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
-    /// Overwrites every mutable column of one task with the record the transition produced.
-    static let update =
-        "UPDATE errand_task SET "
-        + columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
-        + " WHERE id = ?"
+    /// The columns a ``TaskTransition`` may change after enqueue. Writing only these keeps the indexes on columns
+    /// that never change (queue, idempotency key, parent) out of every update.
+    static let transitionColumns = [
+        "priority", "run_at", "state", "attempt", "charged_attempts", "max_attempts", "started_at", "finished_at", "result",
+        "message", "last_error", "worker", "lease_expires_at",
+    ]
+
+    /// Writes a transition's result over one task.
+    static let update = "UPDATE errand_task SET " + transitionColumns.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
 
     static let selectByID = "SELECT \(columnList) FROM errand_task WHERE id = ?"
 
-    /// The row's values for `insert`.
-    static func values(_ task: TaskRecord) -> StatementArguments { StatementArguments(columnValues(task)) }
-
-    /// The row's values for `update`: every column but the id, then the id.
-    static func updateValues(_ task: TaskRecord) -> StatementArguments {
-        StatementArguments(Array(columnValues(task).dropFirst()) + [task.id.rawValue])
+    /// Binds every column, in `columns` order, for `insert`.
+    static func bindAll(_ task: TaskRecord, to statement: inout RawStatement) {
+        statement.bind(task.id.rawValue)
+        statement.bind(task.queue)
+        statement.bind(task.handler)
+        statement.bind(task.arguments)
+        statement.bind(task.priority)
+        statement.bind(task.runAt.millisecondsSince1970)
+        statement.bind(task.state.rawValue)
+        statement.bind(task.attempt)
+        statement.bind(task.chargedAttempts)
+        statement.bind(task.retry.maxAttempts)
+        statement.bind(task.retry.delay)
+        statement.bind(task.retry.delayFactor)
+        statement.bind(task.retry.maxDelay)
+        statement.bind(task.retry.jitter)
+        statement.bind(task.retry.priorityDecrement)
+        statement.bind(task.timeToResolve)
+        statement.bind(task.idempotencyKey)
+        statement.bind(task.parentID?.rawValue)
+        statement.bind(task.rootID?.rawValue)
+        statement.bind(task.module)
+        statement.bind(task.isInternal)
+        statement.bind(encodeTags(task.tags))
+        statement.bind(task.createdAt.millisecondsSince1970)
+        statement.bind(task.startedAt?.millisecondsSince1970)
+        statement.bind(task.finishedAt?.millisecondsSince1970)
+        statement.bind(task.result)
+        statement.bind(task.message)
+        statement.bind(task.lastError)
+        statement.bind(task.worker)
+        statement.bind(task.leaseExpiresAt?.millisecondsSince1970)
     }
 
-    private static func columnValues(_ task: TaskRecord) -> [(any DatabaseValueConvertible)?] {
-        [
-            task.id.rawValue, task.queue, task.handler, task.arguments, task.priority, task.runAt.millisecondsSince1970,
-            task.state.rawValue, task.attempt, task.chargedAttempts, task.retry.maxAttempts, task.retry.delay,
-            task.retry.delayFactor, task.retry.maxDelay, task.retry.jitter, task.retry.priorityDecrement,
-            task.timeToResolve, task.idempotencyKey, task.parentID?.rawValue, task.rootID?.rawValue, task.module,
-            task.isInternal, encodeTags(task.tags), task.createdAt.millisecondsSince1970,
-            task.startedAt?.millisecondsSince1970, task.finishedAt?.millisecondsSince1970, task.result, task.message,
-            task.lastError, task.worker, task.leaseExpiresAt?.millisecondsSince1970,
-        ]
+    /// Binds `transitionColumns`, then the id, for `update`.
+    static func bindTransition(_ task: TaskRecord, to statement: inout RawStatement) {
+        statement.bind(task.priority)
+        statement.bind(task.runAt.millisecondsSince1970)
+        statement.bind(task.state.rawValue)
+        statement.bind(task.attempt)
+        statement.bind(task.chargedAttempts)
+        statement.bind(task.retry.maxAttempts)
+        statement.bind(task.startedAt?.millisecondsSince1970)
+        statement.bind(task.finishedAt?.millisecondsSince1970)
+        statement.bind(task.result)
+        statement.bind(task.message)
+        statement.bind(task.lastError)
+        statement.bind(task.worker)
+        statement.bind(task.leaseExpiresAt?.millisecondsSince1970)
+        statement.bind(task.id.rawValue)
     }
 
     /// Decodes a row selected with `columnList`.
-    /// - Throws: ``StoreError`` `.corrupt` naming the column that cannot be read.
-    static func decode(_ row: Row) throws -> TaskRecord {
-        let idText: String = try column(row, 0)
+    /// - Throws: ``StoreError`` `.corrupt` naming the task and the column that cannot be read.
+    static func decode(_ row: Columns) throws -> TaskRecord {
+        let idText = row.text(0) ?? ""
         guard let id = TaskID(idText) else { throw corrupt(idText, "id", idText) }
-        func date(_ index: Int) throws -> Date { Date(millisecondsSince1970: try column(row, index, id: idText)) }
-        func optionalDate(_ index: Int) -> Date? { (row[index] as Int64?).map(Date.init(millisecondsSince1970:)) }
-        let stateText: String = try column(row, 6, id: idText)
+        func text(_ column: Int32) throws -> String {
+            guard let value = row.text(column) else { throw corrupt(idText, columns[Int(column)], "NULL") }
+            return value
+        }
+        func date(_ column: Int32) -> Date? { row.optionalInt64(column).map(Date.init(millisecondsSince1970:)) }
+        let stateText = try text(6)
         guard let state = TaskState(rawValue: stateText) else { throw corrupt(idText, "state", stateText) }
-        let tagsText: String = try column(row, 21, id: idText)
+        let tagsText = try text(21)
         guard let tags = decodeTags(tagsText) else { throw corrupt(idText, "tags", tagsText) }
+        var parentID: TaskID?
+        if let parent = row.text(17) {
+            guard let parsed = TaskID(parent) else { throw corrupt(idText, "parent_id", parent) }
+            parentID = parsed
+        }
+        var rootID: TaskID?
+        if let root = row.text(18) {
+            guard let parsed = TaskID(root) else { throw corrupt(idText, "root_id", root) }
+            rootID = parsed
+        }
         return TaskRecord(
             id: id,
-            queue: try column(row, 1, id: idText),
-            handler: try column(row, 2, id: idText),
-            arguments: try column(row, 3, id: idText),
-            priority: try column(row, 4, id: idText),
-            runAt: try date(5),
+            queue: try text(1),
+            handler: try text(2),
+            arguments: try text(3),
+            priority: row.int(4),
+            runAt: Date(millisecondsSince1970: row.int64(5)),
             state: state,
-            attempt: try column(row, 7, id: idText),
-            chargedAttempts: try column(row, 8, id: idText),
+            attempt: row.int(7),
+            chargedAttempts: row.int(8),
             retry: RetryPolicy(
-                maxAttempts: try column(row, 9, id: idText),
-                delay: try column(row, 10, id: idText),
-                delayFactor: try column(row, 11, id: idText),
-                maxDelay: try column(row, 12, id: idText),
-                jitter: try column(row, 13, id: idText),
-                priorityDecrement: try column(row, 14, id: idText)
+                maxAttempts: row.int(9),
+                delay: row.double(10),
+                delayFactor: row.double(11),
+                maxDelay: row.double(12),
+                jitter: row.double(13),
+                priorityDecrement: row.int(14)
             ),
-            timeToResolve: try column(row, 15, id: idText),
-            idempotencyKey: row[16],
-            parentID: (row[17] as String?).flatMap(TaskID.init),
-            rootID: (row[18] as String?).flatMap(TaskID.init),
-            module: row[19],
-            isInternal: try column(row, 20, id: idText),
+            timeToResolve: row.double(15),
+            idempotencyKey: row.text(16),
+            parentID: parentID,
+            rootID: rootID,
+            module: row.text(19),
+            isInternal: row.int64(20) != 0,
             tags: tags,
-            createdAt: try date(22),
-            startedAt: optionalDate(23),
-            finishedAt: optionalDate(24),
-            result: row[25],
-            message: row[26],
-            lastError: row[27],
-            worker: row[28],
-            leaseExpiresAt: optionalDate(29)
+            createdAt: Date(millisecondsSince1970: row.int64(22)),
+            startedAt: date(23),
+            finishedAt: date(24),
+            result: row.text(25),
+            message: row.text(26),
+            lastError: row.text(27),
+            worker: row.text(28),
+            leaseExpiresAt: date(29)
         )
     }
 
-    private static func column<Value: DatabaseValueConvertible>(_ row: Row, _ index: Int, id: String = "?") throws -> Value {
-        guard let value = Value.fromDatabaseValue(row[index] as DatabaseValue) else {
-            throw corrupt(id, columns[index], "\(row[index] as DatabaseValue)")
-        }
-        return value
+    /// Runs a query selecting `columnList` and decodes every row.
+    static func fetchAll(_ db: Database, _ statement: Statement, bind: (inout RawStatement) -> Void) throws -> [TaskRecord] {
+        var tasks: [TaskRecord] = []
+        try RawStatement.each(db, statement, bind: bind) { row in tasks.append(try decode(row)) }
+        return tasks
     }
 
     private static func corrupt(_ id: String, _ column: String, _ value: String) -> StoreError {
@@ -121,31 +170,33 @@ enum TaskRow {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    static func attemptValues(_ attempt: Attempt) -> StatementArguments {
-        [
-            attempt.taskID.rawValue, attempt.number, attempt.handler, attempt.worker,
-            attempt.startedAt.millisecondsSince1970, attempt.finishedAt.millisecondsSince1970, attempt.outcome.rawValue,
-            attempt.message, attempt.result,
-        ]
+    static func bindAttempt(_ attempt: Attempt, to statement: inout RawStatement) {
+        statement.bind(attempt.taskID.rawValue)
+        statement.bind(attempt.number)
+        statement.bind(attempt.handler)
+        statement.bind(attempt.worker)
+        statement.bind(attempt.startedAt.millisecondsSince1970)
+        statement.bind(attempt.finishedAt.millisecondsSince1970)
+        statement.bind(attempt.outcome.rawValue)
+        statement.bind(attempt.message)
+        statement.bind(attempt.result)
     }
 
-    static func decodeAttempt(_ row: Row) throws -> Attempt {
-        let idText: String = row[0]
+    static func decodeAttempt(_ row: Columns) throws -> Attempt {
+        let idText = row.text(0) ?? ""
         guard let id = TaskID(idText) else { throw corrupt(idText, "attempt.task_id", idText) }
-        let outcomeText: String = row[6]
-        guard let outcome = AttemptOutcome(rawValue: outcomeText) else {
-            throw corrupt(idText, "attempt.outcome", outcomeText)
-        }
+        let outcomeText = row.text(6) ?? ""
+        guard let outcome = AttemptOutcome(rawValue: outcomeText) else { throw corrupt(idText, "attempt.outcome", outcomeText) }
         return Attempt(
             taskID: id,
-            number: row[1],
-            handler: row[2],
-            worker: row[3],
-            startedAt: Date(millisecondsSince1970: row[4]),
-            finishedAt: Date(millisecondsSince1970: row[5]),
+            number: row.int(1),
+            handler: row.text(2) ?? "",
+            worker: row.text(3) ?? "",
+            startedAt: Date(millisecondsSince1970: row.int64(4)),
+            finishedAt: Date(millisecondsSince1970: row.int64(5)),
             outcome: outcome,
-            message: row[7],
-            result: row[8]
+            message: row.text(7),
+            result: row.text(8)
         )
     }
 }
