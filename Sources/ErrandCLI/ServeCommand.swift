@@ -48,7 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
             "errand serving",
             metadata: ["errand.database": "\(sqlite.path)", "errand.capacity": "\(capacity)", "errand.worker.id": "\(dispatcher.worker)"]
         )
-        FileHandle.standardError.write(Data("errand: serving tasks from SQLite database \(sqlite.path) (capacity \(capacity), worker \(dispatcher.worker)); Ctrl-C stops\n".utf8))
+        FileHandle.standardError.write(
+            Data("errand: serving tasks from SQLite database \(sqlite.path) (capacity \(capacity), worker \(dispatcher.worker)); Ctrl-C stops\n".utf8)
+        )
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

@@ -9,7 +9,9 @@ struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
         abstract: "Add, inspect, wait for, cancel and retry tasks.",
-        subcommands: [TaskAddCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self, TaskCancelCommand.self, TaskRetryCommand.self]
+        subcommands: [
+            TaskAddCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self, TaskCancelCommand.self, TaskRetryCommand.self,
+        ]
     )
 }
 

@@ -70,7 +70,10 @@ enum TaskSpec {
         if let nested = mapping["retry"] {
             guard let nested = nested as? [String: Any] else { throw InvalidField(field: field("retry"), reason: "must be a mapping") }
             if let unknown = nested.keys.sorted().first(where: { !retryKeys.contains($0) }) {
-                throw InvalidField(field: field("retry.\(unknown)"), reason: "is not a retry field; known: \(retryKeys.sorted().joined(separator: ", "))")
+                throw InvalidField(
+                    field: field("retry.\(unknown)"),
+                    reason: "is not a retry field; known: \(retryKeys.sorted().joined(separator: ", "))"
+                )
             }
             retry = nested
             retryPath = field("retry")

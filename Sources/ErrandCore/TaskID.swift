@@ -14,8 +14,23 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
     /// Parses a UUID text form, accepting either case; returns `nil` when the text is not a UUID.
     public init?(_ text: String) {
-        guard let uuid = UUID(uuidString: text) else { return nil }
-        self.rawValue = uuid.uuidString.lowercased()
+        // Checked byte by byte: stores parse an id for every row they read.
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return nil }
+        var hasUppercase = false
+        for (index, byte) in utf8.enumerated() {
+            switch index {
+            case 8, 13, 18, 23:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            default:
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): hasUppercase = true
+                default: return nil
+                }
+            }
+        }
+        self.rawValue = hasUppercase ? text.lowercased() : text
     }
 
     public var description: String { rawValue }

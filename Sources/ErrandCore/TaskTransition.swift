@@ -151,7 +151,9 @@ public enum TaskTransition {
 
         case .finish(let finish):
             if let refusal = checkLease(finish.lease) { return refusal }
-            return .success(end(task, outcome: finish.outcome, result: finish.result, message: finish.message, jitterSample: finish.jitterSample, now: now))
+            return .success(
+                end(task, outcome: finish.outcome, result: finish.result, message: finish.message, jitterSample: finish.jitterSample, now: now)
+            )
 
         case .unclaim(let lease):
             if let refusal = checkLease(lease) { return refusal }

@@ -17,7 +17,11 @@ extension SQLiteTaskStore {
                     """
             )
             var attempts: [Attempt] = []
-            try RawStatement.each(db, statement) { $0.bind(id.rawValue) } row: { attempts.append(try TaskRow.decodeAttempt($0)) }
+            try RawStatement.each(db, statement) {
+                $0.bind(id.rawValue)
+            } row: {
+                attempts.append(try TaskRow.decodeAttempt($0))
+            }
             return attempts
         }
     }
@@ -98,7 +102,7 @@ extension SQLiteTaskStore {
                 db,
                 sql: "SELECT lease_expires_at FROM errand_task INDEXED BY errand_task_lease WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
             )
-                .map(Date.init(millisecondsSince1970:))
+            .map(Date.init(millisecondsSince1970:))
         }
     }
 }

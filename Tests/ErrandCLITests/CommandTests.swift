@@ -18,11 +18,15 @@ import Testing
             let ids = try errand.ok(["task", "add", "-f", "-", "--queue", "reports", "--priority", "3"], stdin: spec)
                 .split(separator: "\n").map(String.init)
             #expect(ids.count == 2)
-            let first = try #require(try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", ids[0], "-o", "json"]).utf8)) as? [String: Any])
+            let first = try #require(
+                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", ids[0], "-o", "json"]).utf8)) as? [String: Any]
+            )
             #expect(first["queue"] as? String == "reports")
             #expect(first["priority"] as? Int == 3)
             #expect((first["arguments"] as? [String: Any])?["report"] as? String == "daily")
-            let second = try #require(try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", ids[1], "-o", "json"]).utf8)) as? [String: Any])
+            let second = try #require(
+                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", ids[1], "-o", "json"]).utf8)) as? [String: Any]
+            )
             #expect(second["queue"] as? String == "default")
             #expect(second["max_attempts"] as? Int == 4)
         }
@@ -98,7 +102,9 @@ import Testing
             let timedOut = try errand.run(["task", "wait", slow, "--timeout", "20"])
             #expect(timedOut.status == 1)
             #expect(timedOut.stderr.contains("ran past its timeout"))
-            let task = try #require(try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", slow, "-o", "json"]).utf8)) as? [String: Any])
+            let task = try #require(
+                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", slow, "-o", "json"]).utf8)) as? [String: Any]
+            )
             #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "timeout")
         }
     }

@@ -39,9 +39,10 @@ import Testing
 
             let restarted = try errand.serve()
             #expect(try errand.ok(["task", "wait", sleeper, "--timeout", "30"]) == #"{"slept":1.0}"#)
-            let attempts = try #require(
-                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", sleeper, "-o", "json"]).utf8)) as? [String: Any]
-            )["attempts"] as? [[String: Any]]
+            let attempts =
+                try #require(
+                    try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", sleeper, "-o", "json"]).utf8)) as? [String: Any]
+                )["attempts"] as? [[String: Any]]
             #expect(attempts?.compactMap { $0["outcome"] as? String } == ["lost", "succeeded"])
             for id in others { #expect(try errand.ok(["task", "wait", id, "--timeout", "30"]).count > 0) }
             #expect(try errand.tasks(["--state", "completed"]).count == 6)

@@ -105,7 +105,9 @@ import Testing
             _ = try await node.rescuer.tick()
             node.dispatcher.stop()
             // A worker that claims and then dies: its lease expires after time_to_resolve.
-            let task = try await client.enqueue(NewTask(handler: "errand.echo", arguments: "7", retry: RetryPolicy(maxAttempts: 2, delay: 0), timeToResolve: 30)).task
+            let task = try await client.enqueue(
+                NewTask(handler: "errand.echo", arguments: "7", retry: RetryPolicy(maxAttempts: 2, delay: 0), timeToResolve: 30)
+            ).task
             let claimed = try await node2Store.claim(ClaimRequest(worker: "dead-worker", limit: 1, now: time.now))
             #expect(claimed.map(\.id) == [task.id])
             time.advance(by: 29)

@@ -26,7 +26,12 @@ public struct Rescuer: Service {
     let interval: Double
     let logger: Logger
 
-    public init(store: any TaskStore, time: any TimeSource = SystemTimeSource(), interval: Double = 1, logger: Logger = Logger(label: "errand.rescuer")) {
+    public init(
+        store: any TaskStore,
+        time: any TimeSource = SystemTimeSource(),
+        interval: Double = 1,
+        logger: Logger = Logger(label: "errand.rescuer")
+    ) {
         self.store = store
         self.time = time
         self.interval = interval
