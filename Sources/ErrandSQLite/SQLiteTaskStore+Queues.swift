@@ -4,18 +4,6 @@ import Foundation
 import GRDB
 
 extension SQLiteTaskStore {
-    public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
-        let task = try await write { db in try Self.transition(db, id, .cancel(reason: reason), now: now) }
-        changeSignal.notify()
-        return task
-    }
-
-    public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
-        let task = try await write { db in try Self.transition(db, id, .retry, now: now) }
-        changeSignal.notify()
-        return task
-    }
-
     public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
         if let problem = QueueName.problem(name) { throw StoreError.invalid(InvalidField(field: "queue", reason: problem)) }
         let record = QueueRecord(name: name, state: .active, createdAt: now.wholeMilliseconds, updatedAt: now.wholeMilliseconds)
@@ -82,44 +70,5 @@ extension SQLiteTaskStore {
             createdAt: Date(millisecondsSince1970: row[2]),
             updatedAt: Date(millisecondsSince1970: row[3])
         )
-    }
-
-    // MARK: housekeeping
-
-    public func trimAttemptLog(maxPerHandler: Int) async throws -> Int {
-        try await write { db in
-            // Rank each handler's attempts newest first and drop everything past the cap.
-            try db.execute(
-                sql: """
-                    DELETE FROM errand_attempt WHERE rowid IN (
-                        SELECT rowid FROM (
-                            SELECT rowid, ROW_NUMBER() OVER (PARTITION BY handler ORDER BY finished_at DESC, rowid DESC) AS rank
-                            FROM errand_attempt
-                        ) WHERE rank > ?
-                    )
-                    """,
-                arguments: [max(0, maxPerHandler)]
-            )
-            return db.changesCount
-        }
-    }
-
-    public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
-        try await write { db in
-            let ids = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM errand_task
-                    WHERE finished_at IS NOT NULL AND finished_at < ? AND state IN ('completed', 'failed', 'cancelled', 'dead')
-                    ORDER BY finished_at LIMIT ?
-                    """,
-                arguments: [finishedBefore.millisecondsSince1970, limit]
-            )
-            guard !ids.isEmpty else { return 0 }
-            let list = Self.placeholders(ids.count)
-            try db.execute(sql: "DELETE FROM errand_attempt WHERE task_id IN (\(list))", arguments: StatementArguments(ids))
-            try db.execute(sql: "DELETE FROM errand_task WHERE id IN (\(list))", arguments: StatementArguments(ids))
-            return db.changesCount
-        }
     }
 }

@@ -180,6 +180,37 @@ import Testing
         }
     }
 
+    @Test func shutdownLetsAttemptsThatFinishWithinTheGraceComplete() async throws {
+        let release = ChangeSignal()
+        var handlers = HandlerRegistry()
+        handlers.register("wait.release") { _ in
+            _ = await release.wait(beyond: 0)
+            return "\"done\""
+        }
+        try await TemporaryDirectory.with { directory in
+            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("e.db").path)
+            let time = ManualTimeSource()
+            let client = ErrandClient(store: store, time: time)
+            let dispatcher = Dispatcher(
+                store: store,
+                runner: InProcessRunner(handlers: handlers),
+                configuration: DispatcherConfiguration(worker: "w", capacity: 4, shutdownGrace: 10),
+                time: time
+            )
+            let task = try await client.enqueue(NewTask(handler: "wait.release")).task
+            let running = Task { try await dispatcher.run() }
+            await eventually("attempt started") { dispatcher.runningCount == 1 }
+            dispatcher.stop()
+            let late = try await client.enqueue(NewTask(handler: "wait.release")).task
+            release.notify()
+            try await running.value
+            let finished = try await client.task(task.id)
+            #expect(finished?.state == .completed && finished?.result == "\"done\"")
+            // A stopping dispatcher claims nothing new.
+            #expect(try await client.task(late.id)?.state == .pending)
+        }
+    }
+
     @Test func anUnknownHandlerEndsTheAttemptAsAnInternalError() async throws {
         try await withNode(handlers: .withBuiltins()) { client, _, _ in
             let task = try await client.enqueue(NewTask(handler: "nobody.home", retry: RetryPolicy(maxAttempts: 1))).task

@@ -10,6 +10,11 @@ public struct JanitorReport: Sendable, Hashable {
     public var pruned: Int
     /// Launch-log lines deleted past the per-handler cap.
     public var trimmedAttempts: Int
+
+    public init(pruned: Int, trimmedAttempts: Int) {
+        self.pruned = pruned
+        self.trimmedAttempts = trimmedAttempts
+    }
 }
 
 /// Deletes finished tasks older than their TTL and caps the launch log per handler (`task_log_max_size`).
