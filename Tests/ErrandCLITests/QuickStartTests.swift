@@ -30,7 +30,7 @@ import Testing
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
             let server = try errand.serve()
-            let sleeper = try errand.ok(["task", "add", "--handler", "errand.sleep", "--args", "1", "--ttr", "2", "--retry-delay", "0"])
+            let sleeper = try errand.ok(["task", "add", "--handler", "errand.sleep", "--args", "3", "--ttr", "2", "--retry-delay", "0"])
             let others = try (0..<5).map { try errand.ok(["task", "add", "--handler", "errand.echo", "--args", "\($0)", "--run-in", "1"]) }
             try await eventually("sleep task running") { try errand.state(sleeper) == "running" }
             kill(server.processIdentifier, SIGKILL)
@@ -38,7 +38,7 @@ import Testing
             #expect(try errand.state(sleeper) == "running")
 
             let restarted = try errand.serve()
-            #expect(try errand.ok(["task", "wait", sleeper, "--timeout", "30"]) == #"{"slept":1.0}"#)
+            #expect(try errand.ok(["task", "wait", sleeper, "--timeout", "30"]) == #"{"slept":3.0}"#)
             let attempts =
                 try #require(
                     try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", sleeper, "-o", "json"]).utf8)) as? [String: Any]
