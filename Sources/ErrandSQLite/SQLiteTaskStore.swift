@@ -96,21 +96,17 @@ public final class SQLiteTaskStore: TaskStore {
 
     /// Runs `body` in one write transaction, turning SQLite errors into ``StoreError``.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as DatabaseError {
-            throw StoreError(.unavailable, "database \(path): \(error.message ?? "\(error.resultCode)")")
-        }
+        try await reportingErrors { try await pool.write(body) }
     }
 
     /// Runs `body` on a reader, turning SQLite errors into ``StoreError``.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await reportingErrors { try await pool.read(body) }
+    }
+
+    private func reportingErrors<T>(_ operation: () async throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
-        } catch let error as StoreError {
-            throw error
+            return try await operation()
         } catch let error as DatabaseError {
             throw StoreError(.unavailable, "database \(path): \(error.message ?? "\(error.resultCode)")")
         }
