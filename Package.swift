@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ErrandCore", targets: ["ErrandCore"]),
         .library(name: "ErrandStore", targets: ["ErrandStore"]),
         .library(name: "ErrandSQLite", targets: ["ErrandSQLite"]),
+        .library(name: "ErrandPostgres", targets: ["ErrandPostgres"]),
         .library(name: "ErrandTesting", targets: ["ErrandTesting"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "ErrandCore", swiftSettings: strict),
@@ -31,6 +33,15 @@ let package = Package(
             name: "ErrandSQLite",
             dependencies: [
                 "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ErrandPostgres",
+            dependencies: [
+                "ErrandCore", "ErrandStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -66,6 +77,14 @@ let package = Package(
         .testTarget(
             name: "ErrandSQLiteTests",
             dependencies: ["ErrandSQLite", "ErrandTesting", "ErrandStore", "ErrandCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ErrandPostgresTests",
+            dependencies: [
+                "ErrandPostgres", "ErrandTesting", "ErrandStore", "ErrandCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

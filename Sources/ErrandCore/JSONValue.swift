@@ -53,3 +53,64 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }
+
+extension JSONText {
+    /// Writes JSON text by hand: arrays of flat objects with string, integer or null fields.
+    ///
+    /// For stores that pass a batch of rows as one JSON parameter; much cheaper than `JSONEncoder` per row.
+    public struct Builder: Sendable {
+        public private(set) var text = ""
+        private var firstField = true
+
+        public init() {}
+
+        /// Writes `[ {…}, {…} ]`, one object per element, its fields written by `fields`.
+        public mutating func array<Element>(_ elements: [Element], _ fields: (inout Builder, Element) -> Void) {
+            text.reserveCapacity(elements.count * 256)
+            text.append("[")
+            for (index, element) in elements.enumerated() {
+                if index > 0 { text.append(",") }
+                text.append("{")
+                firstField = true
+                fields(&self, element)
+                text.append("}")
+            }
+            text.append("]")
+        }
+
+        public mutating func field(_ name: String, _ value: String?) {
+            key(name)
+            if let value { appendString(value) } else { text.append("null") }
+        }
+
+        public mutating func field(_ name: String, _ value: Int64?) {
+            key(name)
+            text.append(value.map(String.init) ?? "null")
+        }
+
+        public mutating func field(_ name: String, _ value: Int) { field(name, Int64(value)) }
+
+        private mutating func key(_ name: String) {
+            if !firstField { text.append(",") }
+            firstField = false
+            text.append("\"\(name)\":")
+        }
+
+        private mutating func appendString(_ value: String) {
+            text.append("\"")
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": text.append("\\\"")
+                case "\\": text.append("\\\\")
+                case "\n": text.append("\\n")
+                case "\r": text.append("\\r")
+                case "\t": text.append("\\t")
+                case _ where scalar.value < 0x20 || scalar.value == 0:
+                    text.append(String(format: "\\u%04x", scalar.value))
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text.append("\"")
+        }
+    }
+}

@@ -119,6 +119,29 @@ import Testing
         }
     }
 
+    @Test func heartbeatsKeepALongAttemptAliveFromItsFirstSecond() async throws {
+        let release = ChangeSignal()
+        var handlers = HandlerRegistry()
+        handlers.register("wait.release") { _ in
+            _ = await release.wait(beyond: 0)
+            return nil
+        }
+        // The dispatcher was idle (no lease to watch) when this short-lease task arrived.
+        try await withNode(handlers: handlers) { client, node, time in
+            let task = try await client.enqueue(NewTask(handler: "wait.release", timeToResolve: 3)).task
+            await eventually("attempt started") { node.dispatcher.runningCount == 1 }
+            for _ in 0..<6 {
+                let before = try #require(try await client.task(task.id)?.leaseExpiresAt)
+                time.advance(by: 1.1)
+                try await eventually("lease extended") { try await client.task(task.id)?.leaseExpiresAt ?? before > before }
+                #expect(try await node.rescuer.tick() == RescueReport(retried: 0, failed: 0))
+            }
+            release.notify()
+            let done = try await client.wait(for: task.id, timeout: 10)
+            #expect(done.state == .completed && done.attempt == 1)
+        }
+    }
+
     @Test func aCancelledRunningTaskIsStoppedAtItsNextHeartbeat() async throws {
         let started = Mutex(false)
         let sawCancellation = Mutex(false)

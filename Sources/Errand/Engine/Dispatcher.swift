@@ -62,6 +62,8 @@ public final class Dispatcher: Service {
         var stopping = false
         var cancelledForShutdown = false
         var finished = false
+        /// When the heartbeat loop plans to wake next.
+        var nextHeartbeatCheck = Date.distantFuture
     }
 
     private let store: any TaskStore
@@ -72,8 +74,9 @@ public final class Dispatcher: Service {
     private let state = Mutex(State())
     /// Rung when an attempt ends or the dispatcher stops.
     private let slotFreed = ChangeSignal()
-    /// Rung once when every attempt has ended after a stop, so the heartbeat loop ends.
-    private let wound = ChangeSignal()
+    /// Rung when the heartbeat loop must look again: a new attempt needs a heartbeat before the loop's planned
+    /// wake-up, or every attempt has ended after a stop.
+    private let heartbeatBell = ChangeSignal()
     private let batcher: CompletionBatcher
 
     public init(
@@ -153,9 +156,12 @@ public final class Dispatcher: Service {
         let runner = self.runner
         let worker = configuration.worker
         let handle = Task { await runner.run(task, worker: worker) }
-        state.withLock { state in
-            state.running[task.id] = Running(lease: lease, timeToResolve: task.timeToResolve, lastHeartbeat: time.now, handle: handle)
+        let now = time.now
+        let ringHeartbeat = state.withLock { state in
+            state.running[task.id] = Running(lease: lease, timeToResolve: task.timeToResolve, lastHeartbeat: now, handle: handle)
+            return now.addingTimeInterval(task.timeToResolve / 3) < state.nextHeartbeatCheck
         }
+        if ringHeartbeat { heartbeatBell.notify() }
         group.addTask {
             let report = await handle.value
             self.finished(task.id, report: report)
@@ -200,44 +206,57 @@ public final class Dispatcher: Service {
         for handle in handles { _ = await handle.value }
         while runningCount > 0 { seen = await slotFreed.wait(beyond: seen) }
         state.withLock { $0.finished = true }
-        wound.notify()
+        heartbeatBell.notify()
     }
 
-    /// Extends the leases of running attempts once a third of their lease has passed; cancels an attempt whose lease
-    /// is gone (the task was cancelled, or rescued after this worker stalled).
+    /// Extends the leases of running attempts once a third of their lease has passed (batching those a quarter
+    /// through with them); cancels an attempt whose lease is gone (the task was cancelled, or rescued after this
+    /// worker stalled). Sleeps until the earliest attempt needs its next heartbeat.
     private func heartbeatLoop() async {
-        var seen = wound.generation
+        var seen = heartbeatBell.generation
         while !state.withLock({ $0.finished }), !Task.isCancelled {
             let now = time.now
-            let (due, shortest) = state.withLock { state -> ([Lease], Double) in
-                let due = state.running.values.filter { now.timeIntervalSince($0.lastHeartbeat) >= $0.timeToResolve / 3 }
-                return (due.map(\.lease), state.running.values.map(\.timeToResolve).min() ?? 15)
+            let due = state.withLock { state in
+                state.running.values.filter { now.timeIntervalSince($0.lastHeartbeat) >= $0.timeToResolve / 4 }.map(\.lease)
             }
-            if !due.isEmpty {
-                do {
-                    let held = Set(try await store.heartbeat(due, now: now))
-                    let lost = state.withLock { state -> [Task<AttemptReport, Never>] in
-                        var lost: [Task<AttemptReport, Never>] = []
-                        for lease in due {
-                            guard var entry = state.running[lease.taskID] else { continue }
-                            if held.contains(lease) {
-                                entry.lastHeartbeat = now
-                            } else {
-                                entry.leaseLost = true
-                                lost.append(entry.handle)
-                            }
-                            state.running[lease.taskID] = entry
-                        }
-                        return lost
+            let failed = due.isEmpty ? false : !(await beat(due, now: now))
+            let next = state.withLock { state in
+                var next =
+                    state.running.values.map { $0.lastHeartbeat.addingTimeInterval($0.timeToResolve / 3) }.min()
+                    ?? time.now.addingTimeInterval(5)
+                // After a failed heartbeat (store unreachable) try again soon, but do not spin.
+                if failed { next = max(next, time.now.addingTimeInterval(0.5)) }
+                state.nextHeartbeatCheck = next
+                return next
+            }
+            seen = await heartbeatBell.wait(beyond: seen, until: next, time: time)
+        }
+    }
+
+    /// Sends one batch of heartbeats; returns whether the store answered.
+    private func beat(_ due: [Lease], now: Date) async -> Bool {
+        do {
+            let held = Set(try await store.heartbeat(due, now: now))
+            let lost = state.withLock { state -> [Task<AttemptReport, Never>] in
+                var lost: [Task<AttemptReport, Never>] = []
+                for lease in due {
+                    guard var entry = state.running[lease.taskID] else { continue }
+                    if held.contains(lease) {
+                        entry.lastHeartbeat = now
+                    } else {
+                        entry.leaseLost = true
+                        lost.append(entry.handle)
                     }
-                    if !lost.isEmpty { logger.notice("\(lost.count) leases are no longer held; cancelling those attempts") }
-                    for handle in lost { handle.cancel() }
-                } catch {
-                    logger.error("heartbeat failed", metadata: ["errand.error": "\(error)"])
+                    state.running[lease.taskID] = entry
                 }
+                return lost
             }
-            let interval = max(0.05, min(5, shortest / 6))
-            seen = await wound.wait(beyond: seen, until: time.now.addingTimeInterval(interval), time: time)
+            if !lost.isEmpty { logger.notice("\(lost.count) leases are no longer held; cancelling those attempts") }
+            for handle in lost { handle.cancel() }
+            return true
+        } catch {
+            logger.error("heartbeat failed", metadata: ["errand.error": "\(error)"])
+            return false
         }
     }
 }

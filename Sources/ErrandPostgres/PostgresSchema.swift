@@ -1,0 +1,130 @@
+import ErrandStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as versioned migrations kept in `<schema>.migration`.
+///
+/// Migrating takes a transaction-scoped advisory lock first, so nodes that start together take turns: the first
+/// migrates, the others find the work done. A database migrated by a newer Errand is refused.
+enum PostgresSchema {
+    /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
+    static func migrations(_ s: String) -> [String] {
+        [
+            """
+            CREATE TABLE \(s).queue (
+                name text PRIMARY KEY,
+                state text NOT NULL CHECK (state IN ('active', 'suspended')),
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            INSERT INTO \(s).queue (name, state, created_at, updated_at)
+                VALUES ('default', 'active', date_trunc('milliseconds', now()), date_trunc('milliseconds', now()));
+
+            CREATE TABLE \(s).task (
+                id uuid PRIMARY KEY,
+                queue text NOT NULL,
+                handler text NOT NULL,
+                arguments text NOT NULL,
+                priority smallint NOT NULL,
+                run_at timestamptz NOT NULL,
+                state text NOT NULL,
+                attempt integer NOT NULL,
+                charged_attempts integer NOT NULL,
+                max_attempts integer NOT NULL,
+                retry_delay double precision NOT NULL,
+                retry_delay_factor double precision NOT NULL,
+                retry_max_delay double precision NOT NULL,
+                retry_jitter double precision NOT NULL,
+                retry_priority_decrement integer NOT NULL,
+                time_to_resolve double precision NOT NULL,
+                idempotency_key text,
+                parent_id uuid,
+                root_id uuid,
+                module text,
+                internal boolean NOT NULL,
+                tags jsonb NOT NULL,
+                created_at timestamptz NOT NULL,
+                started_at timestamptz,
+                finished_at timestamptz,
+                result text,
+                message text,
+                last_error text,
+                worker text,
+                lease_expires_at timestamptz
+            ) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02);
+            -- The claim reads waiting tasks in claim order; the partial index holds nothing else.
+            CREATE INDEX task_claim ON \(s).task (priority, run_at, id) WHERE state IN ('scheduled', 'pending');
+            CREATE INDEX task_due ON \(s).task (run_at) WHERE state IN ('scheduled', 'pending');
+            -- One unfinished task per (queue, idempotency key); enqueue relies on it with ON CONFLICT.
+            CREATE UNIQUE INDEX task_idempotency ON \(s).task (queue, idempotency_key)
+                WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running');
+            CREATE INDEX task_lease ON \(s).task (lease_expires_at) WHERE state = 'running';
+            CREATE INDEX task_finished ON \(s).task (finished_at) WHERE finished_at IS NOT NULL;
+            CREATE INDEX task_queue_state ON \(s).task (queue, state);
+            CREATE INDEX task_parent ON \(s).task (parent_id) WHERE parent_id IS NOT NULL;
+
+            CREATE TABLE \(s).attempt (
+                task_id uuid NOT NULL REFERENCES \(s).task (id) ON DELETE CASCADE,
+                number integer NOT NULL,
+                handler text NOT NULL,
+                worker text NOT NULL,
+                started_at timestamptz NOT NULL,
+                finished_at timestamptz NOT NULL,
+                outcome text NOT NULL,
+                message text,
+                result text,
+                PRIMARY KEY (task_id, number)
+            ) WITH (autovacuum_vacuum_scale_factor = 0.02);
+            CREATE INDEX attempt_handler ON \(s).attempt (handler, finished_at);
+            """
+        ]
+    }
+
+    private static func isBlank(_ statement: String) -> Bool {
+        statement.split(separator: "\n").allSatisfy { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return trimmed.isEmpty || trimmed.hasPrefix("--")
+        }
+    }
+
+    /// Creates the schema if needed and applies every migration it lacks.
+    /// - Throws: ``StoreError`` `.unavailable` when the schema is newer than this binary knows.
+    static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
+        let all = migrations(schema)
+        try await client.withTransaction(logger: logger) { connection in
+            // Serialises concurrent migrators across nodes; released at commit.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema)))", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "CREATE TABLE IF NOT EXISTS \(schema).migration (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"
+                ),
+                logger: logger
+            )
+            var version = 0
+            for try await (applied, ) in try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT coalesce(max(version), 0) FROM \(schema).migration"),
+                logger: logger
+            ).decode((Int.self)) {
+                version = applied
+            }
+            guard version <= all.count else {
+                throw StoreError(
+                    .unavailable,
+                    "schema \(schema) is at version \(version), newer than this errand understands (\(all.count)); upgrade errand"
+                )
+            }
+            for (index, migration) in all.enumerated() where index >= version {
+                // The extended protocol runs one statement per query.
+                for statement in migration.components(separatedBy: ";\n") where !isBlank(statement) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO \(schema).migration (version, applied_at) VALUES (\(index + 1), now())"),
+                    logger: logger
+                )
+            }
+        }
+    }
+}

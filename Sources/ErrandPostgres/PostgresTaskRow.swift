@@ -1,0 +1,153 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import PostgresNIO
+
+/// Reads task and attempt rows, and writes transition results as one JSON parameter per batch.
+enum PostgresTaskRow {
+    /// The task columns in the order `decode` reads them (`tags` as text, since it is stored as jsonb).
+    static let columnList = """
+        id, queue, handler, arguments, priority, run_at, state, attempt, charged_attempts, max_attempts, retry_delay, \
+        retry_delay_factor, retry_max_delay, retry_jitter, retry_priority_decrement, time_to_resolve, idempotency_key, \
+        parent_id, root_id, module, internal, tags::text, created_at, started_at, finished_at, result, message, \
+        last_error, worker, lease_expires_at
+        """
+
+    /// The same columns qualified by a table alias.
+    static func columns(_ alias: String) -> String {
+        columnList.split(separator: ",").map { column in
+            let name = column.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "\(alias).\(name)"
+        }.joined(separator: ", ")
+    }
+
+    /// Decodes a row selected with `columnList`.
+    /// - Throws: ``StoreError`` `.corrupt` naming the task when a value does not fit the model.
+    static func decode(_ row: PostgresRow) throws -> TaskRecord {
+        let cells = row.makeRandomAccess()
+        let uuid = try cells[0].decode(UUID.self)
+        let id = TaskID(trusted: uuid.uuidString.lowercased())
+        do {
+            func date(_ index: Int) throws -> Date { try cells[index].decode(Date.self).wholeMilliseconds }
+            func optionalDate(_ index: Int) throws -> Date? { try cells[index].decode(Date?.self)?.wholeMilliseconds }
+            let stateText = try cells[6].decode(String.self)
+            guard let state = TaskState(rawValue: stateText) else { throw corrupt(id, "state", stateText) }
+            let tagsText = try cells[21].decode(String.self)
+            guard let tags = (try? JSONSerialization.jsonObject(with: Data(tagsText.utf8))) as? [String] else {
+                throw corrupt(id, "tags", tagsText)
+            }
+            return TaskRecord(
+                id: id,
+                queue: try cells[1].decode(String.self),
+                handler: try cells[2].decode(String.self),
+                arguments: try cells[3].decode(String.self),
+                priority: try cells[4].decode(Int.self),
+                runAt: try date(5),
+                state: state,
+                attempt: try cells[7].decode(Int.self),
+                chargedAttempts: try cells[8].decode(Int.self),
+                retry: RetryPolicy(
+                    maxAttempts: try cells[9].decode(Int.self),
+                    delay: try cells[10].decode(Double.self),
+                    delayFactor: try cells[11].decode(Double.self),
+                    maxDelay: try cells[12].decode(Double.self),
+                    jitter: try cells[13].decode(Double.self),
+                    priorityDecrement: try cells[14].decode(Int.self)
+                ),
+                timeToResolve: try cells[15].decode(Double.self),
+                idempotencyKey: try cells[16].decode(String?.self),
+                parentID: try cells[17].decode(UUID?.self).map { TaskID(trusted: $0.uuidString.lowercased()) },
+                rootID: try cells[18].decode(UUID?.self).map { TaskID(trusted: $0.uuidString.lowercased()) },
+                module: try cells[19].decode(String?.self),
+                isInternal: try cells[20].decode(Bool.self),
+                tags: tags,
+                createdAt: try date(22),
+                startedAt: try optionalDate(23),
+                finishedAt: try optionalDate(24),
+                result: try cells[25].decode(String?.self),
+                message: try cells[26].decode(String?.self),
+                lastError: try cells[27].decode(String?.self),
+                worker: try cells[28].decode(String?.self),
+                leaseExpiresAt: try optionalDate(29)
+            )
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.corrupt, "task \(id) is corrupt: \(error)")
+        }
+    }
+
+    private static func corrupt(_ id: TaskID, _ column: String, _ value: String) -> StoreError {
+        StoreError(.corrupt, "task \(id) is corrupt: column \(column) holds \(value.prefix(80))")
+    }
+
+    static func decodeAttempt(_ row: PostgresRow) throws -> Attempt {
+        let cells = row.makeRandomAccess()
+        let id = TaskID(trusted: try cells[0].decode(UUID.self).uuidString.lowercased())
+        let outcomeText = try cells[6].decode(String.self)
+        guard let outcome = AttemptOutcome(rawValue: outcomeText) else { throw corrupt(id, "attempt.outcome", outcomeText) }
+        return Attempt(
+            taskID: id,
+            number: try cells[1].decode(Int.self),
+            handler: try cells[2].decode(String.self),
+            worker: try cells[3].decode(String.self),
+            startedAt: try cells[4].decode(Date.self).wholeMilliseconds,
+            finishedAt: try cells[5].decode(Date.self).wholeMilliseconds,
+            outcome: outcome,
+            message: try cells[7].decode(String?.self),
+            result: try cells[8].decode(String?.self)
+        )
+    }
+
+    // MARK: writing transition results
+
+    /// The columns a ``TaskTransition`` may change after enqueue, as a `jsonb_to_recordset` column list.
+    static let transitionRecord = """
+        id uuid, priority int, run_at bigint, state text, attempt int, charged_attempts int, max_attempts int, \
+        started_at bigint, finished_at bigint, result text, message text, last_error text, worker text, \
+        lease_expires_at bigint
+        """
+
+    /// One row of `transitionRecord` per task, as a JSON array; times are milliseconds since 1970.
+    static func transitionJSON(_ tasks: [TaskRecord]) -> String {
+        var json = JSONText.Builder()
+        json.array(tasks) { json, task in
+            json.field("id", task.id.rawValue)
+            json.field("priority", task.priority)
+            json.field("run_at", task.runAt.millisecondsSince1970)
+            json.field("state", task.state.rawValue)
+            json.field("attempt", task.attempt)
+            json.field("charged_attempts", task.chargedAttempts)
+            json.field("max_attempts", task.retry.maxAttempts)
+            json.field("started_at", task.startedAt?.millisecondsSince1970)
+            json.field("finished_at", task.finishedAt?.millisecondsSince1970)
+            json.field("result", task.result)
+            json.field("message", task.message)
+            json.field("last_error", task.lastError)
+            json.field("worker", task.worker)
+            json.field("lease_expires_at", task.leaseExpiresAt?.millisecondsSince1970)
+        }
+        return json.text
+    }
+
+    static let attemptRecord = """
+        task_id uuid, number int, handler text, worker text, started_at bigint, finished_at bigint, outcome text, \
+        message text, result text
+        """
+
+    static func attemptJSON(_ attempts: [Attempt]) -> String {
+        var json = JSONText.Builder()
+        json.array(attempts) { json, attempt in
+            json.field("task_id", attempt.taskID.rawValue)
+            json.field("number", attempt.number)
+            json.field("handler", attempt.handler)
+            json.field("worker", attempt.worker)
+            json.field("started_at", attempt.startedAt.millisecondsSince1970)
+            json.field("finished_at", attempt.finishedAt.millisecondsSince1970)
+            json.field("outcome", attempt.outcome.rawValue)
+            json.field("message", attempt.message)
+            json.field("result", attempt.result)
+        }
+        return json.text
+    }
+}

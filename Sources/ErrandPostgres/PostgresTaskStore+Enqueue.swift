@@ -1,0 +1,151 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import PostgresNIO
+
+extension PostgresTaskStore {
+    public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {
+        for (index, task) in tasks.enumerated() {
+            do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
+        }
+        guard !tasks.isEmpty else { return [] }
+        let results = try await transaction { connection in try await self.insert(tasks, now: now, on: connection) }
+        if results.contains(where: \.isNew) { changeSignal.notify() }
+        return results
+    }
+
+    /// Enqueues inside a transaction the caller holds: the tasks exist if and only if that transaction commits.
+    ///
+    /// ```swift
+    /// try await client.withTransaction(logger: logger) { connection in
+    ///     try await connection.query("INSERT INTO orders …", logger: logger)
+    ///     try await store.enqueue([NewTask(handler: "orders.confirm")], now: Date(), on: connection)
+    /// }
+    /// ```
+    /// Dispatchers are woken by the `NOTIFY` this sends, which PostgreSQL delivers at commit.
+    public func enqueue(_ tasks: [NewTask], now: Date, on connection: PostgresConnection) async throws -> [EnqueueResult] {
+        for (index, task) in tasks.enumerated() {
+            do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
+        }
+        guard !tasks.isEmpty else { return [] }
+        return try await run { try await insert(tasks, now: now, on: connection) }
+    }
+
+    /// Inserts a validated batch on a connection inside a transaction.
+    private func insert(_ tasks: [NewTask], now: Date, on connection: PostgresConnection) async throws -> [EnqueueResult] {
+        let queues = Array(Set(tasks.map(\.queue)))
+        var states: [String: String] = [:]
+        for row in try await rows("SELECT name, state FROM \(unescaped: s).queue WHERE name = ANY(\(queues)) FOR SHARE", on: connection) {
+            let (name, state) = try row.decode((String, String).self)
+            states[name] = state
+        }
+        for queue in tasks.map(\.queue) {
+            guard let state = states[queue] else { throw StoreError.unknownQueue(queue) }
+            guard state == QueueState.active.rawValue else { throw StoreError.queueSuspended(queue) }
+        }
+        var roots: [TaskID: TaskID] = [:]
+        let parents = Array(Set(tasks.compactMap(\.parentID)))
+        if !parents.isEmpty {
+            let parentUUIDs = parents.compactMap { UUID(uuidString: $0.rawValue) }
+            for row in try await rows("SELECT id, root_id FROM \(unescaped: s).task WHERE id = ANY(\(parentUUIDs))", on: connection) {
+                let (id, root) = try row.decode((UUID, UUID?).self)
+                let parent = TaskID(trusted: id.uuidString.lowercased())
+                roots[parent] = root.map { TaskID(trusted: $0.uuidString.lowercased()) } ?? parent
+            }
+            if let missing = parents.first(where: { roots[$0] == nil }) {
+                throw StoreError(.invalid, "parent_id: no task with id \(missing)")
+            }
+        }
+        let ids = PostgresTaskStore.ids
+        let records = tasks.map { new -> TaskRecord in
+            var record = TaskTransition.enqueue(new, id: ids.next(now: now), now: now)
+            record.rootID = new.parentID.flatMap { roots[$0] }
+            return record
+        }
+        let inserted = try await rows(Self.insertQuery(schema: s, records), on: connection)
+        var created = Set<UUID>()
+        for row in inserted { created.insert(try row.decode(UUID.self)) }
+        if !created.isEmpty {
+            try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+        }
+        var results: [EnqueueResult] = []
+        results.reserveCapacity(records.count)
+        var existing: [String: TaskRecord] = [:]
+        for record in records {
+            if let uuid = UUID(uuidString: record.id.rawValue), created.contains(uuid) {
+                results.append(.created(record))
+                continue
+            }
+            // Not inserted: an unfinished task in the queue holds the key (possibly one of this batch).
+            let key = "\(record.queue)\u{0}\(record.idempotencyKey ?? "")"
+            if existing[key] == nil {
+                let found = try await rows(
+                    """
+                    SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task
+                    WHERE queue = \(record.queue) AND idempotency_key = \(record.idempotencyKey)
+                      AND state IN ('scheduled', 'pending', 'running')
+                    """,
+                    on: connection
+                )
+                guard let row = found.first else {
+                    throw StoreError(.unavailable, "task \(record.id) was neither inserted nor found by its idempotency key")
+                }
+                existing[key] = try PostgresTaskRow.decode(row)
+            }
+            if let task = existing[key] { results.append(.existing(task)) }
+        }
+        return results
+    }
+
+    /// One `INSERT … SELECT FROM unnest(…)` for the whole batch; the partial unique index settles idempotency keys.
+    static func insertQuery(schema: String, _ records: [TaskRecord]) -> PostgresQuery {
+        func column<T>(_ value: (TaskRecord) -> T) -> [T] { records.map(value) }
+        let ids = column { UUID(uuidString: $0.id.rawValue) ?? UUID() }
+        let queues = column(\.queue)
+        let handlers = column(\.handler)
+        let arguments = column(\.arguments)
+        let priorities = column(\.priority)
+        let runAts = column(\.runAt)
+        let states = column(\.state.rawValue)
+        let maxAttempts = column(\.retry.maxAttempts)
+        let delays = column(\.retry.delay)
+        let factors = column(\.retry.delayFactor)
+        let maxDelays = column(\.retry.maxDelay)
+        let jitters = column(\.retry.jitter)
+        let decrements = column(\.retry.priorityDecrement)
+        let ttrs = column(\.timeToResolve)
+        // unnest cannot take arrays with NULLs from this driver: '' stands for NULL (none of these may be empty).
+        let keys = column { $0.idempotencyKey ?? "" }
+        let parents = column { $0.parentID?.rawValue ?? "" }
+        let roots = column { $0.rootID?.rawValue ?? "" }
+        let modules = column { $0.module ?? "" }
+        let internals = column(\.isInternal)
+        let tags = column { task in
+            task.tags.isEmpty ? "[]" : ((try? JSONSerialization.data(withJSONObject: task.tags)).map { String(decoding: $0, as: UTF8.self) } ?? "[]")
+        }
+        let createdAts = column(\.createdAt)
+        return """
+            INSERT INTO \(unescaped: schema).task (id, queue, handler, arguments, priority, run_at, state, attempt,
+                charged_attempts, max_attempts, retry_delay, retry_delay_factor, retry_max_delay, retry_jitter,
+                retry_priority_decrement, time_to_resolve, idempotency_key, parent_id, root_id, module, internal, tags,
+                created_at)
+            SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
+                u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
+                NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at
+            FROM unnest(\(ids)::uuid[], \(queues)::text[], \(handlers)::text[], \(arguments)::text[], \(priorities)::int[],
+                \(runAts)::timestamptz[], \(states)::text[], \(maxAttempts)::int[], \(delays)::float8[], \(factors)::float8[],
+                \(maxDelays)::float8[], \(jitters)::float8[], \(decrements)::int[], \(ttrs)::float8[], \(keys)::text[],
+                \(parents)::text[], \(roots)::text[], \(modules)::text[], \(internals)::bool[], \(tags)::text[],
+                \(createdAts)::timestamptz[])
+                WITH ORDINALITY AS u(id, queue, handler, arguments, priority, run_at, state, max_attempts, delay, factor,
+                max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, position)
+            ORDER BY u.position
+            ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running')
+            DO NOTHING
+            RETURNING id
+            """
+    }
+
+    /// Mints ids for this process's enqueues.
+    static let ids = TaskIDGenerator()
+}

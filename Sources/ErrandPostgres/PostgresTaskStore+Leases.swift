@@ -1,0 +1,195 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import PostgresNIO
+
+extension PostgresTaskStore {
+    /// Claims at most `limit` due tasks of active queues in claim order. `SKIP LOCKED` keeps concurrent claimers
+    /// disjoint; the CTE is the fence that locks exactly the rows the UPDATE then leases. The lease arithmetic is
+    /// `TaskTransition`'s `.claim` (checked by the conformance suite): attempt + 1, lease = now + time_to_resolve
+    /// rounded to the millisecond.
+    public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
+        guard request.limit > 0 else { return [] }
+        let now = request.now.wholeMilliseconds
+        let queues: [String]? = request.queues.isEmpty ? nil : request.queues
+        let handlers: [String]? = request.handlers.isEmpty ? nil : request.handlers
+        let query: PostgresQuery = """
+            WITH due AS (
+                SELECT id FROM \(unescaped: s).task
+                WHERE state IN ('scheduled', 'pending') AND run_at <= \(now)
+                  AND queue IN (SELECT name FROM \(unescaped: s).queue WHERE state = 'active')
+                  AND (\(queues)::text[] IS NULL OR queue = ANY(\(queues)::text[]))
+                  AND (\(handlers)::text[] IS NULL OR handler = ANY(\(handlers)::text[]))
+                ORDER BY priority, run_at, id
+                LIMIT \(request.limit)
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE \(unescaped: s).task AS t
+            SET state = 'running', attempt = t.attempt + 1, charged_attempts = t.charged_attempts + 1,
+                worker = \(request.worker), started_at = \(now),
+                lease_expires_at = \(now) + round(t.time_to_resolve * 1000) * interval '1 millisecond'
+            FROM due WHERE t.id = due.id
+            RETURNING \(unescaped: PostgresTaskRow.columns("t"))
+            """
+        var claimed: [TaskRecord] = []
+        var corrupt: [UUID] = []
+        for row in try await rows(query) {
+            do {
+                claimed.append(try PostgresTaskRow.decode(row))
+            } catch {
+                if let id = try? row.makeRandomAccess()[0].decode(UUID.self) { corrupt.append(id) }
+            }
+        }
+        if !corrupt.isEmpty {
+            _ = try await rows(
+                "UPDATE \(unescaped: s).task SET state = 'dead', last_error = 'corrupt record', worker = NULL, lease_expires_at = NULL WHERE id = ANY(\(corrupt))"
+            )
+        }
+        return claimed.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
+    }
+
+    public func heartbeat(_ leases: [Lease], now: Date) async throws -> [Lease] {
+        guard !leases.isEmpty else { return [] }
+        let results = try await apply(leases.map { ($0.taskID, TaskEvent.heartbeat($0)) }, now: now)
+        return zip(leases, results).compactMap { lease, result in
+            if case .applied = result { return lease }
+            return nil
+        }
+    }
+
+    public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
+        guard !finishes.isEmpty else { return [] }
+        let results = try await apply(finishes.map { ($0.lease.taskID, TaskEvent.finish($0)) }, now: now)
+        if results.contains(where: { if case .applied = $0 { true } else { false } }) { await notify() }
+        return results
+    }
+
+    public func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord {
+        let task = try await applyOne(lease.taskID, .unclaim(lease), now: now)
+        await notify()
+        return task
+    }
+
+    public func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult] {
+        let now = now.wholeMilliseconds
+        let results = try await transaction { connection in
+            let expired = try await self.rows(
+                """
+                SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task
+                WHERE state = 'running' AND lease_expires_at <= \(now)
+                ORDER BY lease_expires_at LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+                """,
+                on: connection
+            ).map(PostgresTaskRow.decode)
+            return try await self.write(expired.map { ($0, TaskEvent.rescue) }, now: now, on: connection)
+        }
+        if !results.isEmpty { await notify() }
+        return results
+    }
+
+    /// Applies one event and returns the stored task, throwing when the task is missing or refuses.
+    func applyOne(_ id: TaskID, _ event: TaskEvent, now: Date) async throws -> TaskRecord {
+        switch try await apply([(id, event)], now: now)[0] {
+        case .applied(let task, _): return task
+        case .refused(let refusal): throw StoreError.refused(refusal)
+        case .notFound(let id): throw StoreError.notFound(id)
+        }
+    }
+
+    /// Locks the tasks, applies each event through ``TaskTransition``, and writes every result with one UPDATE and
+    /// one INSERT of attempts, all in one transaction.
+    func apply(_ events: [(TaskID, TaskEvent)], now: Date) async throws -> [FinishResult] {
+        let now = now.wholeMilliseconds
+        return try await transaction { connection in
+            let ids = events.compactMap { UUID(uuidString: $0.0.rawValue) }
+            var tasks: [TaskID: TaskRecord] = [:]
+            for row in try await self.rows(
+                "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
+                on: connection
+            ) {
+                let task = try PostgresTaskRow.decode(row)
+                tasks[task.id] = task
+            }
+            var pairs: [(TaskRecord, TaskEvent)?] = []
+            for (id, event) in events { pairs.append(tasks[id].map { ($0, event) }) }
+            // Events on one task apply in order: each sees the previous one's result.
+            var results: [FinishResult] = []
+            var changed: [TaskID: TaskRecord] = [:]
+            var attempts: [Attempt] = []
+            for (index, pair) in pairs.enumerated() {
+                guard let (stored, event) = pair else {
+                    results.append(.notFound(events[index].0))
+                    continue
+                }
+                let task = changed[stored.id] ?? stored
+                switch TaskTransition.apply(event, to: task, now: now) {
+                case .success(let output):
+                    changed[task.id] = output.task
+                    if let attempt = output.endedAttempt { attempts.append(attempt) }
+                    results.append(.applied(task: output.task, attempt: output.endedAttempt))
+                case .failure(let refusal):
+                    results.append(.refused(refusal))
+                }
+            }
+            try await self.writeBack(Array(changed.values), attempts: attempts, on: connection)
+            return results
+        }
+    }
+
+    /// Applies events to tasks already locked on `connection` and writes the results.
+    func write(_ pairs: [(TaskRecord, TaskEvent)], now: Date, on connection: PostgresConnection) async throws -> [FinishResult] {
+        var results: [FinishResult] = []
+        var changed: [TaskRecord] = []
+        var attempts: [Attempt] = []
+        for (task, event) in pairs {
+            switch TaskTransition.apply(event, to: task, now: now) {
+            case .success(let output):
+                changed.append(output.task)
+                if let attempt = output.endedAttempt { attempts.append(attempt) }
+                results.append(.applied(task: output.task, attempt: output.endedAttempt))
+            case .failure(let refusal):
+                results.append(.refused(refusal))
+            }
+        }
+        try await writeBack(changed, attempts: attempts, on: connection)
+        return results
+    }
+
+    /// Writes transition results: one UPDATE for all tasks, one INSERT for all ended attempts.
+    func writeBack(_ tasks: [TaskRecord], attempts: [Attempt], on connection: PostgresConnection) async throws {
+        if !tasks.isEmpty {
+            let json = PostgresTaskRow.transitionJSON(tasks)
+            try await connection.query(
+                """
+                UPDATE \(unescaped: s).task AS t SET priority = u.priority, run_at = to_timestamp(u.run_at / 1000.0),
+                    state = u.state, attempt = u.attempt, charged_attempts = u.charged_attempts, max_attempts = u.max_attempts,
+                    started_at = to_timestamp(u.started_at / 1000.0), finished_at = to_timestamp(u.finished_at / 1000.0),
+                    result = u.result, message = u.message, last_error = u.last_error, worker = u.worker,
+                    lease_expires_at = to_timestamp(u.lease_expires_at / 1000.0)
+                FROM jsonb_to_recordset(\(json)::jsonb) AS u(\(unescaped: PostgresTaskRow.transitionRecord))
+                WHERE t.id = u.id
+                """,
+                logger: logger
+            )
+        }
+        if !attempts.isEmpty {
+            let json = PostgresTaskRow.attemptJSON(attempts)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: s).attempt (task_id, number, handler, worker, started_at, finished_at, outcome, message, result)
+                SELECT a.task_id, a.number, a.handler, a.worker, to_timestamp(a.started_at / 1000.0),
+                    to_timestamp(a.finished_at / 1000.0), a.outcome, a.message, a.result
+                FROM jsonb_to_recordset(\(json)::jsonb) AS a(\(unescaped: PostgresTaskRow.attemptRecord))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Wakes this process's waiters at once and other nodes' through NOTIFY.
+    func notify() async {
+        changeSignal.notify()
+        _ = try? await rows("SELECT pg_notify(\(channel), '')")
+    }
+}

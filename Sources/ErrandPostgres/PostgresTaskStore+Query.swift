@@ -1,0 +1,71 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import PostgresNIO
+
+extension PostgresTaskStore {
+    public func task(_ id: TaskID) async throws -> TaskRecord? {
+        guard let uuid = UUID(uuidString: id.rawValue) else { return nil }
+        return try await rows("SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE id = \(uuid)")
+            .first.map(PostgresTaskRow.decode)
+    }
+
+    public func attempts(of id: TaskID) async throws -> [Attempt] {
+        guard let uuid = UUID(uuidString: id.rawValue) else { return [] }
+        return try await rows(
+            """
+            SELECT task_id, number, handler, worker, started_at, finished_at, outcome, message, result
+            FROM \(unescaped: s).attempt WHERE task_id = \(uuid) ORDER BY number
+            """
+        ).map(PostgresTaskRow.decodeAttempt)
+    }
+
+    public func list(_ query: TaskQuery) async throws -> TaskPage {
+        let limit = max(1, min(query.limit, 10_000))
+        let states: [String]? = query.states.isEmpty ? nil : query.states.map(\.rawValue)
+        let parent = query.parentID.flatMap { UUID(uuidString: $0.rawValue) }
+        let cursor = query.cursor.flatMap { UUID(uuidString: $0.rawValue) }
+        let rows = try await rows(
+            """
+            SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task
+            WHERE (\(query.queue)::text IS NULL OR queue = \(query.queue)::text)
+              AND (\(states)::text[] IS NULL OR state = ANY(\(states)::text[]))
+              AND (\(query.handler)::text IS NULL OR handler = \(query.handler)::text)
+              AND (\(parent)::uuid IS NULL OR parent_id = \(parent)::uuid)
+              AND (\(cursor)::uuid IS NULL OR id < \(cursor)::uuid)
+            ORDER BY id DESC LIMIT \(limit + 1)
+            """
+        )
+        let tasks = try rows.prefix(limit).map(PostgresTaskRow.decode)
+        return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? tasks.last?.id : nil)
+    }
+
+    public func statistics() async throws -> [QueueStatistics] {
+        var byQueue: [String: [TaskState: Int]] = [:]
+        for row in try await rows("SELECT name FROM \(unescaped: s).queue") { byQueue[try row.decode(String.self)] = [:] }
+        for row in try await rows("SELECT queue, state, count(*) FROM \(unescaped: s).task GROUP BY queue, state") {
+            let (queue, stateText, count) = try row.decode((String, String, Int).self)
+            byQueue[queue, default: [:]][TaskState(rawValue: stateText) ?? .dead, default: 0] += count
+        }
+        return byQueue.keys.sorted().map { QueueStatistics(queue: $0, counts: byQueue[$0] ?? [:]) }
+    }
+
+    public func nextRunAt(queues: [String]) async throws -> Date? {
+        let filter: [String]? = queues.isEmpty ? nil : queues
+        return try await rows(
+            """
+            SELECT run_at FROM \(unescaped: s).task
+            WHERE state IN ('scheduled', 'pending')
+              AND queue IN (SELECT name FROM \(unescaped: s).queue WHERE state = 'active')
+              AND (\(filter)::text[] IS NULL OR queue = ANY(\(filter)::text[]))
+            ORDER BY run_at LIMIT 1
+            """
+        ).first.map { try $0.decode(Date.self).wholeMilliseconds }
+    }
+
+    public func nextLeaseExpiry() async throws -> Date? {
+        try await rows(
+            "SELECT lease_expires_at FROM \(unescaped: s).task WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
+        ).first.map { try $0.decode(Date.self).wholeMilliseconds }
+    }
+}

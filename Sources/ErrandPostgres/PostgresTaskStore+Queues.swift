@@ -1,0 +1,95 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import PostgresNIO
+
+extension PostgresTaskStore {
+    public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
+        let task = try await applyOne(id, .cancel(reason: reason), now: now)
+        await notify()
+        return task
+    }
+
+    public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
+        let task = try await applyOne(id, .retry, now: now)
+        await notify()
+        return task
+    }
+
+    public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
+        if let problem = QueueName.problem(name) { throw StoreError.invalid(InvalidField(field: "queue", reason: problem)) }
+        let now = now.wholeMilliseconds
+        let inserted = try await rows(
+            """
+            INSERT INTO \(unescaped: s).queue (name, state, created_at, updated_at) VALUES (\(name), 'active', \(now), \(now))
+            ON CONFLICT (name) DO NOTHING RETURNING name
+            """
+        )
+        guard !inserted.isEmpty else { throw StoreError(.alreadyExists, "queue \"\(name)\" already exists") }
+        return QueueRecord(name: name, state: .active, createdAt: now, updatedAt: now)
+    }
+
+    public func queues() async throws -> [QueueRecord] {
+        try await rows("SELECT name, state, created_at, updated_at FROM \(unescaped: s).queue ORDER BY name").map(Self.decodeQueue)
+    }
+
+    public func setQueueState(_ name: String, to state: QueueState, now: Date) async throws -> QueueRecord {
+        let updated = try await rows(
+            """
+            UPDATE \(unescaped: s).queue SET state = \(state.rawValue), updated_at = \(now.wholeMilliseconds)
+            WHERE name = \(name) RETURNING name, state, created_at, updated_at
+            """
+        )
+        guard let row = updated.first else { throw StoreError.unknownQueue(name) }
+        if state == .active { await notify() }
+        return try Self.decodeQueue(row)
+    }
+
+    public func deleteQueue(_ name: String) async throws -> Int {
+        let deleted = try await transaction { connection in
+            let found = try await self.rows("DELETE FROM \(unescaped: self.s).queue WHERE name = \(name) RETURNING name", on: connection)
+            guard !found.isEmpty else { throw StoreError.unknownQueue(name) }
+            // Attempts go with their tasks (ON DELETE CASCADE).
+            return try await self.rows("DELETE FROM \(unescaped: self.s).task WHERE queue = \(name) RETURNING id", on: connection).count
+        }
+        await notify()
+        return deleted
+    }
+
+    static func decodeQueue(_ row: PostgresRow) throws -> QueueRecord {
+        let (name, stateText, created, updated) = try row.decode((String, String, Date, Date).self)
+        guard let state = QueueState(rawValue: stateText) else {
+            throw StoreError(.corrupt, "queue \(name) is corrupt: state holds \(stateText)")
+        }
+        return QueueRecord(name: name, state: state, createdAt: created.wholeMilliseconds, updatedAt: updated.wholeMilliseconds)
+    }
+
+    // MARK: housekeeping
+
+    public func trimAttemptLog(maxPerHandler: Int) async throws -> Int {
+        try await rows(
+            """
+            DELETE FROM \(unescaped: s).attempt WHERE ctid IN (
+                SELECT ctid FROM (
+                    SELECT ctid, row_number() OVER (PARTITION BY handler ORDER BY finished_at DESC, task_id DESC, number DESC) AS rank
+                    FROM \(unescaped: s).attempt
+                ) ranked WHERE rank > \(max(0, maxPerHandler))
+            ) RETURNING 1
+            """
+        ).count
+    }
+
+    public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
+        // Bounded batches keep each transaction short; attempts go with their tasks (ON DELETE CASCADE).
+        try await rows(
+            """
+            DELETE FROM \(unescaped: s).task WHERE id IN (
+                SELECT id FROM \(unescaped: s).task
+                WHERE finished_at IS NOT NULL AND finished_at < \(finishedBefore.wholeMilliseconds)
+                  AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                ORDER BY finished_at LIMIT \(limit)
+            ) RETURNING 1
+            """
+        ).count
+    }
+}

@@ -1,0 +1,161 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The ``TaskStore`` for many nodes: every `errand serve` and `errand worker` points at one PostgreSQL.
+///
+/// Claims take due tasks with `FOR UPDATE SKIP LOCKED`, so any number of dispatchers claim disjoint sets; batches of
+/// finishes are written with one `UPDATE … FROM jsonb_to_recordset(…)` per flush; enqueues insert a whole batch with
+/// one `INSERT … SELECT FROM unnest(…)` and let a partial unique index settle idempotency keys. Every state change is
+/// still decided by ``TaskTransition``: rows are locked, the transition runs here, and the result is written back in
+/// the same transaction.
+///
+/// The store runs its own connection pool; call ``close()`` when done.
+public final class PostgresTaskStore: TaskStore {
+    public let configuration: PostgresConfiguration
+    let client: PostgresClient
+    let logger: Logger
+    let changeSignal = ChangeSignal()
+    private let runner: Task<Void, Never>
+    private let listener = Mutex<Task<Void, Never>?>(nil)
+    /// `schema.` prefix for table names.
+    let s: String
+
+    /// Connects, and migrates the schema to this binary's version.
+    /// - Throws: ``StoreError`` `.unavailable` when the server cannot be reached, refuses the credentials, or holds a
+    ///   schema newer than this binary.
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "errand.postgres")) async throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        self.s = configuration.schema
+        let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+        do {
+            try await PostgresSchema.migrate(client, schema: configuration.schema, logger: logger)
+        } catch {
+            runner.cancel()
+            throw Self.storeError(error, configuration: configuration)
+        }
+    }
+
+    /// Opens a store from a `postgres://` URL (see ``PostgresConfiguration/init(url:)``).
+    public convenience init(url: String, logger: Logger = Logger(label: "errand.postgres")) async throws {
+        try await self.init(configuration: PostgresConfiguration(url: url), logger: logger)
+    }
+
+    /// Deletes the schema and everything Errand stored in it. For tests and for uninstalling; there is no undo.
+    public func dropSchema() async throws {
+        _ = try await rows(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(s) CASCADE"))
+    }
+
+    /// Stops listening and closes every connection.
+    public func close() {
+        listener.withLock { $0?.cancel() }
+        runner.cancel()
+    }
+
+    deinit {
+        listener.withLock { $0?.cancel() }
+        runner.cancel()
+    }
+
+    /// Turns a driver error into a ``StoreError`` an operator can act on.
+    static func storeError(_ error: any Error, configuration: PostgresConfiguration) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let transaction = error as? PostgresTransactionError {
+            if let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
+                return storeError(inner, configuration: configuration)
+            }
+        }
+        if let error = error as? PSQLError {
+            if let server = error.serverInfo, let message = server[.message] {
+                let code = server[.sqlState] ?? ""
+                if code == "28P01" || code == "28000" {
+                    return StoreError(.unavailable, "PostgreSQL \(configuration.display) refused the credentials: \(message)")
+                }
+                if code == "3D000" { return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(message)") }
+                if code == "23503" { return StoreError(.invalid, message) }
+                return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(message) (SQLSTATE \(code))")
+            }
+            if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .clientClosedConnection {
+                return StoreError(.unavailable, "cannot reach PostgreSQL at \(configuration.display): \(error.code)")
+            }
+            return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(error.code)")
+        }
+        return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(error)")
+    }
+
+    /// Runs `body` with errors mapped to ``StoreError``.
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw Self.storeError(error, configuration: configuration)
+        }
+    }
+
+    /// Runs `body` in one transaction on a pooled connection, with errors mapped to ``StoreError``.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await run { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+    }
+
+    /// Runs one statement and collects its rows.
+    func rows(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [PostgresRow] {
+        try await run {
+            var rows: [PostgresRow] = []
+            let sequence =
+                if let connection {
+                    try await connection.query(query, logger: logger)
+                } else {
+                    try await client.query(query, logger: logger)
+                }
+            for try await row in sequence { rows.append(row) }
+            return rows
+        }
+    }
+
+    // MARK: changes
+
+    public func changes() -> ChangeSignal {
+        listener.withLock { task in
+            if task == nil, !configuration.pollOnly { task = startListening() }
+        }
+        return changeSignal
+    }
+
+    /// The channel enqueues notify; the payload is the queue name.
+    var channel: String { "\(s)_wakeup" }
+
+    /// Listens for wake-ups on a connection of its own, reconnecting after any failure.
+    private func startListening() -> Task<Void, Never> {
+        let client = self.client
+        let channel = self.channel
+        let signal = changeSignal
+        let logger = self.logger
+        return Task {
+            var failures = 0
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            failures = 0
+                            // A change may have happened while no one listened.
+                            signal.notify()
+                            for try await _ in notifications { signal.notify() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    failures += 1
+                    logger.warning("LISTEN \(channel) failed; reconnecting", metadata: ["errand.error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(min(2000, 100 * failures)))
+                }
+            }
+        }
+    }
+}

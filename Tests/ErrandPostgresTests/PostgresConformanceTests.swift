@@ -1,0 +1,13 @@
+import ErrandPostgres
+import ErrandTesting
+import Foundation
+import Testing
+
+@Suite struct PostgresConformanceTests {
+    @Test(arguments: StoreCheck.all)
+    func postgresStoreConforms(_ check: StoreCheck) async throws {
+        try await PostgresFixture.withFreshStore { store in
+            try await check.run(on: store, time: ManualTimeSource())
+        }
+    }
+}
