@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "ErrandCLI",
             dependencies: [
-                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite",
+                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

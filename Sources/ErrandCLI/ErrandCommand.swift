@@ -1,5 +1,6 @@
 import ArgumentParser
 import Errand
+import ErrandPostgres
 import ErrandSQLite
 import Foundation
 
@@ -9,10 +10,11 @@ struct ErrandCommand: AsyncParsableCommand {
         commandName: "errand",
         abstract: "A durable task manager: run background tasks reliably on an embedded SQLite file.",
         discussion: """
-            Every command works on the database named by --db, the ERRAND_DB environment variable, or ./errand.db.
+            Every command works on the PostgreSQL store named by --store or ERRAND_STORE, else on the SQLite file named
+            by --db, ERRAND_DB, or ./errand.db.
             Exit status: 0 success, 1 operation failed, 2 bad input, 3 store unusable, 124 wait timed out.
             """,
-        subcommands: [ServeCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self, MigrateCommand.self]
     )
 }
 
@@ -21,15 +23,42 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "SQLite database file (default: $ERRAND_DB or ./errand.db).")
     var db: String?
 
-    /// The database path after applying the environment and the default.
+    @Option(
+        name: .customLong("store"),
+        help:
+            "PostgreSQL store URL, postgres://user[:password]@host[:port]/database[?schema=errand&pool_size=10] (default: $ERRAND_STORE; without one, the SQLite file)."
+    )
+    var storeURL: String?
+
+    /// The PostgreSQL URL chosen by flag or environment, if any.
+    var postgresURL: String? {
+        storeURL ?? ProcessInfo.processInfo.environment["ERRAND_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The SQLite database path after applying the environment and the default.
     var path: String {
         let chosen = db ?? ProcessInfo.processInfo.environment["ERRAND_DB"] ?? "errand.db"
         return URL(fileURLWithPath: chosen).standardizedFileURL.path
     }
 
-    /// A client on the chosen database.
-    func client() throws -> ErrandClient {
-        ErrandClient(store: try SQLiteTaskStore(path: path))
+    /// Opens (and migrates) the chosen store.
+    func open() async throws -> any TaskStore {
+        if let url = postgresURL {
+            if db != nil { throw CLIFailure("give either --db (SQLite) or --store (PostgreSQL), not both", exitCode: CLIFailure.badInput) }
+            return try await PostgresTaskStore(url: url)
+        }
+        return try SQLiteTaskStore(path: path)
+    }
+
+    /// Where the store is, for messages: the SQLite path or the PostgreSQL URL without its password.
+    var location: String {
+        if let url = postgresURL { return "PostgreSQL \(PostgresConfiguration.redacted(url))" }
+        return "SQLite database \(path)"
+    }
+
+    /// A client on the chosen store.
+    func client() async throws -> ErrandClient {
+        ErrandClient(store: try await open())
     }
 }
 

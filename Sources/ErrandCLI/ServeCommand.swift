@@ -1,29 +1,16 @@
 import ArgumentParser
 import Errand
-import ErrandSQLite
 import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// `errand serve`: run tasks from the database until SIGINT or SIGTERM.
-struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Run tasks: the dispatcher with the built-in handlers, the rescuer and the janitor.",
-        discussion: """
-            SIGINT or SIGTERM stops claiming, lets running attempts finish for --grace seconds, then cancels the rest
-            (they go back to pending without using an attempt) and exits.
-            """
-    )
-
-    @OptionGroup var store: StoreOptions
+/// Options every node command shares: how many tasks, from which queues, under which name.
+struct NodeOptions: ParsableArguments {
     @Option(help: "Most tasks running at once.") var capacity: Int = 32
     @Option(help: "Queue to run (repeatable; default: all active queues).") var queue: [String] = []
     @Option(help: "Seconds to let running tasks finish at shutdown.") var grace: Double = 10
     @Option(help: "Worker name recorded in leases (default: host:pid).") var worker: String?
-    @Option(help: "Seconds a finished task is kept.") var finishedTtl: Double = 7 * 24 * 3600
-    @Option(help: "Attempts kept in the launch log per handler.") var taskLogMaxSize: Int = 100
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func validate() throws {
@@ -32,24 +19,27 @@ struct ServeCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
-    func run() async throws {
+    var logger: Logger {
         var logger = Logger(label: "errand")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let sqlite = try SQLiteTaskStore(path: store.path)
+        return logger
+    }
+
+    var dispatcher: DispatcherConfiguration {
         var dispatcher = DispatcherConfiguration(capacity: capacity, queues: queue, shutdownGrace: grace)
         if let worker { dispatcher.worker = worker }
-        let node = ErrandNode(
-            store: sqlite,
-            handlers: .withBuiltins(),
-            configuration: NodeConfiguration(dispatcher: dispatcher, finishedTaskTTL: finishedTtl, taskLogMaxSize: taskLogMaxSize),
-            logger: logger
-        )
+        return dispatcher
+    }
+
+    /// Runs `node` until SIGINT or SIGTERM, then shuts it down gracefully.
+    func run(_ node: ErrandNode, role: String, store: StoreOptions, logger: Logger) async throws {
+        let worker = node.dispatcher.worker
         logger.notice(
-            "errand serving",
-            metadata: ["errand.database": "\(sqlite.path)", "errand.capacity": "\(capacity)", "errand.worker.id": "\(dispatcher.worker)"]
+            "errand \(role)",
+            metadata: ["errand.store": "\(store.location)", "errand.capacity": "\(capacity)", "errand.worker.id": "\(worker)"]
         )
         FileHandle.standardError.write(
-            Data("errand: serving tasks from SQLite database \(sqlite.path) (capacity \(capacity), worker \(dispatcher.worker)); Ctrl-C stops\n".utf8)
+            Data("errand: \(role) tasks from \(store.location) (capacity \(capacity), worker \(worker)); Ctrl-C stops\n".utf8)
         )
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -61,5 +51,79 @@ struct ServeCommand: AsyncParsableCommand {
             )
         )
         try await group.run()
+    }
+}
+
+/// `errand serve`: run tasks and stand for leader (rescuer, janitor) until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run tasks with the built-in handlers, and stand for leader (the rescuer and the janitor run on the leader).",
+        discussion: """
+            On SQLite the one serve process leads. On PostgreSQL, any number of serve processes may share the store:
+            exactly one leads at a time, and another takes over within about 4 s when it dies.
+            SIGINT or SIGTERM stops claiming, lets running attempts finish for --grace seconds, then cancels the rest
+            (they go back to pending without using an attempt) and exits.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Seconds a finished task is kept.") var finishedTtl: Double = 7 * 24 * 3600
+    @Option(help: "Attempts kept in the launch log per handler.") var taskLogMaxSize: Int = 100
+
+    func run() async throws {
+        let logger = node.logger
+        let errand = ErrandNode(
+            store: try await store.open(),
+            handlers: .withBuiltins(),
+            configuration: NodeConfiguration(
+                dispatcher: node.dispatcher,
+                finishedTaskTTL: finishedTtl,
+                taskLogMaxSize: taskLogMaxSize,
+                leads: true
+            ),
+            logger: logger
+        )
+        try await node.run(errand, role: "serving", store: store, logger: logger)
+    }
+}
+
+/// `errand worker`: only run tasks (never lead), for scaling out on a shared PostgreSQL store.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run tasks with the built-in handlers, without standing for leader.",
+        discussion: "Start as many workers as you like beside one or more `errand serve` on the same PostgreSQL store."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var node: NodeOptions
+
+    func run() async throws {
+        let logger = node.logger
+        let errand = ErrandNode(
+            store: try await store.open(),
+            handlers: .withBuiltins(),
+            configuration: NodeConfiguration(dispatcher: node.dispatcher, leads: false),
+            logger: logger
+        )
+        try await node.run(errand, role: "working on", store: store, logger: logger)
+    }
+}
+
+/// `errand migrate`: bring the store's schema to this binary's version.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create or upgrade the store's schema (every command also does this when it opens the store).",
+        discussion: "Safe to run from several nodes at once: migrations take a lock and run once."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        _ = try await store.open()
+        print("\(store.location) is migrated")
     }
 }

@@ -30,7 +30,7 @@ struct TaskGetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = try parseTaskID(id)
-        let client = try store.client()
+        let client = try await store.client()
         guard let task = try await client.task(id) else { throw StoreError.notFound(id) }
         let view = TaskView(task, attempts: try await client.attempts(of: id))
         try Output.print(view, as: output) { Output.table(TaskView.tableHeader, [view.tableRow]) }

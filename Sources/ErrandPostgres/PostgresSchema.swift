@@ -77,7 +77,14 @@ enum PostgresSchema {
                 PRIMARY KEY (task_id, number)
             ) WITH (autovacuum_vacuum_scale_factor = 0.02);
             CREATE INDEX attempt_handler ON \(s).attempt (handler, finished_at);
+            """,
             """
+            CREATE TABLE \(s).leader (
+                name text PRIMARY KEY,
+                node text NOT NULL,
+                expires_at timestamptz NOT NULL
+            );
+            """,
         ]
     }
 

@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1]
+    static let migrations = [v1, v2]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,15 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 2: the leader lease (one row per lease name).
+    static let v2 = """
+        CREATE TABLE errand_leader (
+            name TEXT PRIMARY KEY,
+            node TEXT NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        """
 
     /// Version 1: queues, tasks and the launch log. Times are milliseconds since 1970 (UTC).
     static let v1 = """

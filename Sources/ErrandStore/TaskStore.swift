@@ -84,6 +84,16 @@ public protocol TaskStore: Sendable {
     /// The earliest lease expiry among running tasks, or `nil`.
     func nextLeaseExpiry() async throws -> Date?
 
+    /// Takes the leader lease for `node`, or renews it if `node` holds it, until `now + ttl`.
+    ///
+    /// At most one node holds the lease at a time: another node can take it only once it has expired (or was
+    /// released). Nodes compare `now` values, so their clocks must agree to well within `ttl` (NTP).
+    /// - Returns: whether `node` holds the lease after the call.
+    func acquireLeadership(_ node: String, ttl: Double, now: Date) async throws -> Bool
+
+    /// Gives up the leader lease if `node` holds it, so another node can take it at once.
+    func releaseLeadership(_ node: String) async throws
+
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
     /// another process. Several changes may be merged into one signal; consumers re-check the store.
     func changes() -> ChangeSignal

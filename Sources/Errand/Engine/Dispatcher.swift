@@ -95,6 +95,9 @@ public final class Dispatcher: Service {
         self.batcher = CompletionBatcher(store: store, time: time, logger: logger)
     }
 
+    /// The name this dispatcher records in its leases.
+    public var worker: String { configuration.worker }
+
     /// Number of attempts running now.
     public var runningCount: Int { state.withLock { $0.running.count } }
 

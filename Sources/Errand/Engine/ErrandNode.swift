@@ -15,23 +15,29 @@ public struct NodeConfiguration: Sendable {
     public var finishedTaskTTL: Double
     /// Attempts kept in the launch log per handler name (Tarantool's `task_log_max_size`, default 100).
     public var taskLogMaxSize: Int
+    /// Whether this node stands for leader and then runs the rescuer and the janitor (`errand serve`); a node that
+    /// only runs tasks (`errand worker`) does not.
+    public var leads: Bool
 
     public init(
         dispatcher: DispatcherConfiguration = DispatcherConfiguration(),
         rescueInterval: Double = 1,
         janitorInterval: Double = 60,
         finishedTaskTTL: Double = 7 * 24 * 3600,
-        taskLogMaxSize: Int = 100
+        taskLogMaxSize: Int = 100,
+        leads: Bool = true
     ) {
         self.dispatcher = dispatcher
         self.rescueInterval = rescueInterval
         self.janitorInterval = janitorInterval
         self.finishedTaskTTL = finishedTaskTTL
         self.taskLogMaxSize = taskLogMaxSize
+        self.leads = leads
     }
 }
 
-/// One running Errand: a dispatcher running in-process handlers, plus the leader's rescuer and janitor.
+/// One running Errand: a dispatcher running in-process handlers and, when it stands for leader, a leader elector
+/// with the leader-only rescuer and janitor. Several nodes may share one store; exactly one leads.
 ///
 /// Run it in a `ServiceGroup` (or call ``run()``); a graceful shutdown stops claiming, lets running attempts finish
 /// within the grace period, and writes their outcomes before returning.
@@ -39,6 +45,8 @@ public final class ErrandNode: Service {
     public let dispatcher: Dispatcher
     public let rescuer: Rescuer
     public let janitor: Janitor
+    /// Present when the node stands for leader.
+    public let leader: LeaderElector?
 
     public init(
         store: any TaskStore,
@@ -54,21 +62,28 @@ public final class ErrandNode: Service {
             time: time,
             logger: logger
         )
-        rescuer = Rescuer(store: store, time: time, interval: configuration.rescueInterval, logger: logger)
+        let leader =
+            configuration.leads ? LeaderElector(store: store, node: configuration.dispatcher.worker, time: time, logger: logger) : nil
+        self.leader = leader
+        rescuer = Rescuer(store: store, time: time, interval: configuration.rescueInterval, logger: logger, leader: leader)
         janitor = Janitor(
             store: store,
             time: time,
             finishedTaskTTL: configuration.finishedTaskTTL,
             taskLogMaxSize: configuration.taskLogMaxSize,
             interval: configuration.janitorInterval,
-            logger: logger
+            logger: logger,
+            leader: leader
         )
     }
 
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await self.rescuer.run() }
-            group.addTask { try await self.janitor.run() }
+            if let leader {
+                group.addTask { try await leader.run() }
+                group.addTask { try await self.rescuer.run() }
+                group.addTask { try await self.janitor.run() }
+            }
             try await self.dispatcher.run()
             group.cancelAll()
         }

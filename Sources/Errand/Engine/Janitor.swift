@@ -28,6 +28,8 @@ public struct Janitor: Service {
     let taskLogMaxSize: Int
     let interval: Double
     let logger: Logger
+    /// Rounds run only while this elector leads; `nil` means this node always leads (one process on SQLite).
+    let leader: LeaderElector?
 
     public init(
         store: any TaskStore,
@@ -35,7 +37,8 @@ public struct Janitor: Service {
         finishedTaskTTL: Double,
         taskLogMaxSize: Int,
         interval: Double = 60,
-        logger: Logger = Logger(label: "errand.janitor")
+        logger: Logger = Logger(label: "errand.janitor"),
+        leader: LeaderElector? = nil
     ) {
         self.store = store
         self.time = time
@@ -43,6 +46,7 @@ public struct Janitor: Service {
         self.taskLogMaxSize = taskLogMaxSize
         self.interval = interval
         self.logger = logger
+        self.leader = leader
     }
 
     /// Prunes in bounded batches of 10,000 so no transaction holds the database for long.
@@ -64,7 +68,9 @@ public struct Janitor: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do { try await tick() } catch { logger.error("janitor round failed", metadata: ["errand.error": "\(error)"]) }
+                if leader?.isLeader ?? true {
+                    do { try await tick() } catch { logger.error("janitor round failed", metadata: ["errand.error": "\(error)"]) }
+                }
                 do { try await time.sleep(until: time.now.addingTimeInterval(interval)) } catch { return }
             }
         }

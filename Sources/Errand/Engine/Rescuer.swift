@@ -25,17 +25,21 @@ public struct Rescuer: Service {
     /// Longest sleep between rounds; a round also runs when the earliest lease expires.
     let interval: Double
     let logger: Logger
+    /// Rounds run only while this elector leads; `nil` means this node always leads (one process on SQLite).
+    let leader: LeaderElector?
 
     public init(
         store: any TaskStore,
         time: any TimeSource = SystemTimeSource(),
         interval: Double = 1,
-        logger: Logger = Logger(label: "errand.rescuer")
+        logger: Logger = Logger(label: "errand.rescuer"),
+        leader: LeaderElector? = nil
     ) {
         self.store = store
         self.time = time
         self.interval = interval
         self.logger = logger
+        self.leader = leader
     }
 
     /// Rescues every lease expired by now, in rounds of 1,000.
@@ -60,7 +64,9 @@ public struct Rescuer: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do { try await tick() } catch { logger.error("rescue failed", metadata: ["errand.error": "\(error)"]) }
+                if leader?.isLeader ?? true {
+                    do { try await tick() } catch { logger.error("rescue failed", metadata: ["errand.error": "\(error)"]) }
+                }
                 var deadline = time.now.addingTimeInterval(interval)
                 if let next = try? await store.nextLeaseExpiry() { deadline = min(deadline, max(next, time.now)) }
                 do { try await time.sleep(until: deadline) } catch { return }

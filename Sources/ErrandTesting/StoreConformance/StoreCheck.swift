@@ -31,9 +31,9 @@ public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringCon
         try await body(store, time)
     }
 
-    /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping.
+    /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader.
     public static var all: [StoreCheck] {
-        enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks
+        enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks + leaderChecks
     }
 }
 
