@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandCLITests",
-            dependencies: ["ErrandCLI", "ErrandCore", "ErrandTesting"],
+            dependencies: ["ErrandCLI", "ErrandCore", "ErrandTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: strict
         ),
     ]

@@ -14,7 +14,9 @@ struct ErrandCommand: AsyncParsableCommand {
             by --db, ERRAND_DB, or ./errand.db.
             Exit status: 0 success, 1 operation failed, 2 bad input, 3 store unusable, 124 wait timed out.
             """,
-        subcommands: [ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self, MigrateCommand.self]
+        subcommands: [
+            ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self, LeaderCommand.self, MigrateCommand.self,
+        ]
     )
 }
 

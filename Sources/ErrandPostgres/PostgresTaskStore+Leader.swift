@@ -22,4 +22,9 @@ extension PostgresTaskStore {
     public func releaseLeadership(_ node: String) async throws {
         _ = try await rows("DELETE FROM \(unescaped: s).leader WHERE name = 'leader' AND node = \(node)")
     }
+
+    public func leader(now: Date) async throws -> String? {
+        try await rows("SELECT node FROM \(unescaped: s).leader WHERE name = 'leader' AND expires_at > \(now.wholeMilliseconds)")
+            .first.map { try $0.decode(String.self) }
+    }
 }

@@ -24,4 +24,14 @@ extension SQLiteTaskStore {
             try db.execute(sql: "DELETE FROM errand_leader WHERE name = 'leader' AND node = ?", arguments: [node])
         }
     }
+
+    public func leader(now: Date) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT node FROM errand_leader WHERE name = 'leader' AND expires_at > ?",
+                arguments: [now.millisecondsSince1970]
+            )
+        }
+    }
 }

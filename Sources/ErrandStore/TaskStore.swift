@@ -94,6 +94,9 @@ public protocol TaskStore: Sendable {
     /// Gives up the leader lease if `node` holds it, so another node can take it at once.
     func releaseLeadership(_ node: String) async throws
 
+    /// The node holding an unexpired leader lease at `now`, or `nil`.
+    func leader(now: Date) async throws -> String?
+
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
     /// another process. Several changes may be merged into one signal; consumers re-check the store.
     func changes() -> ChangeSignal

@@ -10,7 +10,10 @@ struct ErrandBinary {
     }
 
     let directory: URL
+    /// A PostgreSQL store URL; `nil` means the SQLite file in `directory`.
+    var postgresURL: String? = nil
     var database: String { directory.appendingPathComponent("errand.db").path }
+    var storeArguments: [String] { postgresURL.map { ["--store", $0] } ?? ["--db", database] }
 
     /// The `errand` binary next to the test bundle (SwiftPM builds it because the tests depend on it), or
     /// `$ERRAND_BINARY`.
@@ -29,7 +32,7 @@ struct ErrandBinary {
     func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = arguments + ["--db", database]
+        process.arguments = arguments + storeArguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -57,10 +60,10 @@ struct ErrandBinary {
     }
 
     /// Starts `errand serve` in the background; its output goes to files in the temporary directory.
-    func serve(_ extra: [String] = []) throws -> Process {
+    func serve(_ extra: [String] = [], command: String = "serve") throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = ["serve", "--db", database, "--log-level", "warning"] + extra
+        process.arguments = [command] + storeArguments + ["--log-level", "warning"] + extra
         let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)

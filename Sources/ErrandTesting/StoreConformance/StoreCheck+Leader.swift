@@ -20,6 +20,11 @@ extension StoreCheck {
             let takenOver = try await take("b")
             let oldLeader = try await take("a")
             #expect(takenOver && !oldLeader)
+            let holder = try await store.leader(now: time.now)
+            #expect(holder == "b")
+            time.advance(by: 5)
+            let expired = try await store.leader(now: time.now)
+            #expect(expired == nil)
         },
         StoreCheck("a released leader lease can be taken at once") { store, time in
             func take(_ node: String) async throws -> Bool { try await store.acquireLeadership(node, ttl: 60, now: time.now) }

@@ -1,0 +1,111 @@
+import ErrandTesting
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Several `errand` processes on one PostgreSQL: shared work, exactly one leader, failover.
+@Suite(.serialized) struct MultiNodeTests {
+    /// A fresh schema on the test server, with a client for checking the tables directly.
+    struct Cluster {
+        let errand: ErrandBinary
+        let schema: String
+        let client: PostgresClient
+
+        func count(_ sql: String) async throws -> Int {
+            var value = 0
+            for try await (count, ) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((Int.self)) { value = count }
+            return value
+        }
+
+        /// Tasks whose launch log holds more than one successful attempt (must be none).
+        func doubleSuccesses() async throws -> Int {
+            try await count(
+                "SELECT count(*) FROM (SELECT task_id FROM \(schema).attempt WHERE outcome = 'succeeded' GROUP BY task_id HAVING count(*) > 1) d"
+            )
+        }
+
+        func completed() async throws -> Int {
+            try await count("SELECT count(*) FROM \(schema).task WHERE state = 'completed'")
+        }
+
+        func leader() throws -> String { try errand.ok(["leader"]) }
+
+        /// Enqueues `count` tasks in batches of 5,000 through `errand task add -f -`.
+        func enqueue(_ count: Int, handler: String, args: String, extra: String = "") throws {
+            var remaining = count
+            while remaining > 0 {
+                let batch = min(5_000, remaining)
+                let spec = "[" + Array(repeating: #"{"handler":"\#(handler)","args":\#(args)\#(extra)}"#, count: batch).joined(separator: ",") + "]"
+                let ids = try errand.ok(["task", "add", "-f", "-"], stdin: spec)
+                #expect(ids.split(separator: "\n").count == batch)
+                remaining -= batch
+            }
+        }
+    }
+
+    static func withCluster(_ body: (Cluster) async throws -> Void) async throws {
+        guard let url = ProcessInfo.processInfo.environment["ERRAND_TEST_POSTGRES_URL"] else {
+            Issue.record("ERRAND_TEST_POSTGRES_URL is not set; run scripts/test, which starts a throw-away PostgreSQL")
+            return
+        }
+        let schema = "errand_nodes_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let components = try #require(URLComponents(string: url))
+        let configuration = PostgresClient.Configuration(
+            host: components.host ?? "127.0.0.1",
+            port: components.port ?? 5432,
+            username: components.user ?? "errand",
+            password: components.password,
+            database: String(components.path.dropFirst()),
+            tls: .disable
+        )
+        let client = PostgresClient(configuration: configuration)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory, postgresURL: url + "?schema=\(schema)")
+            try await body(Cluster(errand: errand, schema: schema, client: client))
+            try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+        }
+    }
+
+    @Test func oneServeAndTwoWorkersDrainEveryTaskExactlyOnceAndSurviveKills() async throws {
+        try await Self.withCluster { cluster in
+            let errand = cluster.errand
+            _ = try errand.ok(["migrate"])
+            let serve = try errand.serve(["--worker", "serve-1", "--capacity", "64"])
+            let workers = try ["worker-1", "worker-2"].map { try errand.serve(["--worker", $0, "--capacity", "64"], command: "worker") }
+            var nodes = [serve] + workers
+            defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
+
+            // Run 1: 20,000 tasks, three nodes, every task exactly once.
+            try cluster.enqueue(20_000, handler: "errand.echo", args: "1")
+            try await eventually(timeout: 120, "20,000 tasks completed") { try await cluster.completed() == 20_000 }
+            #expect(try await cluster.doubleSuccesses() == 0)
+            #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).attempt") == 20_000)
+            #expect(try await cluster.count("SELECT count(DISTINCT worker) FROM \(cluster.schema).attempt") == 3)
+            let firstLeader = try cluster.leader()
+            #expect(["serve-1", "worker-1", "worker-2"].contains(firstLeader))
+
+            // Run 2: kill -9 the leader and one other node while tasks run; the survivor leads within 5 s, rescues
+            // the dead nodes' tasks and finishes everything.
+            try cluster.enqueue(20_000, handler: "errand.sleep", args: "0.01", extra: #","ttr":2,"delay":0"#)
+            try await eventually(timeout: 60, "second run under way") { try await cluster.completed() >= 22_000 }
+            let names = ["serve-1", "worker-1", "worker-2"]
+            let leaderIndex = try #require(names.firstIndex(of: firstLeader))
+            let victimIndex = (leaderIndex + 1) % 3
+            let survivor = names[3 - leaderIndex - victimIndex]
+            kill(nodes[victimIndex].processIdentifier, SIGKILL)
+            kill(nodes[leaderIndex].processIdentifier, SIGKILL)
+            let killedAt = Date()
+            try await eventually(timeout: 10, "\(survivor) leads") { try cluster.leader() == survivor }
+            let takeover = Date().timeIntervalSince(killedAt)
+            #expect(takeover < 5, "leadership moved after \(takeover) s")
+            try await eventually(timeout: 180, "40,000 tasks completed") { try await cluster.completed() == 40_000 }
+            #expect(try await cluster.doubleSuccesses() == 0)
+            #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).task WHERE state <> 'completed'") == 0)
+            nodes = nodes.filter(\.isRunning)
+            for node in nodes { node.terminate() }
+            for node in nodes { #expect(await node.waitForExit() == 0) }
+        }
+    }
+}
