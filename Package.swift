@@ -82,8 +82,9 @@ let package = Package(
         .testTarget(
             name: "ErrandPostgresTests",
             dependencies: [
-                "ErrandPostgres", "ErrandTesting", "ErrandStore", "ErrandCore",
+                "ErrandPostgres", "ErrandTesting", "ErrandStore", "ErrandCore", "Errand",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

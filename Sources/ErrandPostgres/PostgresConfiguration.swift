@@ -104,7 +104,8 @@ public struct PostgresConfiguration: Sendable {
         return components.string ?? url
     }
 
-    var clientConfiguration: PostgresClient.Configuration {
+    /// The driver configuration, for programs that open their own `PostgresClient` on the same database.
+    public var clientConfiguration: PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host,
             port: port,

@@ -1,0 +1,59 @@
+import ErrandTesting
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Nodes outlive a restart of their PostgreSQL server and finish the run with nothing lost.
+@Suite struct PostgresRestartTests {
+    @Test func nodesReconnectAfterAServerRestartAndLoseNothing() async throws {
+        try await TemporaryDirectory.with { directory in
+            let server = try ThrowawayPostgres.start(in: directory)
+            defer { server.stop() }
+            let errand = ErrandBinary(directory: directory, postgresURL: server.url)
+            _ = try errand.ok(["migrate"])
+            let nodes = [
+                try errand.serve(["--worker", "serve-1", "--capacity", "32"]),
+                try errand.serve(["--worker", "worker-1", "--capacity", "32"], command: "worker"),
+            ]
+            defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
+
+            let total = 3_000
+            let spec = "[" + Array(repeating: #"{"handler":"errand.sleep","args":0.1}"#, count: total).joined(separator: ",") + "]"
+            _ = try errand.ok(["task", "add", "-f", "-"], stdin: spec)
+            func completed() throws -> Int {
+                let stats = try JSONSerialization.jsonObject(with: Data(try errand.ok(["stats", "-o", "json"]).utf8)) as? [[String: Any]]
+                return stats?.compactMap { ($0["counts"] as? [String: Int])?["completed"] }.reduce(0, +) ?? 0
+            }
+            try await eventually(timeout: 60, "a few hundred tasks done") { try completed() >= 300 }
+
+            #expect(try completed() < total, "the run ended before the restart; the test proves nothing")
+            try server.ctl(["stop"])
+            try await Task.sleep(for: .seconds(1))
+            try server.ctl(["start"])
+
+            try await eventually(timeout: 120, "every task completed after the restart") { try completed() == total }
+            for node in nodes { #expect(node.isRunning, "a node died with its database") }
+            let client = PostgresClient(
+                configuration: .init(host: "127.0.0.1", port: server.port, username: "errand", password: nil, database: "postgres", tls: .disable)
+            )
+            let running = Task { await client.run() }
+            defer { running.cancel() }
+            func count(_ sql: String) async throws -> Int {
+                var value = -1
+                for try await (count, ) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((Int.self)) { value = count }
+                return value
+            }
+            #expect(try await count("SELECT count(*) FROM errand.task") == total, "a task was lost or duplicated")
+            #expect(try await count("SELECT count(*) FROM errand.task WHERE state = 'completed'") == total)
+            // A completion lost in the restart may make a task run again (at-least-once), but never succeed twice.
+            #expect(
+                try await count(
+                    "SELECT count(*) FROM (SELECT task_id FROM errand.attempt WHERE outcome = 'succeeded' GROUP BY task_id HAVING count(*) > 1) d"
+                ) == 0
+            )
+            #expect(try await count("SELECT count(DISTINCT worker) FROM errand.attempt") == 2)
+            for node in nodes { node.terminate() }
+            for node in nodes { #expect(await node.waitForExit() == 0) }
+        }
+    }
+}
