@@ -10,7 +10,8 @@ extension PostgresTaskStore {
         }
         guard !tasks.isEmpty else { return [] }
         let results = try await transaction { connection in try await self.insert(tasks, now: now, on: connection) }
-        if results.contains(where: \.isNew) { changeSignal.notify() }
+        let queues = Set(results.filter(\.isNew).map(\.task.queue))
+        if !queues.isEmpty { await notify(queues) }
         return results
     }
 
@@ -28,7 +29,15 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
-        return try await run { try await insert(tasks, now: now, on: connection) }
+        return try await run {
+            let results = try await insert(tasks, now: now, on: connection)
+            // PostgreSQL delivers this at commit, and not at all on rollback.
+            let queues = Array(Set(results.filter(\.isNew).map(\.task.queue)))
+            if !queues.isEmpty {
+                try await connection.query("SELECT pg_notify(\(channel), key) FROM unnest(\(queues)::text[]) AS key", logger: logger)
+            }
+            return results
+        }
     }
 
     /// Inserts a validated batch on a connection inside a transaction.
@@ -65,9 +74,6 @@ extension PostgresTaskStore {
         let inserted = try await rows(Self.insertQuery(schema: s, records), on: connection)
         var created = Set<UUID>()
         for row in inserted { created.insert(try row.decode(UUID.self)) }
-        if !created.isEmpty {
-            try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
-        }
         var results: [EnqueueResult] = []
         results.reserveCapacity(records.count)
         var existing: [String: TaskRecord] = [:]

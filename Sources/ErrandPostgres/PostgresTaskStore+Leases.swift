@@ -66,7 +66,7 @@ extension PostgresTaskStore {
 
     public func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord {
         let task = try await applyOne(lease.taskID, .unclaim(lease), now: now)
-        await notify()
+        await notify([task.queue])
         return task
     }
 
@@ -187,9 +187,10 @@ extension PostgresTaskStore {
         }
     }
 
-    /// Wakes this process's waiters at once and other nodes' through NOTIFY.
-    func notify() async {
+    /// Wakes this process's waiters at once and other nodes' through a debounced `NOTIFY` per key (queue name, or
+    /// empty for "a task finished").
+    func notify(_ keys: some Sequence<String> = [""]) async {
         changeSignal.notify()
-        _ = try? await rows("SELECT pg_notify(\(channel), '')")
+        await wakeUps.request(keys)
     }
 }

@@ -12,7 +12,7 @@ extension PostgresTaskStore {
 
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
         let task = try await applyOne(id, .retry, now: now)
-        await notify()
+        await notify([task.queue])
         return task
     }
 
@@ -41,7 +41,7 @@ extension PostgresTaskStore {
             """
         )
         guard let row = updated.first else { throw StoreError.unknownQueue(name) }
-        if state == .active { await notify() }
+        if state == .active { await notify([name]) }
         return try Self.decodeQueue(row)
     }
 

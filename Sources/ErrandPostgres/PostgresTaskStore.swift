@@ -20,7 +20,9 @@ public final class PostgresTaskStore: TaskStore {
     let logger: Logger
     let changeSignal = ChangeSignal()
     private let runner: Task<Void, Never>
-    private let listener = Mutex<Task<Void, Never>?>(nil)
+    private let listener = Mutex<[Task<Void, Never>]>([])
+    /// Debounced `NOTIFY`s to other nodes.
+    let wakeUps: WakeUpSender
     /// `schema.` prefix for table names.
     let s: String
 
@@ -35,6 +37,15 @@ public final class PostgresTaskStore: TaskStore {
         let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
+        let channel = "\(configuration.schema)_wakeup"
+        wakeUps = WakeUpSender(window: .milliseconds(2)) { keys in
+            do {
+                try await client.query("SELECT pg_notify(\(channel), key) FROM unnest(\(keys)::text[]) AS key", logger: logger)
+            } catch {
+                // The other nodes' slow poll finds the work; this node was woken directly.
+                logger.debug("NOTIFY failed", metadata: ["errand.error": "\(error)"])
+            }
+        }
         do {
             try await PostgresSchema.migrate(client, schema: configuration.schema, logger: logger)
         } catch {
@@ -55,12 +66,12 @@ public final class PostgresTaskStore: TaskStore {
 
     /// Stops listening and closes every connection.
     public func close() {
-        listener.withLock { $0?.cancel() }
+        listener.withLock { tasks in for task in tasks { task.cancel() } }
         runner.cancel()
     }
 
     deinit {
-        listener.withLock { $0?.cancel() }
+        listener.withLock { tasks in for task in tasks { task.cancel() } }
         runner.cancel()
     }
 
@@ -121,15 +132,31 @@ public final class PostgresTaskStore: TaskStore {
 
     // MARK: changes
 
+    /// Signals on every change this process makes, on every `NOTIFY` from other nodes (unless `poll_only`), and
+    /// every `poll_interval` seconds, the backstop that finds work when no notification arrives.
     public func changes() -> ChangeSignal {
-        listener.withLock { task in
-            if task == nil, !configuration.pollOnly { task = startListening() }
+        listener.withLock { tasks in
+            guard tasks.isEmpty else { return }
+            tasks.append(startPolling())
+            if !configuration.pollOnly { tasks.append(startListening()) }
         }
         return changeSignal
     }
 
-    /// The channel enqueues notify; the payload is the queue name.
+    /// The channel wake-ups are sent on; the payload is the queue name, or empty for "a task finished".
     var channel: String { "\(s)_wakeup" }
+
+    /// Signals every `poll_interval` seconds.
+    private func startPolling() -> Task<Void, Never> {
+        let signal = changeSignal
+        let interval = Duration.milliseconds(Int(configuration.pollInterval * 1000))
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                signal.notify()
+            }
+        }
+    }
 
     /// Listens for wake-ups on a connection of its own, reconnecting after any failure.
     private func startListening() -> Task<Void, Never> {

@@ -25,7 +25,7 @@ import Testing
                     throw Rollback()
                 }
                 Issue.record("the transaction did not roll back")
-            } catch is Rollback {}
+            } catch let error as PostgresTransactionError where error.closureError is Rollback {}
             #expect(try await store.list(TaskQuery()).tasks.isEmpty)
 
             let enqueued = try await client.withTransaction(logger: logger) { connection in

@@ -1,0 +1,69 @@
+import Foundation
+import Synchronization
+
+/// Sends the `NOTIFY`s that wake other nodes, at most one per queue per `window`.
+///
+/// Every enqueue wants to wake the dispatchers, but a `NOTIFY` per transaction costs a round trip and takes
+/// PostgreSQL's global notify-queue lock at commit. The first request for a queue is sent at once (no added latency
+/// when the system is idle); requests arriving within `window` of it are merged into one trailing `NOTIFY` sent when
+/// the window ends. A trailing send always follows the commits of the requests it stands for, so no wake-up is lost:
+/// at worst it comes `window` later.
+final class WakeUpSender: Sendable {
+    private struct State {
+        var lastSent: [String: ContinuousClock.Instant] = [:]
+        var pending: Set<String> = []
+        var flushScheduled = false
+    }
+
+    private let state = Mutex(State())
+    private let window: Duration
+    private let send: @Sendable ([String]) async -> Void
+
+    /// - Parameters:
+    ///   - window: the shortest time between two sends for one key.
+    ///   - send: sends one `NOTIFY` per key.
+    init(window: Duration, send: @escaping @Sendable ([String]) async -> Void) {
+        self.window = window
+        self.send = send
+    }
+
+    /// Sends a wake-up for each key now, or merges it into the trailing send of the current window.
+    func request(_ keys: some Sequence<String>) async {
+        let now = ContinuousClock.now
+        let (due, scheduleFlush) = state.withLock { state -> ([String], Bool) in
+            var due: [String] = []
+            for key in keys {
+                if let last = state.lastSent[key], now - last < window {
+                    state.pending.insert(key)
+                } else {
+                    state.lastSent[key] = now
+                    due.append(key)
+                }
+            }
+            let schedule = !state.pending.isEmpty && !state.flushScheduled
+            if schedule { state.flushScheduled = true }
+            return (due, schedule)
+        }
+        if !due.isEmpty { await send(due) }
+        if scheduleFlush {
+            let window = self.window
+            Task {
+                try? await Task.sleep(for: window)
+                await self.flush()
+            }
+        }
+    }
+
+    /// Sends every merged request.
+    private func flush() async {
+        let keys = state.withLock { state -> [String] in
+            let now = ContinuousClock.now
+            let keys = Array(state.pending)
+            state.pending.removeAll()
+            state.flushScheduled = false
+            for key in keys { state.lastSent[key] = now }
+            return keys
+        }
+        if !keys.isEmpty { await send(keys) }
+    }
+}
