@@ -12,10 +12,14 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Seconds to let running tasks finish at shutdown.") var grace: Double = 10
     @Option(help: "Worker name recorded in leases (default: host:pid).") var worker: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(help: "Seconds a finished task is kept (the janitor runs on the leader).") var finishedTtl: Double = 7 * 24 * 3600
+    @Option(help: "Attempts kept in the launch log per handler (the janitor trims it).") var taskLogMaxSize: Int = 100
 
     func validate() throws {
         guard capacity >= 1 else { throw ValidationError("--capacity must be at least 1") }
         guard grace >= 0 else { throw ValidationError("--grace must be >= 0") }
+        guard finishedTtl >= 0 else { throw ValidationError("--finished-ttl must be >= 0") }
+        guard taskLogMaxSize >= 0 else { throw ValidationError("--task-log-max-size must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
@@ -69,8 +73,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var node: NodeOptions
-    @Option(help: "Seconds a finished task is kept.") var finishedTtl: Double = 7 * 24 * 3600
-    @Option(help: "Attempts kept in the launch log per handler.") var taskLogMaxSize: Int = 100
 
     func run() async throws {
         let logger = node.logger
@@ -79,8 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
             handlers: .withBuiltins(),
             configuration: NodeConfiguration(
                 dispatcher: node.dispatcher,
-                finishedTaskTTL: finishedTtl,
-                taskLogMaxSize: taskLogMaxSize,
+                finishedTaskTTL: node.finishedTtl,
+                taskLogMaxSize: node.taskLogMaxSize,
                 leads: true
             ),
             logger: logger
@@ -109,7 +111,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let errand = ErrandNode(
             store: try await store.open(),
             handlers: .withBuiltins(),
-            configuration: NodeConfiguration(dispatcher: node.dispatcher, leads: !noLead),
+            configuration: NodeConfiguration(
+                dispatcher: node.dispatcher,
+                finishedTaskTTL: node.finishedTtl,
+                taskLogMaxSize: node.taskLogMaxSize,
+                leads: !noLead
+            ),
             logger: logger
         )
         try await node.run(errand, role: "working on", store: store, logger: logger)

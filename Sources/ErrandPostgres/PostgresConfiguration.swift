@@ -1,6 +1,7 @@
 import ErrandCore
 import ErrandStore
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// Where and how a ``PostgresTaskStore`` connects.
@@ -20,6 +21,8 @@ public struct PostgresConfiguration: Sendable {
     public var pollInterval: Double
     /// Never LISTEN; poll only. For PgBouncer in transaction pooling, where LISTEN does not work.
     public var pollOnly: Bool
+    /// Seconds one store operation may take before the store gives up on its connections and opens new ones.
+    public var operationTimeout: Double
 
     public init(
         host: String = "127.0.0.1",
@@ -31,7 +34,8 @@ public struct PostgresConfiguration: Sendable {
         poolSize: Int = 10,
         requireTLS: Bool = false,
         pollInterval: Double = 1,
-        pollOnly: Bool = false
+        pollOnly: Bool = false,
+        operationTimeout: Double = 10
     ) {
         self.host = host
         self.port = port
@@ -43,9 +47,11 @@ public struct PostgresConfiguration: Sendable {
         self.requireTLS = requireTLS
         self.pollInterval = pollInterval
         self.pollOnly = pollOnly
+        self.operationTimeout = operationTimeout
     }
 
-    /// Reads `postgres://user:password@host:port/database?schema=errand&pool_size=10&sslmode=require&poll_only=true`.
+    /// Reads `postgres://user:password@host:port/database?schema=errand&pool_size=10&sslmode=require&poll_only=true`
+    /// (also `poll_interval` and `operation_timeout`, in seconds).
     /// - Throws: ``StoreError`` `.invalid` naming what is wrong with the URL.
     public init(url: String) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme,
@@ -79,10 +85,15 @@ public struct PostgresConfiguration: Sendable {
                 }
                 pollInterval = seconds
             case "poll_only": pollOnly = value == "true" || value == "1"
+            case "operation_timeout":
+                guard let seconds = Double(value), seconds > 0 else {
+                    throw StoreError(.invalid, "store URL: operation_timeout must be a number of seconds > 0, got \"\(value)\"")
+                }
+                operationTimeout = seconds
             default:
                 throw StoreError(
                     .invalid,
-                    "store URL: unknown parameter \"\(item.name)\"; known: schema, pool_size, sslmode, poll_interval, poll_only"
+                    "store URL: unknown parameter \"\(item.name)\"; known: schema, pool_size, sslmode, poll_interval, poll_only, operation_timeout"
                 )
             }
         }
@@ -115,6 +126,21 @@ public struct PostgresConfiguration: Sendable {
             tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
         )
         configuration.options.maximumConnections = poolSize
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// The configuration of one connection outside the pool: the store's first connection, which runs the migrations
+    /// and reports a precise error when the server cannot be reached.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: database,
+            tls: requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+        )
         configuration.options.connectTimeout = .seconds(5)
         return configuration
     }

@@ -97,9 +97,9 @@ enum PostgresSchema {
 
     /// Creates the schema if needed and applies every migration it lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the schema is newer than this binary knows.
-    static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
+    static func migrate(_ connection: PostgresConnection, schema: String, logger: Logger) async throws {
         let all = migrations(schema)
-        try await client.withTransaction(logger: logger) { connection in
+        try await connection.withTransaction(logger: logger) { connection in
             // Serialises concurrent migrators across nodes; released at commit.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema)))", logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)

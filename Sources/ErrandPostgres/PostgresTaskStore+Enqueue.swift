@@ -29,12 +29,12 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
-        return try await run {
-            let results = try await insert(tasks, now: now, on: connection)
+        return try await run { _ in
+            let results = try await self.insert(tasks, now: now, on: connection)
             // PostgreSQL delivers this at commit, and not at all on rollback.
             let queues = Array(Set(results.filter(\.isNew).map(\.task.queue)))
             if !queues.isEmpty {
-                try await connection.query("SELECT pg_notify(\(channel), key) FROM unnest(\(queues)::text[]) AS key", logger: logger)
+                _ = try await self.rows("SELECT pg_notify(\(self.channel), key) FROM unnest(\(queues)::text[]) AS key", on: connection)
             }
             return results
         }

@@ -16,10 +16,11 @@ import Synchronization
 /// The store runs its own connection pool; call ``close()`` when done.
 public final class PostgresTaskStore: TaskStore {
     public let configuration: PostgresConfiguration
-    let client: PostgresClient
+    let pool: ConnectionPool
+    /// The connection pool operations use now.
+    var client: PostgresClient { pool.client }
     let logger: Logger
     let changeSignal = ChangeSignal()
-    private let runner: Task<Void, Never>
     private let listener = Mutex<[Task<Void, Never>]>([])
     /// Debounced `NOTIFY`s to other nodes.
     let wakeUps: WakeUpSender
@@ -34,23 +35,41 @@ public final class PostgresTaskStore: TaskStore {
         self.configuration = configuration
         self.logger = logger
         self.s = configuration.schema
-        let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
-        self.client = client
-        runner = Task { await client.run() }
+        // One connection of its own first: it migrates, and fails fast with the server's own reason (the pool
+        // would retry for a minute and report only that it gave up).
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try configuration.connectionConfiguration(),
+                id: 0,
+                logger: logger
+            )
+            do {
+                try await PostgresSchema.migrate(connection, schema: configuration.schema, logger: logger)
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        } catch {
+            throw Self.storeError(error, configuration: configuration)
+        }
+        // The pool logs every failed connection attempt; this store reports what matters itself.
+        var poolLogger = logger
+        poolLogger.logLevel = ProcessInfo.processInfo.environment["ERRAND_DEBUG_POOL"] != nil ? .debug : max(logger.logLevel, .error)
+        let pool = ConnectionPool(configuration: configuration.clientConfiguration, logger: poolLogger)
+        self.pool = pool
         let channel = "\(configuration.schema)_wakeup"
         wakeUps = WakeUpSender(window: .milliseconds(2)) { keys in
             do {
-                try await client.query("SELECT pg_notify(\(channel), key) FROM unnest(\(keys)::text[]) AS key", logger: logger)
+                // Read to the end: the pool takes its connection back only when the rows are consumed.
+                for try await _ in try await pool.client.query(
+                    "SELECT pg_notify(\(channel), key) FROM unnest(\(keys)::text[]) AS key",
+                    logger: logger
+                ) {}
             } catch {
                 // The other nodes' slow poll finds the work; this node was woken directly.
                 logger.debug("NOTIFY failed", metadata: ["errand.error": "\(error)"])
             }
-        }
-        do {
-            try await PostgresSchema.migrate(client, schema: configuration.schema, logger: logger)
-        } catch {
-            runner.cancel()
-            throw Self.storeError(error, configuration: configuration)
         }
     }
 
@@ -67,12 +86,12 @@ public final class PostgresTaskStore: TaskStore {
     /// Stops listening and closes every connection.
     public func close() {
         listener.withLock { tasks in for task in tasks { task.cancel() } }
-        runner.cancel()
+        pool.close()
     }
 
     deinit {
         listener.withLock { tasks in for task in tasks { task.cancel() } }
-        runner.cancel()
+        pool.close()
     }
 
     /// Turns a driver error into a ``StoreError`` an operator can act on.
@@ -94,40 +113,54 @@ public final class PostgresTaskStore: TaskStore {
                 return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(message) (SQLSTATE \(code))")
             }
             if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .clientClosedConnection {
-                return StoreError(.unavailable, "cannot reach PostgreSQL at \(configuration.display): \(error.code)")
+                var reason = error.underlying.map { "\($0)" } ?? "\(error.code)"
+                if reason.contains("Connection refused") { reason = "connection refused (is PostgreSQL running and listening there?)" }
+                return StoreError(.unavailable, "cannot reach PostgreSQL at \(configuration.display): \(reason)")
             }
             return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(error.code)")
         }
         return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(error)")
     }
 
-    /// Runs `body` with errors mapped to ``StoreError``.
-    func run<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` with errors mapped to ``StoreError``, giving up after `operation_timeout` seconds. A timeout
+    /// replaces the connection pool: the server may have dropped the connection `body` was waiting on.
+    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let client = self.client
         do {
-            return try await body()
+            return try await withDeadline(configuration.operationTimeout) { try await body(client) }
+        } catch is OperationTimedOut {
+            logger.warning("PostgreSQL did not answer within \(configuration.operationTimeout) s; opening new connections")
+            pool.replace(client)
+            throw StoreError(.unavailable, "PostgreSQL \(configuration.display) did not answer within \(configuration.operationTimeout) s")
         } catch {
             throw Self.storeError(error, configuration: configuration)
         }
     }
 
     /// Runs `body` in one transaction on a pooled connection, with errors mapped to ``StoreError``.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await run { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = self.logger
+        return try await run { client in try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
     }
 
-    /// Runs one statement and collects its rows.
+    /// Runs one statement and collects its rows: on `connection` (inside a transaction, whose deadline covers it),
+    /// or on a pooled connection under its own deadline.
     func rows(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [PostgresRow] {
-        try await run {
-            var rows: [PostgresRow] = []
-            let sequence =
-                if let connection {
-                    try await connection.query(query, logger: logger)
-                } else {
-                    try await client.query(query, logger: logger)
-                }
-            for try await row in sequence { rows.append(row) }
-            return rows
+        let logger = self.logger
+        if let connection {
+            do {
+                return try await Self.collect(try await connection.query(query, logger: logger))
+            } catch {
+                throw Self.storeError(error, configuration: configuration)
+            }
         }
+        return try await run { client in try await Self.collect(try await client.query(query, logger: logger)) }
+    }
+
+    private static func collect(_ sequence: PostgresRowSequence) async throws -> [PostgresRow] {
+        var rows: [PostgresRow] = []
+        for try await row in sequence { rows.append(row) }
+        return rows
     }
 
     // MARK: changes
@@ -160,7 +193,7 @@ public final class PostgresTaskStore: TaskStore {
 
     /// Listens for wake-ups on a connection of its own, reconnecting after any failure.
     private func startListening() -> Task<Void, Never> {
-        let client = self.client
+        let pool = self.pool
         let channel = self.channel
         let signal = changeSignal
         let logger = self.logger
@@ -168,7 +201,7 @@ public final class PostgresTaskStore: TaskStore {
             var failures = 0
             while !Task.isCancelled {
                 do {
-                    try await client.withConnection { connection in
+                    try await pool.client.withConnection { connection in
                         try await connection.listen(on: channel) { notifications in
                             failures = 0
                             // A change may have happened while no one listened.

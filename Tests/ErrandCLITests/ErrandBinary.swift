@@ -63,7 +63,7 @@ struct ErrandBinary {
     func serve(_ extra: [String] = [], command: String = "serve") throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = [command] + storeArguments + ["--log-level", "warning"] + extra
+        process.arguments = [command] + storeArguments + ["--log-level", "info"] + extra
         let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -71,6 +71,15 @@ struct ErrandBinary {
         process.standardError = handle
         try process.run()
         return process
+    }
+
+    /// The last lines of every background node's log, for failure messages.
+    func nodeLogs(lines: Int = 40) -> String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasPrefix("serve-") }.sorted().map { file in
+            let text = (try? String(contentsOfFile: directory.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
+            return "== \(file)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     /// Decodes `task list -o json` (or any JSON list of tasks) into dictionaries.

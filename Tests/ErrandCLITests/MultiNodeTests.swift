@@ -72,8 +72,10 @@ import Testing
         try await Self.withCluster { cluster in
             let errand = cluster.errand
             _ = try errand.ok(["migrate"])
-            let serve = try errand.serve(["--worker", "serve-1", "--capacity", "64"])
-            let workers = try ["worker-1", "worker-2"].map { try errand.serve(["--worker", $0, "--capacity", "64"], command: "worker") }
+            let serve = try errand.serve(["--worker", "serve-1", "--capacity", "64", "--task-log-max-size", "100000"])
+            let workers = try ["worker-1", "worker-2"].map {
+                try errand.serve(["--worker", $0, "--capacity", "64", "--task-log-max-size", "100000"], command: "worker")
+            }
             var nodes = [serve] + workers
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
 

@@ -31,7 +31,8 @@ import Testing
             try await Task.sleep(for: .seconds(1))
             try server.ctl(["start"])
 
-            try await eventually(timeout: 120, "every task completed after the restart") { try completed() == total }
+            let done = try await eventually(timeout: 120, "every task completed after the restart") { try completed() == total }
+            if !done { Issue.record("node logs:\n\(errand.nodeLogs())") }
             for node in nodes { #expect(node.isRunning, "a node died with its database") }
             let client = PostgresClient(
                 configuration: .init(host: "127.0.0.1", port: server.port, username: "errand", password: nil, database: "postgres", tls: .disable)
@@ -53,7 +54,7 @@ import Testing
             )
             #expect(try await count("SELECT count(DISTINCT worker) FROM errand.attempt") == 2)
             for node in nodes { node.terminate() }
-            for node in nodes { #expect(await node.waitForExit() == 0) }
+            for node in nodes { #expect(await node.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())") }
         }
     }
 }

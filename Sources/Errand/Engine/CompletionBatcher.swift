@@ -11,6 +11,7 @@ import Synchronization
 final class CompletionBatcher: Sendable {
     private struct State {
         var pending: [Finish] = []
+        var writing = 0
         var closed = false
     }
 
@@ -28,6 +29,9 @@ final class CompletionBatcher: Sendable {
         self.logger = logger
         self.maxBatch = maxBatch
     }
+
+    /// Finished attempts not yet written: queued, or in the flush under way.
+    var unwritten: Int { state.withLock { $0.pending.count + $0.writing } }
 
     /// Queues one finished attempt for the next flush.
     func submit(_ finish: Finish) {
@@ -49,6 +53,7 @@ final class CompletionBatcher: Sendable {
             let (batch, closed) = state.withLock { state -> ([Finish], Bool) in
                 let batch = Array(state.pending.prefix(maxBatch))
                 state.pending.removeFirst(batch.count)
+                state.writing = batch.count
                 return (batch, state.closed)
             }
             if batch.isEmpty {
@@ -58,6 +63,7 @@ final class CompletionBatcher: Sendable {
             }
             do {
                 let results = try await store.finish(batch, now: time.now)
+                state.withLock { $0.writing = 0 }
                 failures = 0
                 for result in results {
                     if case .refused(let refusal) = result {
@@ -70,9 +76,13 @@ final class CompletionBatcher: Sendable {
                 if (closed && failures >= 5) || Task.isCancelled {
                     // Give up at shutdown: the leases expire and the rescuer retries these tasks.
                     logger.error("dropping \(batch.count) finished attempts at shutdown; they will be rescued as lost")
+                    state.withLock { $0.writing = 0 }
                     continue
                 }
-                state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
+                state.withLock { state in
+                    state.pending.insert(contentsOf: batch, at: 0)
+                    state.writing = 0
+                }
                 try? await Task.sleep(for: .milliseconds(min(1000, 50 * failures)))
             }
         }

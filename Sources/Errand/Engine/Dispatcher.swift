@@ -129,7 +129,9 @@ public final class Dispatcher: Service {
         var failures = 0
         while !state.withLock({ $0.stopping }), !Task.isCancelled {
             seen = changes.generation
-            let free = configuration.capacity - runningCount
+            // Backpressure: when finishes cannot be written (the store refuses writes but not claims), stop claiming
+            // once more than `capacity` of them wait, rather than run ever more tasks whose outcome may be lost.
+            let free = configuration.capacity - runningCount - max(0, batcher.unwritten - configuration.capacity)
             var claimedAll = false
             if free > 0 {
                 let limit = min(free, configuration.maxClaimBatch)
