@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "ErrandTesting", dependencies: ["Errand", "ErrandCore", "ErrandStore"], swiftSettings: strict),
         .executableTarget(
             name: "ErrandBenchmarks",
-            dependencies: ["Errand", "ErrandCore", "ErrandStore", "ErrandSQLite"],
+            dependencies: ["Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres"],
             path: "Benchmarks/ErrandBenchmarks",
             swiftSettings: strict
         ),

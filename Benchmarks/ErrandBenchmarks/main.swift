@@ -1,14 +1,18 @@
 import Errand
 import ErrandCore
+import ErrandPostgres
 import ErrandSQLite
 import ErrandStore
 import Foundation
 import Synchronization
 
-// Errand's throughput and latency on the embedded SQLite store.
+// Errand's throughput and latency on the embedded SQLite store, or on PostgreSQL with `--store postgres://…`.
 //
 //   swift run -c release ErrandBenchmarks [--tasks 100000] [--batch 1000] [--capacity 1000] [--latency-tasks 1000]
-//       [--rate 200] [--runs 3] [--synchronous-full]
+//       [--rate 200] [--runs 3] [--synchronous-full] [--store postgres://user@host:port/database]
+//
+// On PostgreSQL each run uses a new schema (dropped afterwards), and the latency run enqueues through a second store
+// (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
 //
 // (a) burn-down: enqueue `--tasks` no-op tasks in batches of `--batch`, then drain them with in-process no-op
 //     handlers; prints enqueue/s and drain/s (drain = first claim to the last finish written).
@@ -23,6 +27,7 @@ struct Options {
     var rate = 200.0
     var runs = 3
     var synchronousFull = false
+    var postgresURL: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -36,6 +41,7 @@ struct Options {
             case "--rate": rate = Double(value()) ?? rate
             case "--runs": runs = Int(value()) ?? runs
             case "--synchronous-full": synchronousFull = true
+            case "--store": postgresURL = value()
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -44,12 +50,32 @@ struct Options {
     }
 }
 
-func freshStore(_ options: Options) throws -> (SQLiteTaskStore, URL) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-bench-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    var configuration = SQLiteTaskStore.Configuration()
-    configuration.synchronousFull = options.synchronousFull
-    return (try SQLiteTaskStore(path: directory.appendingPathComponent("bench.db").path, configuration: configuration), directory)
+/// A store on a fresh database: its own SQLite file, or its own PostgreSQL schema.
+struct BenchStore {
+    let store: any TaskStore
+    /// A second handle on the same PostgreSQL schema (for enqueueing as another process would); SQLite: `store`.
+    let producer: any TaskStore
+    let cleanup: () async -> Void
+
+    static func fresh(_ options: Options) async throws -> BenchStore {
+        if let url = options.postgresURL {
+            var configuration = try PostgresConfiguration(url: url)
+            configuration.schema = "errand_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(8)
+            let store = try await PostgresTaskStore(configuration: configuration)
+            let producer = try await PostgresTaskStore(configuration: configuration)
+            return BenchStore(store: store, producer: producer) {
+                producer.close()
+                try? await store.dropSchema()
+                store.close()
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = SQLiteTaskStore.Configuration()
+        configuration.synchronousFull = options.synchronousFull
+        let store = try SQLiteTaskStore(path: directory.appendingPathComponent("bench.db").path, configuration: configuration)
+        return BenchStore(store: store, producer: store) { try? FileManager.default.removeItem(at: directory) }
+    }
 }
 
 func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -59,8 +85,8 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 
 /// Enqueues `options.tasks` no-op tasks, then drains them; returns (enqueue/s, drain/s).
 func burnDown(_ options: Options) async throws -> (Double, Double) {
-    let (store, directory) = try freshStore(options)
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let bench = try await BenchStore.fresh(options)
+    let store = bench.store
     let enqueueStart = ContinuousClock.now
     var remaining = options.tasks
     while remaining > 0 {
@@ -95,14 +121,15 @@ func burnDown(_ options: Options) async throws -> (Double, Double) {
     dispatcher.stop()
     try await running.value
     let completed = try await store.statistics().reduce(0) { $0 + $1[.completed] }
+    await bench.cleanup()
     precondition(completed == options.tasks, "only \(completed) of \(options.tasks) tasks completed")
     return (enqueueRate, drainRate)
 }
 
 /// Enqueues tasks one at a time to idle workers; returns the sorted enqueue-to-start latencies in milliseconds.
 func latency(_ options: Options) async throws -> [Double] {
-    let (store, directory) = try freshStore(options)
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let bench = try await BenchStore.fresh(options)
+    let store = bench.store
     let clock = ContinuousClock()
     let origin = clock.now
     let starts = Mutex<[String: Double]>([:])
@@ -124,7 +151,7 @@ func latency(_ options: Options) async throws -> [Double] {
     for index in 0..<options.latencyTasks {
         let key = "\(index)"
         enqueued[key] = seconds(since: origin)
-        _ = try await store.enqueue([NewTask(handler: "bench.mark", arguments: key)], now: Date())
+        _ = try await bench.producer.enqueue([NewTask(handler: "bench.mark", arguments: key)], now: Date())
         let next = Double(index + 1) * interval
         let wait = next - (seconds(since: origin) - 0.2)
         if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
@@ -132,6 +159,7 @@ func latency(_ options: Options) async throws -> [Double] {
     while starts.withLock({ $0.count }) < options.latencyTasks { try await Task.sleep(for: .milliseconds(5)) }
     dispatcher.stop()
     try await running.value
+    await bench.cleanup()
     let started = starts.withLock { $0 }
     return enqueued.map { key, at in ((started[key] ?? .infinity) - at) * 1000 }.sorted()
 }
@@ -145,7 +173,10 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 func format(_ value: Double) -> String { String(format: "%.0f", value) }
 
 let options = Options(CommandLine.arguments)
-print("errand benchmark: SQLite WAL synchronous=\(options.synchronousFull ? "FULL" : "NORMAL"), \(options.runs) runs, median (min-max)")
+let storeName =
+    options.postgresURL.map { "PostgreSQL \(PostgresConfiguration.redacted($0))" }
+    ?? "SQLite WAL synchronous=\(options.synchronousFull ? "FULL" : "NORMAL")"
+print("errand benchmark: \(storeName), \(options.runs) runs, median (min-max)")
 var enqueueRates: [Double] = []
 var drainRates: [Double] = []
 var p50s: [Double] = []
