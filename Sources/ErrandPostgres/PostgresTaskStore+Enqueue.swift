@@ -9,7 +9,9 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
-        let results = try await transaction { connection in try await self.insert(tasks, now: now, on: connection) }
+        // A big batch gets longer than one operation's deadline: a second per 10,000 tasks more.
+        let timeout = configuration.operationTimeout + Double(tasks.count) / 10_000
+        let results = try await transaction(timeout: timeout) { connection in try await self.insert(tasks, now: now, on: connection) }
         let queues = Set(results.filter(\.isNew).map(\.task.queue))
         if !queues.isEmpty { await notify(queues) }
         return results
@@ -71,9 +73,12 @@ extension PostgresTaskStore {
             record.rootID = new.parentID.flatMap { roots[$0] }
             return record
         }
-        let inserted = try await rows(Self.insertQuery(schema: s, records), on: connection)
+        // Statements of at most 1,000 rows: one huge statement costs more to bind than its rows to insert.
         var created = Set<UUID>()
-        for row in inserted { created.insert(try row.decode(UUID.self)) }
+        for start in stride(from: 0, to: records.count, by: 1_000) {
+            let chunk = Array(records[start..<min(records.count, start + 1_000)])
+            for row in try await rows(Self.insertQuery(schema: s, chunk), on: connection) { created.insert(try row.decode(UUID.self)) }
+        }
         var results: [EnqueueResult] = []
         results.reserveCapacity(records.count)
         var existing: [String: TaskRecord] = [:]

@@ -51,16 +51,21 @@ extension PostgresTaskStore {
     }
 
     public func nextRunAt(queues: [String]) async throws -> Date? {
-        let filter: [String]? = queues.isEmpty ? nil : queues
-        return try await rows(
-            """
-            SELECT run_at FROM \(unescaped: s).task
-            WHERE state IN ('scheduled', 'pending')
-              AND queue IN (SELECT name FROM \(unescaped: s).queue WHERE state = 'active')
-              AND (\(filter)::text[] IS NULL OR queue = ANY(\(filter)::text[]))
-            ORDER BY run_at LIMIT 1
-            """
-        ).first.map { try $0.decode(Date.self).wholeMilliseconds }
+        var binds = PostgresBindings()
+        binds.append(try await suspendedQueues())
+        var filter = ""
+        if !queues.isEmpty {
+            binds.append(queues)
+            filter = " AND queue = ANY($2::text[])"
+        }
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT run_at FROM \(s).task WHERE state IN ('scheduled', 'pending') AND queue <> ALL($1::text[])\(filter)
+                ORDER BY run_at LIMIT 1
+                """,
+            binds: binds
+        )
+        return try await rows(query).first.map { try $0.decode(Date.self).wholeMilliseconds }
     }
 
     public func nextLeaseExpiry() async throws -> Date? {

@@ -124,23 +124,29 @@ public final class PostgresTaskStore: TaskStore {
 
     /// Runs `body` with errors mapped to ``StoreError``, giving up after `operation_timeout` seconds. A timeout
     /// replaces the connection pool: the server may have dropped the connection `body` was waiting on.
-    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    func run<T: Sendable>(timeout: Double? = nil, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = self.client
+        let timeout = timeout ?? configuration.operationTimeout
         do {
-            return try await withDeadline(configuration.operationTimeout) { try await body(client) }
+            return try await withDeadline(timeout) { try await body(client) }
         } catch is OperationTimedOut {
-            logger.warning("PostgreSQL did not answer within \(configuration.operationTimeout) s; opening new connections")
+            logger.warning("PostgreSQL did not answer within \(timeout) s; opening new connections")
             pool.replace(client)
-            throw StoreError(.unavailable, "PostgreSQL \(configuration.display) did not answer within \(configuration.operationTimeout) s")
+            throw StoreError(.unavailable, "PostgreSQL \(configuration.display) did not answer within \(timeout) s")
         } catch {
             throw Self.storeError(error, configuration: configuration)
         }
     }
 
     /// Runs `body` in one transaction on a pooled connection, with errors mapped to ``StoreError``.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        timeout: Double? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let logger = self.logger
-        return try await run { client in try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+        return try await run(timeout: timeout) { client in
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
     }
 
     /// Runs one statement and collects its rows: on `connection` (inside a transaction, whose deadline covers it),
