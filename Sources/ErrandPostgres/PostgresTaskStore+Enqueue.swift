@@ -36,7 +36,7 @@ extension PostgresTaskStore {
             // PostgreSQL delivers this at commit, and not at all on rollback.
             let queues = Array(Set(results.filter(\.isNew).map(\.task.queue)))
             if !queues.isEmpty {
-                _ = try await self.rows("SELECT pg_notify(\(self.channel), key) FROM unnest(\(queues)::text[]) AS key", on: connection)
+                _ = try await self.rows(Self.notifyQuery(channel: self.channel, keys: queues), on: connection)
             }
             return results
         }

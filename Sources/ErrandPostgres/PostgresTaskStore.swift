@@ -62,10 +62,7 @@ public final class PostgresTaskStore: TaskStore {
         wakeUps = WakeUpSender(window: .milliseconds(2)) { keys in
             do {
                 // Read to the end: the pool takes its connection back only when the rows are consumed.
-                for try await _ in try await pool.client.query(
-                    "SELECT pg_notify(\(channel), key) FROM unnest(\(keys)::text[]) AS key",
-                    logger: logger
-                ) {}
+                for try await _ in try await pool.client.query(Self.notifyQuery(channel: channel, keys: keys), logger: logger) {}
             } catch {
                 // The other nodes' slow poll finds the work; this node was woken directly.
                 logger.debug("NOTIFY failed", metadata: ["errand.error": "\(error)"])
@@ -170,6 +167,11 @@ public final class PostgresTaskStore: TaskStore {
     }
 
     // MARK: changes
+
+    /// One `NOTIFY` on `channel` per key.
+    static func notifyQuery(channel: String, keys: [String]) -> PostgresQuery {
+        "SELECT pg_notify(\(channel), key) FROM unnest(\(keys)::text[]) AS key"
+    }
 
     /// Signals on every change this process makes, on every `NOTIFY` from other nodes (unless `poll_only`), and
     /// every `poll_interval` seconds, the backstop that finds work when no notification arrives.

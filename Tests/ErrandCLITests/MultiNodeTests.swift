@@ -9,13 +9,9 @@ import Testing
     struct Cluster {
         let errand: ErrandBinary
         let schema: String
-        let client: PostgresClient
+        let database: TestDatabase
 
-        func count(_ sql: String) async throws -> Int {
-            var value = 0
-            for try await (count, ) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((Int.self)) { value = count }
-            return value
-        }
+        func count(_ sql: String) async throws -> Int { try await database.count(sql) }
 
         /// Tasks whose launch log holds more than one successful attempt (must be none).
         func doubleSuccesses() async throws -> Int {
@@ -49,22 +45,12 @@ import Testing
             return
         }
         let schema = "errand_nodes_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-        let components = try #require(URLComponents(string: url))
-        let configuration = PostgresClient.Configuration(
-            host: components.host ?? "127.0.0.1",
-            port: components.port ?? 5432,
-            username: components.user ?? "errand",
-            password: components.password,
-            database: String(components.path.dropFirst()),
-            tls: .disable
-        )
-        let client = PostgresClient(configuration: configuration)
-        let running = Task { await client.run() }
-        defer { running.cancel() }
-        try await TemporaryDirectory.with { directory in
-            let errand = ErrandBinary(directory: directory, postgresURL: url + "?schema=\(schema)")
-            try await body(Cluster(errand: errand, schema: schema, client: client))
-            try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+        try await TestDatabase.with(url: url) { database in
+            try await TemporaryDirectory.with { directory in
+                let errand = ErrandBinary(directory: directory, postgresURL: url + "?schema=\(schema)")
+                try await body(Cluster(errand: errand, schema: schema, database: database))
+                try await database.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+            }
         }
     }
 

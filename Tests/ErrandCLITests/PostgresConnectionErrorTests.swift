@@ -1,6 +1,5 @@
 import ErrandTesting
 import Foundation
-import PostgresNIO
 import Testing
 
 /// A PostgreSQL store that cannot be used is reported at once, with the reason, and exit status 3.
@@ -61,28 +60,13 @@ import Testing
             _ = try errand.ok(["migrate"])
             _ = try errand.ok(["task", "add", "--handler", "errand.echo"])
         }
-        let components = try Self.serverURL()
-        let client = PostgresClient(
-            configuration: .init(
-                host: components.host ?? "127.0.0.1",
-                port: components.port ?? 5432,
-                username: components.user ?? "errand",
-                password: components.password,
-                database: String(components.path.dropFirst()),
-                tls: .disable
-            )
-        )
-        let running = Task { await client.run() }
-        defer { running.cancel() }
-        try await client.query(PostgresQuery(unsafeSQL: "INSERT INTO \(schema).migration (version, applied_at) VALUES (999, now())"))
-        try await Self.refused(storeURL, saying: "schema \(schema) is at version 999, newer than this errand understands")
-        try await Self.refused(storeURL, saying: "upgrade errand")
-        // Nothing was touched: the task is still there.
-        var count = 0
-        for try await (n, ) in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(schema).task")).decode((Int.self)) {
-            count = n
+        try await TestDatabase.with(url: try #require(Self.serverURL().string)) { database in
+            try await database.execute("INSERT INTO \(schema).migration (version, applied_at) VALUES (999, now())")
+            try await Self.refused(storeURL, saying: "schema \(schema) is at version 999, newer than this errand understands")
+            try await Self.refused(storeURL, saying: "upgrade errand")
+            // Nothing was touched: the task is still there.
+            #expect(try await database.count("SELECT count(*) FROM \(schema).task") == 1)
+            try await database.execute("DROP SCHEMA \(schema) CASCADE")
         }
-        #expect(count == 1)
-        try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
     }
 }

@@ -34,25 +34,17 @@ import Testing
             let done = try await eventually(timeout: 120, "every task completed after the restart") { try completed() == total }
             if !done { Issue.record("node logs:\n\(errand.nodeLogs())") }
             for node in nodes { #expect(node.isRunning, "a node died with its database") }
-            let client = PostgresClient(
-                configuration: .init(host: "127.0.0.1", port: server.port, username: "errand", password: nil, database: "postgres", tls: .disable)
-            )
-            let running = Task { await client.run() }
-            defer { running.cancel() }
-            func count(_ sql: String) async throws -> Int {
-                var value = -1
-                for try await (count, ) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((Int.self)) { value = count }
-                return value
+            try await TestDatabase.with(url: server.url) { (database: TestDatabase) async throws in
+                #expect(try await database.count("SELECT count(*) FROM errand.task") == total, "a task was lost or duplicated")
+                #expect(try await database.count("SELECT count(*) FROM errand.task WHERE state = 'completed'") == total)
+                // A completion lost in the restart may make a task run again (at-least-once), but never succeed twice.
+                #expect(
+                    try await database.count(
+                        "SELECT count(*) FROM (SELECT task_id FROM errand.attempt WHERE outcome = 'succeeded' GROUP BY task_id HAVING count(*) > 1) d"
+                    ) == 0
+                )
+                #expect(try await database.count("SELECT count(DISTINCT worker) FROM errand.attempt") == 2)
             }
-            #expect(try await count("SELECT count(*) FROM errand.task") == total, "a task was lost or duplicated")
-            #expect(try await count("SELECT count(*) FROM errand.task WHERE state = 'completed'") == total)
-            // A completion lost in the restart may make a task run again (at-least-once), but never succeed twice.
-            #expect(
-                try await count(
-                    "SELECT count(*) FROM (SELECT task_id FROM errand.attempt WHERE outcome = 'succeeded' GROUP BY task_id HAVING count(*) > 1) d"
-                ) == 0
-            )
-            #expect(try await count("SELECT count(DISTINCT worker) FROM errand.attempt") == 2)
             for node in nodes { node.terminate() }
             for node in nodes { #expect(await node.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())") }
         }
