@@ -13,6 +13,9 @@ enum PostgresTaskRow {
         last_error, worker, lease_expires_at
         """
 
+    /// How many columns `columnList` names.
+    static let columnCount = columnList.split(separator: ",").count
+
     /// The same columns qualified by a table alias.
     static func columns(_ alias: String) -> String {
         columnList.split(separator: ",").map { column in
@@ -105,11 +108,12 @@ enum PostgresTaskRow {
     static let transitionRecord = """
         id uuid, priority int, run_at bigint, state text, attempt int, charged_attempts int, max_attempts int, \
         started_at bigint, finished_at bigint, result text, message text, last_error text, worker text, \
-        lease_expires_at bigint
+        lease_expires_at bigint, version text
         """
 
-    /// One row of `transitionRecord` per task, as a JSON array; times are milliseconds since 1970.
-    static func transitionJSON(_ tasks: [TaskRecord]) -> String {
+    /// One row of `transitionRecord` per task, as a JSON array; times are milliseconds since 1970. `version` is the
+    /// stored row's `xmin` the task was read at, for writes guarded by it.
+    static func transitionJSON(_ tasks: [TaskRecord], versions: [TaskID: String]) -> String {
         var json = JSONText.Builder()
         json.array(tasks) { json, task in
             json.field("id", task.id.rawValue)
@@ -126,6 +130,7 @@ enum PostgresTaskRow {
             json.field("last_error", task.lastError)
             json.field("worker", task.worker)
             json.field("lease_expires_at", task.leaseExpiresAt?.millisecondsSince1970)
+            json.field("version", versions[task.id])
         }
         return json.text
     }
