@@ -104,7 +104,7 @@ enum PostgresTaskRow {
 
     // MARK: writing transition results
 
-    /// The columns a ``TaskTransition`` may change after enqueue, as a `jsonb_to_recordset` column list.
+    /// The columns a ``TaskTransition`` may change after enqueue, as a `json_to_recordset` column list.
     static let transitionRecord = """
         id uuid, priority int, run_at bigint, state text, attempt int, charged_attempts int, max_attempts int, \
         started_at bigint, finished_at bigint, result text, message text, last_error text, worker text, \

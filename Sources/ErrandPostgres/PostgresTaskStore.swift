@@ -8,10 +8,10 @@ import Synchronization
 /// The ``TaskStore`` for many nodes: every `errand serve` and `errand worker` points at one PostgreSQL.
 ///
 /// Claims take due tasks with `FOR UPDATE SKIP LOCKED`, so any number of dispatchers claim disjoint sets; batches of
-/// finishes are written with one `UPDATE … FROM jsonb_to_recordset(…)` per flush; enqueues insert a whole batch with
+/// finishes are written with one `UPDATE … FROM json_to_recordset(…)` per flush; enqueues insert a whole batch with
 /// one `INSERT … SELECT FROM unnest(…)` and let a partial unique index settle idempotency keys. Every state change is
-/// still decided by ``TaskTransition``: rows are locked, the transition runs here, and the result is written back in
-/// the same transaction.
+/// still decided by ``TaskTransition``: rows are read, the transition runs here, and the result is written back
+/// guarded by the row version it was computed from (or under row locks when that version moved on).
 ///
 /// The store runs its own connection pool; call ``close()`` when done.
 public final class PostgresTaskStore: TaskStore {
