@@ -85,7 +85,47 @@ enum PostgresSchema {
                 expires_at timestamptz NOT NULL
             );
             """,
+            // Fewer indexes to maintain per state change (every claim and finish is a non-HOT update, which adds an
+            // entry to each index whose predicate the new row meets): `task_queue_state` and `attempt_handler` served
+            // no query that needed them fast, and `task_due` only has to hold tasks due later (a pending task is due).
+            """
+            DROP INDEX \(s).task_queue_state;
+            DROP INDEX \(s).attempt_handler;
+            DROP INDEX \(s).task_due;
+            CREATE INDEX task_due ON \(s).task (run_at) WHERE state = 'scheduled';
+            \(claimFunction(s))
+            """,
         ]
+    }
+
+    /// The claim, as a function so that it can forbid sorting: it must walk `task_claim` in order and stop after
+    /// `max_tasks` rows. Planned as a plain statement, it sorts every waiting task when the table's statistics are
+    /// stale (just after a big enqueue, before autovacuum analyses it): an external merge on disk, 40 ms instead of
+    /// 7 for 100,000 waiting tasks. The `FOR UPDATE SKIP LOCKED` subquery is the fence: it locks exactly the rows the
+    /// UPDATE then leases. The lease arithmetic is `TaskTransition`'s `.claim`. Each claimed row comes with the
+    /// version (`xmin`) the claim wrote, so that the claimer can write the finish guarded by it without reading again.
+    static func claimFunction(_ s: String) -> String {
+        """
+        CREATE FUNCTION \(s).claim(claim_now timestamptz, max_tasks bigint, worker_name text, only_queues text[],
+            only_handlers text[])
+        RETURNS TABLE (claimed_version xid, claimed_task \(s).task) LANGUAGE sql SET enable_sort = off AS $$
+            UPDATE \(s).task AS t
+            SET state = 'running', attempt = t.attempt + 1, charged_attempts = t.charged_attempts + 1,
+                worker = worker_name, started_at = claim_now,
+                lease_expires_at = claim_now + round(t.time_to_resolve * 1000) * interval '1 millisecond'
+            WHERE t.id = ANY(ARRAY(
+                SELECT id FROM \(s).task
+                WHERE state IN ('scheduled', 'pending') AND run_at <= claim_now
+                  AND queue <> ALL(ARRAY(SELECT name FROM \(s).queue WHERE state <> 'active'))
+                  AND (cardinality(only_queues) = 0 OR queue = ANY(only_queues))
+                  AND (cardinality(only_handlers) = 0 OR handler = ANY(only_handlers))
+                ORDER BY priority, run_at, id
+                LIMIT max_tasks
+                FOR UPDATE SKIP LOCKED
+            ))
+            RETURNING t.xmin, t
+        $$
+        """
     }
 
     private static func isBlank(_ statement: String) -> Bool {

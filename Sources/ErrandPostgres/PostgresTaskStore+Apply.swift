@@ -7,26 +7,42 @@ import PostgresNIO
 extension PostgresTaskStore {
     /// Applies each event through ``TaskTransition`` and writes every result; events on one task apply in order.
     ///
-    /// Optimistic first: the rows are read without locks, and one statement writes every new row guarded by the
-    /// row version it was computed from (`xmin`), with the ended attempts of the rows it wrote. That is one round trip
-    /// and no row locks for the usual batch of finishes. Tasks changed meanwhile (a heartbeat, a cancel, a rescue)
-    /// are not written; their events are applied again with the rows locked.
+    /// Optimistic first: tasks this store claimed come from its ``ClaimCache`` and the others are read without
+    /// locks; one statement writes every new row guarded by the row version it was computed from (`xmin`), with the
+    /// ended attempts of the rows it wrote. That is one round trip (none more for the usual batch of finishes) and no
+    /// row locks. Tasks changed meanwhile (a heartbeat from elsewhere, a cancel, a rescue) are not written; their
+    /// events are applied again with the rows locked, as are events a cached record refused.
     func apply(_ events: [(TaskID, TaskEvent)], now: Date) async throws -> [FinishResult] {
         let now = now.wholeMilliseconds
-        let ids = events.compactMap { UUID(uuidString: $0.0.rawValue) }
-        var tasks: [TaskID: TaskRecord] = [:]
-        var versions: [TaskID: String] = [:]
-        for row in try await rows(
-            "SELECT \(unescaped: PostgresTaskRow.columnList), xmin::text FROM \(unescaped: s).task WHERE id = ANY(\(ids))"
-        ) {
-            let task = try PostgresTaskRow.decode(row)
-            tasks[task.id] = task
-            versions[task.id] = try row.makeRandomAccess()[PostgresTaskRow.columnCount].decode(String.self)
+        let cached = claims.take(events.map(\.0))
+        var tasks = cached.mapValues(\.task)
+        var versions = cached.mapValues(\.version)
+        let unread = Set(events.map(\.0)).subtracting(cached.keys).compactMap { UUID(uuidString: $0.rawValue) }
+        if !unread.isEmpty {
+            for row in try await rows(
+                "SELECT \(unescaped: PostgresTaskRow.columnList), xmin::text FROM \(unescaped: s).task WHERE id = ANY(\(unread))"
+            ) {
+                let task = try PostgresTaskRow.decode(row)
+                tasks[task.id] = task
+                versions[task.id] = try row.makeRandomAccess()[PostgresTaskRow.columnCount].decode(String.self)
+            }
         }
         var (results, changed, attempts) = Self.transitions(events, tasks: tasks, now: now)
-        guard !changed.isEmpty else { return results }
-        let written = try await writeGuarded(changed, versions: versions, attempts: attempts)
-        let stale = Set(changed.keys).subtracting(written)
+        var stale = Set<TaskID>()
+        for (event, result) in zip(events, results) {
+            if case .refused = result, cached[event.0] != nil { stale.insert(event.0) }
+        }
+        if !changed.isEmpty {
+            let written = try await writeGuarded(changed, versions: versions, attempts: attempts)
+            stale.formUnion(Set(changed.keys).subtracting(written.keys))
+            // A claimed task still running after the write (a heartbeat) stays cached at the version just written.
+            claims.insert(
+                written.compactMap { id, version in
+                    guard cached[id] != nil, !stale.contains(id), let task = changed[id], task.state == .running else { return nil }
+                    return (task, version)
+                }
+            )
+        }
         guard !stale.isEmpty else { return results }
         let redo = events.indices.filter { stale.contains(events[$0].0) }
         let redone = try await applyLocked(redo.map { events[$0] }, now: now)
@@ -88,8 +104,8 @@ extension PostgresTaskStore {
     }
 
     /// Writes `tasks` whose stored row is still at `versions`, and the attempts of the tasks it wrote, in one
-    /// statement; returns the ids written.
-    func writeGuarded(_ tasks: [TaskID: TaskRecord], versions: [TaskID: String], attempts: [Attempt]) async throws -> Set<TaskID> {
+    /// statement; returns the ids written with their new row versions.
+    func writeGuarded(_ tasks: [TaskID: TaskRecord], versions: [TaskID: String], attempts: [Attempt]) async throws -> [TaskID: String] {
         var binds = PostgresBindings()
         binds.append(PostgresTaskRow.transitionJSON(Array(tasks.values), versions: versions))
         binds.append(PostgresTaskRow.attemptJSON(attempts))
@@ -97,15 +113,19 @@ extension PostgresTaskStore {
             WITH written AS (
                 \(Self.updateTasks(schema: s, json: "$1"))
                   AND t.xmin::text = u.version
-                RETURNING t.id
+                RETURNING t.id, t.xmin::text AS version
             ), logged AS (
                 \(Self.insertAttempts(schema: s, json: "$2"))
                 WHERE a.task_id IN (SELECT id FROM written)
             )
-            SELECT id FROM written
+            SELECT id, version FROM written
             """
-        let written = try await rows(PostgresQuery(unsafeSQL: sql, binds: binds))
-        return Set(try written.map { TaskID(trusted: try $0.decode(UUID.self).uuidString.lowercased()) })
+        var written: [TaskID: String] = [:]
+        for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
+            let (id, version) = try row.decode((UUID, String).self)
+            written[TaskID(trusted: id.uuidString.lowercased())] = version
+        }
+        return written
     }
 
     /// Writes transition results: one UPDATE for all tasks, one INSERT for all ended attempts.

@@ -4,54 +4,24 @@ import Foundation
 import PostgresNIO
 
 extension PostgresTaskStore {
-    /// Claims at most `limit` due tasks of active queues in claim order. `SKIP LOCKED` keeps concurrent claimers
-    /// disjoint; the subquery is the fence that locks exactly the rows the UPDATE then leases. The lease arithmetic is
-    /// `TaskTransition`'s `.claim` (checked by the conformance suite): attempt + 1, lease = now + time_to_resolve
-    /// rounded to the millisecond.
+    /// Claims at most `limit` due tasks of active queues in claim order, through the schema's `claim` function (see
+    /// ``PostgresSchema/claimFunction(_:)``): one round trip, and a plan that walks the claim index in order whatever
+    /// the table's statistics say. `SKIP LOCKED` keeps concurrent claimers disjoint.
     public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
         guard request.limit > 0 else { return [] }
-        let now = request.now.wholeMilliseconds
-        // Planned with care, measured with 100,000 waiting tasks: suspended queues go in as a literal array and
-        // absent filters are left out of the SQL (a join with the queue table, or `($1 IS NULL OR …)`, makes the
-        // planner sort every waiting task instead of walking `task_claim` in order: 70 ms instead of 1 ms); and the
-        // subquery is the fence as `id = ANY(ARRAY(…))`, not a CTE joined back, which the planner hash-joins over a
-        // scan of the whole table (40 ms instead of 8).
-        var binds = PostgresBindings()
-        binds.append(try await suspendedQueues())
-        binds.append(now)
-        binds.append(request.limit)
-        binds.append(request.worker)
-        var filters = ""
-        if !request.queues.isEmpty {
-            binds.append(request.queues)
-            filters += " AND queue = ANY($\(binds.count)::text[])"
-        }
-        if !request.handlers.isEmpty {
-            binds.append(request.handlers)
-            filters += " AND handler = ANY($\(binds.count)::text[])"
-        }
-        let query = PostgresQuery(
-            unsafeSQL: """
-                UPDATE \(s).task AS t
-                SET state = 'running', attempt = t.attempt + 1, charged_attempts = t.charged_attempts + 1,
-                    worker = $4, started_at = $2,
-                    lease_expires_at = $2 + round(t.time_to_resolve * 1000) * interval '1 millisecond'
-                WHERE t.id = ANY(ARRAY(
-                    SELECT id FROM \(s).task
-                    WHERE state IN ('scheduled', 'pending') AND run_at <= $2 AND queue <> ALL($1::text[])\(filters)
-                    ORDER BY priority, run_at, id
-                    LIMIT $3
-                    FOR UPDATE SKIP LOCKED
-                ))
-                RETURNING \(PostgresTaskRow.columns("t"))
-                """,
-            binds: binds
-        )
+        let query: PostgresQuery = """
+            SELECT \(unescaped: PostgresTaskRow.columns("(c.claimed_task)")), c.claimed_version::text
+            FROM \(unescaped: s).claim(\(request.now.wholeMilliseconds), \(request.limit), \(request.worker), \(request.queues),
+                \(request.handlers)) AS c
+            """
         var claimed: [TaskRecord] = []
+        var versions: [String] = []
         var corrupt: [UUID] = []
         for row in try await rows(query) {
             do {
-                claimed.append(try PostgresTaskRow.decode(row))
+                let task = try PostgresTaskRow.decode(row)
+                versions.append(try row.makeRandomAccess()[PostgresTaskRow.columnCount].decode(String.self))
+                claimed.append(task)
             } catch {
                 if let id = try? row.makeRandomAccess()[0].decode(UUID.self) { corrupt.append(id) }
             }
@@ -61,6 +31,7 @@ extension PostgresTaskStore {
                 "UPDATE \(unescaped: s).task SET state = 'dead', last_error = 'corrupt record', worker = NULL, lease_expires_at = NULL WHERE id = ANY(\(corrupt))"
             )
         }
+        claims.insert(Array(zip(claimed, versions)))
         return claimed.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
     }
 
@@ -111,11 +82,6 @@ extension PostgresTaskStore {
         case .refused(let refusal): throw StoreError.refused(refusal)
         case .notFound(let id): throw StoreError.notFound(id)
         }
-    }
-
-    /// Names of the queues that are not active (usually none).
-    func suspendedQueues() async throws -> [String] {
-        try await rows("SELECT name FROM \(unescaped: s).queue WHERE state <> 'active'").map { try $0.decode(String.self) }
     }
 
     /// Wakes this process's waiters at once and other nodes' through a debounced `NOTIFY` per key (queue name, or

@@ -52,20 +52,23 @@ extension PostgresTaskStore {
 
     public func nextRunAt(queues: [String]) async throws -> Date? {
         var binds = PostgresBindings()
-        binds.append(try await suspendedQueues())
-        var filter = ""
+        var filter = "queue <> ALL(ARRAY(SELECT name FROM \(s).queue WHERE state <> 'active'))"
         if !queues.isEmpty {
             binds.append(queues)
-            filter = " AND queue = ANY($2::text[])"
+            filter += " AND queue = ANY($1::text[])"
         }
+        // A pending task is due already: the first in claim order answers for all of them, through the claim index.
         let query = PostgresQuery(
             unsafeSQL: """
-                SELECT run_at FROM \(s).task WHERE state IN ('scheduled', 'pending') AND queue <> ALL($1::text[])\(filter)
-                ORDER BY run_at LIMIT 1
+                SELECT min(run_at) FROM (
+                    (SELECT run_at FROM \(s).task WHERE state = 'scheduled' AND \(filter) ORDER BY run_at LIMIT 1)
+                    UNION ALL
+                    (SELECT run_at FROM \(s).task WHERE state = 'pending' AND \(filter) ORDER BY priority, run_at, id LIMIT 1)
+                ) AS due
                 """,
             binds: binds
         )
-        return try await rows(query).first.map { try $0.decode(Date.self).wholeMilliseconds }
+        return try await rows(query).first.flatMap { try $0.decode(Date?.self)?.wholeMilliseconds }
     }
 
     public func nextLeaseExpiry() async throws -> Date? {

@@ -22,6 +22,8 @@ public final class PostgresTaskStore: TaskStore {
     let logger: Logger
     let changeSignal = ChangeSignal()
     private let listener = Mutex<[Task<Void, Never>]>([])
+    /// Tasks this store claimed, as claimed, so that their finishes need not read them again.
+    let claims = ClaimCache()
     /// Debounced `NOTIFY`s to other nodes.
     let wakeUps: WakeUpSender
     /// `schema.` prefix for table names.

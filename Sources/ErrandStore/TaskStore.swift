@@ -78,7 +78,9 @@ public protocol TaskStore: Sendable {
     /// - Returns: the number of tasks deleted.
     func prune(finishedBefore: Date, limit: Int) async throws -> Int
 
-    /// The earliest `run_at` among waiting tasks in active queues (all queues when `queues` is empty), or `nil`.
+    /// When a waiting task in active queues (all queues when `queues` is empty) is next due, or `nil` when none waits:
+    /// the earliest `run_at` among scheduled tasks, or, when a pending task waits, the `run_at` of the first pending
+    /// task in claim order (already due, so not after now). A store need not find the earliest among pending tasks.
     func nextRunAt(queues: [String]) async throws -> Date?
 
     /// The earliest lease expiry among running tasks, or `nil`.

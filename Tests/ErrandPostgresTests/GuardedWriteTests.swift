@@ -42,3 +42,79 @@ import Testing
         }
     }
 }
+
+/// A store finishes the tasks it claimed from what the claim returned, without reading them again; a change made
+/// meanwhile by another node must still win.
+@Suite struct ClaimCacheTests {
+    /// A second store on the same schema, as another node would have.
+    private static func otherNode(of store: PostgresTaskStore) async throws -> PostgresTaskStore {
+        try await PostgresTaskStore(configuration: store.configuration)
+    }
+
+    @Test func aFinishOfAClaimedTaskIsWrittenFromTheCacheAndAHeartbeatKeepsItCached() async throws {
+        try await PostgresFixture.withFreshStore { store in
+            let now = Date().wholeMilliseconds
+            _ = try await store.enqueue([NewTask(handler: "h")], now: now)
+            let task = try #require(try await store.claim(ClaimRequest(worker: "w", limit: 1, now: now)).first)
+            let lease = try #require(task.lease)
+            #expect(store.claims.count == 1)
+            #expect(try await store.heartbeat([lease], now: now.addingTimeInterval(1)) == [lease])
+            #expect(store.claims.count == 1, "a heartbeat dropped the task from the cache")
+            let results = try await store.finish([Finish(lease: lease, outcome: .succeeded, result: "r")], now: now.addingTimeInterval(2))
+            guard case .applied(let done, _) = try #require(results.first) else {
+                Issue.record("finish was not applied: \(results)")
+                return
+            }
+            #expect(done.state == .completed)
+            #expect(store.claims.count == 0)
+            let stored = try #require(try await store.task(task.id))
+            #expect(stored == done)
+            #expect(stored.leaseExpiresAt == nil)
+            #expect(try await store.attempts(of: task.id).map(\.outcome) == [.succeeded])
+        }
+    }
+
+    @Test func aTaskCancelledByAnotherNodeAfterTheClaimStaysCancelled() async throws {
+        try await PostgresFixture.withFreshStore { store in
+            let now = Date().wholeMilliseconds
+            _ = try await store.enqueue([NewTask(handler: "h")], now: now)
+            let task = try #require(try await store.claim(ClaimRequest(worker: "w", limit: 1, now: now)).first)
+            let lease = try #require(task.lease)
+            let other = try await Self.otherNode(of: store)
+            defer { other.close() }
+            _ = try await other.cancel(task.id, reason: "operator", now: now.addingTimeInterval(1))
+
+            let results = try await store.finish([Finish(lease: lease, outcome: .succeeded, result: "r")], now: now.addingTimeInterval(2))
+            guard case .refused = try #require(results.first) else {
+                Issue.record("a finish computed from the cached claim overwrote the cancel: \(results)")
+                return
+            }
+            let stored = try #require(try await store.task(task.id))
+            #expect(stored.state == .cancelled)
+            #expect(stored.message == "operator")
+            #expect(try await store.attempts(of: task.id).map(\.outcome) == [.cancelled])
+        }
+    }
+
+    @Test func aHeartbeatFromAnotherNodeDoesNotLoseTheFinish() async throws {
+        try await PostgresFixture.withFreshStore { store in
+            let now = Date().wholeMilliseconds
+            _ = try await store.enqueue([NewTask(handler: "h")], now: now)
+            let task = try #require(try await store.claim(ClaimRequest(worker: "w", limit: 1, now: now)).first)
+            let lease = try #require(task.lease)
+            let other = try await Self.otherNode(of: store)
+            defer { other.close() }
+            // The row moves on under the cached version, with the lease still held.
+            #expect(try await other.heartbeat([lease], now: now.addingTimeInterval(1)) == [lease])
+
+            let results = try await store.finish([Finish(lease: lease, outcome: .succeeded, result: "r")], now: now.addingTimeInterval(2))
+            guard case .applied(let done, _) = try #require(results.first) else {
+                Issue.record("finish was not applied: \(results)")
+                return
+            }
+            #expect(done.state == .completed)
+            #expect(try await store.task(task.id) == done)
+            #expect(try await store.attempts(of: task.id).count == 1)
+        }
+    }
+}
