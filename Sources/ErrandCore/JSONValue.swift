@@ -59,58 +59,76 @@ extension JSONText {
     ///
     /// For stores that pass a batch of rows as one JSON parameter; much cheaper than `JSONEncoder` per row.
     public struct Builder: Sendable {
-        public private(set) var text = ""
+        private var bytes: [UInt8] = []
         private var firstField = true
 
         public init() {}
 
+        /// The JSON written so far.
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
+
         /// Writes `[ {…}, {…} ]`, one object per element, its fields written by `fields`.
         public mutating func array<Element>(_ elements: [Element], _ fields: (inout Builder, Element) -> Void) {
-            text.reserveCapacity(elements.count * 256)
-            text.append("[")
+            bytes.reserveCapacity(bytes.count + elements.count * 256)
+            bytes.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { text.append(",") }
-                text.append("{")
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(UInt8(ascii: "{"))
                 firstField = true
                 fields(&self, element)
-                text.append("}")
+                bytes.append(UInt8(ascii: "}"))
             }
-            text.append("]")
+            bytes.append(UInt8(ascii: "]"))
         }
 
         public mutating func field(_ name: String, _ value: String?) {
             key(name)
-            if let value { appendString(value) } else { text.append("null") }
+            if let value { appendString(value) } else { bytes.append(contentsOf: "null".utf8) }
         }
 
         public mutating func field(_ name: String, _ value: Int64?) {
             key(name)
-            text.append(value.map(String.init) ?? "null")
+            guard let value else {
+                bytes.append(contentsOf: "null".utf8)
+                return
+            }
+            bytes.append(contentsOf: String(value).utf8)
         }
 
         public mutating func field(_ name: String, _ value: Int) { field(name, Int64(value)) }
 
         private mutating func key(_ name: String) {
-            if !firstField { text.append(",") }
+            if !firstField { bytes.append(UInt8(ascii: ",")) }
             firstField = false
-            text.append("\"\(name)\":")
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: "\":".utf8)
         }
 
         private mutating func appendString(_ value: String) {
-            text.append("\"")
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": text.append("\\\"")
-                case "\\": text.append("\\\\")
-                case "\n": text.append("\\n")
-                case "\r": text.append("\\r")
-                case "\t": text.append("\\t")
-                case _ where scalar.value < 0x20 || scalar.value == 0:
-                    text.append(String(format: "\\u%04x", scalar.value))
-                default: text.unicodeScalars.append(scalar)
+            bytes.append(UInt8(ascii: "\""))
+            let utf8 = value.utf8
+            // Most values need no escaping: copy them whole.
+            if !utf8.contains(where: Self.needsEscape) {
+                bytes.append(contentsOf: utf8)
+            } else {
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
+                    case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
+                    case UInt8(ascii: "\n"): bytes.append(contentsOf: "\\n".utf8)
+                    case UInt8(ascii: "\r"): bytes.append(contentsOf: "\\r".utf8)
+                    case UInt8(ascii: "\t"): bytes.append(contentsOf: "\\t".utf8)
+                    case ..<0x20: bytes.append(contentsOf: String(format: "\\u%04x", byte).utf8)
+                    default: bytes.append(byte)
+                    }
                 }
             }
-            text.append("\"")
+            bytes.append(UInt8(ascii: "\""))
+        }
+
+        private static func needsEscape(_ byte: UInt8) -> Bool {
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
         }
     }
 }
