@@ -29,7 +29,7 @@ enum PostgresTaskRow {
     static func decode(_ row: PostgresRow) throws -> TaskRecord {
         let cells = row.makeRandomAccess()
         let uuid = try cells[0].decode(UUID.self)
-        let id = TaskID(trusted: uuid.uuidString.lowercased())
+        let id = TaskID(uuid)
         do {
             func date(_ index: Int) throws -> Date { try cells[index].decode(Date.self).wholeMilliseconds }
             func optionalDate(_ index: Int) throws -> Date? { try cells[index].decode(Date?.self)?.wholeMilliseconds }
@@ -59,8 +59,8 @@ enum PostgresTaskRow {
                 ),
                 timeToResolve: try cells[15].decode(Double.self),
                 idempotencyKey: try cells[16].decode(String?.self),
-                parentID: try cells[17].decode(UUID?.self).map { TaskID(trusted: $0.uuidString.lowercased()) },
-                rootID: try cells[18].decode(UUID?.self).map { TaskID(trusted: $0.uuidString.lowercased()) },
+                parentID: try cells[17].decode(UUID?.self).map { TaskID($0) },
+                rootID: try cells[18].decode(UUID?.self).map { TaskID($0) },
                 module: try cells[19].decode(String?.self),
                 isInternal: try cells[20].decode(Bool.self),
                 tags: tags,
@@ -86,7 +86,7 @@ enum PostgresTaskRow {
 
     static func decodeAttempt(_ row: PostgresRow) throws -> Attempt {
         let cells = row.makeRandomAccess()
-        let id = TaskID(trusted: try cells[0].decode(UUID.self).uuidString.lowercased())
+        let id = TaskID(try cells[0].decode(UUID.self))
         let outcomeText = try cells[6].decode(String.self)
         guard let outcome = AttemptOutcome(rawValue: outcomeText) else { throw corrupt(id, "attempt.outcome", outcomeText) }
         return Attempt(

@@ -17,7 +17,7 @@ extension PostgresTaskStore {
         let cached = claims.take(events.map(\.0))
         var tasks = cached.mapValues(\.task)
         var versions = cached.mapValues(\.version)
-        let unread = Set(events.map(\.0)).subtracting(cached.keys).compactMap { UUID(uuidString: $0.rawValue) }
+        let unread = Set(events.map(\.0)).subtracting(cached.keys).compactMap { $0.uuid }
         if !unread.isEmpty {
             for row in try await rows(
                 "SELECT \(unescaped: PostgresTaskRow.columnList), xmin::text FROM \(unescaped: s).task WHERE id = ANY(\(unread))"
@@ -80,7 +80,7 @@ extension PostgresTaskStore {
     /// Locks the tasks, applies the events and writes the results, all in one transaction.
     func applyLocked(_ events: [(TaskID, TaskEvent)], now: Date) async throws -> [FinishResult] {
         try await transaction { connection in
-            let ids = events.compactMap { UUID(uuidString: $0.0.rawValue) }
+            let ids = events.compactMap { $0.0.uuid }
             var tasks: [TaskID: TaskRecord] = [:]
             for row in try await self.rows(
                 "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
@@ -123,7 +123,7 @@ extension PostgresTaskStore {
         var written: [TaskID: String] = [:]
         for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
             let (id, version) = try row.decode((UUID, String).self)
-            written[TaskID(trusted: id.uuidString.lowercased())] = version
+            written[TaskID(id)] = version
         }
         return written
     }

@@ -57,11 +57,11 @@ extension PostgresTaskStore {
         var roots: [TaskID: TaskID] = [:]
         let parents = Array(Set(tasks.compactMap(\.parentID)))
         if !parents.isEmpty {
-            let parentUUIDs = parents.compactMap { UUID(uuidString: $0.rawValue) }
+            let parentUUIDs = parents.compactMap { $0.uuid }
             for row in try await rows("SELECT id, root_id FROM \(unescaped: s).task WHERE id = ANY(\(parentUUIDs))", on: connection) {
                 let (id, root) = try row.decode((UUID, UUID?).self)
-                let parent = TaskID(trusted: id.uuidString.lowercased())
-                roots[parent] = root.map { TaskID(trusted: $0.uuidString.lowercased()) } ?? parent
+                let parent = TaskID(id)
+                roots[parent] = root.map { TaskID($0) } ?? parent
             }
             if let missing = parents.first(where: { roots[$0] == nil }) {
                 throw StoreError(.invalid, "parent_id: no task with id \(missing)")
@@ -83,7 +83,7 @@ extension PostgresTaskStore {
         results.reserveCapacity(records.count)
         var existing: [String: TaskRecord] = [:]
         for record in records {
-            if let uuid = UUID(uuidString: record.id.rawValue), created.contains(uuid) {
+            if let uuid = record.id.uuid, created.contains(uuid) {
                 results.append(.created(record))
                 continue
             }
@@ -111,7 +111,7 @@ extension PostgresTaskStore {
     /// One `INSERT … SELECT FROM unnest(…)` for the whole batch; the partial unique index settles idempotency keys.
     static func insertQuery(schema: String, _ records: [TaskRecord]) -> PostgresQuery {
         func column<T>(_ value: (TaskRecord) -> T) -> [T] { records.map(value) }
-        let ids = column { UUID(uuidString: $0.id.rawValue) ?? UUID() }
+        let ids = column { $0.id.uuid ?? UUID() }
         let queues = column(\.queue)
         let handlers = column(\.handler)
         let arguments = column(\.arguments)

@@ -5,13 +5,13 @@ import PostgresNIO
 
 extension PostgresTaskStore {
     public func task(_ id: TaskID) async throws -> TaskRecord? {
-        guard let uuid = UUID(uuidString: id.rawValue) else { return nil }
+        guard let uuid = id.uuid else { return nil }
         return try await rows("SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE id = \(uuid)")
             .first.map(PostgresTaskRow.decode)
     }
 
     public func attempts(of id: TaskID) async throws -> [Attempt] {
-        guard let uuid = UUID(uuidString: id.rawValue) else { return [] }
+        guard let uuid = id.uuid else { return [] }
         return try await rows(
             """
             SELECT task_id, number, handler, worker, started_at, finished_at, outcome, message, result
@@ -23,8 +23,8 @@ extension PostgresTaskStore {
     public func list(_ query: TaskQuery) async throws -> TaskPage {
         let limit = max(1, min(query.limit, 10_000))
         let states: [String]? = query.states.isEmpty ? nil : query.states.map(\.rawValue)
-        let parent = query.parentID.flatMap { UUID(uuidString: $0.rawValue) }
-        let cursor = query.cursor.flatMap { UUID(uuidString: $0.rawValue) }
+        let parent = query.parentID.flatMap { $0.uuid }
+        let cursor = query.cursor.flatMap { $0.uuid }
         let rows = try await rows(
             """
             SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task
