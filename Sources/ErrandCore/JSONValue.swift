@@ -81,6 +81,16 @@ extension JSONText {
             bytes.append(UInt8(ascii: "]"))
         }
 
+        /// Writes `["…", "…"]`.
+        public mutating func strings(_ values: [String]) {
+            bytes.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendString(value)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+
         public mutating func field(_ name: String, _ value: String?) {
             key(name)
             if let value { appendString(value) } else { bytes.append(contentsOf: "null".utf8) }

@@ -9,11 +9,21 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
+        // The first wake-up of a quiet spell goes out inside the transaction (delivered at commit, no round trip of
+        // its own); later ones within the debounce window merge into one trailing NOTIFY sent after the commit.
+        let queues = Set(tasks.map(\.queue))
+        let leading = wakeUps.leadingEdge(queues)
         // A big batch gets longer than one operation's deadline: a second per 10,000 tasks more.
         let timeout = configuration.operationTimeout + Double(tasks.count) / 10_000
-        let results = try await transaction(timeout: timeout) { connection in try await self.insert(tasks, now: now, on: connection) }
-        let queues = Set(results.filter(\.isNew).map(\.task.queue))
-        if !queues.isEmpty { await notify(queues) }
+        let results = try await transaction(timeout: timeout) { connection in
+            try await self.insert(tasks, now: now, notifying: leading, on: connection)
+        }
+        let woken = Set(results.filter(\.isNew).map(\.task.queue))
+        if !woken.isEmpty {
+            changeSignal.notify()
+            let rest = woken.subtracting(leading)
+            if !rest.isEmpty { await wakeUps.request(rest) }
+        }
         return results
     }
 
@@ -25,28 +35,42 @@ extension PostgresTaskStore {
     ///     try await store.enqueue([NewTask(handler: "orders.confirm")], now: Date(), on: connection)
     /// }
     /// ```
-    /// Dispatchers are woken by the `NOTIFY` this sends, which PostgreSQL delivers at commit.
+    /// Dispatchers are woken by the `NOTIFY` this sends, which PostgreSQL delivers at commit (and not at all on
+    /// rollback).
     public func enqueue(_ tasks: [NewTask], now: Date, on connection: PostgresConnection) async throws -> [EnqueueResult] {
         for (index, task) in tasks.enumerated() {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
         return try await run { _ in
-            let results = try await self.insert(tasks, now: now, on: connection)
-            // PostgreSQL delivers this at commit, and not at all on rollback.
-            let queues = Array(Set(results.filter(\.isNew).map(\.task.queue)))
-            if !queues.isEmpty {
-                _ = try await self.rows(Self.notifyQuery(channel: self.channel, keys: queues), on: connection)
-            }
-            return results
+            try await self.insert(tasks, now: now, notifying: Array(Set(tasks.map(\.queue))), on: connection)
         }
     }
 
-    /// Inserts a validated batch on a connection inside a transaction.
-    private func insert(_ tasks: [NewTask], now: Date, on connection: PostgresConnection) async throws -> [EnqueueResult] {
+    /// Batches at least this big, without idempotency keys, go in by `COPY`; smaller ones by one `INSERT`, which
+    /// takes one round trip fewer.
+    static let copyThreshold = 64
+
+    /// Inserts a validated batch on a connection inside a transaction, and sends `NOTIFY` on `channel` for each of
+    /// `notifying` (delivered at commit).
+    private func insert(
+        _ tasks: [NewTask],
+        now: Date,
+        notifying: some Collection<String>,
+        on connection: PostgresConnection
+    ) async throws -> [EnqueueResult] {
         let queues = Array(Set(tasks.map(\.queue)))
         var states: [String: String] = [:]
-        for row in try await rows("SELECT name, state FROM \(unescaped: s).queue WHERE name = ANY(\(queues)) FOR SHARE", on: connection) {
+        let queueQuery: PostgresQuery =
+            notifying.isEmpty
+            ? "SELECT name, state FROM \(unescaped: s).queue WHERE name = ANY(\(queues)) FOR SHARE"
+            : """
+            WITH woken AS MATERIALIZED (SELECT pg_notify(\(channel), key) FROM unnest(\(Array(notifying))::text[]) AS key)
+            SELECT q.name, q.state FROM \(unescaped: s).queue AS q
+            WHERE q.name = ANY(\(queues)) AND (SELECT count(*) FROM woken) >= 0
+            FOR SHARE OF q
+            """
+        for row in try await rows(queueQuery, on: connection) {
             let (name, state) = try row.decode((String, String).self)
             states[name] = state
         }
@@ -73,17 +97,25 @@ extension PostgresTaskStore {
             record.rootID = new.parentID.flatMap { roots[$0] }
             return record
         }
+        var created = Set<TaskID>()
+        var inserted = records
+        let copied = records.filter { $0.idempotencyKey == nil && PostgresTaskRow.fitsCopy($0) }
+        if copied.count >= Self.copyThreshold {
+            // Nothing can conflict without a key: every row is new.
+            try await copy(copied, on: connection)
+            created = Set(copied.map(\.id))
+            inserted = records.filter { !created.contains($0.id) }
+        }
         // Statements of at most 1,000 rows: one huge statement costs more to bind than its rows to insert.
-        var created = Set<UUID>()
-        for start in stride(from: 0, to: records.count, by: 1_000) {
-            let chunk = Array(records[start..<min(records.count, start + 1_000)])
-            for row in try await rows(Self.insertQuery(schema: s, chunk), on: connection) { created.insert(try row.decode(UUID.self)) }
+        for start in stride(from: 0, to: inserted.count, by: 1_000) {
+            let chunk = Array(inserted[start..<min(inserted.count, start + 1_000)])
+            for row in try await rows(Self.insertQuery(schema: s, chunk), on: connection) { created.insert(TaskID(try row.decode(UUID.self))) }
         }
         var results: [EnqueueResult] = []
         results.reserveCapacity(records.count)
         var existing: [String: TaskRecord] = [:]
         for record in records {
-            if let uuid = record.id.uuid, created.contains(uuid) {
+            if created.contains(record.id) {
                 results.append(.created(record))
                 continue
             }
@@ -106,6 +138,20 @@ extension PostgresTaskStore {
             if let task = existing[key] { results.append(.existing(task)) }
         }
         return results
+    }
+
+    /// Writes new tasks with `COPY … FROM STDIN`.
+    private func copy(_ records: [TaskRecord], on connection: PostgresConnection) async throws {
+        do {
+            // The driver quotes the name it is given as one identifier; schema names are lowercase (validated).
+            try await connection.copyFrom(table: "\(s)\".\"task", columns: PostgresTaskRow.copyColumns, logger: logger) { writer in
+                for start in stride(from: 0, to: records.count, by: 1_000) {
+                    try await writer.write(PostgresTaskRow.copyText(Array(records[start..<min(records.count, start + 1_000)])))
+                }
+            }
+        } catch {
+            throw Self.storeError(error, configuration: configuration)
+        }
     }
 
     /// One `INSERT … SELECT FROM unnest(…)` for the whole batch; the partial unique index settles idempotency keys.

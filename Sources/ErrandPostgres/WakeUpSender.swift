@@ -54,6 +54,20 @@ final class WakeUpSender: Sendable {
         }
     }
 
+    /// The keys whose window is open, marked as sent now: the caller sends them itself (inside its transaction).
+    /// Keys still within their window are not returned, and not queued: pass them to ``request(_:)`` after the
+    /// commit, so that the trailing send cannot overtake it.
+    func leadingEdge(_ keys: some Sequence<String>) -> [String] {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            keys.filter { key in
+                if let last = state.lastSent[key], now - last < window { return false }
+                state.lastSent[key] = now
+                return true
+            }
+        }
+    }
+
     /// Sends every merged request.
     private func flush() async {
         let keys = state.withLock { state -> [String] in

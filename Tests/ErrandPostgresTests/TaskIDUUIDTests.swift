@@ -19,7 +19,9 @@ import Testing
         #expect(TaskID(trusted: "0190A0B0-C0D0-7E0F-8A0B-0C0D0E0F1A2B").uuid == UUID(uuidString: "0190A0B0-C0D0-7E0F-8A0B-0C0D0E0F1A2B"))
     }
 
-    @Test(arguments: ["", "not-a-uuid", "0190a0b0c0d07e0f8a0b0c0d0e0f1a2b", "0190a0b0-c0d0-7e0f-8a0b-0c0d0e0f1a2g", "0190a0b0-c0d0-7e0f-8a0b_0c0d0e0f1a2b"])
+    @Test(arguments: [
+        "", "not-a-uuid", "0190a0b0c0d07e0f8a0b0c0d0e0f1a2b", "0190a0b0-c0d0-7e0f-8a0b-0c0d0e0f1a2g", "0190a0b0-c0d0-7e0f-8a0b_0c0d0e0f1a2b",
+    ])
     func textThatIsNotAUUIDHasNone(_ text: String) {
         #expect(TaskID(trusted: text).uuid == nil)
     }

@@ -23,6 +23,40 @@ extension StoreCheck {
             #expect(results.map(\.task.arguments) == (0..<50).map { "\($0)" })
             #expect(results.map(\.task.id) == results.map(\.task.id).sorted())
         },
+        StoreCheck("a big batch with every field set is stored exactly as returned") { store, time in
+            // Big enough for a store's bulk path (PostgreSQL: COPY), with text that formats must escape.
+            let parent = try await store.add(NewTask(handler: "parent"), now: time.now)
+            let arguments = "{\"s\": \"tab\\tquote\\\" back\\\\slash \\u00e9 é 日本 🚀\",\n\t\"n\": [1, 2.5, null]}"
+            let retry = RetryPolicy(maxAttempts: 4, delay: 0.5, delayFactor: 1.5, maxDelay: 90.125, jitter: 0.1, priorityDecrement: 1)
+            let tags: [String] = ["a\"b", "c\\d", "tab\tx", "日本"]
+            var batch: [NewTask] = []
+            for index in 0..<300 {
+                let offset = Double(index % 3) * 10.25
+                var task = NewTask(handler: "report.build", arguments: arguments, priority: index % 10)
+                // One long past (before 1970), one far ahead: times at the edges of what formats handle.
+                task.runAt = index == 1 ? Date(timeIntervalSince1970: -86_400.5) : time.now.addingTimeInterval(offset)
+                if index == 3 { task.runAt = Date(timeIntervalSince1970: 4_102_444_800.25) }
+                task.retry = retry
+                task.timeToResolve = 12.345
+                task.idempotencyKey = index % 7 == 0 ? "key \t\(index)" : nil
+                task.parentID = index % 2 == 0 ? parent.id : nil
+                task.module = "mod\\ule\tname\n\(index)"
+                task.isInternal = index % 5 == 0
+                task.tags = index % 4 == 0 ? [] : tags
+                batch.append(task)
+            }
+            let results = try await store.enqueue(batch, now: time.now)
+            #expect(results.count == 300)
+            #expect(results.filter(\.isNew).count == 300)
+            for (new, result) in zip(batch, results) {
+                let task = result.task
+                #expect(task.arguments == new.arguments)
+                #expect(task.module == new.module)
+                #expect(task.tags == new.tags)
+                #expect(task.rootID == (new.parentID == nil ? nil : parent.id))
+                #expect(try await store.stored(task.id) == task)
+            }
+        },
         StoreCheck("a batch naming an unknown queue stores nothing") { store, time in
             let batch = [NewTask(handler: "h"), NewTask(handler: "h", queue: "nope"), NewTask(handler: "h")]
             let error = await storeError { _ = try await store.enqueue(batch, now: time.now) }
