@@ -15,9 +15,14 @@ extension PostgresTaskStore {
         let leading = wakeUps.leadingEdge(queues)
         // A big batch gets longer than one operation's deadline: a second per 10,000 tasks more.
         let timeout = configuration.operationTimeout + Double(tasks.count) / 10_000
-        let results = try await transaction(timeout: timeout) { connection in
-            try await self.insert(tasks, now: now, notifying: leading, on: connection)
-        }
+        let results =
+            if tasks.count < Self.copyThreshold, !tasks.contains(where: { $0.parentID != nil }) {
+                try await enqueueAlone(tasks, now: now, notifying: leading)
+            } else {
+                try await transaction(timeout: timeout) { connection in
+                    try await self.insert(tasks, now: now, notifying: leading, on: connection)
+                }
+            }
         let woken = Set(results.filter(\.isNew).map(\.task.queue))
         if !woken.isEmpty {
             changeSignal.notify()
@@ -74,10 +79,7 @@ extension PostgresTaskStore {
             let (name, state) = try row.decode((String, String).self)
             states[name] = state
         }
-        for queue in tasks.map(\.queue) {
-            guard let state = states[queue] else { throw StoreError.unknownQueue(queue) }
-            guard state == QueueState.active.rawValue else { throw StoreError.queueSuspended(queue) }
-        }
+        try Self.requireActive(tasks, states: states)
         var roots: [TaskID: TaskID] = [:]
         let parents = Array(Set(tasks.compactMap(\.parentID)))
         if !parents.isEmpty {
@@ -111,6 +113,20 @@ extension PostgresTaskStore {
             let chunk = Array(inserted[start..<min(inserted.count, start + 1_000)])
             for row in try await rows(Self.insertQuery(schema: s, chunk), on: connection) { created.insert(TaskID(try row.decode(UUID.self))) }
         }
+        return try await results(records, created: created, on: connection)
+    }
+
+    /// Refuses a batch naming a queue that does not exist or is not active (`states`: queue name → state).
+    private static func requireActive(_ tasks: [NewTask], states: [String: String]) throws {
+        for queue in tasks.map(\.queue) {
+            guard let state = states[queue] else { throw StoreError.unknownQueue(queue) }
+            guard state == QueueState.active.rawValue else { throw StoreError.queueSuspended(queue) }
+        }
+    }
+
+    /// The result of each record: created, or the task that holds its idempotency key (possibly one of this batch).
+    /// Without a transaction the holder may have finished since the insert: then the latest task with the key.
+    private func results(_ records: [TaskRecord], created: Set<TaskID>, on connection: PostgresConnection?) async throws -> [EnqueueResult] {
         var results: [EnqueueResult] = []
         results.reserveCapacity(records.count)
         var existing: [String: TaskRecord] = [:]
@@ -119,14 +135,14 @@ extension PostgresTaskStore {
                 results.append(.created(record))
                 continue
             }
-            // Not inserted: an unfinished task in the queue holds the key (possibly one of this batch).
             let key = "\(record.queue)\u{0}\(record.idempotencyKey ?? "")"
             if existing[key] == nil {
                 let found = try await rows(
                     """
                     SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task
                     WHERE queue = \(record.queue) AND idempotency_key = \(record.idempotencyKey)
-                      AND state IN ('scheduled', 'pending', 'running')
+                    ORDER BY state IN ('scheduled', 'pending', 'running') DESC, created_at DESC, id DESC
+                    LIMIT 1
                     """,
                     on: connection
                 )
@@ -138,6 +154,26 @@ extension PostgresTaskStore {
             if let task = existing[key] { results.append(.existing(task)) }
         }
         return results
+    }
+
+    /// Enqueues a small batch without parents in one statement (see ``enqueueStatement(schema:_:channel:notifying:)``):
+    /// one round trip, where a transaction takes four. Tasks not inserted for their idempotency key are looked up
+    /// afterwards: the task holding the key, or, should it have finished just now, the latest with that key.
+    private func enqueueAlone(_ tasks: [NewTask], now: Date, notifying: [String]) async throws -> [EnqueueResult] {
+        let ids = PostgresTaskStore.ids
+        let records = tasks.map { TaskTransition.enqueue($0, id: ids.next(now: now), now: now) }
+        var states: [String: String] = [:]
+        var created = Set<TaskID>()
+        for row in try await rows(Self.enqueueStatement(schema: s, records, channel: channel, notifying: notifying)) {
+            let (kind, a, b) = try row.decode((String, String, String?).self)
+            switch kind {
+            case "q": states[a] = b
+            case "i": created.insert(TaskID(trusted: a))
+            default: break
+            }
+        }
+        try Self.requireActive(tasks, states: states)
+        return try await results(records, created: created, on: nil)
     }
 
     /// Writes new tasks with `COPY … FROM STDIN`.
@@ -152,55 +188,6 @@ extension PostgresTaskStore {
         } catch {
             throw Self.storeError(error, configuration: configuration)
         }
-    }
-
-    /// One `INSERT … SELECT FROM unnest(…)` for the whole batch; the partial unique index settles idempotency keys.
-    static func insertQuery(schema: String, _ records: [TaskRecord]) -> PostgresQuery {
-        func column<T>(_ value: (TaskRecord) -> T) -> [T] { records.map(value) }
-        let ids = column { $0.id.uuid ?? UUID() }
-        let queues = column(\.queue)
-        let handlers = column(\.handler)
-        let arguments = column(\.arguments)
-        let priorities = column(\.priority)
-        let runAts = column(\.runAt)
-        let states = column(\.state.rawValue)
-        let maxAttempts = column(\.retry.maxAttempts)
-        let delays = column(\.retry.delay)
-        let factors = column(\.retry.delayFactor)
-        let maxDelays = column(\.retry.maxDelay)
-        let jitters = column(\.retry.jitter)
-        let decrements = column(\.retry.priorityDecrement)
-        let ttrs = column(\.timeToResolve)
-        // unnest cannot take arrays with NULLs from this driver: '' stands for NULL (none of these may be empty).
-        let keys = column { $0.idempotencyKey ?? "" }
-        let parents = column { $0.parentID?.rawValue ?? "" }
-        let roots = column { $0.rootID?.rawValue ?? "" }
-        let modules = column { $0.module ?? "" }
-        let internals = column(\.isInternal)
-        let tags = column { task in
-            task.tags.isEmpty ? "[]" : ((try? JSONSerialization.data(withJSONObject: task.tags)).map { String(decoding: $0, as: UTF8.self) } ?? "[]")
-        }
-        let createdAts = column(\.createdAt)
-        return """
-            INSERT INTO \(unescaped: schema).task (id, queue, handler, arguments, priority, run_at, state, attempt,
-                charged_attempts, max_attempts, retry_delay, retry_delay_factor, retry_max_delay, retry_jitter,
-                retry_priority_decrement, time_to_resolve, idempotency_key, parent_id, root_id, module, internal, tags,
-                created_at)
-            SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
-                u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
-                NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at
-            FROM unnest(\(ids)::uuid[], \(queues)::text[], \(handlers)::text[], \(arguments)::text[], \(priorities)::int[],
-                \(runAts)::timestamptz[], \(states)::text[], \(maxAttempts)::int[], \(delays)::float8[], \(factors)::float8[],
-                \(maxDelays)::float8[], \(jitters)::float8[], \(decrements)::int[], \(ttrs)::float8[], \(keys)::text[],
-                \(parents)::text[], \(roots)::text[], \(modules)::text[], \(internals)::bool[], \(tags)::text[],
-                \(createdAts)::timestamptz[])
-                WITH ORDINALITY AS u(id, queue, handler, arguments, priority, run_at, state, max_attempts, delay, factor,
-                max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, position)
-            ORDER BY u.position
-            ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running')
-            DO NOTHING
-            RETURNING id
-            """
     }
 
     /// Mints ids for this process's enqueues.

@@ -1,0 +1,84 @@
+import ErrandCore
+import Foundation
+import PostgresNIO
+
+extension PostgresTaskStore {
+    /// One `INSERT … SELECT FROM unnest(…)` for the whole batch; the partial unique index settles idempotency keys.
+    /// Rows are inserted only if `condition` (SQL) holds.
+    static func insertQuery(schema: String, _ records: [TaskRecord], onlyIf condition: String = "true") -> PostgresQuery {
+        func column<T>(_ value: (TaskRecord) -> T) -> [T] { records.map(value) }
+        let ids = column { $0.id.uuid ?? UUID() }
+        let queues = column(\.queue)
+        let handlers = column(\.handler)
+        let arguments = column(\.arguments)
+        let priorities = column(\.priority)
+        let runAts = column(\.runAt)
+        let states = column(\.state.rawValue)
+        let maxAttempts = column(\.retry.maxAttempts)
+        let delays = column(\.retry.delay)
+        let factors = column(\.retry.delayFactor)
+        let maxDelays = column(\.retry.maxDelay)
+        let jitters = column(\.retry.jitter)
+        let decrements = column(\.retry.priorityDecrement)
+        let ttrs = column(\.timeToResolve)
+        // unnest cannot take arrays with NULLs from this driver: '' stands for NULL (none of these may be empty).
+        let keys = column { $0.idempotencyKey ?? "" }
+        let parents = column { $0.parentID?.rawValue ?? "" }
+        let roots = column { $0.rootID?.rawValue ?? "" }
+        let modules = column { $0.module ?? "" }
+        let internals = column(\.isInternal)
+        let tags = column { PostgresTaskRow.tagsJSON($0.tags) }
+        let createdAts = column(\.createdAt)
+        return """
+            INSERT INTO \(unescaped: schema).task (id, queue, handler, arguments, priority, run_at, state, attempt,
+                charged_attempts, max_attempts, retry_delay, retry_delay_factor, retry_max_delay, retry_jitter,
+                retry_priority_decrement, time_to_resolve, idempotency_key, parent_id, root_id, module, internal, tags,
+                created_at)
+            SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
+                u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
+                NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at
+            FROM unnest(\(ids)::uuid[], \(queues)::text[], \(handlers)::text[], \(arguments)::text[], \(priorities)::int[],
+                \(runAts)::timestamptz[], \(states)::text[], \(maxAttempts)::int[], \(delays)::float8[], \(factors)::float8[],
+                \(maxDelays)::float8[], \(jitters)::float8[], \(decrements)::int[], \(ttrs)::float8[], \(keys)::text[],
+                \(parents)::text[], \(roots)::text[], \(modules)::text[], \(internals)::bool[], \(tags)::text[],
+                \(createdAts)::timestamptz[])
+                WITH ORDINALITY AS u(id, queue, handler, arguments, priority, run_at, state, max_attempts, delay, factor,
+                max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, position)
+            WHERE \(unescaped: condition)
+            ORDER BY u.position
+            ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running')
+            DO NOTHING
+            RETURNING id
+            """
+    }
+
+    /// The whole enqueue of a small batch as one statement, so that it commits on its own in one round trip: locks
+    /// the queue rows (`FOR SHARE`, so that a queue cannot be deleted or suspended under it), inserts only if every
+    /// queue is active, and then sends `NOTIFY` for each of `notifying`. Rows: `('q', name, state)` per queue found,
+    /// `('i', id, NULL)` per task inserted.
+    static func enqueueStatement(schema s: String, _ records: [TaskRecord], channel: String, notifying: [String]) -> PostgresQuery {
+        var insert = insertQuery(schema: s, records, onlyIf: "(SELECT ok FROM ok)")
+        let queues = Array(Set(records.map(\.queue)))
+        insert.binds.append(queues)
+        let queuesBind = insert.binds.count
+        insert.binds.append(channel)
+        let channelBind = insert.binds.count
+        insert.binds.append(notifying)
+        let notifyingBind = insert.binds.count
+        let sql = """
+            WITH q AS MATERIALIZED (
+                SELECT name, state FROM \(s).queue WHERE name = ANY($\(queuesBind)::text[]) FOR SHARE
+            ), ok AS MATERIALIZED (
+                SELECT count(*) = cardinality($\(queuesBind)::text[]) AS ok FROM q WHERE state = 'active'
+            ), inserted AS (
+                \(insert.sql)
+            ), woken AS MATERIALIZED (
+                SELECT pg_notify($\(channelBind), key) FROM unnest($\(notifyingBind)::text[]) AS key WHERE (SELECT ok FROM ok)
+            )
+            SELECT 'q' AS kind, name AS a, state AS b FROM q
+            UNION ALL SELECT 'i', id::text, NULL FROM inserted
+            UNION ALL SELECT 'w', count(*)::text, NULL FROM woken
+            """
+        return PostgresQuery(unsafeSQL: sql, binds: insert.binds)
+    }
+}
