@@ -1,6 +1,12 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A task's identifier: a UUIDv7 whose leading 48 bits are the creation time in milliseconds.
 ///
 /// The canonical lowercase text form sorts in creation order, so stores can use it as a keyset cursor and as the
@@ -59,6 +65,17 @@ public final class TaskIDGenerator: Sendable {
     private struct State {
         var millisecond: UInt64 = 0
         var counter: UInt16 = 0
+        /// Random words fetched in bulk: `UInt64.random` makes one system call per id, which costs more than the rest.
+        var random: [UInt64] = []
+
+        mutating func nextRandom() -> UInt64 {
+            if random.isEmpty {
+                // arc4random_buf: the C library's CSPRNG (glibc 2.36+, Darwin), one system call per refill.
+                random = [UInt64](repeating: 0, count: 256)
+                random.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+            }
+            return random.removeLast()
+        }
     }
 
     private let state = Mutex(State())
@@ -68,7 +85,7 @@ public final class TaskIDGenerator: Sendable {
     /// Returns a new id for a task created at `now`.
     public func next(now: Date) -> TaskID {
         let wall = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        let (ms, counter) = state.withLock { state -> (UInt64, UInt16) in
+        let (ms, counter, random) = state.withLock { state -> (UInt64, UInt16, UInt64) in
             if wall > state.millisecond {
                 state.millisecond = wall
                 state.counter = UInt16.random(in: 0..<0x400)
@@ -79,18 +96,18 @@ public final class TaskIDGenerator: Sendable {
                 state.millisecond += 1
                 state.counter = 0
             }
-            return (state.millisecond, state.counter)
+            return (state.millisecond, state.counter, state.nextRandom())
         }
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - index))) }
         bytes[6] = 0x70 | UInt8(counter >> 8)
         bytes[7] = UInt8(truncatingIfNeeded: counter)
-        var random = UInt64.random(in: .min ... .max)
-        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: random & 0x3F)
-        random >>= 6
+        var bits = random
+        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: bits & 0x3F)
+        bits >>= 6
         for index in 9..<16 {
-            bytes[index] = UInt8(truncatingIfNeeded: random)
-            random >>= 8
+            bytes[index] = UInt8(truncatingIfNeeded: bits)
+            bits >>= 8
         }
         return TaskID(trusted: Self.canonicalText(bytes))
     }
