@@ -49,8 +49,10 @@ extension PostgresTaskStore {
         let deleted = try await transaction { connection in
             let found = try await self.rows("DELETE FROM \(unescaped: self.s).queue WHERE name = \(name) RETURNING name", on: connection)
             guard !found.isEmpty else { throw StoreError.unknownQueue(name) }
-            // Attempts go with their tasks (ON DELETE CASCADE).
-            return try await self.rows("DELETE FROM \(unescaped: self.s).task WHERE queue = \(name) RETURNING id", on: connection).count
+            let ids = try await self.rows("DELETE FROM \(unescaped: self.s).task WHERE queue = \(name) RETURNING id", on: connection)
+                .map { try $0.decode(UUID.self) }
+            try await self.deleteAttempts(of: ids, on: connection)
+            return ids.count
         }
         await notify()
         return deleted
@@ -80,16 +82,29 @@ extension PostgresTaskStore {
     }
 
     public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
-        // Bounded batches keep each transaction short; attempts go with their tasks (ON DELETE CASCADE).
-        try await rows(
-            """
-            DELETE FROM \(unescaped: s).task WHERE id IN (
-                SELECT id FROM \(unescaped: s).task
-                WHERE finished_at IS NOT NULL AND finished_at < \(finishedBefore.wholeMilliseconds)
-                  AND state IN ('completed', 'failed', 'cancelled', 'dead')
-                ORDER BY finished_at LIMIT \(limit)
-            ) RETURNING 1
-            """
-        ).count
+        // Bounded batches keep each transaction short.
+        try await transaction { connection in
+            let ids = try await self.rows(
+                """
+                DELETE FROM \(unescaped: self.s).task WHERE id IN (
+                    SELECT id FROM \(unescaped: self.s).task
+                    WHERE finished_at IS NOT NULL AND finished_at < \(finishedBefore.wholeMilliseconds)
+                      AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                    ORDER BY finished_at LIMIT \(limit)
+                ) RETURNING id
+                """,
+                on: connection
+            ).map { try $0.decode(UUID.self) }
+            try await self.deleteAttempts(of: ids, on: connection)
+            return ids.count
+        }
+    }
+
+    /// Deletes the attempts of tasks just deleted on `connection`: the attempt table has no foreign key (its check
+    /// cost a fifth of every finish write). A separate statement, so that its snapshot sees every attempt written
+    /// before the tasks were deleted; none can be written after, since the deleted rows stay locked until commit.
+    private func deleteAttempts(of ids: [UUID], on connection: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await rows("DELETE FROM \(unescaped: s).attempt WHERE task_id = ANY(\(ids))", on: connection)
     }
 }
