@@ -114,6 +114,9 @@ public final class TaskIDGenerator: Sendable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// The canonical text of 16 UUID bytes, lowercase.
+    public static func text(ofUUIDBytes bytes: some Collection<UInt8>) -> String { canonicalText(Array(bytes)) }
+
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase.
     private static func canonicalText(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: 36) { buffer in

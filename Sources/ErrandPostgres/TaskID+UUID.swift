@@ -30,23 +30,7 @@ extension TaskID {
 
     /// The id of a stored `uuid`, in the canonical lowercase text.
     init(_ uuid: UUID) {
-        let digits: StaticString = "0123456789abcdef"
-        let text = withUnsafeBytes(of: uuid.uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { output in
-                var index = 0
-                for (position, byte) in bytes.enumerated() {
-                    if position == 4 || position == 6 || position == 8 || position == 10 {
-                        output[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    output[index] = digits.utf8Start[Int(byte >> 4)]
-                    output[index + 1] = digits.utf8Start[Int(byte & 0x0F)]
-                    index += 2
-                }
-                return index
-            }
-        }
-        self.init(trusted: text)
+        self.init(trusted: withUnsafeBytes(of: uuid.uuid) { TaskIDGenerator.text(ofUUIDBytes: $0) })
     }
 
     private static func nibble(_ character: UInt8) -> UInt8? {
