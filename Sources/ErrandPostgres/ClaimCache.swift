@@ -14,11 +14,12 @@ final class ClaimCache: Sendable {
     }
 
     private let entries = Mutex<[TaskID: Entry]>([:])
-    /// Most entries kept; past it the cache starts again empty (tasks then take the read path). Entries leak only
-    /// when a claimer drops a task without finishing it (its lease was lost), so this is a backstop.
+    /// Most entries kept; past it the cache starts again empty (tasks then take the read path). An entry outlives
+    /// its task only when a claimer drops the task without a finish or a heartbeat reaching the store (its lease was
+    /// lost while it stalled), so this is a backstop on memory (an entry is a few hundred bytes).
     let limit: Int
 
-    init(limit: Int = 100_000) {
+    init(limit: Int = 50_000) {
         self.limit = limit
     }
 

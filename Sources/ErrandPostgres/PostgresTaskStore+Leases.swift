@@ -69,6 +69,7 @@ extension PostgresTaskStore {
                 """,
                 on: connection
             ).map(PostgresTaskRow.decode)
+            _ = self.claims.take(expired.map(\.id))
             return try await self.write(expired.map { ($0, TaskEvent.rescue) }, now: now, on: connection)
         }
         if !results.isEmpty { await notify() }
