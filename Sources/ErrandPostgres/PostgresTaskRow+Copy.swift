@@ -115,22 +115,21 @@ private struct CopyLine {
     /// `YYYY-MM-DD HH:MM:SS.mmm+00`, to the millisecond as stored.
     mutating func timestamp(_ date: Date) {
         separate()
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let (days, dayMilliseconds) = milliseconds.floorDivided(by: 86_400_000)
-        let (year, month, day) = civil(fromDays: days)
-        digits(year, 4)
+        let (seconds, milliseconds) = Int64((date.timeIntervalSince1970 * 1000).rounded()).dividedRoundingDown(by: 1000)
+        let utc = WallTime(seconds: seconds)
+        digits(Int64(utc.year), 4)
         bytes.append(UInt8(ascii: "-"))
-        digits(month, 2)
+        digits(Int64(utc.month), 2)
         bytes.append(UInt8(ascii: "-"))
-        digits(day, 2)
+        digits(Int64(utc.day), 2)
         bytes.append(UInt8(ascii: " "))
-        digits(dayMilliseconds / 3_600_000, 2)
+        digits(Int64(utc.hour), 2)
         bytes.append(UInt8(ascii: ":"))
-        digits(dayMilliseconds / 60_000 % 60, 2)
+        digits(Int64(utc.minute), 2)
         bytes.append(UInt8(ascii: ":"))
-        digits(dayMilliseconds / 1000 % 60, 2)
+        digits(Int64(utc.second), 2)
         bytes.append(UInt8(ascii: "."))
-        digits(dayMilliseconds % 1000, 3)
+        digits(milliseconds, 3)
         bytes.append(contentsOf: [UInt8(ascii: "+"), UInt8(ascii: "0"), UInt8(ascii: "0")])
     }
 
@@ -167,26 +166,5 @@ private struct CopyLine {
             bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
             divisor /= 10
         }
-    }
-
-    /// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    private func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-extension Int64 {
-    /// Quotient rounded down and a remainder that is never negative.
-    fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
-        let remainder = self % divisor
-        return remainder < 0 ? (self / divisor - 1, remainder + divisor) : (self / divisor, remainder)
     }
 }

@@ -30,9 +30,14 @@ struct ErrandBinary {
 
     /// Runs `errand ARGS --db <temp db>` to completion.
     func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        try runBare(arguments + storeArguments, stdin: stdin)
+    }
+
+    /// Runs `errand ARGS` to completion, without store arguments.
+    func runBare(_ arguments: [String], stdin: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = arguments + storeArguments
+        process.arguments = arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
