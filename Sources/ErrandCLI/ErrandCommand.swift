@@ -16,7 +16,7 @@ struct ErrandCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self, LeaderCommand.self, MigrateCommand.self,
-            CronCommand.self,
+            CronCommand.self, ConfigCommand.self,
         ]
     )
 }

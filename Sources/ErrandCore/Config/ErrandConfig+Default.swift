@@ -1,0 +1,50 @@
+extension ErrandConfig {
+    /// A commented configuration file holding every key with its default, printed by `errand config print-default`.
+    public static let defaultFileText = """
+        # Errand configuration (YAML). Tarantool's task manager layout is accepted as is.
+        # Precedence: command-line flags > ERRAND_* environment variables > this file.
+        # Check a file with: errand config check FILE
+
+        # Named task definitions. Each launch of one is an ordinary task (its module is the definition's name).
+        tasks:
+          # A periodical task: the leader enqueues each due slot of its cron schedule once, across all nodes.
+          cache_reload:
+            kind: periodical              # periodical | continuous | single_shot (required)
+            func_name: errand.echo        # the handler that runs each launch (required; also: handler)
+            args: ["reload"]              # arguments, any YAML/JSON value (default: [])
+            schedule: "0 */5 * * * *"     # cron: 6 fields (seconds first), 5 fields, @daily, @every 1h30m (quote it)
+            timezone: UTC                 # zone the schedule is read in (IANA name)
+            skip_if_outstanding: false    # skip a slot while an earlier launch is unfinished
+            catch_up: latest              # slots missed while no leader ran: latest (run the last once) | all | none
+            time_to_resolve: 60           # lease of each launch, seconds (default: task_storage.task_ttr)
+            queue: default
+            priority: 0                   # 0 (most urgent) to 9
+            max_attempts: 3               # retry policy of each launch
+            delay: 10                     # seconds before the first retry
+            delay_factor: 2               # each later retry waits this much longer
+            max_delay: 3600               # longest wait between retries, seconds
+            jitter: 0                     # spread retries by up to this fraction of their delay
+            priority_decrement: 0         # priority added on each retry (0-9 bound)
+
+          # A continuous task: exactly one instance alive; when it ends (any outcome) the next starts after pause_sec.
+          metrics_push:
+            kind: continuous
+            func_name: errand.echo
+            pause_sec: 30                 # seconds between the end of one instance and the start of the next
+
+          # A single-shot task: started by name (errand task start cache_flush --args '["a"]', the library, the API).
+          cache_flush:
+            kind: single_shot
+            func_name: errand.echo
+            args: [a, b]
+
+        task_storage:
+          task_ttr: 60                    # default lease of a launch, seconds
+          task_log_max_size: 100          # launches kept in the launch log, per handler
+          finished_ttl: 604800            # seconds a finished task is kept before it is pruned (7 days)
+
+        task_runner:
+          capacity: 32                    # most tasks running at once on a node
+
+        """
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+extension ErrandConfig {
+    static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner"]
+    static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl"]
+    static let runnerKeys: Set<String> = ["capacity"]
+    static let definitionKeys: Set<String> = [
+        "kind", "func_name", "handler", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "queue",
+        "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement",
+        "skip_if_outstanding", "catch_up",
+    ]
+
+    /// Reads a parsed YAML or JSON document (an empty document is the default configuration).
+    /// - Throws: ``InvalidField`` with the path of the first problem, e.g.
+    ///   `tasks.my_reload.schedule: field 2 "61": minute must be 0-59`.
+    public init(document: Any?) throws(InvalidField) {
+        self.init()
+        guard let document, !(document is NSNull) else { return }
+        let top = try ConfigTree.mapping(document, "", known: Self.topKeys, what: "a top-level section")
+        if let value = top["task_storage"], !(value is NSNull) {
+            let section = try ConfigTree.mapping(value, "task_storage", known: Self.storageKeys, what: "a task_storage setting")
+            if let value = section["task_ttr"] { storage.taskTTR = try Self.positive(value, "task_storage.task_ttr") }
+            if let value = section["finished_ttl"] { storage.finishedTTL = try Self.positive(value, "task_storage.finished_ttl") }
+            if let value = section["task_log_max_size"] {
+                storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size")
+                guard storage.taskLogMaxSize >= 1 else {
+                    throw InvalidField(field: "task_storage.task_log_max_size", reason: "must be at least 1, got \(storage.taskLogMaxSize)")
+                }
+            }
+        }
+        if let value = top["task_runner"], !(value is NSNull) {
+            let section = try ConfigTree.mapping(value, "task_runner", known: Self.runnerKeys, what: "a task_runner setting")
+            if let value = section["capacity"] {
+                runner.capacity = try ConfigTree.integer(value, "task_runner.capacity")
+                guard runner.capacity >= 1 else {
+                    throw InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got \(runner.capacity)")
+                }
+            }
+        }
+        if let value = top["tasks"], !(value is NSNull) {
+            guard let definitions = value as? [String: Any] else {
+                throw InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got \(ConfigTree.describe(value))")
+            }
+            for name in definitions.keys.sorted() {
+                tasks[name] = try Self.definition(name, definitions[name] as Any, defaultTTR: storage.taskTTR)
+            }
+        }
+    }
+
+    private static func positive(_ value: Any, _ field: String) throws(InvalidField) -> Double {
+        let number = try ConfigTree.number(value, field)
+        guard number.isFinite, number > 0 else { throw InvalidField(field: field, reason: "must be a number of seconds > 0, got \(number)") }
+        return number
+    }
+
+    private static func definition(_ name: String, _ value: Any, defaultTTR: Double) throws(InvalidField) -> TaskDefinition {
+        let path = "tasks.\(name)"
+        func field(_ key: String) -> String { "\(path).\(key)" }
+        if let problem = DefinitionName.problem(name) { throw InvalidField(field: path, reason: problem) }
+        let mapping = try ConfigTree.mapping(value, path, known: definitionKeys, what: "a task definition key")
+        guard let kindValue = mapping["kind"] else {
+            throw InvalidField(field: field("kind"), reason: "is required: periodical, continuous or single_shot")
+        }
+        let kindText = try ConfigTree.string(kindValue, field("kind"))
+        guard let kind = TaskDefinition.Kind(rawValue: kindText) else {
+            throw InvalidField(field: field("kind"), reason: "must be periodical, continuous or single_shot, got \"\(kindText)\"")
+        }
+        guard let handlerValue = mapping["func_name"] ?? mapping["handler"] else {
+            throw InvalidField(field: field("func_name"), reason: "is required: the name of the handler that runs each launch")
+        }
+        var definition = TaskDefinition(name: name, kind: kind, handler: try ConfigTree.string(handlerValue, field("func_name")))
+        definition.timeToResolve = defaultTTR
+        if let value = mapping["args"] ?? mapping["arguments"] { definition.arguments = try ConfigTree.jsonText(value, field("args")) }
+        if let value = mapping["queue"] { definition.queue = try ConfigTree.string(value, field("queue")) }
+        if let value = mapping["priority"] { definition.priority = try ConfigTree.integer(value, field("priority")) }
+        if let value = mapping["time_to_resolve"] { definition.timeToResolve = try ConfigTree.number(value, field("time_to_resolve")) }
+        if let value = mapping["max_attempts"] { definition.retry.maxAttempts = try ConfigTree.integer(value, field("max_attempts")) }
+        if let value = mapping["delay"] { definition.retry.delay = try ConfigTree.number(value, field("delay")) }
+        if let value = mapping["delay_factor"] { definition.retry.delayFactor = try ConfigTree.number(value, field("delay_factor")) }
+        if let value = mapping["max_delay"] { definition.retry.maxDelay = try ConfigTree.number(value, field("max_delay")) }
+        if let value = mapping["jitter"] { definition.retry.jitter = try ConfigTree.number(value, field("jitter")) }
+        if let value = mapping["priority_decrement"] {
+            definition.retry.priorityDecrement = try ConfigTree.integer(value, field("priority_decrement"))
+        }
+        try onlyFor(.periodical, keys: ["schedule", "timezone", "skip_if_outstanding", "catch_up"], in: mapping, kind: kind, path: path)
+        try onlyFor(.continuous, keys: ["pause_sec"], in: mapping, kind: kind, path: path)
+        if kind == .periodical {
+            guard let value = mapping["schedule"] else {
+                throw InvalidField(field: field("schedule"), reason: "is required for a periodical task: a cron expression such as \"0 */5 * * * *\"")
+            }
+            let text = try ConfigTree.string(value, field("schedule"))
+            do { definition.schedule = try CronSchedule(text) } catch { throw InvalidField(field: field("schedule"), reason: error.description) }
+            if let value = mapping["timezone"] {
+                definition.timeZone = try ConfigTree.string(value, field("timezone"))
+                guard TimeZone(identifier: definition.timeZone) != nil else {
+                    throw InvalidField(
+                        field: field("timezone"),
+                        reason: "unknown time zone \"\(definition.timeZone)\" (use an IANA name such as Europe/Paris)"
+                    )
+                }
+            }
+            if let value = mapping["skip_if_outstanding"] { definition.skipIfOutstanding = try ConfigTree.bool(value, field("skip_if_outstanding")) }
+            if let value = mapping["catch_up"] {
+                let text = try ConfigTree.string(value, field("catch_up"))
+                guard let policy = TaskDefinition.CatchUp(rawValue: text) else {
+                    throw InvalidField(field: field("catch_up"), reason: "must be latest, all or none, got \"\(text)\"")
+                }
+                definition.catchUp = policy
+            }
+        }
+        if let value = mapping["pause_sec"] {
+            definition.pauseSeconds = try ConfigTree.number(value, field("pause_sec"))
+            guard definition.pauseSeconds.isFinite, definition.pauseSeconds >= 0 else {
+                throw InvalidField(field: field("pause_sec"), reason: "must be a number of seconds >= 0, got \(definition.pauseSeconds)")
+            }
+        }
+        // The launches must be valid tasks: handler and queue names, priority, time_to_resolve, retry policy.
+        do {
+            try definition.newTask().validate()
+        } catch {
+            let renamed = error.field == "handler" ? InvalidField(field: "func_name", reason: error.reason) : error
+            throw renamed.field.hasPrefix("retry.")
+                ? InvalidField(field: field(String(renamed.field.dropFirst("retry.".count))), reason: renamed.reason)
+                : renamed.nested(under: path)
+        }
+        return definition
+    }
+
+    private static func onlyFor(
+        _ kind: TaskDefinition.Kind,
+        keys: [String],
+        in mapping: [String: Any],
+        kind actual: TaskDefinition.Kind,
+        path: String
+    ) throws(InvalidField) {
+        guard actual != kind, let key = keys.first(where: { mapping[$0] != nil }) else { return }
+        throw InvalidField(field: "\(path).\(key)", reason: "applies only to \(kind.rawValue) tasks; this one is \(actual.rawValue)")
+    }
+}
+
+/// Names of task definitions: what `errand task start NAME` takes.
+public enum DefinitionName {
+    /// Why `name` cannot name a definition, or `nil`.
+    public static func problem(_ name: String) -> String? {
+        if name.isEmpty { return "a task name must not be empty" }
+        if name.utf8.count > 128 { return "a task name must be at most 128 bytes" }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8)
+        if let bad = name.unicodeScalars.first(where: { !$0.isASCII || !allowed.contains(UInt8($0.value)) }) {
+            return "task name \"\(name)\" contains \"\(bad)\"; use letters, digits, '-', '_' and '.'"
+        }
+        return nil
+    }
+}

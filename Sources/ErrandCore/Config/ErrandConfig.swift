@@ -1,0 +1,36 @@
+import Foundation
+
+/// The configuration file's content: task definitions and the settings of storage and the runner.
+///
+/// The layout is Tarantool's task manager's, plus Errand's own keys; see `docs/configuration.md` for every key.
+public struct ErrandConfig: Sendable, Hashable {
+    /// `task_storage:`.
+    public struct Storage: Sendable, Hashable {
+        /// Default lease of a launch in seconds (`task_ttr`).
+        public var taskTTR: Double = NewTask.defaultTimeToResolve
+        /// Launches kept per handler in the launch log (`task_log_max_size`).
+        public var taskLogMaxSize: Int = 100
+        /// Seconds a finished task is kept before the janitor prunes it (`finished_ttl`).
+        public var finishedTTL: Double = 7 * 86_400
+
+        public init() {}
+    }
+
+    /// `task_runner:`.
+    public struct Runner: Sendable, Hashable {
+        /// Most tasks running at once on a node (`capacity`).
+        public var capacity: Int = 32
+
+        public init() {}
+    }
+
+    /// Definitions by name.
+    public var tasks: [String: TaskDefinition] = [:]
+    public var storage = Storage()
+    public var runner = Runner()
+
+    public init() {}
+
+    /// Definitions sorted by name.
+    public var definitions: [TaskDefinition] { tasks.keys.sorted().compactMap { tasks[$0] } }
+}

@@ -1,0 +1,150 @@
+import ErrandCore
+import Foundation
+import Testing
+
+/// The configuration model read from parsed YAML trees (the CLI parses the text; see `ConfigCommandTests`).
+@Suite struct ErrandConfigTests {
+    /// Tarantool's task manager example, as Yams parses it.
+    static var tarantool: [String: Any] {
+        [
+            "tasks": [
+                "my_reload": ["kind": "periodical", "func_name": "my_module.cache_reload", "schedule": "0 */5 * * * *", "time_to_resolve": 180],
+                "my_flush": ["kind": "single_shot", "func_name": "my_module.cache_flush", "args": ["a", "b"]],
+                "push_metrics": ["kind": "continuous", "func_name": "my_module.push_metrics", "pause_sec": 30],
+            ] as [String: Any],
+            "task_storage": ["task_ttr": 60, "task_log_max_size": 100],
+            "task_runner": ["capacity": 128],
+        ]
+    }
+
+    @Test func tarantoolsLayoutIsReadAsIs() throws {
+        let config = try ErrandConfig(document: Self.tarantool)
+        #expect(config.definitions.map(\.name) == ["my_flush", "my_reload", "push_metrics"])
+        let reload = try #require(config.tasks["my_reload"])
+        #expect(reload.kind == .periodical)
+        #expect(reload.handler == "my_module.cache_reload")
+        #expect(reload.schedule?.expression == "0 */5 * * * *")
+        #expect(reload.timeToResolve == 180)
+        #expect(reload.catchUp == .latest)
+        #expect(reload.skipIfOutstanding == false)
+        let flush = try #require(config.tasks["my_flush"])
+        #expect(flush.kind == .singleShot)
+        #expect(flush.arguments == #"["a","b"]"#)
+        #expect(flush.timeToResolve == 60, "task_ttr is the default lease")
+        let push = try #require(config.tasks["push_metrics"])
+        #expect(push.kind == .continuous)
+        #expect(push.pauseSeconds == 30)
+        #expect(config.runner.capacity == 128)
+        #expect(config.storage.taskLogMaxSize == 100)
+        let launch = flush.newTask()
+        #expect(launch.handler == "my_module.cache_flush")
+        #expect(launch.module == "my_flush")
+        #expect(launch.timeToResolve == 60)
+    }
+
+    @Test func anEmptyDocumentIsTheDefaultConfiguration() throws {
+        #expect(try ErrandConfig(document: nil) == ErrandConfig())
+        #expect(try ErrandConfig(document: NSNull()) == ErrandConfig())
+        #expect(try ErrandConfig(document: ["tasks": NSNull()]) == ErrandConfig())
+    }
+
+    @Test func errandsOwnKeysAreRead() throws {
+        let config = try ErrandConfig(document: [
+            "tasks": [
+                "nightly": [
+                    "kind": "periodical", "handler": "reports.build", "schedule": "@daily", "timezone": "Europe/Paris",
+                    "skip_if_outstanding": true, "catch_up": "none", "queue": "reports", "priority": 3, "max_attempts": 5,
+                    "delay": 2.5, "delay_factor": 3, "max_delay": 60, "jitter": 0.1, "priority_decrement": 1,
+                    "arguments": ["day": "today"],
+                ] as [String: Any]
+            ]
+        ])
+        let nightly = try #require(config.tasks["nightly"])
+        #expect(nightly.timeZone == "Europe/Paris")
+        #expect(nightly.skipIfOutstanding)
+        #expect(nightly.catchUp == TaskDefinition.CatchUp.none)
+        #expect(nightly.queue == "reports")
+        #expect(nightly.priority == 3)
+        #expect(nightly.retry == RetryPolicy(maxAttempts: 5, delay: 2.5, delayFactor: 3, maxDelay: 60, jitter: 0.1, priorityDecrement: 1))
+        #expect(nightly.arguments == #"{"day":"today"}"#)
+    }
+
+    static var invalid: [(String, [String: Any], String)] {
+        [
+            (
+                "bad cron", ["my_reload": ["kind": "periodical", "func_name": "m.f", "schedule": "0 61 * * * *"]],
+                #"tasks.my_reload.schedule: field 2 "61": minute must be 0-59"#
+            ),
+            (
+                "unknown kind", ["x": ["kind": "sometimes", "func_name": "m.f"]],
+                #"tasks.x.kind: must be periodical, continuous or single_shot, got "sometimes""#
+            ),
+            ("missing kind", ["x": ["func_name": "m.f"]], "tasks.x.kind: is required"),
+            ("missing func_name", ["x": ["kind": "continuous"]], "tasks.x.func_name: is required"),
+            (
+                "negative pause", ["x": ["kind": "continuous", "func_name": "m.f", "pause_sec": -1]],
+                "tasks.x.pause_sec: must be a number of seconds >= 0, got -1.0"
+            ),
+            ("missing schedule", ["x": ["kind": "periodical", "func_name": "m.f"]], "tasks.x.schedule: is required for a periodical task"),
+            (
+                "schedule on a single shot", ["x": ["kind": "single_shot", "func_name": "m.f", "schedule": "@daily"]],
+                "tasks.x.schedule: applies only to periodical tasks"
+            ),
+            (
+                "pause on a periodical", ["x": ["kind": "periodical", "func_name": "m.f", "schedule": "@daily", "pause_sec": 1]],
+                "tasks.x.pause_sec: applies only to continuous tasks"
+            ),
+            ("unknown key", ["x": ["kind": "single_shot", "func_name": "m.f", "retries": 3]], "tasks.x.retries: is not a task definition key"),
+            (
+                "wrong type", ["x": ["kind": "single_shot", "func_name": "m.f", "priority": "high"]],
+                #"tasks.x.priority: must be an integer, got "high""#
+            ),
+            ("bad handler name", ["x": ["kind": "single_shot", "func_name": "m f"]], "tasks.x.func_name:"),
+            ("bad retry", ["x": ["kind": "single_shot", "func_name": "m.f", "delay_factor": 0.5]], "tasks.x.delay_factor: must be >= 1"),
+            (
+                "bad timezone", ["x": ["kind": "periodical", "func_name": "m.f", "schedule": "@daily", "timezone": "Mars/Base"]],
+                "tasks.x.timezone: unknown time zone"
+            ),
+            (
+                "bad catch-up", ["x": ["kind": "periodical", "func_name": "m.f", "schedule": "@daily", "catch_up": "some"]],
+                "tasks.x.catch_up: must be latest, all or none"
+            ),
+            ("bad name", ["a b": ["kind": "single_shot", "func_name": "m.f"]], #"tasks.a b: task name "a b" contains " ""#),
+            ("not a mapping", ["x": "periodical"], #"tasks.x: must be a mapping, got "periodical""#),
+        ]
+    }
+
+    @Test(arguments: [
+        "bad cron", "unknown kind", "missing kind", "missing func_name", "negative pause", "missing schedule",
+        "schedule on a single shot", "pause on a periodical", "unknown key", "wrong type", "bad handler name", "bad retry",
+        "bad timezone", "bad catch-up", "bad name", "not a mapping",
+    ])
+    func invalidDefinitionsAreRefusedWithTheirPath(_ name: String) throws {
+        let (_, tasks, message) = try #require(Self.invalid.first { $0.0 == name })
+        do {
+            _ = try ErrandConfig(document: ["tasks": tasks])
+            Issue.record("\(name) was accepted")
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error)")
+        }
+    }
+
+    @Test func everyInvalidCaseIsRun() {
+        #expect(Self.invalid.count == 16)
+    }
+
+    @Test func invalidSettingsAreRefusedWithTheirPath() {
+        #expect(throws: InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got 0")) {
+            try ErrandConfig(document: ["task_runner": ["capacity": 0]])
+        }
+        #expect(throws: InvalidField(field: "task_storage.task_ttr", reason: "must be a number of seconds > 0, got -5.0")) {
+            try ErrandConfig(document: ["task_storage": ["task_ttr": -5]])
+        }
+        #expect(throws: InvalidField(field: "bogus", reason: "is not a top-level section; known: task_runner, task_storage, tasks")) {
+            try ErrandConfig(document: ["bogus": 1])
+        }
+        #expect(throws: InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got a list")) {
+            try ErrandConfig(document: ["tasks": [1, 2]])
+        }
+    }
+}
