@@ -96,6 +96,14 @@ enum PostgresSchema {
             DROP INDEX \(s).task_due;
             CREATE INDEX task_due ON \(s).task (run_at) WHERE state = 'scheduled';
             ALTER TABLE \(s).attempt DROP CONSTRAINT attempt_task_id_fkey;
+            -- The scheduler's mark per schedule (its last slot), moved in the transaction that enqueues the slot.
+            CREATE TABLE \(s).schedule (
+                name text PRIMARY KEY,
+                last_slot timestamptz,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE INDEX task_module_unfinished ON \(s).task (module)
+                WHERE module IS NOT NULL AND state IN ('scheduled', 'pending', 'running');
             \(claimFunction(s))
             """,
         ]

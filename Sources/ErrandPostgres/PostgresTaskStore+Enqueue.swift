@@ -52,6 +52,45 @@ extension PostgresTaskStore {
         }
     }
 
+    public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
+        var launch = task
+        launch.module = name
+        do { try launch.validate() } catch { throw StoreError.invalid(error, index: nil) }
+        let task = launch
+        let slot = slot.wholeMilliseconds
+        let result = try await transaction { connection -> SlotResult in
+            // The schedule's row, locked: concurrent enqueues of one schedule's slots take turns.
+            _ = try await self.rows(
+                "INSERT INTO \(unescaped: self.s).schedule (name, updated_at) VALUES (\(name), \(now)) ON CONFLICT (name) DO NOTHING",
+                on: connection
+            )
+            let mark = try await self.rows("SELECT last_slot FROM \(unescaped: self.s).schedule WHERE name = \(name) FOR UPDATE", on: connection)
+            if let last = try mark.first?.decode(Date?.self), last >= slot { return .alreadyDone }
+            let advance: PostgresQuery = "UPDATE \(unescaped: self.s).schedule SET last_slot = \(slot), updated_at = \(now) WHERE name = \(name)"
+            if skipIfOutstanding {
+                let outstanding = try await self.rows(
+                    """
+                    SELECT 1 FROM \(unescaped: self.s).task WHERE module = \(name) AND state IN ('scheduled', 'pending', 'running') LIMIT 1
+                    """,
+                    on: connection
+                )
+                if !outstanding.isEmpty {
+                    _ = try await self.rows(advance, on: connection)
+                    return .skippedOutstanding
+                }
+            }
+            let inserted = try await self.insert([task], now: now, notifying: [task.queue], on: connection)
+            _ = try await self.rows(advance, on: connection)
+            return inserted[0].isNew ? .enqueued(inserted[0].task) : .alreadyDone
+        }
+        if result.task != nil { changeSignal.notify() }
+        return result
+    }
+
+    public func scheduleMark(_ name: String) async throws -> Date? {
+        try await rows("SELECT last_slot FROM \(unescaped: s).schedule WHERE name = \(name)").first?.decode(Date?.self)?.wholeMilliseconds
+    }
+
     /// Batches at least this big, without idempotency keys, go in by `COPY`; smaller ones by one `INSERT`, which
     /// takes one round trip fewer.
     static let copyThreshold = 64

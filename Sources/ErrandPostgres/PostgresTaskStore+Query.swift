@@ -32,6 +32,7 @@ extension PostgresTaskStore {
               AND (\(states)::text[] IS NULL OR state = ANY(\(states)::text[]))
               AND (\(query.handler)::text IS NULL OR handler = \(query.handler)::text)
               AND (\(parent)::uuid IS NULL OR parent_id = \(parent)::uuid)
+              AND (\(query.module)::text IS NULL OR module = \(query.module)::text)
               AND (\(cursor)::uuid IS NULL OR id < \(cursor)::uuid)
             ORDER BY id DESC LIMIT \(limit + 1)
             """

@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2]
+    static let migrations = [v1, v2, v3]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,17 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 3: the scheduler's mark per schedule (its last slot), and the unfinished launches of each definition.
+    static let v3 = """
+        CREATE TABLE errand_schedule (
+            name TEXT PRIMARY KEY,
+            last_slot INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX errand_task_module_unfinished ON errand_task (module)
+            WHERE module IS NOT NULL AND state IN ('scheduled', 'pending', 'running');
+        """
 
     /// Version 2: the leader lease (one row per lease name).
     static let v2 = """

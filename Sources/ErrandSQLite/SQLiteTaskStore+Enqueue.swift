@@ -21,37 +21,78 @@ extension SQLiteTaskStore {
             var checkedQueues: [String: Bool] = [:]
             var results: [EnqueueResult] = []
             results.reserveCapacity(tasks.count)
-            let insert = try db.cachedStatement(sql: TaskRow.insert)
             for new in tasks {
                 if checkedQueues[new.queue] == nil {
                     try Self.requireActiveQueue(db, new.queue)
                     checkedQueues[new.queue] = true
                 }
-                if let key = new.idempotencyKey {
-                    let statement = try db.cachedStatement(sql: Self.selectByIdempotencyKey)
-                    let existing = try TaskRow.fetchAll(db, statement) { raw in
-                        raw.bind(new.queue)
-                        raw.bind(key)
-                    }
-                    if let existing = existing.first {
-                        results.append(.existing(existing))
-                        continue
-                    }
-                }
-                var record = TaskTransition.enqueue(new, id: ids.next(now: now), now: now)
-                if let parentID = new.parentID {
-                    guard let parent = try Self.load(db, parentID) else {
-                        throw StoreError(.invalid, "parent_id: no task with id \(parentID)")
-                    }
-                    record.rootID = parent.rootID ?? parent.id
-                }
-                try RawStatement.execute(db, insert) { TaskRow.bindAll(record, to: &$0) }
-                results.append(.created(record))
+                results.append(try Self.insert(db, new, id: ids.next(now: now), now: now))
             }
             return results
         }
         if results.contains(where: \.isNew) { changeSignal.notify() }
         return results
+    }
+
+    /// Stores one validated task whose queue is known to be active, unless an unfinished task holds its idempotency key.
+    static func insert(_ db: Database, _ new: NewTask, id: TaskID, now: Date) throws -> EnqueueResult {
+        if let key = new.idempotencyKey {
+            let statement = try db.cachedStatement(sql: Self.selectByIdempotencyKey)
+            let existing = try TaskRow.fetchAll(db, statement) { raw in
+                raw.bind(new.queue)
+                raw.bind(key)
+            }
+            if let existing = existing.first { return .existing(existing) }
+        }
+        var record = TaskTransition.enqueue(new, id: id, now: now)
+        if let parentID = new.parentID {
+            guard let parent = try Self.load(db, parentID) else {
+                throw StoreError(.invalid, "parent_id: no task with id \(parentID)")
+            }
+            record.rootID = parent.rootID ?? parent.id
+        }
+        try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
+        return .created(record)
+    }
+
+    public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
+        var launch = task
+        launch.module = name
+        do { try launch.validate() } catch { throw StoreError.invalid(error, index: nil) }
+        let task = launch
+        let slot = slot.millisecondsSince1970
+        let id = TaskIDGenerator.shared.next(now: now)
+        let result = try await write { db -> SlotResult in
+            if let mark = try Int64.fetchOne(db, sql: "SELECT last_slot FROM errand_schedule WHERE name = ?", arguments: [name]), mark >= slot {
+                return .alreadyDone
+            }
+            let advance =
+                "INSERT INTO errand_schedule (name, last_slot, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_slot = excluded.last_slot, updated_at = excluded.updated_at"
+            let outstanding =
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM errand_task WHERE module = ? AND state IN ('scheduled', 'pending', 'running'))",
+                    arguments: [name]
+                ) ?? false
+            if skipIfOutstanding && outstanding {
+                try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
+                return .skippedOutstanding
+            }
+            try Self.requireActiveQueue(db, task.queue)
+            let inserted = try Self.insert(db, task, id: id, now: now)
+            try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
+            return inserted.isNew ? .enqueued(inserted.task) : .alreadyDone
+        }
+        if result.task != nil { changeSignal.notify() }
+        return result
+    }
+
+    public func scheduleMark(_ name: String) async throws -> Date? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_slot FROM errand_schedule WHERE name = ?", arguments: [name]).map(
+                Date.init(millisecondsSince1970:)
+            )
+        }
     }
 
     /// Throws unless `queue` exists and is active.

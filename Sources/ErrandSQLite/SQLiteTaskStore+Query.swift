@@ -46,6 +46,10 @@ extension SQLiteTaskStore {
             conditions.append("parent_id = ?")
             arguments.append(.text(parent.rawValue))
         }
+        if let module = query.module {
+            conditions.append("module = ?")
+            arguments.append(.text(module))
+        }
         if let cursor = query.cursor {
             // Keyset pagination: ids sort by creation time, newest first.
             conditions.append("id < ?")

@@ -59,6 +59,8 @@ public struct TaskQuery: Sendable, Hashable {
     public var states: [TaskState]
     public var handler: String?
     public var parentID: TaskID?
+    /// Only tasks of this module (a definition's launches have the definition's name).
+    public var module: String?
     /// At most this many tasks per page.
     public var limit: Int
     /// The `nextCursor` of the previous page; `nil` for the first page.
@@ -69,6 +71,7 @@ public struct TaskQuery: Sendable, Hashable {
         states: [TaskState] = [],
         handler: String? = nil,
         parentID: TaskID? = nil,
+        module: String? = nil,
         limit: Int = 100,
         cursor: TaskID? = nil
     ) {
@@ -76,6 +79,7 @@ public struct TaskQuery: Sendable, Hashable {
         self.states = states
         self.handler = handler
         self.parentID = parentID
+        self.module = module
         self.limit = limit
         self.cursor = cursor
     }
@@ -135,4 +139,20 @@ public struct QueueStatistics: Sendable, Hashable, Codable {
 
     /// The count for one state (0 when absent).
     public subscript(state: TaskState) -> Int { counts[state] ?? 0 }
+}
+
+/// What ``TaskStore/enqueueSlot(_:schedule:slot:skipIfOutstanding:now:)`` did with a slot.
+public enum SlotResult: Sendable, Hashable {
+    /// The slot's launch was stored.
+    case enqueued(TaskRecord)
+    /// An earlier launch of the schedule is unfinished: the slot was passed over (and counts as done).
+    case skippedOutstanding
+    /// This slot, or a later one, was enqueued already (by this node or an earlier leader).
+    case alreadyDone
+
+    /// The stored launch, if any.
+    public var task: TaskRecord? {
+        if case .enqueued(let task) = self { return task }
+        return nil
+    }
 }

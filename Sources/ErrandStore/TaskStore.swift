@@ -15,6 +15,16 @@ public protocol TaskStore: Sendable {
     ///   `.invalid` when a task fails validation.
     func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult]
 
+    /// Enqueues `task` as the launch of schedule `name` for `slot`, unless this slot or a later one was enqueued
+    /// already: the schedule's mark (its last slot) moves forward in the same transaction as the insert, so a slot is
+    /// enqueued at most once, whichever node leads. With `skipIfOutstanding`, a slot that finds an unfinished task
+    /// of the schedule (same `module`) is passed over, and the mark still moves.
+    /// - Throws: as ``enqueue(_:now:)``.
+    func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult
+
+    /// The last slot enqueued (or passed over) for schedule `name`, or `nil` when there was none.
+    func scheduleMark(_ name: String) async throws -> Date?
+
     /// Leases up to `request.limit` due tasks from active queues, in order of priority, `run_at`, then id.
     func claim(_ request: ClaimRequest) async throws -> [TaskRecord]
 

@@ -31,9 +31,10 @@ public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringCon
         try await body(store, time)
     }
 
-    /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader.
+    /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader, schedules.
     public static var all: [StoreCheck] {
         enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks + leaderChecks
+            + scheduleChecks
     }
 }
 

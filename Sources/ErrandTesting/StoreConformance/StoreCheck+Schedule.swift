@@ -1,0 +1,79 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Testing
+
+extension StoreCheck {
+    static let scheduleChecks: [StoreCheck] = [
+        StoreCheck("a schedule's slot is enqueued once, and never one before the mark") { store, time in
+            let slot = time.now.addingTimeInterval(-1)
+            #expect(try await store.scheduleMark("nightly") == nil)
+            let first = try await store.enqueueSlot(NewTask(handler: "h"), schedule: "nightly", slot: slot, skipIfOutstanding: false, now: time.now)
+            let task = try #require(first.task)
+            #expect(task.module == "nightly")
+            #expect(try await store.scheduleMark("nightly") == slot)
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "nightly", slot: slot, skipIfOutstanding: false, now: time.now)
+                    == .alreadyDone
+            )
+            let earlier = slot.addingTimeInterval(-60)
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "nightly", slot: earlier, skipIfOutstanding: false, now: time.now)
+                    == .alreadyDone
+            )
+            #expect(try await store.scheduleMark("nightly") == slot)
+            let later = slot.addingTimeInterval(60)
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "nightly", slot: later, skipIfOutstanding: false, now: time.now).task
+                    != nil
+            )
+            #expect(try await store.scheduleMark("nightly") == later)
+            // Another schedule has its own mark.
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "hourly", slot: slot, skipIfOutstanding: false, now: time.now).task
+                    != nil
+            )
+            #expect(try await store.list(TaskQuery(module: "nightly")).tasks.count == 2)
+            #expect(try await store.list(TaskQuery(module: "hourly")).tasks.count == 1)
+        },
+        StoreCheck("skip_if_outstanding passes a slot over while a launch is unfinished, and the mark still moves") { store, time in
+            let first = try #require(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "s", slot: time.now, skipIfOutstanding: true, now: time.now).task
+            )
+            time.advance(by: 1)
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "s", slot: time.now, skipIfOutstanding: true, now: time.now)
+                    == .skippedOutstanding
+            )
+            #expect(try await store.scheduleMark("s") == time.now)
+            // Without the option the slot is enqueued beside the unfinished launch.
+            time.advance(by: 1)
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "s", slot: time.now, skipIfOutstanding: false, now: time.now).task != nil
+            )
+            for task in try await store.claimAll(now: time.now) {
+                _ = try await store.finish([Finish(lease: try #require(task.lease), outcome: .succeeded)], now: time.now)
+            }
+            #expect(try await store.stored(first.id).state == .completed)
+            time.advance(by: 1)
+            #expect(
+                try await store.enqueueSlot(NewTask(handler: "h"), schedule: "s", slot: time.now, skipIfOutstanding: true, now: time.now).task != nil
+            )
+        },
+        StoreCheck("a slot into a suspended queue is refused and the mark stays") { store, time in
+            _ = try await store.createQueue("paused", now: time.now)
+            _ = try await store.setQueueState("paused", to: .suspended, now: time.now)
+            let error = await storeError {
+                _ = try await store.enqueueSlot(
+                    NewTask(handler: "h", queue: "paused"),
+                    schedule: "s",
+                    slot: time.now,
+                    skipIfOutstanding: false,
+                    now: time.now
+                )
+            }
+            #expect(error?.code == .queueSuspended)
+            #expect(try await store.scheduleMark("s") == nil)
+        },
+    ]
+}
