@@ -141,4 +141,24 @@ import Testing
         #expect(schedule.next(5, after: start, in: tokyo) == schedule.next(5, after: start, in: Self.utc))
         #expect(schedule.next(after: start, in: Self.utc)!.timeIntervalSince1970.truncatingRemainder(dividingBy: 5400) == 0)
     }
+
+    @Test func theLatestSlotIsFoundAcrossLongGapsAndShortOnes() throws {
+        let monthly = try CronSchedule("@monthly")
+        let latestMonth = monthly.latest(
+            after: try Self.wall("2020-01-15T00:00:00", Self.utc),
+            through: try Self.wall("2026-11-25T10:00:00", Self.utc),
+            in: Self.utc
+        )
+        #expect(latestMonth == (try Self.wall("2026-11-01T00:00:00", Self.utc)))
+        let everySecond = try CronSchedule("* * * * * *")
+        let through = try Self.wall("2026-11-25T10:00:00", Self.utc).addingTimeInterval(0.5)
+        #expect(
+            everySecond.latest(after: try Self.wall("2026-01-01T00:00:00", Self.utc), through: through, in: Self.utc)
+                == through.addingTimeInterval(-0.5)
+        )
+        let daily = try CronSchedule("@daily")
+        let noon = try Self.wall("2026-11-25T12:00:00", Self.utc)
+        #expect(daily.latest(after: noon, through: noon.addingTimeInterval(3600), in: Self.utc) == nil)
+        #expect(daily.slots(after: noon, through: noon.addingTimeInterval(3 * 86_400), in: Self.utc, limit: 2).count == 2)
+    }
 }

@@ -1,0 +1,182 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// What one scheduler round did.
+public struct SchedulerReport: Sendable, Hashable {
+    /// Tasks started: periodical slots and continuous instances.
+    public var launched: [TaskRecord] = []
+    /// Periodical slots passed over because an earlier launch was unfinished (`skip_if_outstanding`).
+    public var skipped = 0
+    /// Unfinished instances of removed continuous definitions, cancelled.
+    public var stopped: [TaskID] = []
+    /// When the next periodical slot is due, if any.
+    public var nextSlot: Date?
+
+    public init() {}
+}
+
+/// Runs the task definitions (leader only): enqueues each due slot of every periodical definition once, and keeps
+/// one instance of every continuous definition alive, started `pause_sec` after the previous one ended.
+///
+/// Slots are enqueued through ``TaskStore/enqueueSlot(_:schedule:slot:skipIfOutstanding:now:)``, whose mark makes
+/// every slot at most once whoever leads; a continuous instance carries the idempotency key
+/// `errand.continuous:<name>`, so there is never a second one unfinished. Definitions can be replaced while running
+/// (``update(_:)``); an instance of a continuous definition that was removed is cancelled.
+public final class Scheduler: Service {
+    private struct State {
+        var definitions: [TaskDefinition]
+        /// When this scheduler first saw each definition: no slot before it is missed (nothing was enqueued yet).
+        var firstSeen: [String: Date] = [:]
+        /// Continuous definitions removed since the last round, whose instance is to be stopped.
+        var removedContinuous: Set<String> = []
+    }
+
+    private let store: any TaskStore
+    private let time: any TimeSource
+    private let logger: Logger
+    private let leader: LeaderElector?
+    /// Longest sleep between rounds, in seconds: how soon a continuous instance that ended is replaced.
+    private let pollInterval: Double
+    private let state: Mutex<State>
+    private let wake = ChangeSignal()
+
+    /// - Parameter leader: rounds run only while it leads; `nil` means always (one process on SQLite).
+    public init(
+        store: any TaskStore,
+        definitions: [TaskDefinition],
+        time: any TimeSource = SystemTimeSource(),
+        pollInterval: Double = 1,
+        logger: Logger = Logger(label: "errand.scheduler"),
+        leader: LeaderElector? = nil
+    ) {
+        self.store = store
+        self.time = time
+        self.pollInterval = pollInterval
+        self.logger = logger
+        self.leader = leader
+        state = Mutex(State(definitions: definitions))
+    }
+
+    /// The definitions in force.
+    public var definitions: [TaskDefinition] { state.withLock { $0.definitions } }
+
+    /// Replaces the definitions (live reconfiguration) and runs a round soon.
+    public func update(_ definitions: [TaskDefinition]) {
+        state.withLock { state in
+            let kept = Set(definitions.map(\.name))
+            for old in state.definitions where old.kind == .continuous {
+                let now = definitions.first { $0.name == old.name }
+                if !kept.contains(old.name) || now?.kind != .continuous { state.removedContinuous.insert(old.name) }
+            }
+            for new in definitions where new.kind == .continuous { state.removedContinuous.remove(new.name) }
+            state.definitions = definitions
+        }
+        wake.notify()
+    }
+
+    /// One round at the time source's now.
+    @discardableResult
+    public func tick() async throws -> SchedulerReport {
+        let now = time.now
+        let (definitions, removed) = state.withLock { state in
+            for definition in state.definitions where state.firstSeen[definition.name] == nil {
+                state.firstSeen[definition.name] = now
+            }
+            return (state.definitions, state.removedContinuous)
+        }
+        var report = SchedulerReport()
+        for name in removed.sorted() {
+            report.stopped += try await stopInstances(of: name, now: now)
+            _ = state.withLock { $0.removedContinuous.remove(name) }
+        }
+        for definition in definitions {
+            switch definition.kind {
+            case .periodical: try await launchSlots(of: definition, now: now, into: &report)
+            case .continuous: try await keepAlive(definition, now: now, into: &report)
+            case .singleShot: break
+            }
+        }
+        return report
+    }
+
+    private func launchSlots(of definition: TaskDefinition, now: Date, into report: inout SchedulerReport) async throws {
+        let firstSeen = state.withLock { $0.firstSeen[definition.name] } ?? now
+        let mark = try await store.scheduleMark(definition.name) ?? firstSeen
+        for slot in definition.dueSlots(mark: mark, now: now) {
+            let result = try await store.enqueueSlot(
+                definition.newTask(),
+                schedule: definition.name,
+                slot: slot,
+                skipIfOutstanding: definition.skipIfOutstanding,
+                now: now
+            )
+            switch result {
+            case .enqueued(let task):
+                report.launched.append(task)
+                logger.debug("launched \(definition.name) for slot \(slot)", metadata: ["errand.task.id": "\(task.id)"])
+            case .skippedOutstanding:
+                report.skipped += 1
+                logger.info("skipped slot \(slot) of \(definition.name): an earlier launch is unfinished")
+            case .alreadyDone:
+                break
+            }
+        }
+        if let schedule = definition.schedule, let zone = TimeZone(identifier: definition.timeZone),
+            let next = schedule.next(after: now, in: zone)
+        {
+            report.nextSlot = min(report.nextSlot ?? next, next)
+        }
+    }
+
+    private func keepAlive(_ definition: TaskDefinition, now: Date, into report: inout SchedulerReport) async throws {
+        let unfinished = try await store.list(TaskQuery(states: [.scheduled, .pending, .running], module: definition.name, limit: 1))
+        guard unfinished.tasks.isEmpty else { return }
+        let previous = try await store.list(TaskQuery(module: definition.name, limit: 1)).tasks.first
+        let start = previous?.finishedAt.map { $0.addingTimeInterval(definition.pauseSeconds) }
+        let results = try await store.enqueue(
+            [definition.newTask(runAt: start.flatMap { $0 > now ? $0 : nil }, idempotencyKey: "errand.continuous:\(definition.name)")],
+            now: now
+        )
+        if let created = results.first, created.isNew {
+            report.launched.append(created.task)
+            logger.debug("started continuous \(definition.name)", metadata: ["errand.task.id": "\(created.task.id)"])
+        }
+    }
+
+    private func stopInstances(of name: String, now: Date) async throws -> [TaskID] {
+        var stopped: [TaskID] = []
+        for task in try await store.list(TaskQuery(states: [.scheduled, .pending, .running], module: name, limit: 100)).tasks {
+            do {
+                _ = try await store.cancel(task.id, reason: "definition \(name) was removed", now: now)
+                stopped.append(task.id)
+            } catch let error as StoreError where error.code == .refused {
+                continue  // it finished meanwhile
+            }
+        }
+        if !stopped.isEmpty { logger.notice("stopped \(stopped.count) instance(s) of removed continuous task \(name)") }
+        return stopped
+    }
+
+    /// Runs rounds while leading, sleeping until the next slot (at most `pollInterval`), until a graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var seen = self.wake.generation
+            while !Task.isCancelled {
+                var deadline = self.time.now.addingTimeInterval(self.pollInterval)
+                if self.leader?.isLeader ?? true {
+                    do {
+                        let report = try await self.tick()
+                        if let next = report.nextSlot { deadline = min(deadline, next) }
+                    } catch {
+                        self.logger.error("scheduler round failed", metadata: ["errand.error": "\(error)"])
+                    }
+                }
+                seen = await self.wake.wait(beyond: seen, until: deadline, time: self.time)
+            }
+        }
+    }
+}
