@@ -78,6 +78,8 @@ struct TaskView: Encodable {
     var idempotencyKey: String?
     var parentID: String?
     var rootID: String?
+    /// The definition a launch belongs to (or the module code gave it).
+    var module: String?
     var tags: [String]
     var attempts: [AttemptView]?
 
@@ -102,6 +104,7 @@ struct TaskView: Encodable {
         idempotencyKey = task.idempotencyKey
         parentID = task.parentID?.rawValue
         rootID = task.rootID?.rawValue
+        module = task.module
         tags = task.tags
         self.attempts = attempts?.map(AttemptView.init)
     }
@@ -120,7 +123,7 @@ struct TaskView: Encodable {
         case idempotencyKey = "idempotency_key"
         case parentID = "parent_id"
         case rootID = "root_id"
-        case tags, attempts
+        case module, tags, attempts
     }
 
     static let tableHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]

@@ -5,22 +5,55 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Options every node command shares: how many tasks, from which queues, under which name.
+/// Options every node command shares: how many tasks, from which queues, under which name, with which definitions.
+///
+/// Settings that the configuration file can hold too resolve as: flag, then `ERRAND_*` environment variable, then the
+/// file (`--config`, or `$ERRAND_CONFIG`), then the default.
 struct NodeOptions: ParsableArguments {
-    @Option(help: "Most tasks running at once.") var capacity: Int = 32
+    @Option(help: "Configuration file (YAML) with task definitions and settings (default: $ERRAND_CONFIG).") var config: String?
+    @Option(help: "Most tasks running at once (default: $ERRAND_CAPACITY, the file's task_runner.capacity, or 32).") var capacity: Int?
     @Option(help: "Queue to run (repeatable; default: all active queues).") var queue: [String] = []
     @Option(help: "Seconds to let running tasks finish at shutdown.") var grace: Double = 10
     @Option(help: "Worker name recorded in leases (default: host:pid).") var worker: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
-    @Option(help: "Seconds a finished task is kept (the janitor runs on the leader).") var finishedTtl: Double = 7 * 24 * 3600
-    @Option(help: "Attempts kept in the launch log per handler (the janitor trims it).") var taskLogMaxSize: Int = 100
+    @Option(help: "Seconds a finished task is kept (default: $ERRAND_FINISHED_TTL, the file's task_storage.finished_ttl, or 7 days).")
+    var finishedTtl: Double?
+    @Option(help: "Attempts kept in the launch log per handler (default: $ERRAND_TASK_LOG_MAX_SIZE, the file's, or 100).")
+    var taskLogMaxSize: Int?
 
     func validate() throws {
-        guard capacity >= 1 else { throw ValidationError("--capacity must be at least 1") }
+        if let capacity, capacity < 1 { throw ValidationError("--capacity must be at least 1") }
         guard grace >= 0 else { throw ValidationError("--grace must be >= 0") }
-        guard finishedTtl >= 0 else { throw ValidationError("--finished-ttl must be >= 0") }
-        guard taskLogMaxSize >= 0 else { throw ValidationError("--task-log-max-size must be >= 0") }
+        if let finishedTtl, finishedTtl < 0 { throw ValidationError("--finished-ttl must be >= 0") }
+        if let taskLogMaxSize, taskLogMaxSize < 0 { throw ValidationError("--task-log-max-size must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+    }
+
+    /// The configuration file to read, if any.
+    var configPath: String? { config ?? ProcessInfo.processInfo.environment["ERRAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The node's settings: flags, then environment, then the file, then defaults.
+    func settings() throws -> NodeConfiguration {
+        let file = try configPath.map(ConfigCommand.load) ?? ErrandConfig()
+        let environment = ProcessInfo.processInfo.environment
+        func fromEnvironment<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws -> T? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = T(text) else { throw CLIFailure("\(name): \"\(text)\" is not a valid value", exitCode: CLIFailure.badInput) }
+            return value
+        }
+        var dispatcher = DispatcherConfiguration(
+            capacity: try capacity ?? fromEnvironment("ERRAND_CAPACITY", as: Int.self) ?? file.runner.capacity,
+            queues: queue,
+            shutdownGrace: grace
+        )
+        guard dispatcher.capacity >= 1 else { throw CLIFailure("ERRAND_CAPACITY must be at least 1", exitCode: CLIFailure.badInput) }
+        if let worker { dispatcher.worker = worker }
+        return NodeConfiguration(
+            dispatcher: dispatcher,
+            finishedTaskTTL: try finishedTtl ?? fromEnvironment("ERRAND_FINISHED_TTL", as: Double.self) ?? file.storage.finishedTTL,
+            taskLogMaxSize: try taskLogMaxSize ?? fromEnvironment("ERRAND_TASK_LOG_MAX_SIZE", as: Int.self) ?? file.storage.taskLogMaxSize,
+            definitions: file.definitions
+        )
     }
 
     var logger: Logger {
@@ -29,22 +62,17 @@ struct NodeOptions: ParsableArguments {
         return logger
     }
 
-    var dispatcher: DispatcherConfiguration {
-        var dispatcher = DispatcherConfiguration(capacity: capacity, queues: queue, shutdownGrace: grace)
-        if let worker { dispatcher.worker = worker }
-        return dispatcher
-    }
-
     /// Runs `node` until SIGINT or SIGTERM, then shuts it down gracefully.
     func run(_ node: ErrandNode, role: String, store: StoreOptions, logger: Logger) async throws {
         let worker = node.dispatcher.worker
+        let capacity = node.dispatcher.capacity
         logger.notice(
             "errand \(role)",
             metadata: ["errand.store": "\(store.location)", "errand.capacity": "\(capacity)", "errand.worker.id": "\(worker)"]
         )
-        FileHandle.standardError.write(
-            Data("errand: \(role) tasks from \(store.location) (capacity \(capacity), worker \(worker)); Ctrl-C stops\n".utf8)
-        )
+        var started = "errand: \(role) tasks from \(store.location) (capacity \(capacity), worker \(worker))"
+        if let path = configPath { started += ", definitions from \(path)" }
+        FileHandle.standardError.write(Data("\(started); Ctrl-C stops\n".utf8))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
@@ -54,7 +82,13 @@ struct NodeOptions: ParsableArguments {
                 logger: logger
             )
         )
-        try await group.run()
+        try await withThrowingDiscardingTaskGroup { tasks in
+            if let path = configPath, let scheduler = node.scheduler {
+                tasks.addTask { await ConfigReloader(path: path, scheduler: scheduler, logger: logger).run() }
+            }
+            try await group.run()
+            tasks.cancelAll()
+        }
     }
 }
 
@@ -76,17 +110,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = node.logger
-        let errand = ErrandNode(
-            store: try await store.open(),
-            handlers: .withBuiltins(),
-            configuration: NodeConfiguration(
-                dispatcher: node.dispatcher,
-                finishedTaskTTL: node.finishedTtl,
-                taskLogMaxSize: node.taskLogMaxSize,
-                leads: true
-            ),
-            logger: logger
-        )
+        let settings = try node.settings()
+        let errand = ErrandNode(store: try await store.open(), handlers: .withBuiltins(), configuration: settings, logger: logger)
         try await node.run(errand, role: "serving", store: store, logger: logger)
     }
 }
@@ -108,17 +133,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = node.logger
-        let errand = ErrandNode(
-            store: try await store.open(),
-            handlers: .withBuiltins(),
-            configuration: NodeConfiguration(
-                dispatcher: node.dispatcher,
-                finishedTaskTTL: node.finishedTtl,
-                taskLogMaxSize: node.taskLogMaxSize,
-                leads: !noLead
-            ),
-            logger: logger
-        )
+        var settings = try node.settings()
+        settings.leads = !noLead
+        let errand = ErrandNode(store: try await store.open(), handlers: .withBuiltins(), configuration: settings, logger: logger)
         try await node.run(errand, role: "working on", store: store, logger: logger)
     }
 }

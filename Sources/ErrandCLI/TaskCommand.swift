@@ -10,7 +10,8 @@ struct TaskCommand: AsyncParsableCommand {
         commandName: "task",
         abstract: "Add, inspect, wait for, cancel and retry tasks.",
         subcommands: [
-            TaskAddCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self, TaskCancelCommand.self, TaskRetryCommand.self,
+            TaskAddCommand.self, TaskStartCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self, TaskCancelCommand.self,
+            TaskRetryCommand.self,
         ]
     )
 }
@@ -46,6 +47,7 @@ struct TaskListCommand: AsyncParsableCommand {
     var state: [String] = []
     @Option(help: "Only tasks of this handler.") var handler: String?
     @Option(help: "Only children of this task.") var parent: String?
+    @Option(help: "Only launches of this task definition (tasks of this module).") var module: String?
     @Option(help: "At most this many tasks.") var limit: Int = 100
     @Option(help: "Continue after this task id (the last id of the previous page).") var after: String?
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
@@ -65,6 +67,7 @@ struct TaskListCommand: AsyncParsableCommand {
             states: states,
             handler: handler,
             parentID: try parent.map(parseTaskID),
+            module: module,
             limit: limit,
             cursor: try after.map(parseTaskID)
         )

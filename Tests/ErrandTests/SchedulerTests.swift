@@ -32,6 +32,7 @@ import Testing
             let second = try await scheduler.tick()
             #expect(second.launched.count == 1)
             #expect(second.launched.first?.module == "tick")
+            #expect(second.launched.first?.runAt == time.now, "a launch's run_at is its slot")
             #expect(try await scheduler.tick().launched.isEmpty, "a slot was launched twice")
             time.advance(by: 1)
             #expect(try await scheduler.tick().launched.isEmpty)

@@ -98,6 +98,9 @@ public final class Dispatcher: Service {
     /// The name this dispatcher records in its leases.
     public var worker: String { configuration.worker }
 
+    /// Most attempts this dispatcher runs at once.
+    public var capacity: Int { configuration.capacity }
+
     /// Number of attempts running now.
     public var runningCount: Int { state.withLock { $0.running.count } }
 

@@ -15,9 +15,11 @@ public struct NodeConfiguration: Sendable {
     public var finishedTaskTTL: Double
     /// Attempts kept in the launch log per handler name (Tarantool's `task_log_max_size`, default 100).
     public var taskLogMaxSize: Int
-    /// Whether this node stands for leader and then runs the rescuer and the janitor (`errand serve`); a node that
-    /// only runs tasks (`errand worker`) does not.
+    /// Whether this node stands for leader and then runs the rescuer, the janitor and the scheduler (`errand serve`);
+    /// a node that only runs tasks (`errand worker --no-lead`) does not.
     public var leads: Bool
+    /// Task definitions the scheduler runs while this node leads.
+    public var definitions: [TaskDefinition]
 
     public init(
         dispatcher: DispatcherConfiguration = DispatcherConfiguration(),
@@ -25,7 +27,8 @@ public struct NodeConfiguration: Sendable {
         janitorInterval: Double = 60,
         finishedTaskTTL: Double = 7 * 24 * 3600,
         taskLogMaxSize: Int = 100,
-        leads: Bool = true
+        leads: Bool = true,
+        definitions: [TaskDefinition] = []
     ) {
         self.dispatcher = dispatcher
         self.rescueInterval = rescueInterval
@@ -33,11 +36,12 @@ public struct NodeConfiguration: Sendable {
         self.finishedTaskTTL = finishedTaskTTL
         self.taskLogMaxSize = taskLogMaxSize
         self.leads = leads
+        self.definitions = definitions
     }
 }
 
 /// One running Errand: a dispatcher running in-process handlers and, when it stands for leader, a leader elector
-/// with the leader-only rescuer and janitor. Several nodes may share one store; exactly one leads.
+/// with the leader-only rescuer, janitor and scheduler. Several nodes may share one store; exactly one leads.
 ///
 /// Run it in a `ServiceGroup` (or call ``run()``); a graceful shutdown stops claiming, lets running attempts finish
 /// within the grace period, and writes their outcomes before returning.
@@ -47,6 +51,8 @@ public final class ErrandNode: Service {
     public let janitor: Janitor
     /// Present when the node stands for leader.
     public let leader: LeaderElector?
+    /// Runs the task definitions; present when the node stands for leader.
+    public let scheduler: Scheduler?
 
     public init(
         store: any TaskStore,
@@ -75,6 +81,7 @@ public final class ErrandNode: Service {
             logger: logger,
             leader: leader
         )
+        scheduler = leader.map { Scheduler(store: store, definitions: configuration.definitions, time: time, logger: logger, leader: $0) }
     }
 
     public func run() async throws {
@@ -83,6 +90,7 @@ public final class ErrandNode: Service {
                 group.addTask { try await leader.run() }
                 group.addTask { try await self.rescuer.run() }
                 group.addTask { try await self.janitor.run() }
+                if let scheduler = self.scheduler { group.addTask { try await scheduler.run() } }
             }
             try await self.dispatcher.run()
             group.cancelAll()

@@ -23,7 +23,7 @@ public struct SchedulerReport: Sendable, Hashable {
 /// one instance of every continuous definition alive, started `pause_sec` after the previous one ended.
 ///
 /// Slots are enqueued through ``TaskStore/enqueueSlot(_:schedule:slot:skipIfOutstanding:now:)``, whose mark makes
-/// every slot at most once whoever leads; a continuous instance carries the idempotency key
+/// every slot at most once whoever leads; a launch's `run_at` is its slot; a continuous instance carries the idempotency key
 /// `errand.continuous:<name>`, so there is never a second one unfinished. Definitions can be replaced while running
 /// (``update(_:)``); an instance of a continuous definition that was removed is cancelled.
 public final class Scheduler: Service {
@@ -108,7 +108,7 @@ public final class Scheduler: Service {
         let mark = try await store.scheduleMark(definition.name) ?? firstSeen
         for slot in definition.dueSlots(mark: mark, now: now) {
             let result = try await store.enqueueSlot(
-                definition.newTask(),
+                definition.newTask(runAt: slot),
                 schedule: definition.name,
                 slot: slot,
                 skipIfOutstanding: definition.skipIfOutstanding,

@@ -1,0 +1,101 @@
+import ErrandTesting
+import Foundation
+import Testing
+
+/// `errand serve --config examples/errand.yaml`: a periodical task every 2 s, a continuous one restarted after its
+/// pause, a single-shot one started from the CLI, and a schedule changed by editing the file, without a restart.
+@Suite struct ScheduleEndToEndTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/errand.yaml")
+
+    /// Launches of a definition, oldest first.
+    static func launches(_ errand: ErrandBinary, _ name: String) throws -> [[String: Any]] {
+        try errand.tasks(["--module", name, "--limit", "1000"]).reversed()
+    }
+
+    static func time(_ task: [String: Any], _ key: String) -> Date? {
+        guard let text = task[key] as? String else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    /// Seconds between the run_at of consecutive launches.
+    static func spacing(_ launches: [[String: Any]]) -> [Double] {
+        zip(launches, launches.dropFirst()).compactMap { earlier, later in
+            guard let a = time(earlier, "run_at"), let b = time(later, "run_at") else { return nil }
+            return b.timeIntervalSince(a)
+        }
+    }
+
+    @Test func theExampleConfigurationRunsAndFollowsEdits() async throws {
+        try await TemporaryDirectory.with { directory in
+            let config = directory.appendingPathComponent("errand.yaml")
+            try Data(contentsOf: Self.example).write(to: config)
+            let errand = ErrandBinary(directory: directory)
+            let server = try errand.serve(["--config", config.path])
+            defer { if server.isRunning { server.terminate() } }
+
+            // Periodical: a launch every 2 s, on even seconds.
+            let ticked = try await eventually(timeout: 15, "three heartbeat launches") { try Self.launches(errand, "heartbeat").count >= 3 }
+            #expect(ticked, "\(errand.nodeLogs())")
+            let beats = try Self.launches(errand, "heartbeat")
+            #expect(Self.spacing(beats).allSatisfy { $0 == 2 }, "heartbeat slots: \(Self.spacing(beats))")
+            #expect(
+                beats.allSatisfy {
+                    $0["state"] as? String == "completed" || $0["state"] as? String == "running" || $0["state"] as? String == "pending"
+                }
+            )
+
+            // Continuous: each instance starts 1 s (pause_sec) after the previous one finished.
+            let pumped = try await eventually(timeout: 10, "three pump instances") {
+                try Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }.count >= 3
+            }
+            #expect(pumped, "\(errand.nodeLogs())")
+            let pumps = try Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }
+            for (previous, next) in zip(pumps, pumps.dropFirst()) {
+                let finished = try #require(Self.time(previous, "finished_at"))
+                let start = try #require(Self.time(next, "run_at"))
+                #expect(
+                    abs(start.timeIntervalSince(finished) - 1) < 0.01,
+                    "pump restarted \(start.timeIntervalSince(finished)) s after the last ended"
+                )
+            }
+            #expect(try errand.tasks(["--module", "pump", "--state", "pending", "--state", "running", "--state", "scheduled"]).count <= 1)
+
+            // Single-shot: started by name, with the definition's arguments or others.
+            let id = try errand.ok(["task", "start", "flush", "--config", config.path])
+            let flushed = try await eventually(timeout: 10, "flush completed") { try errand.state(id) == "completed" }
+            #expect(flushed)
+            let view = try errand.ok(["task", "get", id, "-o", "json"])
+            #expect(view.contains(#""module" : "flush""#) || view.contains(#""module": "flush""#), "\(view)")
+            let unknown = try errand.run(["task", "start", "nope", "--config", config.path])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.contains(#"defines no task "nope""#))
+
+            // Edit the schedule: every second from now on, without a restart.
+            let text = try String(contentsOf: config, encoding: .utf8)
+            try Data(text.replacingOccurrences(of: #""*/2 * * * * *""#, with: #""*/1 * * * * *""#).utf8).write(to: config)
+            let reloaded = await eventually(timeout: 10, "reload") { errand.nodeLogs(lines: 200).contains("configuration reloaded") }
+            #expect(reloaded, "\(errand.nodeLogs())")
+            let before = try Self.launches(errand, "heartbeat").count
+            let faster = try await eventually(timeout: 10, "launches every second") { try Self.launches(errand, "heartbeat").count >= before + 4 }
+            #expect(faster, "\(errand.nodeLogs())")
+            let recent = try Self.launches(errand, "heartbeat").suffix(3)
+            #expect(Self.spacing(Array(recent)).allSatisfy { $0 == 1 }, "heartbeat slots after the edit: \(Self.spacing(Array(recent)))")
+
+            // A broken edit is rejected whole; the running definitions stay.
+            try Data(text.replacingOccurrences(of: #""*/2 * * * * *""#, with: #""*/2 61 * * * *""#).utf8).write(to: config)
+            let rejected = await eventually(timeout: 10, "rejection") { errand.nodeLogs(lines: 200).contains("configuration rejected") }
+            #expect(rejected, "\(errand.nodeLogs())")
+            #expect(errand.nodeLogs(lines: 200).contains(#"field 2 "61": minute must be 0-59"#))
+            let count = try Self.launches(errand, "heartbeat").count
+            let still = try await eventually(timeout: 10, "launches continue") { try Self.launches(errand, "heartbeat").count >= count + 2 }
+            #expect(still)
+
+            #expect(try errand.run(["stats"]).status == 0)
+            server.terminate()
+            #expect(await server.waitForExit() == 0, "\(errand.nodeLogs())")
+        }
+    }
+}
