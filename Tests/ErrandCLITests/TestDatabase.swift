@@ -35,6 +35,13 @@ struct TestDatabase: Sendable {
         return value
     }
 
+    /// The integers of a one-column query, in order.
+    func integers(_ sql: String) async throws -> [Int] {
+        var values: [Int] = []
+        for try await (value, ) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((Int.self)) { values.append(value) }
+        return values
+    }
+
     func execute(_ sql: String) async throws {
         try await client.query(PostgresQuery(unsafeSQL: sql))
     }

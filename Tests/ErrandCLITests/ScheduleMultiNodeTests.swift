@@ -1,0 +1,48 @@
+import ErrandTesting
+import Foundation
+import Testing
+
+/// A schedule on two nodes sharing PostgreSQL: every slot launched once, across a kill of the leader.
+extension MultiNodeTests {
+    @Test func aScheduleEverySecondLaunchesEachSlotOnceAcrossALeaderKill() async throws {
+        try await Self.withCluster { cluster in
+            let errand = cluster.errand
+            _ = try errand.ok(["migrate"])
+            let config = errand.directory.appendingPathComponent("every-second.yaml")
+            // catch_up: all, so that the slots of the failover are caught up too and the launches are exactly the slots.
+            try Data(#"tasks: {tick: {kind: periodical, func_name: errand.echo, schedule: "*/1 * * * * *", catch_up: all}}"#.utf8).write(to: config)
+            let first = Date()
+            let nodes = [
+                try errand.serve(["--config", config.path, "--worker", "node-a"]),
+                try errand.serve(["--config", config.path, "--worker", "node-b"], command: "worker"),
+            ]
+            defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
+            let led = try await eventually(timeout: 10, "a leader") { try ["node-a", "node-b"].contains(cluster.leader()) }
+            #expect(led, "\(errand.nodeLogs())")
+
+            try await Task.sleep(for: .seconds(30))
+            let leader = try cluster.leader()
+            let (victim, survivor) = leader == "node-a" ? (nodes[0], nodes[1]) : (nodes[1], nodes[0])
+            let killedAt = Date()
+            kill(victim.processIdentifier, SIGKILL)
+            _ = await victim.waitForExit()
+            let other = leader == "node-a" ? "node-b" : "node-a"
+            let movedOn = try await eventually(timeout: 10, "\(other) leads") { try cluster.leader() == other }
+            #expect(movedOn, "\(errand.nodeLogs())")
+            #expect(Date().timeIntervalSince(killedAt) < 6, "leadership took \(Date().timeIntervalSince(killedAt)) s to move")
+            try await Task.sleep(for: .seconds(Swift.max(1, 60 - Date().timeIntervalSince(first))))
+            survivor.terminate()
+            #expect(await survivor.waitForExit() == 0, "\(errand.nodeLogs())")
+
+            let slots = try await cluster.database.integers(
+                "SELECT (extract(epoch FROM run_at) * 1000)::bigint FROM \(cluster.schema).task WHERE module = 'tick' ORDER BY run_at"
+            )
+            #expect(slots.count >= 55, "only \(slots.count) launches in about 60 s: \(errand.nodeLogs())")
+            #expect(Set(slots).count == slots.count, "a slot was launched twice")
+            #expect(slots.allSatisfy { $0 % 1000 == 0 }, "a launch is not on a whole second")
+            let gaps = zip(slots, slots.dropFirst()).map { $1 - $0 }.filter { $0 != 1000 }
+            #expect(gaps.isEmpty, "slots missing between launches: gaps of \(gaps) ms")
+            #expect(try await cluster.doubleSuccesses() == 0)
+        }
+    }
+}
