@@ -72,10 +72,19 @@ struct QueueCommand: AsyncParsableCommand {
 
 /// `errand stats`: task counts by queue and state.
 struct StatsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count tasks by queue and state.")
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Count tasks by queue and state, and the launches of each task definition.",
+        discussion: """
+            The table shows both; -o json|yaml gives the queue counts, or with --definitions the launch counts per task
+            definition in Tarantool's vocabulary: pending, running, completed, failed, lost, stopped, did_not_start,
+            unknown_task, total.
+            """
+    )
 
     @OptionGroup var store: StoreOptions
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
+    @Flag(help: "Only the launch counts per task definition.") var definitions = false
 
     struct Row: Encodable {
         var queue: String
@@ -83,8 +92,31 @@ struct StatsCommand: AsyncParsableCommand {
         var total: Int
     }
 
+    struct LaunchRow: Encodable {
+        var task: String
+        var counts: [String: Int]
+        var total: Int
+    }
+
     func run() async throws {
-        let stats = try await store.client().statistics()
+        let client = try await store.client()
+        let launches = try await client.store.launchStatistics()
+        let launchRows = launches.map { module in
+            LaunchRow(
+                task: module.module,
+                counts: Dictionary(uniqueKeysWithValues: LaunchStatus.allCases.map { ($0.rawValue, module[$0]) }),
+                total: module.total
+            )
+        }
+        let launchTable = Output.table(
+            ["TASK"] + LaunchStatus.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
+            launches.map { module in [module.module] + LaunchStatus.allCases.map { "\(module[$0])" } + ["\(module.total)"] }
+        )
+        if definitions {
+            try Output.print(launchRows, as: output) { launchTable }
+            return
+        }
+        let stats = try await client.statistics()
         let rows = stats.map { queue in
             Row(
                 queue: queue.queue,
@@ -93,10 +125,11 @@ struct StatsCommand: AsyncParsableCommand {
             )
         }
         try Output.print(rows, as: output) {
-            Output.table(
+            let queues = Output.table(
                 ["QUEUE"] + TaskState.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
                 stats.map { queue in [queue.queue] + TaskState.allCases.map { "\(queue[$0])" } + ["\(queue.total)"] }
             )
+            return launches.isEmpty ? queues : queues + "\n\n" + launchTable
         }
     }
 }

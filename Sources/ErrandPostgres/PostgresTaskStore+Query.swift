@@ -51,6 +51,22 @@ extension PostgresTaskStore {
         return byQueue.keys.sorted().map { QueueStatistics(queue: $0, counts: byQueue[$0] ?? [:]) }
     }
 
+    public func launchStatistics() async throws -> [LaunchStatistics] {
+        let rows = try await rows(
+            """
+            SELECT t.module, t.state, t.started_at IS NOT NULL, a.outcome, count(*) FROM \(unescaped: s).task t
+            LEFT JOIN \(unescaped: s).attempt a ON a.task_id = t.id AND a.number = t.attempt
+            WHERE t.module IS NOT NULL GROUP BY 1, 2, 3, 4
+            """
+        )
+        return LaunchStatistics.tally(
+            try rows.map { row in
+                let (module, state, started, outcome, count) = try row.decode((String, String, Bool, String?, Int).self)
+                return (module, TaskState(rawValue: state) ?? .dead, started, outcome.flatMap(AttemptOutcome.init), count)
+            }
+        )
+    }
+
     public func nextRunAt(queues: [String]) async throws -> Date? {
         var binds = PostgresBindings()
         var filter = "queue <> ALL(ARRAY(SELECT name FROM \(s).queue WHERE state <> 'active'))"

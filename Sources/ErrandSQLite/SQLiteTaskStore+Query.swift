@@ -85,6 +85,22 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func launchStatistics() async throws -> [LaunchStatistics] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.module, t.state, t.started_at IS NOT NULL, a.outcome, COUNT(*) FROM errand_task t
+                    LEFT JOIN errand_attempt a ON a.task_id = t.id AND a.number = t.attempt
+                    WHERE t.module IS NOT NULL GROUP BY 1, 2, 3, 4
+                    """
+            )
+            return LaunchStatistics.tally(
+                rows.map { row in (row[0], TaskState(rawValue: row[1]) ?? .dead, row[2], (row[3] as String?).flatMap(AttemptOutcome.init), row[4]) }
+            )
+        }
+    }
+
     public func nextRunAt(queues: [String]) async throws -> Date? {
         var sql = """
             SELECT run_at FROM errand_task INDEXED BY errand_task_due WHERE state IN ('scheduled', 'pending')

@@ -22,6 +22,10 @@ public protocol TaskStore: Sendable {
     /// - Throws: as ``enqueue(_:now:)``.
     func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult
 
+    /// Counts the tasks of each module (the launches of each definition) in Tarantool's vocabulary, sorted by
+    /// module; tasks without a module are not counted.
+    func launchStatistics() async throws -> [LaunchStatistics]
+
     /// The last slot enqueued (or passed over) for schedule `name`, or `nil` when there was none.
     func scheduleMark(_ name: String) async throws -> Date?
 

@@ -93,7 +93,17 @@ import Testing
             let still = try await eventually(timeout: 10, "launches continue") { try Self.launches(errand, "heartbeat").count >= count + 2 }
             #expect(still)
 
-            #expect(try errand.run(["stats"]).status == 0)
+            // Statistics in Tarantool's vocabulary, per definition.
+            #expect(try errand.ok(["stats"]).contains("DID_NOT_START"))
+            let launches = try #require(
+                try JSONSerialization.jsonObject(with: Data(try errand.ok(["stats", "--definitions", "-o", "json"]).utf8)) as? [[String: Any]]
+            )
+            #expect(launches.compactMap { $0["task"] as? String } == ["flush", "heartbeat", "pump"])
+            let heartbeat = try #require(launches.first { $0["task"] as? String == "heartbeat" })
+            let counts = try #require(heartbeat["counts"] as? [String: Int])
+            #expect((counts["completed"] ?? 0) >= 5)
+            #expect(Set(counts.keys) == ["pending", "running", "completed", "failed", "lost", "stopped", "did_not_start", "unknown_task"])
+            #expect(heartbeat["total"] as? Int == counts.values.reduce(0, +))
             server.terminate()
             #expect(await server.waitForExit() == 0, "\(errand.nodeLogs())")
         }

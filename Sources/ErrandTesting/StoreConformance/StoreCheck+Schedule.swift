@@ -75,5 +75,36 @@ extension StoreCheck {
             #expect(error?.code == .queueSuspended)
             #expect(try await store.scheduleMark("s") == nil)
         },
+        StoreCheck("launch statistics count a module's tasks in Tarantool's vocabulary") { store, time in
+            func launch(_ retry: RetryPolicy = .default) -> NewTask {
+                var task = NewTask(handler: "h", retry: retry, timeToResolve: 10)
+                task.module = "m"
+                return task
+            }
+            let once = RetryPolicy(maxAttempts: 1)
+            // Claimed in enqueue order: completed, lost, stopped, running; then two left pending.
+            let tasks = try await store.enqueue([launch(), launch(once), launch(), launch(), launch(), launch()], now: time.now).map(\.task)
+            _ = try await store.enqueue([NewTask(handler: "h")], now: time.now)  // no module: not counted
+            let claimed = try await store.claim(ClaimRequest(worker: "w", limit: 4, now: time.now))
+            #expect(claimed.map(\.id) == Array(tasks.prefix(4)).map(\.id))
+            _ = try await store.finish([Finish(lease: try #require(claimed[0].lease), outcome: .succeeded)], now: time.now)
+            _ = try await store.cancel(claimed[2].id, reason: nil, now: time.now)
+            _ = try await store.cancel(tasks[5].id, reason: nil, now: time.now)
+            time.advance(by: 11)
+            _ = try await store.heartbeat([try #require(claimed[3].lease)], now: time.now.addingTimeInterval(-2))
+            _ = try await store.rescueExpiredLeases(now: time.now, limit: 10)
+            #expect(try await store.stored(tasks[1].id).state == .failed)
+            let statistics = try await store.launchStatistics()
+            #expect(statistics.map(\.module) == ["m"])
+            let m = try #require(statistics.first)
+            #expect(m[.completed] == 1)
+            #expect(m[.lost] == 1)
+            #expect(m[.stopped] == 1)
+            #expect(m[.didNotStart] == 1)
+            #expect(m[.running] == 1)
+            #expect(m[.pending] == 1)
+            #expect(m[.failed] == 0)
+            #expect(m.total == 6)
+        },
     ]
 }
