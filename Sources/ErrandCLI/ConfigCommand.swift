@@ -11,6 +11,11 @@ struct ConfigCommand: AsyncParsableCommand {
         subcommands: [ConfigCheckCommand.self, ConfigPrintDefaultCommand.self]
     )
 
+    /// The configuration file chosen by flag, else by `ERRAND_CONFIG`, if any.
+    static func path(flag: String?) -> String? {
+        flag ?? ProcessInfo.processInfo.environment["ERRAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// Reads and checks the configuration file at `path`.
     /// - Throws: ``CLIFailure`` with exit status 2 naming the file and the path of the first problem.
     static func load(_ path: String) throws -> ErrandConfig {

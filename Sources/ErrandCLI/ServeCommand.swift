@@ -30,7 +30,7 @@ struct NodeOptions: ParsableArguments {
     }
 
     /// The configuration file to read, if any.
-    var configPath: String? { config ?? ProcessInfo.processInfo.environment["ERRAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } }
+    var configPath: String? { ConfigCommand.path(flag: config) }
 
     /// The node's settings: flags, then environment, then the file, then defaults.
     func settings() throws -> NodeConfiguration {

@@ -10,7 +10,8 @@ struct TaskCommand: AsyncParsableCommand {
         commandName: "task",
         abstract: "Add, inspect, wait for, cancel and retry tasks.",
         subcommands: [
-            TaskAddCommand.self, TaskStartCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self, TaskCancelCommand.self,
+            TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self,
+            TaskCancelCommand.self,
             TaskRetryCommand.self,
         ]
     )

@@ -100,6 +100,26 @@ extension PostgresTaskStore {
         }
     }
 
+    public func trimLaunches(maxPerModule: Int) async throws -> Int {
+        // Rank each module's finished tasks newest first; unfinished ones are never ranked, so never trimmed.
+        try await transaction { connection in
+            let ids = try await self.rows(
+                """
+                DELETE FROM \(unescaped: self.s).task WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, row_number() OVER (PARTITION BY module ORDER BY id DESC) AS rank FROM \(unescaped: self.s).task
+                        WHERE module IS NOT NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                    ) ranked WHERE rank > \(max(0, maxPerModule))
+                ) AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                RETURNING id
+                """,
+                on: connection
+            ).map { try $0.decode(UUID.self) }
+            try await self.deleteAttempts(of: ids, on: connection)
+            return ids.count
+        }
+    }
+
     /// Deletes the attempts of tasks just deleted on `connection`: the attempt table has no foreign key (its check
     /// cost a fifth of every finish write). A separate statement, so that its snapshot sees every attempt written
     /// before the tasks were deleted; none can be written after, since the deleted rows stay locked until commit.

@@ -88,6 +88,11 @@ public protocol TaskStore: Sendable {
     /// - Returns: the number of attempt records deleted.
     func trimAttemptLog(maxPerHandler: Int) async throws -> Int
 
+    /// Caps the launches kept per module (per task definition): deletes each module's finished tasks (and their
+    /// attempts) past the newest `maxPerModule`. Unfinished tasks are never deleted.
+    /// - Returns: the number of tasks deleted.
+    func trimLaunches(maxPerModule: Int) async throws -> Int
+
     /// Deletes up to `limit` tasks (and their attempts) that reached a final state before `finishedBefore`.
     /// - Returns: the number of tasks deleted.
     func prune(finishedBefore: Date, limit: Int) async throws -> Int

@@ -69,6 +69,7 @@ import Testing
             #expect(flushed)
             let view = try errand.ok(["task", "get", id, "-o", "json"])
             #expect(view.contains(#""module" : "flush""#) || view.contains(#""module": "flush""#), "\(view)")
+            #expect(try errand.ok(["task", "history", "flush"]).contains(id))
             let unknown = try errand.run(["task", "start", "nope", "--config", config.path])
             #expect(unknown.status == 2)
             #expect(unknown.stderr.contains(#"defines no task "nope""#))

@@ -10,15 +10,18 @@ public struct JanitorReport: Sendable, Hashable {
     public var pruned: Int
     /// Launch-log lines deleted past the per-handler cap.
     public var trimmedAttempts: Int
+    /// Finished launches of task definitions deleted past the per-definition cap.
+    public var trimmedLaunches: Int
 
-    public init(pruned: Int, trimmedAttempts: Int) {
+    public init(pruned: Int, trimmedAttempts: Int, trimmedLaunches: Int = 0) {
         self.pruned = pruned
         self.trimmedAttempts = trimmedAttempts
+        self.trimmedLaunches = trimmedLaunches
     }
 }
 
-/// Deletes finished tasks older than their TTL and caps the launch log per handler (`task_log_max_size`).
-/// Leader only.
+/// Deletes finished tasks older than their TTL, and caps the launch log (`task_log_max_size`): attempts per handler,
+/// and finished launches per task definition. Leader only.
 public struct Janitor: Service {
     let store: any TaskStore
     let time: any TimeSource
@@ -60,8 +63,11 @@ public struct Janitor: Service {
             if deleted < 10_000 { break }
         }
         let trimmed = try await store.trimAttemptLog(maxPerHandler: taskLogMaxSize)
-        if pruned + trimmed > 0 { logger.info("janitor pruned \(pruned) tasks and \(trimmed) attempts") }
-        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed)
+        let launches = try await store.trimLaunches(maxPerModule: taskLogMaxSize)
+        if pruned + trimmed + launches > 0 {
+            logger.info("janitor pruned \(pruned) tasks, \(trimmed) attempts and \(launches) launches past the cap")
+        }
+        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches)
     }
 
     /// Runs rounds until a graceful shutdown or cancellation, then returns normally.

@@ -106,5 +106,28 @@ extension StoreCheck {
             #expect(m[.failed] == 0)
             #expect(m.total == 6)
         },
+        StoreCheck("the launches kept per definition are capped, unfinished ones never trimmed") { store, time in
+            func launches(_ module: String?, _ count: Int) -> [NewTask] {
+                (0..<count).map { _ in
+                    var task = NewTask(handler: "h")
+                    task.module = module
+                    return task
+                }
+            }
+            var finished: [TaskID] = []
+            for module in ["m", "m", "m", "m", "m", "n", "n", nil, nil] as [String?] {
+                let task = try await store.add(launches(module, 1)[0], now: time.now)
+                let claimed = try await store.claimOne(now: time.now)
+                _ = try await store.finish([Finish(lease: try #require(claimed.lease), outcome: .succeeded)], now: time.now)
+                finished.append(task.id)
+                time.advance(by: 1)
+            }
+            let waiting = try await store.add(launches("m", 1)[0], now: time.now)
+            #expect(try await store.trimLaunches(maxPerModule: 2) == 3)
+            let left = Set(try await store.list(TaskQuery(limit: 100)).tasks.map(\.id))
+            #expect(left == Set(finished.suffix(6) + [waiting.id]), "the newest two of m, both of n, the rest without a module, and the waiting one")
+            for id in finished.prefix(3) { #expect(try await store.attempts(of: id).isEmpty) }
+            #expect(try await store.trimLaunches(maxPerModule: 2) == 0)
+        },
     ]
 }

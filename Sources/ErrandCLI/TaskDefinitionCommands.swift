@@ -16,7 +16,7 @@ struct TaskStartCommand: AsyncParsableCommand {
     @Option(help: "Arguments for this launch, as JSON (default: the definition's args).") var args: String?
 
     func run() async throws {
-        guard let path = config ?? ProcessInfo.processInfo.environment["ERRAND_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let path = ConfigCommand.path(flag: config) else {
             throw CLIFailure("give the configuration file with --config FILE or ERRAND_CONFIG", exitCode: CLIFailure.badInput)
         }
         let file = try ConfigCommand.load(path)
@@ -27,5 +27,24 @@ struct TaskStartCommand: AsyncParsableCommand {
         let task = definition.newTask(arguments: args)
         do { try task.validate() } catch { throw CLIFailure("--args: \(error.reason)", exitCode: CLIFailure.badInput) }
         print(try await store.client().enqueue(task).task.id)
+    }
+}
+
+/// `errand task history NAME`: the launch log of a task definition, newest first.
+struct TaskHistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show the launches of a task definition, newest first (the last task_log_max_size finished ones are kept)."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The definition's name.") var name: String
+    @Option(help: "At most this many launches.") var limit: Int = 100
+    @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
+
+    func run() async throws {
+        let page = try await store.client().list(TaskQuery(module: name, limit: limit))
+        let views = page.tasks.map { TaskView($0) }
+        try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
     }
 }
