@@ -24,9 +24,8 @@ struct TaskStartCommand: AsyncParsableCommand {
             let known = file.definitions.map(\.name).joined(separator: ", ")
             throw CLIFailure("\(path) defines no task \"\(name)\"\(known.isEmpty ? "" : "; it defines \(known)")", exitCode: CLIFailure.badInput)
         }
-        let task = definition.newTask(arguments: args)
-        do { try task.validate() } catch { throw CLIFailure("--args: \(error.reason)", exitCode: CLIFailure.badInput) }
-        print(try await store.client().enqueue(task).task.id)
+        do { try definition.newTask(arguments: args).validate() } catch { throw CLIFailure("--args: \(error.reason)", exitCode: CLIFailure.badInput) }
+        print(try await store.client().start(definition, arguments: args).id)
     }
 }
 

@@ -60,7 +60,7 @@ import Testing
             let result = try Self.check(printed.stdout, in: directory)
             #expect(result.status == 0, "\(result.stderr)")
             let keys = [
-                "kind", "func_name", "args", "schedule", "timezone", "skip_if_outstanding", "catch_up", "time_to_resolve", "queue",
+                "kind", "func_name", "command", "args", "schedule", "timezone", "skip_if_outstanding", "catch_up", "time_to_resolve", "queue",
                 "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement", "pause_sec",
                 "task_ttr", "task_log_max_size", "finished_ttl", "capacity",
             ]

@@ -94,6 +94,11 @@ import Testing
             let still = try await eventually(timeout: 10, "launches continue") { try Self.launches(errand, "heartbeat").count >= count + 2 }
             #expect(still)
 
+            // SIGHUP re-reads the file too.
+            kill(server.processIdentifier, SIGHUP)
+            let hangUp = await eventually(timeout: 10, "reload on SIGHUP") { errand.nodeLogs(lines: 400).contains("(SIGHUP)") }
+            #expect(hangUp, "\(errand.nodeLogs())")
+
             // Statistics in Tarantool's vocabulary, per definition.
             #expect(try errand.ok(["stats"]).contains("DID_NOT_START"))
             let launches = try #require(

@@ -69,6 +69,19 @@ import Testing
         #expect(nightly.arguments == #"{"day":"today"}"#)
     }
 
+    @Test func aCommandRunsAProgramWithoutAShell() throws {
+        let config = try ErrandConfig(document: [
+            "tasks": ["backup": ["kind": "periodical", "schedule": "@daily", "command": ["/usr/bin/backup", "--all"]]]
+        ])
+        let backup = try #require(config.tasks["backup"])
+        #expect(backup.handler == "errand.command")
+        #expect(backup.arguments == #"{"argv":["/usr/bin/backup","--all"]}"#)
+        #expect(throws: InvalidField.self) { try ErrandConfig(document: ["tasks": ["x": ["kind": "single_shot", "command": [] as [Any]]]]) }
+        #expect(throws: InvalidField.self) {
+            try ErrandConfig(document: ["tasks": ["x": ["kind": "single_shot", "command": ["a"], "func_name": "m.f"]]])
+        }
+    }
+
     static var invalid: [(String, [String: Any], String)] {
         [
             (

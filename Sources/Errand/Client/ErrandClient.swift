@@ -35,6 +35,12 @@ public struct ErrandClient: Sendable {
         try await store.enqueue([task], now: time.now)[0]
     }
 
+    /// Launches a task definition now (a single-shot one, usually), with its arguments or `arguments` (JSON).
+    @discardableResult
+    public func start(_ definition: TaskDefinition, arguments: String? = nil) async throws -> TaskRecord {
+        try await enqueue(definition.newTask(arguments: arguments)).task
+    }
+
     /// Enqueues a batch in one transaction: all are stored or none.
     @discardableResult
     public func enqueue(_ tasks: [NewTask]) async throws -> [EnqueueResult] {

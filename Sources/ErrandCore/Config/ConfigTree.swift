@@ -42,7 +42,7 @@ public enum ConfigTree {
     /// The value as compact JSON text with sorted keys (times as ISO 8601 text).
     public static func jsonText(_ value: Any, _ field: String) throws(InvalidField) -> String {
         let plain = try jsonCompatible(value, field)
-        guard let data = try? JSONSerialization.data(withJSONObject: plain, options: [.fragmentsAllowed, .sortedKeys]) else {
+        guard let data = try? JSONSerialization.data(withJSONObject: plain, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) else {
             throw InvalidField(field: field, reason: "cannot be written as JSON")
         }
         return String(decoding: data, as: UTF8.self)

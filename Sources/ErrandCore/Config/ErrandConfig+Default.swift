@@ -32,6 +32,12 @@ extension ErrandConfig {
             func_name: errand.echo
             pause_sec: 30                 # seconds between the end of one instance and the start of the next
 
+          # Any kind can run a program instead of a handler: command replaces func_name and args (no shell).
+          disk_report:
+            kind: periodical
+            command: [df, -h]             # runs with the built-in errand.command handler; stdout is the result
+            schedule: "@hourly"
+
           # A single-shot task: started by name (errand task start cache_flush --args '["a"]', the library, the API).
           cache_flush:
             kind: single_shot

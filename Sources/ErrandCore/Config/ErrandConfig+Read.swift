@@ -5,7 +5,7 @@ extension ErrandConfig {
     static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl"]
     static let runnerKeys: Set<String> = ["capacity"]
     static let definitionKeys: Set<String> = [
-        "kind", "func_name", "handler", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "queue",
+        "kind", "func_name", "handler", "command", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "queue",
         "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement",
         "skip_if_outstanding", "catch_up",
     ]
@@ -65,12 +65,27 @@ extension ErrandConfig {
         guard let kind = TaskDefinition.Kind(rawValue: kindText) else {
             throw InvalidField(field: field("kind"), reason: "must be periodical, continuous or single_shot, got \"\(kindText)\"")
         }
-        guard let handlerValue = mapping["func_name"] ?? mapping["handler"] else {
-            throw InvalidField(field: field("func_name"), reason: "is required: the name of the handler that runs each launch")
+        var definition: TaskDefinition
+        if let command = mapping["command"] {
+            // A program to run (no shell): the built-in errand.command handler with this argv.
+            guard mapping["func_name"] == nil, mapping["handler"] == nil, mapping["args"] == nil, mapping["arguments"] == nil else {
+                throw InvalidField(field: field("command"), reason: "replaces func_name and args; give one or the other")
+            }
+            guard let list = command as? [Any], !list.isEmpty else {
+                throw InvalidField(field: field("command"), reason: "must be a non-empty list: the program and its arguments (no shell)")
+            }
+            var argv: [String] = []
+            for (index, item) in list.enumerated() { argv.append(try ConfigTree.string(item, field("command[\(index)]"))) }
+            definition = TaskDefinition(name: name, kind: kind, handler: "errand.command")
+            definition.arguments = try ConfigTree.jsonText(["argv": argv], field("command"))
+        } else {
+            guard let handlerValue = mapping["func_name"] ?? mapping["handler"] else {
+                throw InvalidField(field: field("func_name"), reason: "is required: the name of the handler that runs each launch (or give command)")
+            }
+            definition = TaskDefinition(name: name, kind: kind, handler: try ConfigTree.string(handlerValue, field("func_name")))
+            if let value = mapping["args"] ?? mapping["arguments"] { definition.arguments = try ConfigTree.jsonText(value, field("args")) }
         }
-        var definition = TaskDefinition(name: name, kind: kind, handler: try ConfigTree.string(handlerValue, field("func_name")))
         definition.timeToResolve = defaultTTR
-        if let value = mapping["args"] ?? mapping["arguments"] { definition.arguments = try ConfigTree.jsonText(value, field("args")) }
         if let value = mapping["queue"] { definition.queue = try ConfigTree.string(value, field("queue")) }
         if let value = mapping["priority"] { definition.priority = try ConfigTree.integer(value, field("priority")) }
         if let value = mapping["time_to_resolve"] { definition.timeToResolve = try ConfigTree.number(value, field("time_to_resolve")) }
