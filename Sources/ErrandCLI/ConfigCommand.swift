@@ -41,7 +41,9 @@ struct ConfigCommand: AsyncParsableCommand {
         do {
             return try ErrandConfig(document: document)
         } catch {
-            throw CLIFailure("\(file): \(error)", exitCode: CLIFailure.badInput)
+            let lines = error.problems.map { "\(file): \($0)" }
+            let message = lines.count == 1 ? lines[0] : "\(lines.count) problems:\n" + lines.joined(separator: "\n")
+            throw CLIFailure(message, exitCode: CLIFailure.badInput)
         }
     }
 

@@ -76,8 +76,8 @@ import Testing
         let backup = try #require(config.tasks["backup"])
         #expect(backup.handler == "errand.command")
         #expect(backup.arguments == #"{"argv":["/usr/bin/backup","--all"]}"#)
-        #expect(throws: InvalidField.self) { try ErrandConfig(document: ["tasks": ["x": ["kind": "single_shot", "command": [] as [Any]]]]) }
-        #expect(throws: InvalidField.self) {
+        #expect(throws: ConfigProblems.self) { try ErrandConfig(document: ["tasks": ["x": ["kind": "single_shot", "command": [] as [Any]]]]) }
+        #expect(throws: ConfigProblems.self) {
             try ErrandConfig(document: ["tasks": ["x": ["kind": "single_shot", "command": ["a"], "func_name": "m.f"]]])
         }
     }
@@ -142,21 +142,36 @@ import Testing
         }
     }
 
+    @Test func everyProblemIsReportedOncePerDefinition() {
+        do {
+            _ = try ErrandConfig(document: [
+                "tasks": [
+                    "a": ["kind": "nope", "func_name": "m.f"], "b": ["kind": "continuous"], "c": ["kind": "single_shot", "func_name": "m.f"],
+                ],
+                "task_runner": ["capacity": 0], "extra": 1,
+            ])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.map(\.field) == ["extra", "task_runner.capacity", "tasks.a.kind", "tasks.b.func_name"])
+        }
+    }
+
     @Test func everyInvalidCaseIsRun() {
         #expect(Self.invalid.count == 16)
     }
 
     @Test func invalidSettingsAreRefusedWithTheirPath() {
-        #expect(throws: InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got 0")) {
+        #expect(throws: ConfigProblems([InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got 0")])) {
             try ErrandConfig(document: ["task_runner": ["capacity": 0]])
         }
-        #expect(throws: InvalidField(field: "task_storage.task_ttr", reason: "must be a number of seconds > 0, got -5.0")) {
+        #expect(throws: ConfigProblems([InvalidField(field: "task_storage.task_ttr", reason: "must be a number of seconds > 0, got -5.0")])) {
             try ErrandConfig(document: ["task_storage": ["task_ttr": -5]])
         }
-        #expect(throws: InvalidField(field: "bogus", reason: "is not a top-level section; known: task_runner, task_storage, tasks")) {
+        #expect(throws: ConfigProblems([InvalidField(field: "bogus", reason: "is not a top-level section; known: task_runner, task_storage, tasks")]))
+        {
             try ErrandConfig(document: ["bogus": 1])
         }
-        #expect(throws: InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got a list")) {
+        #expect(throws: ConfigProblems([InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got a list")])) {
             try ErrandConfig(document: ["tasks": [1, 2]])
         }
     }

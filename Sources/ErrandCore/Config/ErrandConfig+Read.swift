@@ -11,38 +11,57 @@ extension ErrandConfig {
     ]
 
     /// Reads a parsed YAML or JSON document (an empty document is the default configuration).
-    /// - Throws: ``InvalidField`` with the path of the first problem, e.g.
-    ///   `tasks.my_reload.schedule: field 2 "61": minute must be 0-59`.
-    public init(document: Any?) throws(InvalidField) {
+    /// - Throws: ``ConfigProblems`` listing every problem found with its path (within one definition or section, the
+    ///   first), e.g. `tasks.my_reload.schedule: field 2 "61": minute must be 0-59`.
+    public init(document: Any?) throws(ConfigProblems) {
         self.init()
         guard let document, !(document is NSNull) else { return }
-        let top = try ConfigTree.mapping(document, "", known: Self.topKeys, what: "a top-level section")
-        if let value = top["task_storage"], !(value is NSNull) {
-            let section = try ConfigTree.mapping(value, "task_storage", known: Self.storageKeys, what: "a task_storage setting")
-            if let value = section["task_ttr"] { storage.taskTTR = try Self.positive(value, "task_storage.task_ttr") }
-            if let value = section["finished_ttl"] { storage.finishedTTL = try Self.positive(value, "task_storage.finished_ttl") }
-            if let value = section["task_log_max_size"] {
-                storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size")
-                guard storage.taskLogMaxSize >= 1 else {
-                    throw InvalidField(field: "task_storage.task_log_max_size", reason: "must be at least 1, got \(storage.taskLogMaxSize)")
-                }
-            }
+        guard let top = document as? [String: Any] else {
+            throw ConfigProblems([InvalidField(field: "config", reason: "must be a mapping of sections, got \(ConfigTree.describe(document))")])
         }
-        if let value = top["task_runner"], !(value is NSNull) {
-            let section = try ConfigTree.mapping(value, "task_runner", known: Self.runnerKeys, what: "a task_runner setting")
-            if let value = section["capacity"] {
-                runner.capacity = try ConfigTree.integer(value, "task_runner.capacity")
-                guard runner.capacity >= 1 else {
-                    throw InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got \(runner.capacity)")
-                }
-            }
+        var problems = top.keys.sorted().filter { !Self.topKeys.contains($0) }.map { key in
+            InvalidField(field: key, reason: "is not a top-level section; known: \(Self.topKeys.sorted().joined(separator: ", "))")
         }
+        do { try readStorage(top["task_storage"]) } catch { problems.append(error) }
+        do { try readRunner(top["task_runner"]) } catch { problems.append(error) }
         if let value = top["tasks"], !(value is NSNull) {
-            guard let definitions = value as? [String: Any] else {
-                throw InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got \(ConfigTree.describe(value))")
+            if let definitions = value as? [String: Any] {
+                for name in definitions.keys.sorted() {
+                    do {
+                        tasks[name] = try Self.definition(name, definitions[name] as Any, defaultTTR: storage.taskTTR)
+                    } catch {
+                        problems.append(error)
+                    }
+                }
+            } else {
+                problems.append(
+                    InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got \(ConfigTree.describe(value))")
+                )
             }
-            for name in definitions.keys.sorted() {
-                tasks[name] = try Self.definition(name, definitions[name] as Any, defaultTTR: storage.taskTTR)
+        }
+        if !problems.isEmpty { throw ConfigProblems(problems) }
+    }
+
+    private mutating func readStorage(_ value: Any?) throws(InvalidField) {
+        guard let value, !(value is NSNull) else { return }
+        let section = try ConfigTree.mapping(value, "task_storage", known: Self.storageKeys, what: "a task_storage setting")
+        if let value = section["task_ttr"] { storage.taskTTR = try Self.positive(value, "task_storage.task_ttr") }
+        if let value = section["finished_ttl"] { storage.finishedTTL = try Self.positive(value, "task_storage.finished_ttl") }
+        if let value = section["task_log_max_size"] {
+            storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size")
+            guard storage.taskLogMaxSize >= 1 else {
+                throw InvalidField(field: "task_storage.task_log_max_size", reason: "must be at least 1, got \(storage.taskLogMaxSize)")
+            }
+        }
+    }
+
+    private mutating func readRunner(_ value: Any?) throws(InvalidField) {
+        guard let value, !(value is NSNull) else { return }
+        let section = try ConfigTree.mapping(value, "task_runner", known: Self.runnerKeys, what: "a task_runner setting")
+        if let value = section["capacity"] {
+            runner.capacity = try ConfigTree.integer(value, "task_runner.capacity")
+            guard runner.capacity >= 1 else {
+                throw InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got \(runner.capacity)")
             }
         }
     }
@@ -165,4 +184,14 @@ public enum DefinitionName {
         }
         return nil
     }
+}
+
+/// Every problem of a configuration, one per definition or section, each with its path.
+public struct ConfigProblems: Error, Sendable, Hashable, CustomStringConvertible {
+    public var problems: [InvalidField]
+
+    public init(_ problems: [InvalidField]) { self.problems = problems }
+
+    /// One problem per line.
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
