@@ -59,8 +59,7 @@ func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable ()
     let race = DeadlineRace<T>()
     return try await withCheckedThrowingContinuation { continuation in
         race.start(continuation)
-        // Started on this thread (no wake-up of another one before the query is even sent).
-        let operation = Task.immediate {
+        let operation = Task {
             let result: Result<T, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
             race.finish(with: result)

@@ -3,11 +3,13 @@ import Testing
 
 /// Polls `condition` until it holds or `timeout` seconds of real time pass; records a failure on timeout.
 ///
-/// For tests that wait on other tasks or processes: it never sleeps a fixed time, it checks every few milliseconds
+/// For tests that wait on other tasks or processes: it never sleeps a fixed time, it checks every `every` seconds
+/// (5 ms by default; give more when each check starts a process, so that checking does not starve what it waits on)
 /// up to a deadline.
 @discardableResult
 public func eventually(
     timeout: Double = 10,
+    every interval: Double = 0.005,
     _ what: @autoclosure () -> String = "condition",
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
@@ -15,7 +17,7 @@ public func eventually(
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
+        try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
     }
     if try await condition() { return true }
     Issue.record("timed out after \(timeout) s waiting for \(what())", sourceLocation: sourceLocation)

@@ -67,7 +67,7 @@ import Testing
 
             // Run 1: 20,000 tasks, three nodes, every task exactly once.
             try cluster.enqueue(20_000, handler: "errand.echo", args: "1")
-            try await eventually(timeout: 120, "20,000 tasks completed") { try await cluster.completed() == 20_000 }
+            try await eventually(timeout: 120, every: 0.1, "20,000 tasks completed") { try await cluster.completed() == 20_000 }
             #expect(try await cluster.doubleSuccesses() == 0)
             #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).attempt") == 20_000)
             #expect(try await cluster.count("SELECT count(DISTINCT worker) FROM \(cluster.schema).attempt") == 3)
@@ -77,7 +77,7 @@ import Testing
             // Run 2: kill -9 the leader and one other node while tasks run; the survivor leads within 5 s, rescues
             // the dead nodes' tasks and finishes everything.
             try cluster.enqueue(20_000, handler: "errand.sleep", args: "0.01", extra: #","ttr":2,"delay":0"#)
-            try await eventually(timeout: 60, "second run under way") { try await cluster.completed() >= 22_000 }
+            try await eventually(timeout: 60, every: 0.1, "second run under way") { try await cluster.completed() >= 22_000 }
             let names = ["serve-1", "worker-1", "worker-2"]
             let leaderIndex = try #require(names.firstIndex(of: firstLeader))
             let victimIndex = (leaderIndex + 1) % 3
@@ -85,10 +85,10 @@ import Testing
             kill(nodes[victimIndex].processIdentifier, SIGKILL)
             kill(nodes[leaderIndex].processIdentifier, SIGKILL)
             let killedAt = Date()
-            try await eventually(timeout: 10, "\(survivor) leads") { try cluster.leader() == survivor }
+            try await eventually(timeout: 10, every: 0.1, "\(survivor) leads") { try cluster.leader() == survivor }
             let takeover = Date().timeIntervalSince(killedAt)
             #expect(takeover < 5, "leadership moved after \(takeover) s")
-            try await eventually(timeout: 180, "40,000 tasks completed") { try await cluster.completed() == 40_000 }
+            try await eventually(timeout: 180, every: 0.1, "40,000 tasks completed") { try await cluster.completed() == 40_000 }
             #expect(try await cluster.doubleSuccesses() == 0)
             #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).task WHERE state <> 'completed'") == 0)
             nodes = nodes.filter(\.isRunning)

@@ -24,14 +24,14 @@ import Testing
                 let stats = try JSONSerialization.jsonObject(with: Data(try errand.ok(["stats", "-o", "json"]).utf8)) as? [[String: Any]]
                 return stats?.compactMap { ($0["counts"] as? [String: Int])?["completed"] }.reduce(0, +) ?? 0
             }
-            try await eventually(timeout: 60, "the first hundred tasks done") { try completed() >= 100 }
+            try await eventually(timeout: 60, every: 0.1, "the first hundred tasks done") { try completed() >= 100 }
 
             #expect(try completed() < total, "the run ended before the restart; the test proves nothing")
             try server.ctl(["stop"])
             try await Task.sleep(for: .seconds(1))
             try server.ctl(["start"])
 
-            let done = try await eventually(timeout: 120, "every task completed after the restart") { try completed() == total }
+            let done = try await eventually(timeout: 120, every: 0.1, "every task completed after the restart") { try completed() == total }
             if !done { Issue.record("node logs:\n\(errand.nodeLogs())") }
             for node in nodes { #expect(node.isRunning, "a node died with its database") }
             try await TestDatabase.with(url: server.url) { (database: TestDatabase) async throws in

@@ -30,15 +30,16 @@ import Testing
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
             let server = try errand.serve()
-            let sleeper = try errand.ok(["task", "add", "--handler", "errand.sleep", "--args", "3", "--ttr", "2", "--retry-delay", "0"])
+            // Long enough to be seen running even when the machine is busy (each check starts a process).
+            let sleeper = try errand.ok(["task", "add", "--handler", "errand.sleep", "--args", "8", "--ttr", "2", "--retry-delay", "0"])
             let others = try (0..<5).map { try errand.ok(["task", "add", "--handler", "errand.echo", "--args", "\($0)", "--run-in", "1"]) }
-            try await eventually("sleep task running") { try errand.state(sleeper) == "running" }
+            try await eventually(timeout: 30, every: 0.1, "sleep task running") { try errand.state(sleeper) == "running" }
             kill(server.processIdentifier, SIGKILL)
             _ = await server.waitForExit()
             #expect(try errand.state(sleeper) == "running")
 
             let restarted = try errand.serve()
-            #expect(try errand.ok(["task", "wait", sleeper, "--timeout", "30"]) == #"{"slept":3.0}"#)
+            #expect(try errand.ok(["task", "wait", sleeper, "--timeout", "60"]) == #"{"slept":8.0}"#)
             let attempts =
                 try #require(
                     try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", sleeper, "-o", "json"]).utf8)) as? [String: Any]
@@ -56,7 +57,7 @@ import Testing
             let errand = ErrandBinary(directory: directory)
             let server = try errand.serve(["--grace", "0.5"])
             let id = try errand.ok(["task", "add", "--handler", "errand.sleep", "--args", "60", "--max-attempts", "1"])
-            try await eventually("sleep task running") { try errand.state(id) == "running" }
+            try await eventually(every: 0.1, "sleep task running") { try errand.state(id) == "running" }
             server.terminate()
             #expect(await server.waitForExit() == 0)
             let task = try #require(

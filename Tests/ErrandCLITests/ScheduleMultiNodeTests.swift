@@ -17,7 +17,7 @@ extension MultiNodeTests {
                 try errand.serve(["--config", config.path, "--worker", "node-b"], command: "worker"),
             ]
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
-            let led = try await eventually(timeout: 10, "a leader") { try ["node-a", "node-b"].contains(cluster.leader()) }
+            let led = try await eventually(timeout: 10, every: 0.25, "a leader") { try ["node-a", "node-b"].contains(cluster.leader()) }
             #expect(led, "\(errand.nodeLogs())")
 
             try await Task.sleep(for: .seconds(30))
@@ -27,7 +27,7 @@ extension MultiNodeTests {
             kill(victim.processIdentifier, SIGKILL)
             _ = await victim.waitForExit()
             let other = leader == "node-a" ? "node-b" : "node-a"
-            let movedOn = try await eventually(timeout: 10, "\(other) leads") { try cluster.leader() == other }
+            let movedOn = try await eventually(timeout: 10, every: 0.25, "\(other) leads") { try cluster.leader() == other }
             #expect(movedOn, "\(errand.nodeLogs())")
             #expect(Date().timeIntervalSince(killedAt) < 6, "leadership took \(Date().timeIntervalSince(killedAt)) s to move")
             try await Task.sleep(for: .seconds(Swift.max(1, 60 - Date().timeIntervalSince(first))))
