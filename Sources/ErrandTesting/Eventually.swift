@@ -5,10 +5,11 @@ import Testing
 ///
 /// For tests that wait on other tasks or processes: it never sleeps a fixed time, it checks every `every` seconds
 /// (5 ms by default; give more when each check starts a process, so that checking does not starve what it waits on)
-/// up to a deadline.
+/// up to a deadline. The default deadline is generous (30 s): it costs nothing when the condition comes true, and on a
+/// loaded 2-core machine the tests' synchronous process handling can hold the cooperative threads for seconds.
 @discardableResult
 public func eventually(
-    timeout: Double = 10,
+    timeout: Double = 30,
     every interval: Double = 0.005,
     _ what: @autoclosure () -> String = "condition",
     sourceLocation: SourceLocation = #_sourceLocation,

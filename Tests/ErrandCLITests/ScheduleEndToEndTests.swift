@@ -50,7 +50,7 @@ import Testing
             )
 
             // Continuous: each instance starts 1 s (pause_sec) after the previous one finished.
-            let pumped = try await eventually(timeout: 10, every: 0.25, "three pump instances") {
+            let pumped = try await eventually(timeout: 30, every: 0.25, "three pump instances") {
                 try Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }.count >= 3
             }
             #expect(pumped, "\(errand.nodeLogs())")
@@ -67,7 +67,7 @@ import Testing
 
             // Single-shot: started by name, with the definition's arguments or others.
             let id = try errand.ok(["task", "start", "flush", "--config", config.path])
-            let flushed = try await eventually(timeout: 10, every: 0.25, "flush completed") { try errand.state(id) == "completed" }
+            let flushed = try await eventually(timeout: 30, every: 0.25, "flush completed") { try errand.state(id) == "completed" }
             #expect(flushed)
             let view = try errand.ok(["task", "get", id, "-o", "json"])
             #expect(view.contains(#""module" : "flush""#) || view.contains(#""module": "flush""#), "\(view)")
@@ -79,10 +79,10 @@ import Testing
             // Edit the schedule: every second from now on, without a restart.
             let text = try String(contentsOf: config, encoding: .utf8)
             try Data(text.replacingOccurrences(of: #""*/2 * * * * *""#, with: #""*/1 * * * * *""#).utf8).write(to: config)
-            let reloaded = await eventually(timeout: 10, every: 0.25, "reload") { errand.nodeLogs(lines: 200).contains("configuration reloaded") }
+            let reloaded = await eventually(timeout: 30, every: 0.25, "reload") { errand.nodeLogs(lines: 200).contains("configuration reloaded") }
             #expect(reloaded, "\(errand.nodeLogs())")
             let before = try Self.launches(errand, "heartbeat").count
-            let faster = try await eventually(timeout: 10, every: 0.25, "launches every second") {
+            let faster = try await eventually(timeout: 30, every: 0.25, "launches every second") {
                 try Self.launches(errand, "heartbeat").count >= before + 4
             }
             #expect(faster, "\(errand.nodeLogs())")
@@ -91,18 +91,18 @@ import Testing
 
             // A broken edit is rejected whole; the running definitions stay.
             try Data(text.replacingOccurrences(of: #""*/2 * * * * *""#, with: #""*/2 61 * * * *""#).utf8).write(to: config)
-            let rejected = await eventually(timeout: 10, every: 0.25, "rejection") { errand.nodeLogs(lines: 200).contains("configuration rejected") }
+            let rejected = await eventually(timeout: 30, every: 0.25, "rejection") { errand.nodeLogs(lines: 200).contains("configuration rejected") }
             #expect(rejected, "\(errand.nodeLogs())")
             #expect(errand.nodeLogs(lines: 200).contains(#"field 2 "61": minute must be 0-59"#))
             let count = try Self.launches(errand, "heartbeat").count
-            let still = try await eventually(timeout: 10, every: 0.25, "launches continue") {
+            let still = try await eventually(timeout: 30, every: 0.25, "launches continue") {
                 try Self.launches(errand, "heartbeat").count >= count + 2
             }
             #expect(still)
 
             // SIGHUP re-reads the file too.
             kill(server.processIdentifier, SIGHUP)
-            let hangUp = await eventually(timeout: 10, every: 0.25, "reload on SIGHUP") { errand.nodeLogs(lines: 400).contains("(SIGHUP)") }
+            let hangUp = await eventually(timeout: 30, every: 0.25, "reload on SIGHUP") { errand.nodeLogs(lines: 400).contains("(SIGHUP)") }
             #expect(hangUp, "\(errand.nodeLogs())")
 
             // Statistics in Tarantool's vocabulary, per definition.
