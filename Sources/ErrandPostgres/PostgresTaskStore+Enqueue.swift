@@ -53,10 +53,7 @@ extension PostgresTaskStore {
     }
 
     public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
-        var launch = task
-        launch.module = name
-        do { try launch.validate() } catch { throw StoreError.invalid(error, index: nil) }
-        let task = launch
+        let task = try task.launch(ofSchedule: name)
         let slot = slot.wholeMilliseconds
         let result = try await transaction { connection -> SlotResult in
             // The schedule's row, locked: concurrent enqueues of one schedule's slots take turns.

@@ -56,10 +56,7 @@ extension SQLiteTaskStore {
     }
 
     public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
-        var launch = task
-        launch.module = name
-        do { try launch.validate() } catch { throw StoreError.invalid(error, index: nil) }
-        let task = launch
+        let task = try task.launch(ofSchedule: name)
         let slot = slot.millisecondsSince1970
         let id = TaskIDGenerator.shared.next(now: now)
         let result = try await write { db -> SlotResult in
@@ -68,13 +65,13 @@ extension SQLiteTaskStore {
             }
             let advance =
                 "INSERT INTO errand_schedule (name, last_slot, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_slot = excluded.last_slot, updated_at = excluded.updated_at"
-            let outstanding =
+            if skipIfOutstanding,
                 try Bool.fetchOne(
                     db,
                     sql: "SELECT EXISTS (SELECT 1 FROM errand_task WHERE module = ? AND state IN ('scheduled', 'pending', 'running'))",
                     arguments: [name]
-                ) ?? false
-            if skipIfOutstanding && outstanding {
+                ) == true
+            {
                 try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
                 return .skippedOutstanding
             }

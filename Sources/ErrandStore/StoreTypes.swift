@@ -167,3 +167,15 @@ extension LaunchStatistics {
         return byModule.keys.sorted().map { LaunchStatistics(module: $0, counts: byModule[$0] ?? [:]) }
     }
 }
+
+extension NewTask {
+    /// This task as a launch of schedule `name` (its `module`), validated: what
+    /// ``TaskStore/enqueueSlot(_:schedule:slot:skipIfOutstanding:now:)`` stores.
+    /// - Throws: ``StoreError`` `.invalid`.
+    public func launch(ofSchedule name: String) throws -> NewTask {
+        var launch = self
+        launch.module = name
+        do { try launch.validate() } catch { throw StoreError.invalid(error, index: nil) }
+        return launch
+    }
+}
