@@ -27,15 +27,15 @@ import Testing
         let (_, arguments, status, message) = try #require(Self.cases.first { $0.0 == name })
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            _ = try errand.ok(["queue", "create", "paused"])
-            _ = try errand.ok(["queue", "suspend", "paused"])
-            _ = try errand.ok(["task", "add", "--handler", "errand.echo", "--args", "1"])
-            let before = try errand.ok(["task", "list", "-o", "json"])
-            let result = try errand.run(arguments)
+            _ = try await errand.ok(["queue", "create", "paused"])
+            _ = try await errand.ok(["queue", "suspend", "paused"])
+            _ = try await errand.ok(["task", "add", "--handler", "errand.echo", "--args", "1"])
+            let before = try await errand.ok(["task", "list", "-o", "json"])
+            let result = try await errand.run(arguments)
             #expect(result.status == status)
             #expect(result.stderr.contains(message), "stderr was: \(result.stderr)")
             #expect(result.stderr.hasPrefix("errand: error: "))
-            #expect(try errand.ok(["task", "list", "-o", "json"]) == before)
+            #expect(try await errand.ok(["task", "list", "-o", "json"]) == before)
         }
     }
 
@@ -47,24 +47,24 @@ import Testing
                   - {handler: errand.echo, args: {n: 1}}
                   - {handler: errand.echo, args: {n: 2}, priority: high}
                 """
-            let result = try errand.run(["task", "add", "-f", "-"], stdin: spec)
+            let result = try await errand.run(["task", "add", "-f", "-"], stdin: spec)
             #expect(result.status == 2)
             #expect(result.stderr.contains("tasks[1].priority: must be an integer, got \"high\""))
-            let unknownKey = try errand.run(["task", "add", "-f", "-"], stdin: "handler: errand.echo\nprio: 1\n")
+            let unknownKey = try await errand.run(["task", "add", "-f", "-"], stdin: "handler: errand.echo\nprio: 1\n")
             #expect(unknownKey.status == 2 && unknownKey.stderr.contains("prio: is not a task field"))
-            #expect(try errand.tasks().isEmpty)
+            #expect(try await errand.tasks().isEmpty)
         }
     }
 
     @Test func anUnreadableDatabasePathIsReported() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory.appendingPathComponent("missing/deeper"))
-            let result = try errand.run(["task", "list"])
+            let result = try await errand.run(["task", "list"])
             #expect(result.status == 3)
             #expect(result.stderr.contains("cannot open database \(errand.database)"))
             let notADatabase = directory.appendingPathComponent("errand.db")
             try Data("this is not sqlite".utf8).write(to: notADatabase)
-            let corrupt = try ErrandBinary(directory: directory).run(["stats"])
+            let corrupt = try await ErrandBinary(directory: directory).run(["stats"])
             #expect(corrupt.status == 3)
             #expect(corrupt.stderr.contains("cannot open database"))
         }

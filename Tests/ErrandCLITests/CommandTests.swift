@@ -7,7 +7,7 @@ import Testing
     @Test func aYAMLBatchFromStdinIsEnqueuedWithFlagsAsDefaults() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            _ = try errand.ok(["queue", "create", "reports"])
+            _ = try await errand.ok(["queue", "create", "reports"])
             let spec = """
                 - handler: errand.echo
                   args: {report: daily, pages: [1, 2]}
@@ -15,17 +15,17 @@ import Testing
                   queue: default
                   retry: {max_attempts: 4, delay: 8, delay_factor: 1.5}
                 """
-            let ids = try errand.ok(["task", "add", "-f", "-", "--queue", "reports", "--priority", "3"], stdin: spec)
+            let ids = try await errand.ok(["task", "add", "-f", "-", "--queue", "reports", "--priority", "3"], stdin: spec)
                 .split(separator: "\n").map(String.init)
             #expect(ids.count == 2)
             let first = try #require(
-                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", ids[0], "-o", "json"]).utf8)) as? [String: Any]
+                try await errand.json(["task", "get", ids[0], "-o", "json"]) as? [String: Any]
             )
             #expect(first["queue"] as? String == "reports")
             #expect(first["priority"] as? Int == 3)
             #expect((first["arguments"] as? [String: Any])?["report"] as? String == "daily")
             let second = try #require(
-                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", ids[1], "-o", "json"]).utf8)) as? [String: Any]
+                try await errand.json(["task", "get", ids[1], "-o", "json"]) as? [String: Any]
             )
             #expect(second["queue"] as? String == "default")
             #expect(second["max_attempts"] as? Int == 4)
@@ -35,27 +35,27 @@ import Testing
     @Test func anIdempotencyKeyReturnsTheSameTask() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            let first = try errand.ok(["task", "add", "--handler", "errand.echo", "--idempotency-key", "nightly"])
-            let again = try errand.run(["task", "add", "--handler", "errand.echo", "--idempotency-key", "nightly"])
+            let first = try await errand.ok(["task", "add", "--handler", "errand.echo", "--idempotency-key", "nightly"])
+            let again = try await errand.run(["task", "add", "--handler", "errand.echo", "--idempotency-key", "nightly"])
             #expect(again.status == 0 && again.stdout == first)
             #expect(again.stderr.contains("already holds idempotency key nightly"))
-            #expect(try errand.tasks().count == 1)
+            #expect(try await errand.tasks().count == 1)
         }
     }
 
     @Test func cancelRetryAndListFilters() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            let later = try errand.ok(["task", "add", "--handler", "errand.echo", "--run-in", "3600"])
-            #expect(try errand.state(later) == "scheduled")
-            #expect(try errand.ok(["task", "cancel", later, "--reason", "not today"]) == "\(later) cancelled")
-            let again = try errand.run(["task", "cancel", later])
+            let later = try await errand.ok(["task", "add", "--handler", "errand.echo", "--run-in", "3600"])
+            #expect(try await errand.state(later) == "scheduled")
+            #expect(try await errand.ok(["task", "cancel", later, "--reason", "not today"]) == "\(later) cancelled")
+            let again = try await errand.run(["task", "cancel", later])
             #expect(again.status == 1 && again.stderr.contains("already finished"))
-            #expect(try errand.ok(["task", "retry", later]) == "\(later) pending")
-            _ = try errand.ok(["task", "add", "--handler", "errand.fail"])
-            #expect(try errand.tasks(["--handler", "errand.fail"]).count == 1)
-            #expect(try errand.tasks(["--state", "pending"]).count == 2)
-            let page = try errand.run(["task", "list", "--limit", "1", "-o", "json"])
+            #expect(try await errand.ok(["task", "retry", later]) == "\(later) pending")
+            _ = try await errand.ok(["task", "add", "--handler", "errand.fail"])
+            #expect(try await errand.tasks(["--handler", "errand.fail"]).count == 1)
+            #expect(try await errand.tasks(["--state", "pending"]).count == 2)
+            let page = try await errand.run(["task", "list", "--limit", "1", "-o", "json"])
             #expect(page.stderr.contains("more tasks: --after"))
         }
     }
@@ -63,21 +63,21 @@ import Testing
     @Test func queuesAreManagedAndStatsCountByState() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            #expect(try errand.ok(["queue", "create", "mail"]) == "mail active")
-            #expect(try errand.ok(["queue", "suspend", "mail"]) == "mail suspended")
-            #expect(try errand.ok(["queue", "resume", "mail"]) == "mail active")
-            _ = try errand.ok(["task", "add", "--handler", "errand.echo", "--queue", "mail"])
-            _ = try errand.ok(["task", "add", "--handler", "errand.echo", "--queue", "mail", "--run-in", "60"])
-            let stats = try #require(try JSONSerialization.jsonObject(with: Data(try errand.ok(["stats", "-o", "json"]).utf8)) as? [[String: Any]])
+            #expect(try await errand.ok(["queue", "create", "mail"]) == "mail active")
+            #expect(try await errand.ok(["queue", "suspend", "mail"]) == "mail suspended")
+            #expect(try await errand.ok(["queue", "resume", "mail"]) == "mail active")
+            _ = try await errand.ok(["task", "add", "--handler", "errand.echo", "--queue", "mail"])
+            _ = try await errand.ok(["task", "add", "--handler", "errand.echo", "--queue", "mail", "--run-in", "60"])
+            let stats = try #require(try await errand.json(["stats", "-o", "json"]) as? [[String: Any]])
             let mail = try #require(stats.first { $0["queue"] as? String == "mail" })
             #expect(mail["total"] as? Int == 2)
             #expect((mail["counts"] as? [String: Int])?["pending"] == 1)
             #expect((mail["counts"] as? [String: Int])?["scheduled"] == 1)
-            #expect(try errand.ok(["stats"]).contains("QUEUE"))
-            let yaml = try errand.ok(["queue", "list", "-o", "yaml"])
+            #expect(try await errand.ok(["stats"]).contains("QUEUE"))
+            let yaml = try await errand.ok(["queue", "list", "-o", "yaml"])
             #expect(yaml.contains("name: mail"))
-            #expect(try errand.ok(["queue", "delete", "mail"]) == "deleted queue mail and 2 tasks")
-            #expect(try errand.tasks().isEmpty)
+            #expect(try await errand.ok(["queue", "delete", "mail"]) == "deleted queue mail and 2 tasks")
+            #expect(try await errand.tasks().isEmpty)
         }
     }
 
@@ -86,24 +86,24 @@ import Testing
             let errand = ErrandBinary(directory: directory)
             let server = try errand.serve()
             defer { server.terminate() }
-            let ok = try errand.ok(["task", "add", "--handler", "errand.command", "--args", #"{"argv": ["echo", "$HOME; rm -rf /"]}"#])
+            let ok = try await errand.ok(["task", "add", "--handler", "errand.command", "--args", #"{"argv": ["echo", "$HOME; rm -rf /"]}"#])
             // The argument reaches echo verbatim: no shell expanded $HOME or ran the rest.
-            #expect(try errand.ok(["task", "wait", ok, "--timeout", "20"]) == #""$HOME; rm -rf /""#)
-            let failing = try errand.ok([
+            #expect(try await errand.ok(["task", "wait", ok, "--timeout", "20"]) == #""$HOME; rm -rf /""#)
+            let failing = try await errand.ok([
                 "task", "add", "--handler", "errand.command", "--max-attempts", "1", "--args", #"{"argv": ["sh", "-c", "echo broken >&2; exit 3"]}"#,
             ])
-            let failed = try errand.run(["task", "wait", failing, "--timeout", "20"])
+            let failed = try await errand.run(["task", "wait", failing, "--timeout", "20"])
             #expect(failed.status == 1)
             #expect(failed.stderr.contains("sh exited with status 3: broken"))
-            let slow = try errand.ok([
+            let slow = try await errand.ok([
                 "task", "add", "--handler", "errand.command", "--max-attempts", "1",
                 "--args", #"{"argv": ["sh", "-c", "sleep 30 & sleep 30"], "timeout": 0.5}"#,
             ])
-            let timedOut = try errand.run(["task", "wait", slow, "--timeout", "20"])
+            let timedOut = try await errand.run(["task", "wait", slow, "--timeout", "20"])
             #expect(timedOut.status == 1)
             #expect(timedOut.stderr.contains("ran past its timeout"))
             let task = try #require(
-                try JSONSerialization.jsonObject(with: Data(try errand.ok(["task", "get", slow, "-o", "json"]).utf8)) as? [String: Any]
+                try await errand.json(["task", "get", slow, "-o", "json"]) as? [String: Any]
             )
             #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "timeout")
         }

@@ -27,15 +27,15 @@ import Testing
     ]
 
     /// Writes `text` to a file in `directory` and runs `errand config check` on it.
-    static func check(_ text: String, in directory: URL) throws -> ErrandBinary.Result {
+    static func check(_ text: String, in directory: URL) async throws -> ErrandBinary.Result {
         let file = directory.appendingPathComponent("errand.yaml")
         try Data(text.utf8).write(to: file)
-        return try ErrandBinary(directory: directory).runBare(["config", "check", file.path])
+        return try await ErrandBinary(directory: directory).runBare(["config", "check", file.path])
     }
 
     @Test func tarantoolsExampleChecksOut() async throws {
         try await TemporaryDirectory.with { directory in
-            let result = try Self.check(Self.tarantool, in: directory)
+            let result = try await Self.check(Self.tarantool, in: directory)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("ok, 3 task definitions"))
             #expect(result.stdout.contains(#"my_reload: periodical, my_module.cache_reload, schedule "0 */5 * * * *" (UTC)"#))
@@ -46,7 +46,7 @@ import Testing
     func invalidFilesExitTwoWithPathAndReason(_ name: String) async throws {
         let (_, text, message) = try #require(Self.invalid.first { $0.0 == name })
         try await TemporaryDirectory.with { directory in
-            let result = try Self.check(text, in: directory)
+            let result = try await Self.check(text, in: directory)
             #expect(result.status == 2)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(result.stdout.isEmpty)
@@ -55,9 +55,9 @@ import Testing
 
     @Test func theDefaultFileChecksOutAndNamesEveryKey() async throws {
         try await TemporaryDirectory.with { directory in
-            let printed = try ErrandBinary(directory: directory).runBare(["config", "print-default"])
+            let printed = try await ErrandBinary(directory: directory).runBare(["config", "print-default"])
             #expect(printed.status == 0)
-            let result = try Self.check(printed.stdout, in: directory)
+            let result = try await Self.check(printed.stdout, in: directory)
             #expect(result.status == 0, "\(result.stderr)")
             let keys = [
                 "kind", "func_name", "command", "args", "schedule", "timezone", "skip_if_outstanding", "catch_up", "time_to_resolve", "queue",
@@ -75,8 +75,10 @@ import Testing
         }
     }
 
-    @Test func aMissingFileIsBadInput() throws {
-        let result = try ErrandBinary(directory: URL(fileURLWithPath: NSTemporaryDirectory())).runBare(["config", "check", "/no/such/errand.yaml"])
+    @Test func aMissingFileIsBadInput() async throws {
+        let result = try await ErrandBinary(directory: URL(fileURLWithPath: NSTemporaryDirectory())).runBare([
+            "config", "check", "/no/such/errand.yaml",
+        ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("/no/such/errand.yaml: cannot read the file"))
     }

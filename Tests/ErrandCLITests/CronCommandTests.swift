@@ -26,44 +26,44 @@ import Testing
     }
 
     /// Runs `errand cron next OPTIONS -- EXPR` (no store involved; `--` lets an expression start with `-`).
-    static func cron(_ expression: String, _ options: String...) throws -> ErrandBinary.Result {
-        try ErrandBinary(directory: URL(fileURLWithPath: NSTemporaryDirectory())).runBare(["cron", "next"] + options + ["--", expression])
+    static func cron(_ expression: String, _ options: String...) async throws -> ErrandBinary.Result {
+        try await ErrandBinary(directory: URL(fileURLWithPath: NSTemporaryDirectory())).runBare(["cron", "next"] + options + ["--", expression])
     }
 
-    @Test func everyReferenceCaseGivesTheReferenceAnswer() throws {
+    @Test func everyReferenceCaseGivesTheReferenceAnswer() async throws {
         let cases = try Self.load("next_cases.json", as: [NextCase].self) + Self.load("dst_cases.json", as: [NextCase].self)
         #expect(cases.count >= 52)
         for reference in cases {
-            let result = try Self.cron(reference.expr, "--from", reference.from, "--count", "1", "--tz", reference.tz)
+            let result = try await Self.cron(reference.expr, "--from", reference.from, "--count", "1", "--tz", reference.tz)
             #expect(result.status == 0, "\(reference.expr): \(result.stderr)")
             // The reference answer is a reading of the zone's clock; ours adds the offset.
             #expect(result.stdout.hasPrefix(reference.next), "\(reference.expr) from \(reference.from) \(reference.tz): \(result.stdout)")
         }
     }
 
-    @Test func invalidExpressionsExitTwoNamingTheField() throws {
+    @Test func invalidExpressionsExitTwoNamingTheField() async throws {
         for invalid in try Self.load("other_cases.json", as: Others.self).invalid {
-            let result = try Self.cron(invalid.expr)
+            let result = try await Self.cron(invalid.expr)
             #expect(result.status == 2, "\(invalid.expr) was accepted: \(result.stdout)")
             #expect(result.stderr.contains("field "), "\(invalid.expr): \(result.stderr)")
             #expect(result.stdout.isEmpty)
         }
-        let result = try Self.cron("0 61 * * * *")
+        let result = try await Self.cron("0 61 * * * *")
         #expect(result.stderr.contains(#"field 2 "61": minute must be 0-59"#), "\(result.stderr)")
     }
 
-    @Test func aScheduleThatNeverFiresSaysSoAndExitsOne() throws {
+    @Test func aScheduleThatNeverFiresSaysSoAndExitsOne() async throws {
         for never in try Self.load("other_cases.json", as: Others.self).never_fires {
-            let result = try Self.cron(never.expr, "--from", never.from)
+            let result = try await Self.cron(never.expr, "--from", never.from)
             #expect(result.status == 1)
             #expect(result.stderr.contains("does not fire within 50 years"), "\(result.stderr)")
         }
     }
 
-    @Test func countAndOffsetsArePrinted() throws {
-        let result = try Self.cron("@every 1h30m", "--from", "2026-01-01T00:10:00+01:00", "--count", "3", "--tz", "Europe/Paris")
+    @Test func countAndOffsetsArePrinted() async throws {
+        let result = try await Self.cron("@every 1h30m", "--from", "2026-01-01T00:10:00+01:00", "--count", "3", "--tz", "Europe/Paris")
         #expect(result.stdout.split(separator: "\n") == ["2026-01-01T01:00:00+01:00", "2026-01-01T02:30:00+01:00", "2026-01-01T04:00:00+01:00"])
-        let bad = try Self.cron("@daily", "--tz", "Mars/Base")
+        let bad = try await Self.cron("@daily", "--tz", "Mars/Base")
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("unknown time zone"))
     }

@@ -29,12 +29,15 @@ struct ErrandBinary {
     }()
 
     /// Runs `errand ARGS --db <temp db>` to completion.
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
-        try runBare(arguments + storeArguments, stdin: stdin)
+    func run(_ arguments: [String], stdin: String? = nil) async throws -> Result {
+        try await runBare(arguments + storeArguments, stdin: stdin)
     }
 
     /// Runs `errand ARGS` to completion, without store arguments.
-    func runBare(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    ///
+    /// The child is waited for on a thread of its own: blocking a cooperative thread here would starve the
+    /// in-process tests that run beside this one on a 2-core machine.
+    func runBare(_ arguments: [String], stdin: String? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -45,21 +48,29 @@ struct ErrandBinary {
         let input = Pipe()
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-            stderr: String(decoding: stderr, as: UTF8.self)
-        )
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+                try? input.fileHandleForWriting.close()
+                // Read stderr beside stdout so that neither pipe fills up and stalls the child.
+                let stderrData = StderrReader(handle: err.fileHandleForReading)
+                let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                let stderr = stderrData.wait()
+                process.waitUntilExit()
+                continuation.resume(
+                    returning: Result(
+                        status: process.terminationStatus,
+                        stdout: String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                        stderr: String(decoding: stderr, as: UTF8.self)
+                    )
+                )
+            }
+        }
     }
 
     /// Runs a command that must succeed and returns its stdout.
-    func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = try run(arguments, stdin: stdin)
+    func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let result = try await run(arguments, stdin: stdin)
         #expect(result.status == 0, "errand \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
         return result.stdout
     }
@@ -87,16 +98,40 @@ struct ErrandBinary {
         }.joined(separator: "\n")
     }
 
+    /// Runs a command that must succeed and decodes its JSON output.
+    func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> Any {
+        let text = try await ok(arguments, sourceLocation: sourceLocation)
+        return try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+
     /// Decodes `task list -o json` (or any JSON list of tasks) into dictionaries.
-    func tasks(_ extra: [String] = []) throws -> [[String: Any]] {
-        let text = try ok(["task", "list", "-o", "json"] + extra)
+    func tasks(_ extra: [String] = []) async throws -> [[String: Any]] {
+        let text = try await ok(["task", "list", "-o", "json"] + extra)
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
     }
 
     /// The state of one task.
-    func state(_ id: String) throws -> String? {
-        let text = try ok(["task", "get", id, "-o", "json"])
+    func state(_ id: String) async throws -> String? {
+        let text = try await ok(["task", "get", id, "-o", "json"])
         return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["state"] as? String
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class StderrReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
 

@@ -24,15 +24,15 @@ import Testing
             try await count("SELECT count(*) FROM \(schema).task WHERE state = 'completed'")
         }
 
-        func leader() throws -> String { try errand.ok(["leader"]) }
+        func leader() async throws -> String { try await errand.ok(["leader"]) }
 
         /// Enqueues `count` tasks in batches of 5,000 through `errand task add -f -`.
-        func enqueue(_ count: Int, handler: String, args: String, extra: String = "") throws {
+        func enqueue(_ count: Int, handler: String, args: String, extra: String = "") async throws {
             var remaining = count
             while remaining > 0 {
                 let batch = min(5_000, remaining)
                 let spec = "[" + Array(repeating: #"{"handler":"\#(handler)","args":\#(args)\#(extra)}"#, count: batch).joined(separator: ",") + "]"
-                let ids = try errand.ok(["task", "add", "-f", "-"], stdin: spec)
+                let ids = try await errand.ok(["task", "add", "-f", "-"], stdin: spec)
                 #expect(ids.split(separator: "\n").count == batch)
                 remaining -= batch
             }
@@ -57,7 +57,7 @@ import Testing
     @Test func oneServeAndTwoWorkersDrainEveryTaskExactlyOnceAndSurviveKills() async throws {
         try await Self.withCluster { cluster in
             let errand = cluster.errand
-            _ = try errand.ok(["migrate"])
+            _ = try await errand.ok(["migrate"])
             let serve = try errand.serve(["--worker", "serve-1", "--capacity", "64", "--task-log-max-size", "100000"])
             let workers = try ["worker-1", "worker-2"].map {
                 try errand.serve(["--worker", $0, "--capacity", "64", "--task-log-max-size", "100000"], command: "worker")
@@ -66,17 +66,17 @@ import Testing
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
 
             // Run 1: 20,000 tasks, three nodes, every task exactly once.
-            try cluster.enqueue(20_000, handler: "errand.echo", args: "1")
+            try await cluster.enqueue(20_000, handler: "errand.echo", args: "1")
             try await eventually(timeout: 120, every: 0.1, "20,000 tasks completed") { try await cluster.completed() == 20_000 }
             #expect(try await cluster.doubleSuccesses() == 0)
             #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).attempt") == 20_000)
             #expect(try await cluster.count("SELECT count(DISTINCT worker) FROM \(cluster.schema).attempt") == 3)
-            let firstLeader = try cluster.leader()
+            let firstLeader = try await cluster.leader()
             #expect(["serve-1", "worker-1", "worker-2"].contains(firstLeader))
 
             // Run 2: kill -9 the leader and one other node while tasks run; the survivor leads within 5 s, rescues
             // the dead nodes' tasks and finishes everything.
-            try cluster.enqueue(20_000, handler: "errand.sleep", args: "0.01", extra: #","ttr":2,"delay":0"#)
+            try await cluster.enqueue(20_000, handler: "errand.sleep", args: "0.01", extra: #","ttr":2,"delay":0"#)
             try await eventually(timeout: 60, every: 0.1, "second run under way") { try await cluster.completed() >= 22_000 }
             let names = ["serve-1", "worker-1", "worker-2"]
             let leaderIndex = try #require(names.firstIndex(of: firstLeader))
@@ -85,7 +85,7 @@ import Testing
             kill(nodes[victimIndex].processIdentifier, SIGKILL)
             kill(nodes[leaderIndex].processIdentifier, SIGKILL)
             let killedAt = Date()
-            try await eventually(timeout: 10, every: 0.1, "\(survivor) leads") { try cluster.leader() == survivor }
+            try await eventually(timeout: 10, every: 0.1, "\(survivor) leads") { try await cluster.leader() == survivor }
             let takeover = Date().timeIntervalSince(killedAt)
             #expect(takeover < 5, "leadership moved after \(takeover) s")
             try await eventually(timeout: 180, every: 0.1, "40,000 tasks completed") { try await cluster.completed() == 40_000 }

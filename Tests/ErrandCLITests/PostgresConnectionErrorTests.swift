@@ -26,7 +26,7 @@ import Testing
     static func refused(_ storeURL: String, saying message: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let started = Date()
         try await TemporaryDirectory.with { directory in
-            let result = try ErrandBinary(directory: directory, postgresURL: storeURL).run(["task", "list"])
+            let result = try await ErrandBinary(directory: directory, postgresURL: storeURL).run(["task", "list"])
             #expect(result.status == 3, "status \(result.status), stderr: \(result.stderr)", sourceLocation: sourceLocation)
             #expect(result.stderr.hasPrefix("errand: error: "), sourceLocation: sourceLocation)
             #expect(result.stderr.contains(message), "stderr was: \(result.stderr)", sourceLocation: sourceLocation)
@@ -57,8 +57,8 @@ import Testing
         let storeURL = try Self.url { $0.queryItems = [URLQueryItem(name: "schema", value: schema)] }
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory, postgresURL: storeURL)
-            _ = try errand.ok(["migrate"])
-            _ = try errand.ok(["task", "add", "--handler", "errand.echo"])
+            _ = try await errand.ok(["migrate"])
+            _ = try await errand.ok(["task", "add", "--handler", "errand.echo"])
         }
         try await TestDatabase.with(url: try #require(Self.serverURL().string)) { database in
             try await database.execute("INSERT INTO \(schema).migration (version, applied_at) VALUES (999, now())")

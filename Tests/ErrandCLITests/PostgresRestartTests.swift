@@ -10,7 +10,7 @@ import Testing
             let server = try ThrowawayPostgres.start(in: directory)
             defer { server.stop() }
             let errand = ErrandBinary(directory: directory, postgresURL: server.url)
-            _ = try errand.ok(["migrate"])
+            _ = try await errand.ok(["migrate"])
             let nodes = [
                 try errand.serve(["--worker", "serve-1", "--capacity", "16"]),
                 try errand.serve(["--worker", "worker-1", "--capacity", "16"], command: "worker"),
@@ -19,19 +19,19 @@ import Testing
 
             let total = 3_000
             let spec = "[" + Array(repeating: #"{"handler":"errand.sleep","args":0.2}"#, count: total).joined(separator: ",") + "]"
-            _ = try errand.ok(["task", "add", "-f", "-"], stdin: spec)
-            func completed() throws -> Int {
-                let stats = try JSONSerialization.jsonObject(with: Data(try errand.ok(["stats", "-o", "json"]).utf8)) as? [[String: Any]]
+            _ = try await errand.ok(["task", "add", "-f", "-"], stdin: spec)
+            func completed() async throws -> Int {
+                let stats = try await errand.json(["stats", "-o", "json"]) as? [[String: Any]]
                 return stats?.compactMap { ($0["counts"] as? [String: Int])?["completed"] }.reduce(0, +) ?? 0
             }
-            try await eventually(timeout: 60, every: 0.1, "the first hundred tasks done") { try completed() >= 100 }
+            try await eventually(timeout: 60, every: 0.1, "the first hundred tasks done") { try await completed() >= 100 }
 
-            #expect(try completed() < total, "the run ended before the restart; the test proves nothing")
+            #expect(try await completed() < total, "the run ended before the restart; the test proves nothing")
             try server.ctl(["stop"])
             try await Task.sleep(for: .seconds(1))
             try server.ctl(["start"])
 
-            let done = try await eventually(timeout: 120, every: 0.1, "every task completed after the restart") { try completed() == total }
+            let done = try await eventually(timeout: 120, every: 0.1, "every task completed after the restart") { try await completed() == total }
             if !done { Issue.record("node logs:\n\(errand.nodeLogs())") }
             for node in nodes { #expect(node.isRunning, "a node died with its database") }
             try await TestDatabase.with(url: server.url) { (database: TestDatabase) async throws in

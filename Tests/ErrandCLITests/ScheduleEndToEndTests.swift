@@ -9,8 +9,8 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("examples/errand.yaml")
 
     /// Launches of a definition, oldest first.
-    static func launches(_ errand: ErrandBinary, _ name: String) throws -> [[String: Any]] {
-        try errand.tasks(["--module", name, "--limit", "1000"]).reversed()
+    static func launches(_ errand: ErrandBinary, _ name: String) async throws -> [[String: Any]] {
+        try await errand.tasks(["--module", name, "--limit", "1000"]).reversed()
     }
 
     static func time(_ task: [String: Any], _ key: String) -> Date? {
@@ -38,10 +38,10 @@ import Testing
 
             // Periodical: a launch every 2 s, on even seconds.
             let ticked = try await eventually(timeout: 15, every: 0.25, "three heartbeat launches") {
-                try Self.launches(errand, "heartbeat").count >= 3
+                try await Self.launches(errand, "heartbeat").count >= 3
             }
             #expect(ticked, "\(errand.nodeLogs())")
-            let beats = try Self.launches(errand, "heartbeat")
+            let beats = try await Self.launches(errand, "heartbeat")
             #expect(Self.spacing(beats).allSatisfy { $0 == 2 }, "heartbeat slots: \(Self.spacing(beats))")
             #expect(
                 beats.allSatisfy {
@@ -51,10 +51,10 @@ import Testing
 
             // Continuous: each instance starts 1 s (pause_sec) after the previous one finished.
             let pumped = try await eventually(timeout: 30, every: 0.25, "three pump instances") {
-                try Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }.count >= 3
+                try await Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }.count >= 3
             }
             #expect(pumped, "\(errand.nodeLogs())")
-            let pumps = try Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }
+            let pumps = try await Self.launches(errand, "pump").filter { $0["state"] as? String == "completed" }
             for (previous, next) in zip(pumps, pumps.dropFirst()) {
                 let finished = try #require(Self.time(previous, "finished_at"))
                 let start = try #require(Self.time(next, "run_at"))
@@ -63,16 +63,16 @@ import Testing
                     "pump restarted \(start.timeIntervalSince(finished)) s after the last ended"
                 )
             }
-            #expect(try errand.tasks(["--module", "pump", "--state", "pending", "--state", "running", "--state", "scheduled"]).count <= 1)
+            #expect(try await errand.tasks(["--module", "pump", "--state", "pending", "--state", "running", "--state", "scheduled"]).count <= 1)
 
             // Single-shot: started by name, with the definition's arguments or others.
-            let id = try errand.ok(["task", "start", "flush", "--config", config.path])
-            let flushed = try await eventually(timeout: 30, every: 0.25, "flush completed") { try errand.state(id) == "completed" }
+            let id = try await errand.ok(["task", "start", "flush", "--config", config.path])
+            let flushed = try await eventually(timeout: 30, every: 0.25, "flush completed") { try await errand.state(id) == "completed" }
             #expect(flushed)
-            let view = try errand.ok(["task", "get", id, "-o", "json"])
+            let view = try await errand.ok(["task", "get", id, "-o", "json"])
             #expect(view.contains(#""module" : "flush""#) || view.contains(#""module": "flush""#), "\(view)")
-            #expect(try errand.ok(["task", "history", "flush"]).contains(id))
-            let unknown = try errand.run(["task", "start", "nope", "--config", config.path])
+            #expect(try await errand.ok(["task", "history", "flush"]).contains(id))
+            let unknown = try await errand.run(["task", "start", "nope", "--config", config.path])
             #expect(unknown.status == 2)
             #expect(unknown.stderr.contains(#"defines no task "nope""#))
 
@@ -81,12 +81,12 @@ import Testing
             try Data(text.replacingOccurrences(of: #""*/2 * * * * *""#, with: #""*/1 * * * * *""#).utf8).write(to: config)
             let reloaded = await eventually(timeout: 30, every: 0.25, "reload") { errand.nodeLogs(lines: 200).contains("configuration reloaded") }
             #expect(reloaded, "\(errand.nodeLogs())")
-            let before = try Self.launches(errand, "heartbeat").count
+            let before = try await Self.launches(errand, "heartbeat").count
             let faster = try await eventually(timeout: 30, every: 0.25, "launches every second") {
-                try Self.launches(errand, "heartbeat").count >= before + 4
+                try await Self.launches(errand, "heartbeat").count >= before + 4
             }
             #expect(faster, "\(errand.nodeLogs())")
-            let recent = try Self.launches(errand, "heartbeat").suffix(3)
+            let recent = try await Self.launches(errand, "heartbeat").suffix(3)
             #expect(Self.spacing(Array(recent)).allSatisfy { $0 == 1 }, "heartbeat slots after the edit: \(Self.spacing(Array(recent)))")
 
             // A broken edit is rejected whole; the running definitions stay.
@@ -94,9 +94,9 @@ import Testing
             let rejected = await eventually(timeout: 30, every: 0.25, "rejection") { errand.nodeLogs(lines: 200).contains("configuration rejected") }
             #expect(rejected, "\(errand.nodeLogs())")
             #expect(errand.nodeLogs(lines: 200).contains(#"field 2 "61": minute must be 0-59"#))
-            let count = try Self.launches(errand, "heartbeat").count
+            let count = try await Self.launches(errand, "heartbeat").count
             let still = try await eventually(timeout: 30, every: 0.25, "launches continue") {
-                try Self.launches(errand, "heartbeat").count >= count + 2
+                try await Self.launches(errand, "heartbeat").count >= count + 2
             }
             #expect(still)
 
@@ -106,9 +106,9 @@ import Testing
             #expect(hangUp, "\(errand.nodeLogs())")
 
             // Statistics in Tarantool's vocabulary, per definition.
-            #expect(try errand.ok(["stats"]).contains("DID_NOT_START"))
+            #expect(try await errand.ok(["stats"]).contains("DID_NOT_START"))
             let launches = try #require(
-                try JSONSerialization.jsonObject(with: Data(try errand.ok(["stats", "--definitions", "-o", "json"]).utf8)) as? [[String: Any]]
+                try await errand.json(["stats", "--definitions", "-o", "json"]) as? [[String: Any]]
             )
             #expect(launches.compactMap { $0["task"] as? String } == ["flush", "heartbeat", "pump"])
             let heartbeat = try #require(launches.first { $0["task"] as? String == "heartbeat" })

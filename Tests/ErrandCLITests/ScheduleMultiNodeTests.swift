@@ -7,7 +7,7 @@ extension MultiNodeTests {
     @Test func aScheduleEverySecondLaunchesEachSlotOnceAcrossALeaderKill() async throws {
         try await Self.withCluster { cluster in
             let errand = cluster.errand
-            _ = try errand.ok(["migrate"])
+            _ = try await errand.ok(["migrate"])
             let config = errand.directory.appendingPathComponent("every-second.yaml")
             // catch_up: all, so that the slots of the failover are caught up too and the launches are exactly the slots.
             try Data(#"tasks: {tick: {kind: periodical, func_name: errand.echo, schedule: "*/1 * * * * *", catch_up: all}}"#.utf8).write(to: config)
@@ -17,17 +17,17 @@ extension MultiNodeTests {
                 try errand.serve(["--config", config.path, "--worker", "node-b"], command: "worker"),
             ]
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
-            let led = try await eventually(timeout: 30, every: 0.25, "a leader") { try ["node-a", "node-b"].contains(cluster.leader()) }
+            let led = try await eventually(timeout: 30, every: 0.25, "a leader") { try await ["node-a", "node-b"].contains(cluster.leader()) }
             #expect(led, "\(errand.nodeLogs())")
 
             try await Task.sleep(for: .seconds(30))
-            let leader = try cluster.leader()
+            let leader = try await cluster.leader()
             let (victim, survivor) = leader == "node-a" ? (nodes[0], nodes[1]) : (nodes[1], nodes[0])
             let killedAt = Date()
             kill(victim.processIdentifier, SIGKILL)
             _ = await victim.waitForExit()
             let other = leader == "node-a" ? "node-b" : "node-a"
-            let movedOn = try await eventually(timeout: 30, every: 0.25, "\(other) leads") { try cluster.leader() == other }
+            let movedOn = try await eventually(timeout: 30, every: 0.25, "\(other) leads") { try await cluster.leader() == other }
             #expect(movedOn, "\(errand.nodeLogs())")
             // The takeover itself is timed by the leader tests (within 5 s); seen through `errand leader` processes on a
             // busy machine it may look slower.
