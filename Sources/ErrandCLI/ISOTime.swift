@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 
 /// ISO 8601 times as the CLI reads and prints them: to the second, with the zone's offset (`Z` for UTC).

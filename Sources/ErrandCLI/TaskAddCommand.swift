@@ -3,6 +3,7 @@ import Errand
 import ErrandCore
 import ErrandStore
 import Foundation
+import Yams
 
 /// `errand task add`: enqueue one task from flags, or a batch from a YAML/JSON spec.
 struct TaskAddCommand: AsyncParsableCommand {
@@ -59,15 +60,16 @@ struct TaskAddCommand: AsyncParsableCommand {
 
         let tasks: [NewTask]
         if let file {
-            tasks = try TaskSpec.parse(try readSpec(file), defaults: defaults)
+            tasks = try TaskSpec.tasks(in: try Self.document(try readSpec(file)), defaults: defaults)
         } else {
             guard handler != nil else { throw CLIFailure("give --handler, or a task spec with -f FILE", exitCode: CLIFailure.badInput) }
             tasks = [defaults]
         }
-        for (index, task) in tasks.enumerated() where !anyHandler && !HandlerRegistry.builtinNames.contains(task.handler) {
+        let known = HandlerRegistry.builtinNames + [TaskSpec.processHandler]
+        for (index, task) in tasks.enumerated() where !anyHandler && !known.contains(task.handler) {
             let which = tasks.count > 1 ? "task \(index): " : ""
             throw CLIFailure(
-                "\(which)unknown handler \"\(task.handler)\"; this binary runs \(HandlerRegistry.builtinNames.joined(separator: ", ")) (pass --any-handler for handlers run elsewhere)",
+                "\(which)unknown handler \"\(task.handler)\"; errand runs \(known.joined(separator: ", ")) (pass --any-handler for handlers run elsewhere)",
                 exitCode: CLIFailure.badInput
             )
         }
@@ -83,7 +85,19 @@ struct TaskAddCommand: AsyncParsableCommand {
         try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
     }
 
-    private func readSpec(_ file: String) throws -> String {
+    /// Parses spec text: YAML or JSON; several YAML documents (`---`) are a list of tasks, as pftaskqueue's
+    /// `add-task` reads them.
+    static func document(_ text: String) throws -> Any? {
+        do {
+            var documents: [Any?] = []
+            for document in try Yams.load_all(yaml: text) { documents.append(document) }
+            return documents.count > 1 ? documents.map { $0 ?? [String: Any]() } : documents.first ?? nil
+        } catch {
+            throw InvalidField(field: "spec", reason: "is not valid YAML or JSON: \(error)")
+        }
+    }
+
+    func readSpec(_ file: String) throws -> String {
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()

@@ -17,11 +17,18 @@ public struct NewTask: Sendable, Hashable, Codable {
     public var module: String?
     public var isInternal: Bool
     public var tags: [String]
+    /// A display name (pftaskqueue's `name`): shown in listings, never used to identify the task.
+    public var name: String?
+    /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker
+    /// (an `errand worker -- CMD` applies its default timeout; in-process handlers run until they finish).
+    public var timeout: Double?
 
     /// Lease length of a task that names none (Tarantool's `task_ttr`).
     public static let defaultTimeToResolve: Double = 60
-    /// Largest accepted `arguments` text, in UTF-8 bytes (1 MiB).
+    /// Largest accepted `arguments` text, in UTF-8 bytes (1 MiB), in every store.
     public static let maxArgumentsBytes = 1 << 20
+    /// Longest accepted display name, in characters (pftaskqueue's limit).
+    public static let maxNameLength = 1024
 
     public init(
         handler: String,
@@ -35,7 +42,9 @@ public struct NewTask: Sendable, Hashable, Codable {
         parentID: TaskID? = nil,
         module: String? = nil,
         isInternal: Bool = false,
-        tags: [String] = []
+        tags: [String] = [],
+        name: String? = nil,
+        timeout: Double? = nil
     ) {
         self.handler = handler
         self.arguments = arguments
@@ -49,6 +58,8 @@ public struct NewTask: Sendable, Hashable, Codable {
         self.module = module
         self.isInternal = isInternal
         self.tags = tags
+        self.name = name
+        self.timeout = timeout
     }
 
     enum CodingKeys: String, CodingKey {
@@ -60,7 +71,7 @@ public struct NewTask: Sendable, Hashable, Codable {
         case parentID = "parent_id"
         case module
         case isInternal = "internal"
-        case tags
+        case tags, name, timeout
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,6 +88,8 @@ public struct NewTask: Sendable, Hashable, Codable {
         module = try container.decodeIfPresent(String.self, forKey: .module)
         isInternal = try container.decodeIfPresent(Bool.self, forKey: .isInternal) ?? false
         tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
     }
 
     /// Refuses a request that cannot be stored or run, naming the offending field.
@@ -99,6 +112,12 @@ public struct NewTask: Sendable, Hashable, Codable {
         if let problem = JSONText.problem(arguments) { throw InvalidField(field: "arguments", reason: problem) }
         guard timeToResolve.isFinite, timeToResolve > 0 else {
             throw InvalidField(field: "time_to_resolve", reason: "must be a number of seconds > 0, got \(timeToResolve)")
+        }
+        if let name, name.count > NewTask.maxNameLength {
+            throw InvalidField(field: "name", reason: "is \(name.count) characters; the limit is \(NewTask.maxNameLength)")
+        }
+        if let timeout, !(timeout.isFinite && timeout > 0) {
+            throw InvalidField(field: "timeout", reason: "must be a number of seconds > 0, got \(timeout)")
         }
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 bytes long")

@@ -7,7 +7,7 @@ import Foundation
 /// (Tarantool's worked example). Delays are computed in `Double` seconds; the resulting `run_at` is rounded to the
 /// nearest millisecond, the precision every store keeps.
 public struct RetryPolicy: Sendable, Hashable, Codable {
-    /// Total attempts, the first included (1 = never retry).
+    /// Total attempts, the first included (1 = never retry; ``unlimited`` = retry until it succeeds).
     public var maxAttempts: Int
     /// Seconds to wait after the first failed attempt.
     public var delay: Double
@@ -19,6 +19,9 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     public var jitter: Double
     /// Added to the task's priority number on each retry (lower urgency), capped at ``Priority/lowest``.
     public var priorityDecrement: Int
+
+    /// The `maxAttempts` of a task that is retried until it succeeds (pftaskqueue's negative `retryLimit`).
+    public static let unlimited = -1
 
     /// The policy a task gets when it names none: 3 attempts, waits of 10 s then 20 s, capped at one hour.
     public static let `default` = RetryPolicy()
@@ -62,8 +65,8 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     /// Refuses a policy that cannot mean anything, naming the offending field.
     /// - Throws: ``InvalidField`` for the first rule broken.
     public func validate() throws(InvalidField) {
-        guard maxAttempts >= 1 else {
-            throw InvalidField(field: "max_attempts", reason: "must be at least 1, got \(maxAttempts)")
+        guard maxAttempts >= 1 || maxAttempts == Self.unlimited else {
+            throw InvalidField(field: "max_attempts", reason: "must be at least 1 (or -1 for no limit), got \(maxAttempts)")
         }
         guard maxAttempts <= 10_000 else {
             throw InvalidField(field: "max_attempts", reason: "must be at most 10000, got \(maxAttempts)")
@@ -96,5 +99,7 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     }
 
     /// Whether a task that has used `chargedAttempts` attempts may run again.
-    public func allowsAnotherAttempt(after chargedAttempts: Int) -> Bool { chargedAttempts < maxAttempts }
+    public func allowsAnotherAttempt(after chargedAttempts: Int) -> Bool {
+        maxAttempts == Self.unlimited || chargedAttempts < maxAttempts
+    }
 }

@@ -62,6 +62,9 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
 /// Follows RFC 9562 §6.2 method 1: the 12 `rand_a` bits are a counter seeded randomly each new millisecond.
 /// The caller passes the time, so the generator never reads a clock. Safe to share between tasks.
 public final class TaskIDGenerator: Sendable {
+    /// The generator every store in this process shares, so ids stay increasing across stores.
+    public static let shared = TaskIDGenerator()
+
     private struct State {
         var millisecond: UInt64 = 0
         var counter: UInt16 = 0

@@ -53,6 +53,10 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var worker: String?
     /// When the current lease runs out unless the worker heartbeats.
     public var leaseExpiresAt: Date?
+    /// A display name (pftaskqueue's `name`), never used to identify the task.
+    public var name: String?
+    /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker.
+    public var timeout: Double?
 
     public init(
         id: TaskID,
@@ -79,7 +83,9 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         message: String? = nil,
         lastError: String? = nil,
         worker: String? = nil,
-        leaseExpiresAt: Date? = nil
+        leaseExpiresAt: Date? = nil,
+        name: String? = nil,
+        timeout: Double? = nil
     ) {
         self.id = id
         self.queue = queue
@@ -106,6 +112,8 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         self.lastError = lastError
         self.worker = worker
         self.leaseExpiresAt = leaseExpiresAt
+        self.name = name
+        self.timeout = timeout
     }
 
     enum CodingKeys: String, CodingKey {
@@ -128,6 +136,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         case lastError = "last_error"
         case worker
         case leaseExpiresAt = "lease_expires_at"
+        case name, timeout
     }
 
     /// The lease the current worker holds, if the task is running.

@@ -44,13 +44,24 @@ public struct Finish: Sendable, Hashable {
     public var message: String?
     /// A value in -1...1 that places a retry's wait inside the policy's jitter band (drawn by the caller).
     public var jitterSample: Double
+    /// Tasks to enqueue as children of this one, in the same transaction as the finish and only if it is applied
+    /// (a child-process handler's `output/postHooks.json`). Each must pass `NewTask.validate()`.
+    public var followUps: [NewTask]
 
-    public init(lease: Lease, outcome: AttemptOutcome, result: String? = nil, message: String? = nil, jitterSample: Double = 0) {
+    public init(
+        lease: Lease,
+        outcome: AttemptOutcome,
+        result: String? = nil,
+        message: String? = nil,
+        jitterSample: Double = 0,
+        followUps: [NewTask] = []
+    ) {
         self.lease = lease
         self.outcome = outcome
         self.result = result
         self.message = message
         self.jitterSample = jitterSample
+        self.followUps = followUps
     }
 }
 
@@ -106,7 +117,9 @@ public enum TaskTransition {
             module: new.module,
             isInternal: new.isInternal,
             tags: new.tags,
-            createdAt: now
+            createdAt: now,
+            name: new.name.flatMap { $0.isEmpty ? nil : $0 },
+            timeout: new.timeout
         )
     }
 
@@ -189,7 +202,9 @@ public enum TaskTransition {
             next.state = .pending
             next.runAt = now
             next.finishedAt = nil
-            next.retry.maxAttempts = max(task.retry.maxAttempts, task.chargedAttempts + 1)
+            if task.retry.maxAttempts != RetryPolicy.unlimited {
+                next.retry.maxAttempts = max(task.retry.maxAttempts, task.chargedAttempts + 1)
+            }
             return .success(TransitionOutput(task: next, endedAttempt: nil))
 
         case .markDead(let reason):

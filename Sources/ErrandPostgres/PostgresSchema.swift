@@ -106,6 +106,10 @@ enum PostgresSchema {
                 WHERE module IS NOT NULL AND state IN ('scheduled', 'pending', 'running');
             \(claimFunction(s))
             """,
+            // 4: a task's display name and its attempt timeout (pftaskqueue's `name` and `timeoutSeconds`).
+            """
+            ALTER TABLE \(s).task ADD COLUMN name text, ADD COLUMN timeout double precision;
+            """,
         ]
     }
 

@@ -10,7 +10,7 @@ extension PostgresTaskRow {
         "id", "queue", "handler", "arguments", "priority", "run_at", "state", "attempt", "charged_attempts",
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter",
         "retry_priority_decrement", "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal",
-        "tags", "created_at",
+        "tags", "created_at", "name", "timeout",
     ]
 
     /// One line per new task (state, attempts and times as ``TaskTransition/enqueue(_:id:now:)`` set them).
@@ -41,6 +41,8 @@ extension PostgresTaskRow {
             line.text(task.isInternal ? "t" : "f")
             line.text(tagsJSON(task.tags))
             line.timestamp(task.createdAt)
+            line.text(task.name)
+            if let timeout = task.timeout { line.number(timeout) } else { line.text(nil) }
             line.end()
         }
         return ByteBuffer(bytes: line.bytes)

@@ -29,21 +29,26 @@ extension PostgresTaskStore {
         let internals = column(\.isInternal)
         let tags = column { PostgresTaskRow.tagsJSON($0.tags) }
         let createdAts = column(\.createdAt)
+        let names = column { $0.name ?? "" }
+        // A timeout is > 0 when present, so -1 can stand for none.
+        let timeouts = column { $0.timeout ?? -1 }
         return """
             INSERT INTO \(unescaped: schema).task (id, queue, handler, arguments, priority, run_at, state, attempt,
                 charged_attempts, max_attempts, retry_delay, retry_delay_factor, retry_max_delay, retry_jitter,
                 retry_priority_decrement, time_to_resolve, idempotency_key, parent_id, root_id, module, internal, tags,
-                created_at)
+                created_at, name, timeout)
             SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
                 u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
-                NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at
+                NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at, NULLIF(u.name, ''),
+                NULLIF(u.timeout, -1)
             FROM unnest(\(ids)::uuid[], \(queues)::text[], \(handlers)::text[], \(arguments)::text[], \(priorities)::int[],
                 \(runAts)::timestamptz[], \(states)::text[], \(maxAttempts)::int[], \(delays)::float8[], \(factors)::float8[],
                 \(maxDelays)::float8[], \(jitters)::float8[], \(decrements)::int[], \(ttrs)::float8[], \(keys)::text[],
                 \(parents)::text[], \(roots)::text[], \(modules)::text[], \(internals)::bool[], \(tags)::text[],
-                \(createdAts)::timestamptz[])
+                \(createdAts)::timestamptz[], \(names)::text[], \(timeouts)::float8[])
                 WITH ORDINALITY AS u(id, queue, handler, arguments, priority, run_at, state, max_attempts, delay, factor,
-                max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, position)
+                max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, name, timeout,
+                position)
             WHERE \(unescaped: condition)
             ORDER BY u.position
             ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running')

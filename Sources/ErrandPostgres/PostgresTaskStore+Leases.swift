@@ -46,9 +46,48 @@ extension PostgresTaskStore {
 
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
-        let results = try await apply(finishes.map { ($0.lease.taskID, TaskEvent.finish($0)) }, now: now)
-        if results.contains(where: { if case .applied = $0 { true } else { false } }) { await notify() }
+        let chained = finishes.indices.filter { !finishes[$0].followUps.isEmpty }
+        let plain = finishes.indices.filter { finishes[$0].followUps.isEmpty }
+        var results = [FinishResult](repeating: .notFound(finishes[0].lease.taskID), count: finishes.count)
+        if !plain.isEmpty {
+            let applied = try await apply(plain.map { (finishes[$0].lease.taskID, TaskEvent.finish(finishes[$0])) }, now: now)
+            for (index, result) in zip(plain, applied) { results[index] = result }
+        }
+        if !chained.isEmpty {
+            let applied = try await finishWithFollowUps(chained.map { finishes[$0] }, now: now)
+            for (index, result) in zip(chained, applied) { results[index] = result }
+        }
+        if results.contains(where: { $0.appliedTask != nil }) { await notify() }
         return results
+    }
+
+    /// Finishes whose follow-ups must be stored with them: the rows are locked, and the follow-ups of the finishes
+    /// applied are inserted in the same transaction, so they exist exactly when the finish does.
+    private func finishWithFollowUps(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
+        let now = now.wholeMilliseconds
+        _ = claims.take(finishes.map(\.lease.taskID))
+        return try await transaction { connection in
+            let ids = finishes.compactMap { $0.lease.taskID.uuid }
+            let locked = try await self.rows(
+                "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
+                on: connection
+            ).map(PostgresTaskRow.decode)
+            let tasks = Dictionary(locked.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let (results, changed, attempts) = Self.transitions(
+                finishes.map { ($0.lease.taskID, TaskEvent.finish($0)) },
+                tasks: tasks,
+                now: now
+            )
+            try await self.writeBack(Array(changed.values), attempts: attempts, on: connection)
+            var followUps: [TaskRecord] = []
+            for (finish, result) in zip(finishes, results) {
+                if let task = result.appliedTask { followUps += finish.followUpRecords(of: task, now: now) }
+            }
+            if !followUps.isEmpty {
+                try await connection.query(Self.insertQuery(schema: self.s, followUps), logger: self.logger)
+            }
+            return results
+        }
     }
 
     public func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord {

@@ -45,6 +45,15 @@ struct RawStatement {
         index += 1
     }
 
+    mutating func bind(_ value: Double?) {
+        if let value {
+            bind(value)
+        } else {
+            sqlite3_bind_null(handle, index)
+            index += 1
+        }
+    }
+
     mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
 
     mutating func bind(_ value: SQLValue) {
@@ -110,4 +119,6 @@ struct Columns {
     }
 
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+
+    func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
 }

@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3]
+    static let migrations = [v1, v2, v3, v4]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,12 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 4: a task's display name and its attempt timeout (pftaskqueue's `name` and `timeoutSeconds`).
+    static let v4 = """
+        ALTER TABLE errand_task ADD COLUMN name TEXT;
+        ALTER TABLE errand_task ADD COLUMN timeout REAL;
+        """
 
     /// Version 3: the scheduler's mark per schedule (its last slot), and the unfinished launches of each definition.
     static let v3 = """

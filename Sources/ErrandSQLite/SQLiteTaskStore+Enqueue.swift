@@ -99,8 +99,3 @@ extension SQLiteTaskStore {
         guard state == QueueState.active.rawValue else { throw StoreError.queueSuspended(queue) }
     }
 }
-
-extension TaskIDGenerator {
-    /// The generator every store in this process shares, so ids stay increasing across stores.
-    static let shared = TaskIDGenerator()
-}

@@ -80,10 +80,17 @@ extension SQLiteTaskStore {
         let results = try await write { db in
             try finishes.map { finish -> FinishResult in
                 guard let task = try Self.load(db, finish.lease.taskID) else { return .notFound(finish.lease.taskID) }
-                return try Self.apply(db, .finish(finish), to: task, now: now)
+                let result = try Self.apply(db, .finish(finish), to: task, now: now)
+                if let applied = result.appliedTask {
+                    for record in finish.followUpRecords(of: applied, now: now) {
+                        try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
+                    }
+                }
+                return result
             }
         }
         notifyIfWaiting(results)
+        if finishes.contains(where: { !$0.followUps.isEmpty }) { changeSignal.notify() }
         return results
     }
 

@@ -10,7 +10,8 @@ enum TaskRow {
         "id", "queue", "handler", "arguments", "priority", "run_at", "state", "attempt", "charged_attempts",
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter", "retry_priority_decrement",
         "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal", "tags", "created_at",
-        "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at",
+        "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at", "name",
+        "timeout",
     ]
 
     static let columnList = columns.joined(separator: ", ")
@@ -62,6 +63,8 @@ enum TaskRow {
         statement.bind(task.lastError)
         statement.bind(task.worker)
         statement.bind(task.leaseExpiresAt?.millisecondsSince1970)
+        statement.bind(task.name)
+        statement.bind(task.timeout)
     }
 
     /// Binds `transitionColumns`, then the id, for `update`.
@@ -138,7 +141,9 @@ enum TaskRow {
             message: row.text(26),
             lastError: row.text(27),
             worker: row.text(28),
-            leaseExpiresAt: date(29)
+            leaseExpiresAt: date(29),
+            name: row.text(30),
+            timeout: row.optionalDouble(31)
         )
     }
 

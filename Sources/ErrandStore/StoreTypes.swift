@@ -179,3 +179,28 @@ extension NewTask {
         return launch
     }
 }
+
+extension Finish {
+    /// The records of this finish's follow-ups once it has been applied to `task`: children of `task` (same root),
+    /// stored as ``TaskTransition/enqueue(_:id:now:)`` makes them. Follow-ups never carry an idempotency key, and
+    /// one that fails validation is left out (runners validate them before they report).
+    public func followUpRecords(of task: TaskRecord, now: Date) -> [TaskRecord] {
+        followUps.compactMap { new -> TaskRecord? in
+            var new = new
+            new.parentID = task.id
+            new.idempotencyKey = nil
+            guard (try? new.validate()) != nil else { return nil }
+            var record = TaskTransition.enqueue(new, id: TaskIDGenerator.shared.next(now: now), now: now)
+            record.rootID = task.rootID ?? task.id
+            return record
+        }
+    }
+}
+
+extension FinishResult {
+    /// The stored task when the transition was applied.
+    public var appliedTask: TaskRecord? {
+        if case .applied(let task, _) = self { return task }
+        return nil
+    }
+}

@@ -46,6 +46,26 @@ extension StoreCheck {
             #expect(failed.finishedAt == time.now)
             #expect(try await store.attempts(of: added.id).map(\.outcome) == [.failed, .failed, .timeout])
         },
+        StoreCheck("follow-ups are stored with an applied finish, as its children, and never with a refused one") { store, time in
+            let root = try await store.add(NewTask(handler: "h", name: "root"), now: time.now)
+            let task = try await store.claimOne(now: time.now)
+            let followUps = [
+                NewTask(handler: "next", arguments: #""a""#, name: "first", timeout: 5),
+                NewTask(handler: "next", arguments: #""b""#, retry: RetryPolicy(maxAttempts: RetryPolicy.unlimited)),
+            ]
+            let late = Finish(lease: Lease(taskID: task.id, attempt: task.attempt, worker: "intruder"), outcome: .succeeded, followUps: followUps)
+            #expect(try await store.finish([late], now: time.now).first?.isRefused == true)
+            #expect(try await store.list(TaskQuery(parentID: root.id)).tasks.isEmpty)
+            let finish = Finish(lease: try #require(task.lease), outcome: .failed, message: "made more", followUps: followUps)
+            let done = try #require(try await store.finish([finish], now: time.now).first?.appliedTask)
+            #expect(done.state == .scheduled || done.state == .failed)
+            let children = try await store.list(TaskQuery(parentID: root.id)).tasks.sorted { $0.id < $1.id }
+            #expect(children.map(\.arguments) == [#""a""#, #""b""#])
+            #expect(children.allSatisfy { $0.rootID == root.id && $0.parentID == root.id && $0.state == .pending })
+            #expect(children.first?.name == "first" && children.first?.timeout == 5)
+            #expect(children.last?.retry.maxAttempts == RetryPolicy.unlimited)
+            #expect(try await store.task(root.id)?.name == "root")
+        },
         StoreCheck("a finish from a worker that does not hold the lease is refused") { store, time in
             _ = try await store.add(NewTask(handler: "h"), now: time.now)
             let task = try await store.claimOne(worker: "owner", now: time.now)

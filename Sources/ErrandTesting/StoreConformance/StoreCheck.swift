@@ -76,12 +76,6 @@ extension TaskStore {
 }
 
 extension FinishResult {
-    /// The applied task, or `nil` when refused or missing.
-    var appliedTask: TaskRecord? {
-        if case .applied(let task, _) = self { return task }
-        return nil
-    }
-
     /// Whether the finish was refused because of the lease or state.
     var isRefused: Bool {
         if case .refused = self { return true }

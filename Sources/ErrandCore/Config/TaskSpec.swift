@@ -1,30 +1,34 @@
-import ErrandCore
 import Foundation
-import Yams
 
-/// Reads task specs from YAML or JSON text (JSON is read as YAML).
+/// Reads task specs from a parsed YAML or JSON document (`errand task add -f`, `add-task`, a handler's
+/// `output/postHooks.json`).
 ///
-/// The text holds one task (a mapping), a list of tasks, or a mapping with a `tasks:` list. A task's keys:
-/// `handler`, `args` (or `arguments`, any JSON value), `queue`, `priority`, `run_at` (ISO 8601), `max_attempts`,
-/// `delay`, `delay_factor`, `max_delay`, `jitter`, `priority_decrement` (also accepted nested under `retry:`),
-/// `time_to_resolve` (or `ttr`), `idempotency_key`, `tags`, `parent_id`, `module`. Keys not given take their value
-/// from `defaults` (the command-line flags). An unknown key or a wrong type is an error naming its path.
-enum TaskSpec {
-    static let retryKeys: Set<String> = ["max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement"]
-    static let taskKeys: Set<String> = Set([
-        "handler", "args", "arguments", "queue", "priority", "run_at", "retry", "time_to_resolve", "ttr", "idempotency_key",
-        "tags", "parent_id", "module",
-    ]).union(retryKeys)
+/// The document holds one task (a mapping), a list of tasks, or a mapping with a `tasks:` list. A task's keys:
+/// `handler`, `args` (or `arguments`, any JSON value), `queue`, `priority`, `run_at` (ISO 8601), `max_attempts`
+/// (-1 = no limit), `delay`, `delay_factor`, `max_delay`, `jitter`, `priority_decrement` (also accepted nested under
+/// `retry:`), `time_to_resolve` (or `ttr`), `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`.
+///
+/// pftaskqueue's `TaskSpec` keys are read too, so its task files work unchanged: `payload` (text; stored as a JSON
+/// string, handed back as the text), `retryLimit` (retries after the first attempt; negative = no limit; 0 when
+/// absent), `timeoutSeconds` (0 or absent = the worker's default). A task that names no handler gets
+/// ``TaskSpec/processHandler``, the handler `errand worker -- CMD` runs.
+///
+/// Keys not given take their value from `defaults` (the command-line flags). An unknown key or a wrong type is an
+/// error naming its path.
+public enum TaskSpec {
+    /// The handler of tasks run by a child-process worker (`errand worker -- CMD`), and of specs that name none.
+    public static let processHandler = "errand.process"
 
-    /// Parses `text` into tasks.
+    static let retryKeys: Set<String> = ["max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement"]
+    static let pftaskqueueKeys: Set<String> = ["payload", "retryLimit", "timeoutSeconds"]
+    static let taskKeys: Set<String> = Set([
+        "handler", "args", "arguments", "queue", "priority", "run_at", "retry", "time_to_resolve", "ttr", "timeout",
+        "idempotency_key", "tags", "parent_id", "module", "name",
+    ]).union(retryKeys).union(pftaskqueueKeys)
+
+    /// Reads the tasks of a parsed document.
     /// - Throws: ``InvalidField`` naming the path of the first problem (e.g. `tasks[2].priority`).
-    static func parse(_ text: String, defaults: NewTask) throws -> [NewTask] {
-        let document: Any?
-        do {
-            document = try Yams.load(yaml: text)
-        } catch {
-            throw InvalidField(field: "spec", reason: "is not valid YAML or JSON: \(error)")
-        }
+    public static func tasks(in document: Any?, defaults: NewTask) throws -> [NewTask] {
         switch document {
         case let list as [Any]:
             return try list.enumerated().map { index, item in try task(item, path: "[\(index)]", defaults: defaults) }
@@ -39,6 +43,14 @@ enum TaskSpec {
         }
     }
 
+    /// The text a handler sees as its payload: a JSON string's value, or the JSON text of anything else.
+    public static func payload(ofArguments arguments: String) -> String {
+        guard arguments.hasPrefix("\""),
+            let text = try? JSONSerialization.jsonObject(with: Data(arguments.utf8), options: [.fragmentsAllowed]) as? String
+        else { return arguments }
+        return text
+    }
+
     private static func task(_ item: Any, path: String, defaults: NewTask) throws -> NewTask {
         func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
         guard let mapping = item as? [String: Any] else {
@@ -49,7 +61,27 @@ enum TaskSpec {
         }
         var task = defaults
         if let value = mapping["handler"] { task.handler = try ConfigTree.string(value, field("handler")) }
+        if task.handler.isEmpty { task.handler = processHandler }
         if let value = mapping["args"] ?? mapping["arguments"] { task.arguments = try ConfigTree.jsonText(value, field("args")) }
+        if let value = mapping["payload"] {
+            guard mapping["args"] == nil, mapping["arguments"] == nil else {
+                throw InvalidField(field: field("payload"), reason: "give either payload (text) or args (JSON), not both")
+            }
+            task.arguments = try ConfigTree.jsonText(try scalarText(value, field("payload")), field("payload"))
+        }
+        if let value = mapping["name"] { task.name = try scalarText(value, field("name")) }
+        if let value = mapping["timeout"] { task.timeout = try ConfigTree.number(value, field("timeout")) }
+        if let value = mapping["timeoutSeconds"] {
+            let seconds = try ConfigTree.number(value, field("timeoutSeconds"))
+            task.timeout = seconds > 0 ? seconds : nil
+        }
+        if let value = mapping["retryLimit"] {
+            let limit = try ConfigTree.integer(value, field("retryLimit"))
+            task.retry.maxAttempts = limit < 0 ? RetryPolicy.unlimited : limit + 1
+        } else if mapping.keys.contains(where: pftaskqueueKeys.contains) {
+            // pftaskqueue's default: no retry.
+            task.retry.maxAttempts = 1
+        }
         if let value = mapping["queue"] { task.queue = try ConfigTree.string(value, field("queue")) }
         if let value = mapping["priority"] { task.priority = try ConfigTree.integer(value, field("priority")) }
         if let value = mapping["run_at"] { task.runAt = try date(value, field("run_at")) }
@@ -93,14 +125,25 @@ enum TaskSpec {
         return task
     }
 
-    private static func date(_ value: Any, _ field: String) throws -> Date {
+    /// A payload or name: text, or a number or boolean written without quotes.
+    private static func scalarText(_ value: Any, _ field: String) throws(InvalidField) -> String {
+        switch value {
+        case let text as String: return text
+        case let number as Int: return String(number)
+        case let number as Double: return String(number)
+        case let flag as Bool: return String(flag)
+        default: throw InvalidField(field: field, reason: "must be text, got \(ConfigTree.describe(value))")
+        }
+    }
+
+    private static func date(_ value: Any, _ field: String) throws(InvalidField) -> Date {
         if let date = value as? Date { return date }
         if let text = value as? String, let date = parseDate(text) { return date }
         throw InvalidField(field: field, reason: "must be an ISO 8601 time such as 2026-11-24T12:00:00Z, got \(ConfigTree.describe(value))")
     }
 
     /// Parses ISO 8601 with or without fractional seconds.
-    static func parseDate(_ text: String) -> Date? {
+    public static func parseDate(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
