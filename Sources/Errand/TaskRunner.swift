@@ -7,16 +7,23 @@ public struct AttemptReport: Sendable, Hashable {
     /// Result payload (JSON text) of a successful attempt.
     public var result: String?
     public var message: String?
+    /// Tasks to enqueue as children of this one when the outcome is stored (a handler's `postHooks.json`).
+    public var followUps: [NewTask]
 
-    public init(outcome: AttemptOutcome, result: String? = nil, message: String? = nil) {
+    public init(outcome: AttemptOutcome, result: String? = nil, message: String? = nil, followUps: [NewTask] = []) {
         self.outcome = outcome
         self.result = result
         self.message = message
+        self.followUps = followUps
     }
 }
 
 /// Runs claimed tasks. A runner never touches the store: it only reports how each attempt ended.
 public protocol TaskRunner: Sendable {
+    /// The handler names this runner runs: its dispatcher claims only tasks of these handlers (all when empty), so
+    /// nodes with different runners can share one store and queue.
+    var handlers: [String] { get }
+
     /// Runs one attempt. Swift task cancellation asks it to stop; it then reports `.cancelled` (or whatever it got
     /// to before stopping).
     func run(_ task: TaskRecord, worker: String) async -> AttemptReport
@@ -24,17 +31,20 @@ public protocol TaskRunner: Sendable {
 
 /// Runs handlers registered in this process by name.
 public struct InProcessRunner: TaskRunner {
-    public let handlers: HandlerRegistry
+    public let registry: HandlerRegistry
 
     public init(handlers: HandlerRegistry) {
-        self.handlers = handlers
+        self.registry = handlers
     }
 
+    /// The registered names: a node claims only tasks it has a handler for.
+    public var handlers: [String] { registry.names }
+
     public func run(_ task: TaskRecord, worker: String) async -> AttemptReport {
-        guard let body = handlers.body(for: task.handler) else {
+        guard let body = registry.body(for: task.handler) else {
             return AttemptReport(
                 outcome: .internalError,
-                message: "no handler named \(task.handler) is registered on worker \(worker); known: \(handlers.names.joined(separator: ", "))"
+                message: "no handler named \(task.handler) is registered on worker \(worker); known: \(handlers.joined(separator: ", "))"
             )
         }
         do {

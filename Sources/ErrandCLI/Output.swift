@@ -81,6 +81,10 @@ struct TaskView: Encodable {
     /// The definition a launch belongs to (or the module code gave it).
     var module: String?
     var tags: [String]
+    /// The display name (pftaskqueue's `name`).
+    var name: String?
+    /// Seconds an attempt may run.
+    var timeout: Double?
     var attempts: [AttemptView]?
 
     init(_ task: TaskRecord, attempts: [Attempt]? = nil) {
@@ -106,6 +110,8 @@ struct TaskView: Encodable {
         rootID = task.rootID?.rawValue
         module = task.module
         tags = task.tags
+        name = task.name
+        timeout = task.timeout
         self.attempts = attempts?.map(AttemptView.init)
     }
 
@@ -123,7 +129,7 @@ struct TaskView: Encodable {
         case idempotencyKey = "idempotency_key"
         case parentID = "parent_id"
         case rootID = "root_id"
-        case module, tags, attempts
+        case module, tags, name, timeout, attempts
     }
 
     static let tableHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]
@@ -131,7 +137,8 @@ struct TaskView: Encodable {
     var tableRow: [String] {
         let outcome = result?.jsonText ?? lastError ?? message ?? ""
         return [
-            id, queue, handler, state, "\(priority)", "\(attempt)/\(maxAttempts)", createdAt ?? "",
+            id, queue, handler, state, "\(priority)", "\(attempt)/\(maxAttempts == RetryPolicy.unlimited ? "-" : "\(maxAttempts)")",
+            createdAt ?? "",
             outcome.count > 40 ? String(outcome.prefix(39)) + "…" : outcome,
         ]
     }

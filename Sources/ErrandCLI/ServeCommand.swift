@@ -116,30 +116,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// `errand worker`: run tasks beside `serve` on a shared PostgreSQL store.
-struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "worker",
-        abstract: "Run tasks with the built-in handlers; stands for leader too unless --no-lead.",
-        discussion: """
-            Start as many workers as you like beside `errand serve` on the same PostgreSQL store. Every node stands for
-            leader, so the rescuer and the janitor keep running when any one node dies; --no-lead keeps this one out.
-            """
-    )
-
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var node: NodeOptions
-    @Flag(help: "Never lead: only run tasks.") var noLead = false
-
-    func run() async throws {
-        let logger = node.logger
-        var settings = try node.settings()
-        settings.leads = !noLead
-        let errand = ErrandNode(store: try await store.open(), handlers: .withBuiltins(), configuration: settings, logger: logger)
-        try await node.run(errand, role: "working on", store: store, logger: logger)
-    }
-}
-
 /// `errand leader`: which node leads now.
 struct LeaderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -19,6 +19,10 @@ public struct DispatcherConfiguration: Sendable {
     public var pollInterval: Double
     /// Seconds a graceful shutdown waits for running attempts before cancelling them (they end `signaled`).
     public var shutdownGrace: Double
+    /// Seconds an attempt may run when its task names no `timeout`; `nil` lets it run until it ends.
+    public var defaultTimeout: Double?
+    /// When to stop on its own (a batch worker's `num_tasks`, `exit_on_empty`, `exit_on_suspend`).
+    public var stopWhen: StopConditions
 
     public init(
         worker: String = DispatcherConfiguration.defaultWorkerName(),
@@ -26,7 +30,9 @@ public struct DispatcherConfiguration: Sendable {
         queues: [String] = [],
         maxClaimBatch: Int = 500,
         pollInterval: Double = 1,
-        shutdownGrace: Double = 10
+        shutdownGrace: Double = 10,
+        defaultTimeout: Double? = nil,
+        stopWhen: StopConditions = StopConditions()
     ) {
         self.worker = worker
         self.capacity = capacity
@@ -34,6 +40,8 @@ public struct DispatcherConfiguration: Sendable {
         self.maxClaimBatch = maxClaimBatch
         self.pollInterval = pollInterval
         self.shutdownGrace = shutdownGrace
+        self.defaultTimeout = defaultTimeout
+        self.stopWhen = stopWhen
     }
 
     /// `host:pid`, unique among live processes.
@@ -55,11 +63,24 @@ public final class Dispatcher: Service {
         var lastHeartbeat: Date
         var handle: Task<AttemptReport, Never>
         var leaseLost = false
+        /// The attempt's time limit, when it has one.
+        var timeout: Double?
+        var timedOut = false
+        var timer: Task<Void, Never>?
     }
 
     private struct State {
         var running: [TaskID: Running] = [:]
         var stopping = false
+        /// Why the dispatcher stopped, once it has.
+        var stopReason: StopReason?
+        /// Stopping on its own: running attempts finish without a deadline (until a shutdown asks otherwise).
+        var draining = false
+        var stopAskedAt: Date?
+        /// Tasks claimed since start.
+        var claimed = 0
+        /// Since when nothing was running and nothing could be claimed.
+        var idleSince: Date?
         var cancelledForShutdown = false
         var finished = false
         /// When the heartbeat loop plans to wake next.
@@ -104,11 +125,33 @@ public final class Dispatcher: Service {
     /// Number of attempts running now.
     public var runningCount: Int { state.withLock { $0.running.count } }
 
-    /// Asks the dispatcher to stop claiming and wind down, as a graceful shutdown does.
+    /// Why the dispatcher stopped, or `nil` while it runs.
+    public var stopReason: StopReason? { state.withLock { $0.stopReason } }
+
+    /// Asks the dispatcher to stop claiming and wind down, as a graceful shutdown does: running attempts get
+    /// `shutdownGrace` seconds, then are cancelled.
     public func stop() {
-        state.withLock { $0.stopping = true }
+        let now = time.now
+        state.withLock { state in
+            state.stopping = true
+            state.draining = false
+            state.stopAskedAt = state.stopAskedAt ?? now
+            state.stopReason = state.stopReason ?? .shutdown
+        }
         store.changes().notify()
         slotFreed.notify()
+    }
+
+    /// Stops claiming because a stop condition holds; running attempts finish without a deadline.
+    private func drain(_ reason: StopReason) {
+        let drained = state.withLock { state in
+            guard !state.stopping else { return false }
+            state.stopping = true
+            state.draining = true
+            state.stopReason = reason
+            return true
+        }
+        if drained { logger.notice("stopping: \(reason.description); letting running attempts finish") }
     }
 
     public func run() async throws {
@@ -136,15 +179,28 @@ public final class Dispatcher: Service {
             // once more than `capacity` of them wait, rather than run ever more tasks whose outcome may be lost.
             let free = configuration.capacity - runningCount - max(0, batcher.unwritten - configuration.capacity)
             var claimedAll = false
+            let allowed = configuration.stopWhen.maxTasks.map { $0 - state.withLock { $0.claimed } } ?? Int.max
+            if allowed <= 0 {
+                drain(.maxTasks(configuration.stopWhen.maxTasks ?? 0))
+                break
+            }
             if free > 0 {
-                let limit = min(free, configuration.maxClaimBatch)
+                let limit = min(free, configuration.maxClaimBatch, allowed)
                 do {
                     let claimed = try await store.claim(
-                        ClaimRequest(queues: configuration.queues, worker: configuration.worker, limit: limit, now: time.now)
+                        ClaimRequest(
+                            queues: configuration.queues,
+                            handlers: runner.handlers,
+                            worker: configuration.worker,
+                            limit: limit,
+                            now: time.now
+                        )
                     )
                     failures = 0
+                    state.withLock { $0.claimed += claimed.count }
                     for task in claimed { start(task, in: &group) }
                     claimedAll = claimed.count == limit
+                    if claimed.isEmpty, await stopsWhenIdle() { break }
                 } catch {
                     failures += 1
                     logger.error("claim failed", metadata: ["errand.error": "\(error)"])
@@ -159,14 +215,57 @@ public final class Dispatcher: Service {
         }
     }
 
+    /// After a claim found nothing: whether a stop condition (nothing to do for a while, or every queue suspended)
+    /// now holds, in which case the dispatcher drains.
+    private func stopsWhenIdle() async -> Bool {
+        let conditions = configuration.stopWhen
+        let now = time.now
+        let idleFor = state.withLock { state -> Double in
+            guard state.running.isEmpty else {
+                state.idleSince = nil
+                return 0
+            }
+            let since = state.idleSince ?? now
+            state.idleSince = since
+            return now.timeIntervalSince(since)
+        }
+        if let grace = conditions.idleFor, idleFor >= grace {
+            drain(.empty(grace))
+            return true
+        }
+        if conditions.onSuspend, let queues = try? await store.queues() {
+            let watched = queues.filter { configuration.queues.isEmpty || configuration.queues.contains($0.name) }
+            if !watched.isEmpty, watched.allSatisfy({ $0.state == .suspended }) {
+                drain(.suspended)
+                return true
+            }
+        }
+        return false
+    }
+
     private func start(_ task: TaskRecord, in group: inout DiscardingTaskGroup) {
         guard let lease = task.lease else { return }
         let runner = self.runner
         let worker = configuration.worker
         let handle = Task { await runner.run(task, worker: worker) }
         let now = time.now
+        let timeout = task.timeout ?? configuration.defaultTimeout
+        let timer = timeout.map { seconds in
+            Task { [time] in
+                guard (try? await time.sleep(until: now.addingTimeInterval(seconds))) != nil else { return }
+                self.timedOut(task.id)
+            }
+        }
         let ringHeartbeat = state.withLock { state in
-            state.running[task.id] = Running(lease: lease, timeToResolve: task.timeToResolve, lastHeartbeat: now, handle: handle)
+            state.idleSince = nil
+            state.running[task.id] = Running(
+                lease: lease,
+                timeToResolve: task.timeToResolve,
+                lastHeartbeat: now,
+                handle: handle,
+                timeout: timeout,
+                timer: timer
+            )
             return now.addingTimeInterval(task.timeToResolve / 3) < state.nextHeartbeatCheck
         }
         if ringHeartbeat { heartbeatBell.notify() }
@@ -185,24 +284,54 @@ public final class Dispatcher: Service {
         }
         let entry = state.withLock { state in state.running[id].map { ($0, state.cancelledForShutdown) } }
         guard let (running, shuttingDown) = entry, !running.leaseLost else { return }
+        running.timer?.cancel()
         var outcome = report.outcome
-        if outcome == .cancelled && shuttingDown { outcome = .signaled }
+        var message = report.message
+        if outcome == .cancelled && running.timedOut {
+            outcome = .timeout
+            let limit = running.timeout.map { "\($0.formatted()) s" } ?? "its time limit"
+            message = "stopped after running past its timeout of \(limit)" + (report.message.map { ": \($0)" } ?? "")
+        } else if outcome == .cancelled && shuttingDown {
+            outcome = .signaled
+            message = "worker \(configuration.worker) shut down"
+        }
         batcher.submit(
             Finish(
                 lease: running.lease,
                 outcome: outcome,
                 result: report.result,
-                message: outcome == .signaled ? "worker \(configuration.worker) shut down" : report.message,
-                jitterSample: Double.random(in: -1...1)
+                message: message,
+                jitterSample: Double.random(in: -1...1),
+                followUps: report.followUps
             )
         )
     }
 
+    /// Stops an attempt that ran past its timeout; it ends `timeout`.
+    private func timedOut(_ id: TaskID) {
+        let handle = state.withLock { state -> Task<AttemptReport, Never>? in
+            guard var entry = state.running[id], !entry.timedOut else { return nil }
+            entry.timedOut = true
+            state.running[id] = entry
+            return entry.handle
+        }
+        guard let handle else { return }
+        logger.notice("attempt ran past its timeout; stopping it", metadata: ["errand.task.id": "\(id)"])
+        handle.cancel()
+    }
+
     /// Waits up to the grace period for running attempts, then cancels the rest.
     private func windDown() async {
-        let deadline = time.now.addingTimeInterval(configuration.shutdownGrace)
         var seen = slotFreed.generation
-        while runningCount > 0, time.now < deadline, !Task.isCancelled {
+        while runningCount > 0, !Task.isCancelled {
+            // Draining (a stop condition) waits for every attempt; a shutdown asked meanwhile starts the grace.
+            let now = time.now
+            let deadline = state.withLock { state in
+                if state.draining { return Date.distantFuture }
+                state.stopAskedAt = state.stopAskedAt ?? now
+                return (state.stopAskedAt ?? now).addingTimeInterval(configuration.shutdownGrace)
+            }
+            guard time.now < deadline else { break }
             seen = await slotFreed.wait(beyond: seen, until: deadline, time: time)
         }
         let handles = state.withLock { state in

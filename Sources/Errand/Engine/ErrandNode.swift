@@ -54,16 +54,28 @@ public final class ErrandNode: Service {
     /// Runs the task definitions; present when the node stands for leader.
     public let scheduler: Scheduler?
 
-    public init(
+    /// A node running the in-process handlers of `handlers`.
+    public convenience init(
         store: any TaskStore,
         handlers: HandlerRegistry,
         configuration: NodeConfiguration = NodeConfiguration(),
         time: any TimeSource = SystemTimeSource(),
         logger: Logger = Logger(label: "errand")
     ) {
+        self.init(store: store, runner: InProcessRunner(handlers: handlers), configuration: configuration, time: time, logger: logger)
+    }
+
+    /// A node whose attempts `runner` runs (in-process handlers, a child process per attempt, …).
+    public init(
+        store: any TaskStore,
+        runner: any TaskRunner,
+        configuration: NodeConfiguration = NodeConfiguration(),
+        time: any TimeSource = SystemTimeSource(),
+        logger: Logger = Logger(label: "errand")
+    ) {
         dispatcher = Dispatcher(
             store: store,
-            runner: InProcessRunner(handlers: handlers),
+            runner: runner,
             configuration: configuration.dispatcher,
             time: time,
             logger: logger

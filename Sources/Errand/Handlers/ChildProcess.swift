@@ -9,13 +9,20 @@ import Synchronization
 
 /// Runs a program as a child process in its own process group, never through a shell.
 ///
-/// Standard input is `/dev/null`; the last ``outputLimit`` bytes of standard output and error are kept. On timeout or
-/// cancellation the whole process group gets SIGTERM, then SIGKILL after ``killGrace`` seconds.
+/// Standard input is ``input`` (or `/dev/null`); the last ``outputLimit`` bytes of standard output and error are
+/// kept, and each line is handed to ``lines`` as it comes. On timeout or cancellation the whole process group gets
+/// SIGTERM, then SIGKILL after ``killGrace`` seconds.
 struct ChildProcess: Sendable {
     var argv: [String]
     var timeout: Double?
     var killGrace: Double = 5
     var outputLimit: Int = 64 * 1024
+    /// Bytes written to the child's standard input, which is then closed; `nil` gives it `/dev/null`.
+    var input: Data? = nil
+    /// Variables added to (or replacing those of) this process's environment.
+    var environment: [String: String] = [:]
+    /// Called with each line of standard output (`false`) or error (`true`), without its newline.
+    var lines: (@Sendable (_ line: String, _ isError: Bool) -> Void)? = nil
 
     struct Exit: Sendable {
         /// Exit status when the program exited, `nil` when a signal ended it.
@@ -37,15 +44,22 @@ struct ChildProcess: Sendable {
         guard let program = argv.first, !program.isEmpty else { throw SpawnError(description: "argv is empty") }
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        var inPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
+            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for fd in outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        for fd in outPipe + errPipe + inPipe where fd >= 0 { posix_spawn_file_actions_addclose(&actions, fd) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -65,13 +79,45 @@ struct ChildProcess: Sendable {
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
-        let spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, environ)
+        let spawned: Int32
+        if environment.isEmpty {
+            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, environ)
+        } else {
+            var merged = ProcessInfo.processInfo.environment
+            merged.merge(environment) { _, new in new }
+            let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { for pointer in cEnvironment { free(pointer) } }
+            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+        }
         close(outPipe[1])
         close(errPipe[1])
+        if inPipe[0] >= 0 { close(inPipe[0]) }
         guard spawned == 0 else {
             close(outPipe[0])
             close(errPipe[0])
+            if inPipe[1] >= 0 { close(inPipe[1]) }
             throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(spawned)))")
+        }
+        if let input, inPipe[1] >= 0 {
+            // Written from a thread of its own: a child that never reads must not block this one.
+            let writeFD = inPipe[1]
+            Thread.detachNewThread {
+                signal(SIGPIPE, SIG_IGN)
+                input.withUnsafeBytes { buffer in
+                    var offset = 0
+                    while offset < buffer.count {
+                        let written = write(writeFD, buffer.baseAddress! + offset, buffer.count - offset)
+                        if written > 0 {
+                            offset += written
+                        } else if written < 0 && errno == EINTR {
+                            continue
+                        } else {
+                            break
+                        }
+                    }
+                }
+                close(writeFD)
+            }
         }
 
         let flags = Flags()
@@ -86,6 +132,7 @@ struct ChildProcess: Sendable {
             }
         }
         let limit = outputLimit
+        let lines = self.lines
         let timer: Task<Void, Never>? = timeout.map { seconds in
             Task.detached {
                 try? await Task.sleep(for: .seconds(seconds))
@@ -101,7 +148,7 @@ struct ChildProcess: Sendable {
                 let outFD = outPipe[0]
                 let errFD = errPipe[0]
                 Thread.detachNewThread {
-                    let (out, err, truncated) = Self.drain(outFD, errFD, limit: limit)
+                    let (out, err, truncated) = Self.drain(outFD, errFD, limit: limit, lines: lines)
                     var status: Int32 = 0
                     while waitpid(processGroup, &status, 0) == -1 && errno == EINTR {}
                     flags.finished.store(true, ordering: .releasing)
@@ -128,9 +175,30 @@ struct ChildProcess: Sendable {
         let timedOut = Atomic<Bool>(false)
     }
 
-    /// Reads both pipes to end of file, keeping the last `limit` bytes of each. Blocks its thread.
-    private static func drain(_ outFD: Int32, _ errFD: Int32, limit: Int) -> (String, String, Bool) {
+    /// Reads both pipes to end of file, keeping the last `limit` bytes of each and handing each line to `lines`.
+    /// Blocks its thread.
+    private static func drain(
+        _ outFD: Int32,
+        _ errFD: Int32,
+        limit: Int,
+        lines: (@Sendable (String, Bool) -> Void)?
+    ) -> (String, String, Bool) {
         var buffers: [Int32: [UInt8]] = [outFD: [], errFD: []]
+        var partial: [Int32: [UInt8]] = [outFD: [], errFD: []]
+        func emit(_ fd: Int32, _ bytes: ArraySlice<UInt8>, final: Bool) {
+            guard let lines else { return }
+            var pending = (partial[fd] ?? []) + bytes
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                lines(String(decoding: pending[..<newline], as: UTF8.self), fd == errFD)
+                pending.removeSubrange(...newline)
+            }
+            // A line longer than the limit is handed over in pieces rather than held.
+            if final || pending.count > limit {
+                if !pending.isEmpty { lines(String(decoding: pending, as: UTF8.self), fd == errFD) }
+                pending.removeAll()
+            }
+            partial[fd] = pending
+        }
         var open: Set<Int32> = [outFD, errFD]
         var truncated = false
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
@@ -143,12 +211,14 @@ struct ChildProcess: Sendable {
             for entry in fds where entry.revents != 0 {
                 let count = read(entry.fd, &chunk, chunk.count)
                 if count > 0 {
+                    emit(entry.fd, chunk[0..<count], final: false)
                     buffers[entry.fd, default: []].append(contentsOf: chunk[0..<count])
                     if let size = buffers[entry.fd]?.count, size > limit {
                         buffers[entry.fd]?.removeFirst(size - limit)
                         truncated = true
                     }
                 } else if count == 0 || errno != EINTR {
+                    emit(entry.fd, [], final: true)
                     close(entry.fd)
                     open.remove(entry.fd)
                 }

@@ -52,5 +52,22 @@ extension ErrandConfig {
         task_runner:
           capacity: 32                    # most tasks running at once on a node
 
+        # errand worker -- CMD: a child-process worker (pftaskqueue's worker section). Flags and ERRAND_WORKER_*
+        # variables (ERRAND_WORKER_QUEUE, ERRAND_WORKER_CONCURRENCY, ...) override these.
+        worker:
+          queue: default                  # queue to claim from
+          name: my-worker                 # stamped into every attempt (default: the host name)
+          concurrency: 1                  # handler processes at once
+          command: [cat]                  # the handler command and its arguments (no shell); `-- CMD` overrides it
+          handlers: [errand.process]      # handler names claimed; tasks added without a handler have errand.process
+          default_timeout: 1800           # seconds an attempt may run when its task names no timeout
+          kill_grace: 10                  # seconds between SIGTERM and SIGKILL when an attempt is stopped
+          work_dir: /tmp                  # workspaces go to <work_dir>/<worker id>/<task id>-<attempt>
+          cleanup_workspace: false        # delete each workspace when its attempt ends
+          exit_on_suspend: false          # exit 0 once the queue is suspended (running tasks finish first)
+          exit_on_empty: false            # exit 0 once the queue stays empty for the grace period
+          exit_on_empty_grace_period: 10  # seconds
+          num_tasks: 1000                 # exit 0 after this many tasks (default: no limit)
+
         """
 }

@@ -28,6 +28,8 @@ public struct ErrandConfig: Sendable, Hashable {
     public var tasks: [String: TaskDefinition] = [:]
     public var storage = Storage()
     public var runner = Runner()
+    /// `worker:`: settings of `errand worker -- CMD`.
+    public var worker = WorkerSettings()
 
     public init() {}
 

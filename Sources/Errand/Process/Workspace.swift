@@ -1,0 +1,113 @@
+import ErrandCore
+import Foundation
+
+/// One attempt's workspace directory, laid out as pftaskqueue lays it out, so its handler scripts run unchanged:
+///
+/// ```
+/// <work dir>/<worker id>/<process id>/
+///   input/payload, input/retryLimit, input/timeoutSeconds
+///   input/meta/taskUID, processUID, task.json, workerName, workerUID, workerConfig.json
+///   output/            (empty; the handler may write payload, message, postHooks.json)
+/// ```
+///
+/// Every input is also an environment variable, under `ERRAND_TASK_HANDLER_INPUT_` and pftaskqueue's
+/// `PFTQ_TASK_HANDLER_INPUT_`; the directory is `ERRAND_TASK_HANDLER_WORKSPACE_DIR` and
+/// `PFTQ_TASK_HANDLER_WORKSPACE_DIR`.
+struct Workspace {
+    let path: String
+    let processID: String
+    /// The environment variables the handler gets.
+    private(set) var environment: [String: String] = [:]
+
+    /// Environment values longer than this are left out (Linux refuses a variable over 128 KiB); the file has them.
+    static let environmentValueLimit = 64 * 1024
+
+    /// Creates the workspace of `task`'s current attempt and writes its inputs.
+    /// - Throws: ``WorkspaceError`` naming the path that could not be made or written.
+    init(task: TaskRecord, timeout: Double, configuration: ProcessWorkerConfiguration) throws(WorkspaceError) {
+        processID = "\(task.id.rawValue)-\(task.attempt)"
+        path =
+            URL(fileURLWithPath: configuration.workDirectory).appendingPathComponent(configuration.id)
+            .appendingPathComponent(processID).path
+        let meta = "\(path)/input/meta"
+        for directory in [meta, "\(path)/output"] {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw WorkspaceError(path: directory, reason: Self.reason(error))
+            }
+        }
+        let retryLimit = task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1
+        let inputs: [(file: String, variable: String, value: String)] = [
+            ("input/payload", "PAYLOAD", TaskSpec.payload(ofArguments: task.arguments)),
+            ("input/retryLimit", "RETRY_LIMIT", String(retryLimit)),
+            ("input/timeoutSeconds", "TIMEOUT_SECONDS", String(Int(timeout.rounded(.up)))),
+            ("input/meta/taskUID", "TASK_UID", task.id.rawValue),
+            ("input/meta/processUID", "PROCESS_UID", processID),
+            ("input/meta/task.json", "TASK_JSON", Self.taskJSON(task, timeout: timeout)),
+            ("input/meta/workerName", "WORKER_NAME", configuration.name),
+            ("input/meta/workerUID", "WORKER_UID", configuration.id),
+            ("input/meta/workerConfig.json", "WORKER_CONFIG_JSON", configuration.jsonText),
+        ]
+        for input in inputs {
+            let file = "\(path)/\(input.file)"
+            guard FileManager.default.createFile(atPath: file, contents: Data(input.value.utf8)) else {
+                throw WorkspaceError(path: file, reason: String(cString: strerror(errno)))
+            }
+            if input.value.utf8.count <= Self.environmentValueLimit {
+                environment["ERRAND_TASK_HANDLER_INPUT_\(input.variable)"] = input.value
+                environment["PFTQ_TASK_HANDLER_INPUT_\(input.variable)"] = input.value
+            }
+        }
+        environment["ERRAND_TASK_HANDLER_WORKSPACE_DIR"] = path
+        environment["PFTQ_TASK_HANDLER_WORKSPACE_DIR"] = path
+    }
+
+    /// Deletes the workspace.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The task as `task.json`: Errand's record, plus pftaskqueue's `uid`, `parentUID`, `spec` and `status` keys.
+    static func taskJSON(_ task: TaskRecord, timeout: Double) -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.iso8601)
+        }
+        var object = (try? encoder.encode(task)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        object["uid"] = task.id.rawValue
+        object["parentUID"] = task.parentID?.rawValue
+        object["spec"] =
+            [
+                "name": task.name ?? "",
+                "payload": TaskSpec.payload(ofArguments: task.arguments),
+                "retryLimit": task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1,
+                "timeoutSeconds": Int(timeout.rounded(.up)),
+            ] as [String: Any]
+        object["status"] =
+            [
+                "phase": "Processing",
+                "createdAt": task.createdAt.iso8601,
+                "failureCount": max(0, task.chargedAttempts - 1),
+                "salvageCount": 0,
+            ] as [String: Any]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let underlying, underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        return error.localizedDescription
+    }
+}
+
+/// A workspace that could not be made or written.
+struct WorkspaceError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "cannot prepare the workspace: \(path): \(reason)" }
+}
