@@ -75,11 +75,12 @@ struct ErrandBinary {
         return result.stdout
     }
 
-    /// Starts `errand serve` in the background; its output goes to files in the temporary directory.
-    func serve(_ extra: [String] = [], command: String = "serve") throws -> Process {
+    /// Starts `errand serve` (or `command`) in the background; its output goes to files in the temporary directory.
+    func serve(_ extra: [String] = [], command: String = "serve", environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = [command] + storeArguments + ["--log-level", "info"] + extra
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)

@@ -234,13 +234,33 @@ import Testing
         }
     }
 
-    @Test func anUnknownHandlerEndsTheAttemptAsAnInternalError() async throws {
+    @Test func aNodeClaimsOnlyTheHandlersItRunsSoOthersWaitForTheirWorker() async throws {
         try await withNode(handlers: .withBuiltins()) { client, _, _ in
-            let task = try await client.enqueue(NewTask(handler: "nobody.home", retry: RetryPolicy(maxAttempts: 1))).task
+            let elsewhere = try await client.enqueue(NewTask(handler: "nobody.home", retry: RetryPolicy(maxAttempts: 1))).task
+            let echo = try await client.enqueue(NewTask(handler: "errand.echo", arguments: "[1]")).task
+            #expect(try await client.wait(for: echo.id, timeout: 10).state == .completed)
+            let waiting = try #require(try await client.task(elsewhere.id))
+            #expect(waiting.state == .pending && waiting.attempt == 0)
+        }
+    }
+
+    @Test func anAttemptPastItsTimeoutIsStoppedAndEndsTimeout() async throws {
+        var handlers = HandlerRegistry()
+        handlers.register("wait.forever") { _ in
+            try await Task.sleep(for: .seconds(3600))
+            return nil
+        }
+        try await withNode(handlers: handlers) { client, node, time in
+            let task = try await client.enqueue(NewTask(handler: "wait.forever", retry: RetryPolicy(maxAttempts: 1), timeout: 5)).task
+            await eventually("attempt started") { node.dispatcher.runningCount == 1 }
+            time.advance(by: 4)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(try await state(client, task.id) == .running)
+            time.advance(by: 1)
             let done = try await client.wait(for: task.id, timeout: 10)
             #expect(done.state == .failed)
-            #expect(try await client.attempts(of: task.id).map(\.outcome) == [.internalError])
-            #expect(done.lastError?.contains("no handler named nobody.home") == true)
+            #expect(try await client.attempts(of: task.id).map(\.outcome) == [.timeout])
+            #expect(done.lastError?.contains("timeout of 5 s") == true)
         }
     }
 

@@ -1,0 +1,126 @@
+import ErrandTesting
+import Foundation
+import Testing
+
+/// `errand worker -- CMD` on the real binary with real child processes, and a handler script written against
+/// pftaskqueue's protocol (`Tests/Fixtures/pftaskqueue/handler.sh`).
+@Suite struct ProcessWorkerTests {
+    static let handler = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/pftaskqueue/handler.sh").path
+
+    /// Runs a worker that exits once its queue stays empty for a second, and returns its exit status.
+    static func drain(_ errand: ErrandBinary, _ extra: [String] = [], handler: [String] = [handler], log: String? = nil) async throws -> Int32? {
+        let worker = try errand.serve(
+            ["--exit-on-empty", "--exit-on-empty-grace-period", "1", "--work-dir", errand.directory.appendingPathComponent("ws").path]
+                + extra + ["--"] + handler,
+            command: "worker",
+            environment: log.map { ["HANDLER_LOG": $0] } ?? [:]
+        )
+        return await worker.waitForExit(timeout: 60)
+    }
+
+    static func task(_ errand: ErrandBinary, _ id: String) async throws -> [String: Any] {
+        try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
+    }
+
+    @Test func aPftaskqueueHandlerScriptRunsUnchanged() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            // pftaskqueue's add-task input: YAML TaskSpecs separated by ---.
+            let specs =
+                "name: greeting\npayload: hello\n---\npayload: chain-a\nretryLimit: 0\n---\npayload: fail now\nretryLimit: 1\ntimeoutSeconds: 30\n"
+            let ids = try await errand.ok(["task", "add", "-f", "-", "--retry-delay", "0"], stdin: specs).split(separator: "\n").map(String.init)
+            #expect(ids.count == 3)
+            #expect(try await Self.drain(errand, ["--name", "pod-7"]) == 0, "\(errand.nodeLogs())")
+
+            let hello = try await Self.task(errand, ids[0])
+            #expect(hello["state"] as? String == "completed" && hello["result"] as? String == "HELLO")
+            #expect(hello["message"] as? String == "handled \(ids[0])\n" && hello["name"] as? String == "greeting")
+            let failed = try await Self.task(errand, ids[2])
+            #expect(failed["state"] as? String == "failed" && failed["attempt"] as? Int == 2)
+            #expect((failed["last_error"] as? String)?.contains("asked to fail") == true)
+            // The follow-up from output/postHooks.json ran too, as a child of its task.
+            let children = try await errand.tasks(["--parent", ids[1]])
+            #expect(children.count == 1)
+            #expect(children.first?["state"] as? String == "completed" && children.first?["result"] as? String == "CHAIN-A-CHILD")
+            #expect(children.first?["name"] as? String == "child of \(ids[1])" && children.first?["timeout"] as? Double == 30)
+            let attempts = try #require(try await errand.json(["task", "get", ids[0], "-o", "json"]) as? [String: Any])
+            #expect(((attempts["attempts"] as? [[String: Any]])?.first?["worker"] as? String)?.hasPrefix("pod-7:") == true)
+        }
+    }
+
+    @Test func numTasksExitsZeroOnceThatManyHaveRun() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            _ = try await errand.ok(["task", "add", "-f", "-"], stdin: (1...5).map { "payload: p\($0)" }.joined(separator: "\n---\n"))
+            let worker = try errand.serve(["--num-tasks", "2", "--", Self.handler], command: "worker")
+            #expect(await worker.waitForExit(timeout: 60) == 0, "\(errand.nodeLogs())")
+            #expect(try await errand.tasks(["--state", "completed"]).count == 2)
+            #expect(try await errand.tasks(["--state", "pending"]).count == 3)
+            #expect(errand.nodeLogs().contains("claimed its 2 tasks (num_tasks)"))
+        }
+    }
+
+    @Test func aTaskPastItsTimeoutIsKilledWithTheProcessesItStarted() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let pidFile = directory.appendingPathComponent("grandchild.pid").path
+            let script = directory.appendingPathComponent("slow.sh")
+            try "#!/bin/sh\nsleep 300 &\necho $! > \(pidFile)\nwait\n".write(to: script, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let id = try await errand.ok(["task", "add", "-f", "-"], stdin: "payload: slow\ntimeoutSeconds: 1\n")
+            #expect(try await Self.drain(errand, ["--kill-grace", "1"], handler: [script.path]) == 0, "\(errand.nodeLogs())")
+            let task = try await Self.task(errand, id)
+            #expect(task["state"] as? String == "failed")
+            #expect((task["last_error"] as? String)?.contains("timeout of 1 s") == true)
+            let attempts = try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
+            #expect((attempts["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["timeout"])
+            let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            // Gone, or a zombie waiting for an init that does not reap (as in some containers): dead either way.
+            let gone = await eventually(timeout: 10, every: 0.1, "grandchild \(pid) gone") {
+                guard kill(pid, 0) == 0 else { return errno == ESRCH }
+                let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                return stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") == true
+            }
+            #expect(gone, "the grandchild \(pid) outlived the timeout")
+        }
+    }
+
+    @Test func badInputGetsClearErrorsAndTheWorkerKeepsServing() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let waiting = try await errand.ok(["task", "add", "-f", "-"], stdin: "payload: waits\n")
+            // Refused at start, before anything is claimed.
+            let missing = try await errand.run(["worker", "--", "/no/such/handler"])
+            #expect(missing.status == 2 && missing.stderr.contains("handler command /no/such/handler not found"))
+            let unwritable = try await errand.run(["worker", "--work-dir", "/etc/passwd/ws", "--", Self.handler])
+            #expect(unwritable.status == 2 && unwritable.stderr.contains("work dir /etc/passwd/ws cannot be written"))
+            let oversized = try await errand.run(["task", "add", "-f", "-"], stdin: "payload: \(String(repeating: "x", count: 1 << 20))\n")
+            #expect(oversized.status == 2 && oversized.stderr.contains("arguments"))
+            let unknownQueue = try await errand.run(["worker", "--queue", "nope", "--", Self.handler])
+            #expect(unknownQueue.status == 2 && unknownQueue.stderr.contains("no queue named nope"))
+            #expect(try await errand.state(waiting) == "pending")
+
+            // At run time: malformed postHooks.json, and a workspace that cannot be made, end one attempt each
+            // `internal_error`; the worker goes on with the others.
+            let bad = try await errand.ok(["task", "add", "-f", "-"], stdin: "payload: badhooks\n")
+            // The victim runs last (priority 5), after the task that blocks its workspace; its retry runs at once.
+            let victim = try await errand.ok(
+                ["task", "add", "-f", "-", "--priority", "5", "--retry-delay", "0"],
+                stdin: "payload: victim\nretryLimit: 1\n"
+            )
+            _ = try await errand.ok(["task", "add", "-f", "-"], stdin: "payload: block \(victim)\n")
+            #expect(try await Self.drain(errand) == 0, "\(errand.nodeLogs())")
+            let badTask = try await Self.task(errand, bad)
+            #expect(badTask["state"] as? String == "failed")
+            #expect((badTask["last_error"] as? String)?.contains("postHooks.json is not valid JSON") == true)
+            let victimAttempts = try #require(try await errand.json(["task", "get", victim, "-o", "json"]) as? [String: Any])
+            let outcomes = (victimAttempts["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String }
+            #expect(outcomes == ["internal_error", "succeeded"], "\(victimAttempts)")
+            #expect(
+                ((victimAttempts["attempts"] as? [[String: Any]])?.first?["message"] as? String)?.contains("cannot prepare the workspace") == true
+            )
+            #expect(try await errand.state(waiting) == "completed")
+        }
+    }
+}
