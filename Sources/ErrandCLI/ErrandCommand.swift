@@ -16,8 +16,9 @@ struct ErrandCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self, LeaderCommand.self, MigrateCommand.self,
-            CronCommand.self, ConfigCommand.self,
-        ]
+            CronCommand.self, ConfigCommand.self, CompletionCommand.self,
+        ],
+        groupedSubcommands: [CommandGroup(name: "pftaskqueue verbs (aliases)", subcommands: Pftaskqueue.commands)]
     )
 }
 

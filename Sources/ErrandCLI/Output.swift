@@ -84,7 +84,7 @@ struct TaskView: Encodable {
     /// The display name (pftaskqueue's `name`).
     var name: String?
     /// Seconds an attempt may run.
-    var timeout: Double?
+    var timeout: Seconds?
     var attempts: [AttemptView]?
 
     init(_ task: TaskRecord, attempts: [Attempt]? = nil) {
@@ -111,7 +111,7 @@ struct TaskView: Encodable {
         module = task.module
         tags = task.tags
         name = task.name
-        timeout = task.timeout
+        timeout = task.timeout.map(Seconds.init)
         self.attempts = attempts?.map(AttemptView.init)
     }
 
@@ -188,5 +188,15 @@ struct QueueView: Encodable {
         case name, state
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+}
+
+/// A number of seconds, written as a whole number when it is one (YAML would write 100.0 as 1e+2).
+struct Seconds: Encodable {
+    var value: Double
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
     }
 }

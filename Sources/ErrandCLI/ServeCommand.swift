@@ -12,7 +12,7 @@ import UnixSignals
 struct NodeOptions: ParsableArguments {
     @Option(help: "Configuration file (YAML) with task definitions and settings (default: $ERRAND_CONFIG).") var config: String?
     @Option(help: "Most tasks running at once (default: $ERRAND_CAPACITY, the file's task_runner.capacity, or 32).") var capacity: Int?
-    @Option(help: "Queue to run (repeatable; default: all active queues).") var queue: [String] = []
+    @Option(name: [.long, .customLong("queue-name")], help: "Queue to run (repeatable; default: all active queues).") var queue: [String] = []
     @Option(help: "Seconds to let running tasks finish at shutdown.") var grace: Double = 10
     @Option(help: "Worker name recorded in leases (default: host:pid).") var worker: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
