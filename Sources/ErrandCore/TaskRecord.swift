@@ -180,6 +180,10 @@ public struct Attempt: Sendable, Hashable, Codable {
     public var outcome: AttemptOutcome
     public var message: String?
     public var result: String?
+    /// The worker (or leader) that salvaged this attempt after its worker was lost.
+    public var salvagedBy: String?
+    /// When it was salvaged.
+    public var salvagedAt: Date?
 
     public init(
         taskID: TaskID,
@@ -190,7 +194,9 @@ public struct Attempt: Sendable, Hashable, Codable {
         finishedAt: Date,
         outcome: AttemptOutcome,
         message: String? = nil,
-        result: String? = nil
+        result: String? = nil,
+        salvagedBy: String? = nil,
+        salvagedAt: Date? = nil
     ) {
         self.taskID = taskID
         self.number = number
@@ -201,6 +207,8 @@ public struct Attempt: Sendable, Hashable, Codable {
         self.outcome = outcome
         self.message = message
         self.result = result
+        self.salvagedBy = salvagedBy
+        self.salvagedAt = salvagedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -209,6 +217,8 @@ public struct Attempt: Sendable, Hashable, Codable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case outcome, message, result
+        case salvagedBy = "salvaged_by"
+        case salvagedAt = "salvaged_at"
     }
 }
 

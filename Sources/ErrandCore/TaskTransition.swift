@@ -12,6 +12,9 @@ public enum TaskEvent: Sendable, Hashable {
     case unclaim(Lease)
     /// The rescuer found the lease expired: the attempt ends `lost`.
     case rescue
+    /// The task's worker was lost (its heartbeat expired) and worker `by` salvages it: the attempt ends `lost` at
+    /// once, whatever its lease says, with `salvaged_by` and `salvaged_at` in its record.
+    case salvage(by: String)
     /// An operator or code cancels the task.
     case cancel(reason: String?)
     /// An operator runs a finished task once more.
@@ -27,6 +30,7 @@ public enum TaskEvent: Sendable, Hashable {
         case .finish: "finish"
         case .unclaim: "unclaim"
         case .rescue: "rescue"
+        case .salvage: "salvage"
         case .cancel: "cancel"
         case .retry: "retry"
         case .markDead: "mark dead"
@@ -183,6 +187,14 @@ public enum TaskTransition {
             }
             let message = "lease of worker \(task.worker ?? "unknown") expired at \(expiry.iso8601)"
             return .success(end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now))
+
+        case .salvage(let salvager):
+            guard task.state == .running else { return refuse(.wrongState, "only a running task can be salvaged") }
+            let message = "worker \(task.worker ?? "unknown") was lost; salvaged by \(salvager)"
+            var output = end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now)
+            output.endedAttempt?.salvagedBy = salvager
+            output.endedAttempt?.salvagedAt = now
+            return .success(output)
 
         case .cancel(let reason):
             guard !task.state.isFinal else { return refuse(.wrongState, "the task is already finished") }

@@ -110,6 +110,33 @@ enum PostgresSchema {
             """
             ALTER TABLE \(s).task ADD COLUMN name text, ADD COLUMN timeout double precision;
             """,
+            // 5: the worker registry, who salvaged an attempt, and the dead-letter list.
+            """
+            CREATE TABLE \(s).worker (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                lease_name text NOT NULL,
+                queues text NOT NULL,
+                spec text NOT NULL,
+                state text NOT NULL,
+                started_at timestamptz NOT NULL,
+                last_heartbeat_at timestamptz NOT NULL,
+                heartbeat_expiration double precision NOT NULL,
+                salvage_after double precision NOT NULL,
+                finished_at timestamptz,
+                salvaged_by text,
+                salvaged_at timestamptz
+            );
+            CREATE INDEX worker_state ON \(s).worker (state);
+            ALTER TABLE \(s).attempt ADD COLUMN salvaged_by text, ADD COLUMN salvaged_at timestamptz;
+            CREATE TABLE \(s).dead_letter (
+                id uuid PRIMARY KEY,
+                queue text,
+                body text NOT NULL,
+                error text NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            """,
         ]
     }
 

@@ -100,7 +100,9 @@ enum PostgresTaskRow {
             finishedAt: try cells[5].decode(Date.self).wholeMilliseconds,
             outcome: outcome,
             message: try cells[7].decode(String?.self),
-            result: try cells[8].decode(String?.self)
+            result: try cells[8].decode(String?.self),
+            salvagedBy: try cells[9].decode(String?.self),
+            salvagedAt: try cells[10].decode(Date?.self)?.wholeMilliseconds
         )
     }
 
@@ -139,8 +141,11 @@ enum PostgresTaskRow {
 
     static let attemptRecord = """
         task_id uuid, number int, handler text, worker text, started_at bigint, finished_at bigint, outcome text, \
-        message text, result text
+        message text, result text, salvaged_by text, salvaged_at bigint
         """
+
+    /// The attempt columns in the order `decodeAttempt` reads them.
+    static let attemptColumns = "task_id, number, handler, worker, started_at, finished_at, outcome, message, result, salvaged_by, salvaged_at"
 
     static func attemptJSON(_ attempts: [Attempt]) -> String {
         var json = JSONText.Builder()
@@ -154,6 +159,8 @@ enum PostgresTaskRow {
             json.field("outcome", attempt.outcome.rawValue)
             json.field("message", attempt.message)
             json.field("result", attempt.result)
+            json.field("salvaged_by", attempt.salvagedBy)
+            json.field("salvaged_at", attempt.salvagedAt?.millisecondsSince1970)
         }
         return json.text
     }

@@ -158,9 +158,11 @@ extension PostgresTaskStore {
     /// `INSERT INTO attempt … SELECT FROM json_to_recordset(<json>) AS a`: appends ended attempts to the launch log.
     static func insertAttempts(schema s: String, json: String) -> String {
         """
-        INSERT INTO \(s).attempt (task_id, number, handler, worker, started_at, finished_at, outcome, message, result)
+        INSERT INTO \(s).attempt (task_id, number, handler, worker, started_at, finished_at, outcome, message, result,
+            salvaged_by, salvaged_at)
         SELECT a.task_id, a.number, a.handler, a.worker, to_timestamp(a.started_at / 1000.0),
-            to_timestamp(a.finished_at / 1000.0), a.outcome, a.message, a.result
+            to_timestamp(a.finished_at / 1000.0), a.outcome, a.message, a.result, a.salvaged_by,
+            to_timestamp(a.salvaged_at / 1000.0)
         FROM json_to_recordset(\(json)::json) AS a(\(PostgresTaskRow.attemptRecord))
         """
     }

@@ -14,7 +14,7 @@ extension PostgresTaskStore {
         guard let uuid = id.uuid else { return [] }
         return try await rows(
             """
-            SELECT task_id, number, handler, worker, started_at, finished_at, outcome, message, result
+            SELECT \(unescaped: PostgresTaskRow.attemptColumns)
             FROM \(unescaped: s).attempt WHERE task_id = \(uuid) ORDER BY number
             """
         ).map(PostgresTaskRow.decodeAttempt)

@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4]
+    static let migrations = [v1, v2, v3, v4, v5]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,36 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 5: the worker registry (pftaskqueue's workers: heartbeats, lost, salvaged), who salvaged an attempt,
+    /// and the dead-letter list (rows that could not be read).
+    static let v5 = """
+        CREATE TABLE errand_worker (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            lease_name TEXT NOT NULL,
+            queues TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            state TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            last_heartbeat_at INTEGER NOT NULL,
+            heartbeat_expiration REAL NOT NULL,
+            salvage_after REAL NOT NULL,
+            finished_at INTEGER,
+            salvaged_by TEXT,
+            salvaged_at INTEGER
+        );
+        CREATE INDEX errand_worker_state ON errand_worker (state);
+        ALTER TABLE errand_attempt ADD COLUMN salvaged_by TEXT;
+        ALTER TABLE errand_attempt ADD COLUMN salvaged_at INTEGER;
+        CREATE TABLE errand_dead_letter (
+            id TEXT PRIMARY KEY,
+            queue TEXT,
+            body TEXT NOT NULL,
+            error TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        """
 
     /// Version 4: a task's display name and its attempt timeout (pftaskqueue's `name` and `timeoutSeconds`).
     static let v4 = """

@@ -12,8 +12,7 @@ extension SQLiteTaskStore {
         try await read { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT task_id, number, handler, worker, started_at, finished_at, outcome, message, result
-                    FROM errand_attempt WHERE task_id = ? ORDER BY number
+                    SELECT \(TaskRow.attemptColumns) FROM errand_attempt WHERE task_id = ? ORDER BY number
                     """
             )
             var attempts: [Attempt] = []

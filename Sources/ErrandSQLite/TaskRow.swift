@@ -171,8 +171,9 @@ enum TaskRow {
     // MARK: attempts
 
     static let insertAttempt = """
-        INSERT INTO errand_attempt (task_id, number, handler, worker, started_at, finished_at, outcome, message, result)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO errand_attempt (task_id, number, handler, worker, started_at, finished_at, outcome, message, result,
+            salvaged_by, salvaged_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func bindAttempt(_ attempt: Attempt, to statement: inout RawStatement) {
@@ -185,7 +186,12 @@ enum TaskRow {
         statement.bind(attempt.outcome.rawValue)
         statement.bind(attempt.message)
         statement.bind(attempt.result)
+        statement.bind(attempt.salvagedBy)
+        statement.bind(attempt.salvagedAt?.millisecondsSince1970)
     }
+
+    /// The attempt columns in the order `decodeAttempt` reads them.
+    static let attemptColumns = "task_id, number, handler, worker, started_at, finished_at, outcome, message, result, salvaged_by, salvaged_at"
 
     static func decodeAttempt(_ row: Columns) throws -> Attempt {
         let idText = row.text(0) ?? ""
@@ -201,7 +207,9 @@ enum TaskRow {
             finishedAt: Date(millisecondsSince1970: row.int64(5)),
             outcome: outcome,
             message: row.text(7),
-            result: row.text(8)
+            result: row.text(8),
+            salvagedBy: row.text(9),
+            salvagedAt: row.optionalInt64(10).map(Date.init(millisecondsSince1970:))
         )
     }
 }

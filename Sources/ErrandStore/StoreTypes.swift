@@ -204,3 +204,31 @@ extension FinishResult {
         return nil
     }
 }
+
+/// What one ``TaskStore/salvageWorkers(by:now:limit:)`` did.
+public struct WorkerSalvage: Sendable, Hashable {
+    /// Workers found with an expired heartbeat, now `lost`.
+    public var lost: [WorkerRecord] = []
+    /// Workers salvaged, now `salvaged`.
+    public var salvaged: [WorkerRecord] = []
+    /// The salvage of each task the salvaged workers held.
+    public var tasks: [FinishResult] = []
+
+    public init(lost: [WorkerRecord] = [], salvaged: [WorkerRecord] = [], tasks: [FinishResult] = []) {
+        self.lost = lost
+        self.salvaged = salvaged
+        self.tasks = tasks
+    }
+
+    /// Which of `workers` (running or lost) to mark lost, and which lost ones (after marking) to salvage at `now`.
+    public static func plan(_ workers: [WorkerRecord], now: Date, limit: Int) -> (lose: [WorkerRecord], salvage: [WorkerRecord]) {
+        let lose = workers.filter { $0.state == .running && $0.expiresAt <= now }
+        let losing = Set(lose.map(\.id))
+        let salvage = workers.filter { ($0.state == .lost || losing.contains($0.id)) && $0.salvageableAt <= now }
+        return (
+            lose.map {
+                var worker = $0; worker.state = .lost; return worker
+            }, Array(salvage.prefix(max(0, limit)))
+        )
+    }
+}

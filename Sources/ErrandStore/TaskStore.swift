@@ -118,6 +118,29 @@ public protocol TaskStore: Sendable {
     /// The node holding an unexpired leader lease at `now`, or `nil`.
     func leader(now: Date) async throws -> String?
 
+    /// Records a worker that starts (`running`, its first heartbeat now).
+    func registerWorker(_ worker: WorkerRecord) async throws
+
+    /// Records a heartbeat of a running (or lost, not yet salvaged) worker, which is then `running` again.
+    /// - Returns: the stored record: one whose state is not `running` afterwards (salvaged, ended) must stop;
+    ///   `nil` when no worker has this id.
+    func workerHeartbeat(_ id: String, now: Date) async throws -> WorkerRecord?
+
+    /// Records that a worker stopped (`succeeded` or `failed`); a salvaged worker stays salvaged.
+    func endWorker(_ id: String, as state: WorkerState, now: Date) async throws
+
+    /// The workers in `states` (all when empty), newest first.
+    func workers(states: [WorkerState]) async throws -> [WorkerRecord]
+
+    /// Marks running workers whose heartbeat expired as `lost`, then salvages up to `limit` lost workers whose
+    /// salvage time has come: each becomes `salvaged` (by `salvager`), and each task it still held ends its attempt
+    /// `lost` at once (``TaskEvent/salvage(by:)``) and runs again by its retry policy.
+    func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage
+
+    /// Deletes workers that stopped (succeeded, failed, salvaged) before `endedBefore`.
+    /// - Returns: the number deleted.
+    func pruneWorkers(endedBefore: Date) async throws -> Int
+
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
     /// another process. Several changes may be merged into one signal; consumers re-check the store.
     func changes() -> ChangeSignal

@@ -31,10 +31,11 @@ public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringCon
         try await body(store, time)
     }
 
-    /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader, schedules.
+    /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader, schedules,
+    /// workers.
     public static var all: [StoreCheck] {
         enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks + leaderChecks
-            + scheduleChecks
+            + scheduleChecks + workerChecks
     }
 }
 

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Where a worker is in its life (pftaskqueue's worker phases and reasons).
+///
+/// ```
+/// running ──▶ succeeded   (stopped cleanly)
+///    │    ──▶ failed      (stopped on an error)
+///    └──▶ lost ──▶ salvaged   (heartbeat expired; after salvage_after its tasks were re-queued)
+/// ```
+public enum WorkerState: String, Sendable, Hashable, Codable, CaseIterable {
+    case running
+    case succeeded
+    case failed
+    /// Its heartbeat expired: the process died or stalled.
+    case lost
+    /// Lost, and its unfinished tasks were re-queued by another node.
+    case salvaged
+
+    /// Whether the worker has stopped for good.
+    public var isFinal: Bool { self != .running && self != .lost }
+}
+
+/// One run of a worker process, as registered in the store.
+public struct WorkerRecord: Sendable, Hashable, Codable {
+    /// Unique per run (pftaskqueue's `workerUID`).
+    public var id: String
+    /// The name it was given (pftaskqueue's `workerName`), stamped into attempts.
+    public var name: String
+    /// The identity its leases carry (`Lease.worker`): how its tasks are found when it is salvaged.
+    public var leaseName: String
+    /// The queues it claims from (empty: all).
+    public var queues: [String]
+    /// Its settings as JSON text (command, concurrency, timeouts…), for `errand worker list`.
+    public var spec: String
+    public var state: WorkerState
+    public var startedAt: Date
+    public var lastHeartbeatAt: Date
+    /// Seconds without a heartbeat after which it counts as lost.
+    public var heartbeatExpiration: Double
+    /// Seconds after it counts as lost before its tasks are salvaged.
+    public var salvageAfter: Double
+    public var finishedAt: Date?
+    /// The node that salvaged it.
+    public var salvagedBy: String?
+    public var salvagedAt: Date?
+
+    public init(
+        id: String,
+        name: String,
+        leaseName: String,
+        queues: [String] = [],
+        spec: String = "{}",
+        state: WorkerState = .running,
+        startedAt: Date,
+        lastHeartbeatAt: Date? = nil,
+        heartbeatExpiration: Double = 10,
+        salvageAfter: Double = 15,
+        finishedAt: Date? = nil,
+        salvagedBy: String? = nil,
+        salvagedAt: Date? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.leaseName = leaseName
+        self.queues = queues
+        self.spec = spec
+        self.state = state
+        self.startedAt = startedAt
+        self.lastHeartbeatAt = lastHeartbeatAt ?? startedAt
+        self.heartbeatExpiration = heartbeatExpiration
+        self.salvageAfter = salvageAfter
+        self.finishedAt = finishedAt
+        self.salvagedBy = salvagedBy
+        self.salvagedAt = salvagedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case leaseName = "lease_name"
+        case queues, spec, state
+        case startedAt = "started_at"
+        case lastHeartbeatAt = "last_heartbeat_at"
+        case heartbeatExpiration = "heartbeat_expiration"
+        case salvageAfter = "salvage_after"
+        case finishedAt = "finished_at"
+        case salvagedBy = "salvaged_by"
+        case salvagedAt = "salvaged_at"
+    }
+
+    /// When its heartbeat expires (it is lost from then on, unless it beats again).
+    public var expiresAt: Date { lastHeartbeatAt.addingTimeInterval(heartbeatExpiration) }
+
+    /// When, once lost, its tasks may be salvaged.
+    public var salvageableAt: Date { expiresAt.addingTimeInterval(salvageAfter) }
+}
