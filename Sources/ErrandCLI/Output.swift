@@ -152,6 +152,9 @@ struct AttemptView: Encodable {
     var startedAt: String?
     var finishedAt: String?
     var message: String?
+    /// The node that salvaged the attempt after its worker was lost.
+    var salvagedBy: String?
+    var salvagedAt: String?
 
     init(_ attempt: Attempt) {
         number = attempt.number
@@ -160,6 +163,8 @@ struct AttemptView: Encodable {
         startedAt = Output.timestamp(attempt.startedAt)
         finishedAt = Output.timestamp(attempt.finishedAt)
         message = attempt.message
+        salvagedBy = attempt.salvagedBy
+        salvagedAt = Output.timestamp(attempt.salvagedAt)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -167,6 +172,8 @@ struct AttemptView: Encodable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case message
+        case salvagedBy = "salvaged_by"
+        case salvagedAt = "salvaged_at"
     }
 }
 

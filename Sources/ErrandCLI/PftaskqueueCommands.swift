@@ -8,7 +8,7 @@ import Foundation
 enum Pftaskqueue {
     static let commands: [any ParsableCommand.Type] = [
         CreateQueue.self, GetQueueState.self, SuspendQueue.self, ResumeQueue.self, DeleteQueue.self, GetAllQueues.self,
-        AddTask.self, GetTask.self, StartWorker.self, PrintDefaultConfig.self,
+        AddTask.self, GetTask.self, StartWorker.self, GetWorker.self, PrintDefaultConfig.self,
     ]
 
     struct CreateQueue: AsyncParsableCommand {
@@ -129,6 +129,24 @@ enum Pftaskqueue {
         )
         @OptionGroup var worker: WorkerCommand
         func run() async throws { try await worker.run() }
+    }
+
+    struct GetWorker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "get-worker",
+            abstract: "= errand worker list (pftaskqueue); tosalvage = lost."
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Only workers of this queue.") var queue: String?
+        @Option(help: "all, running, succeeded, failed, lost, tosalvage or salvaged.") var state: String = "all"
+        @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .yaml
+
+        func run() async throws {
+            var list = try WorkerListCommand.parse(["--state", state == "tosalvage" ? "lost" : state, "--output", output.rawValue])
+            list.store = store
+            list.queue = queue
+            try await list.run()
+        }
     }
 
     struct PrintDefaultConfig: AsyncParsableCommand {

@@ -17,6 +17,11 @@ struct ProcessWorkerOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Exit 0 once there is nothing to run for --exit-on-empty-grace-period.") var exitOnEmpty: Bool?
     @Option(help: "Seconds with nothing to run before --exit-on-empty exits (default: 10).") var exitOnEmptyGracePeriod: Double?
     @Option(help: "Exit 0 after this many tasks (they finish first).") var numTasks: Int?
+    @Option(help: "Seconds between worker heartbeats (default: 2).") var heartbeatInterval: Double?
+    @Option(help: "Seconds without a heartbeat before this worker counts as lost (default: 10).") var heartbeatExpiration: Double?
+    @Option(help: "Seconds a lost worker waits before its tasks are salvaged (default: 15).") var salvageAfter: Double?
+    @Option(help: "Lost workers to salvage on start, -1 for all (default: -1; the leader salvages anyway).")
+    var numWorkerSalvageOnStart: Int?
 
     /// What the options resolve to.
     struct Resolved {
@@ -25,6 +30,7 @@ struct ProcessWorkerOptions: ParsableArguments {
         var concurrency: Int
         var queues: [String]
         var stopWhen: StopConditions
+        var presence: WorkerPresenceConfiguration
     }
 
     /// Resolves every option against the environment and the configuration file's `worker:` section.
@@ -66,11 +72,30 @@ struct ProcessWorkerOptions: ParsableArguments {
             idleFor: exitOnEmpty ? grace : nil,
             onSuspend: try value(exitOnSuspend, "EXIT_ON_SUSPEND", file.exitOnSuspend) ?? false
         )
+        var presence = WorkerPresenceConfiguration()
+        presence.name = try value(name, "NAME", file.name)
+        if let seconds = try positive(try value(heartbeatInterval, "HEARTBEAT_INTERVAL", file.heartbeatInterval), "--heartbeat-interval") {
+            presence.heartbeatInterval = seconds
+        }
+        if let seconds = try positive(try value(heartbeatExpiration, "HEARTBEAT_EXPIRATION", file.heartbeatExpiration), "--heartbeat-expiration") {
+            presence.heartbeatExpiration = seconds
+        }
+        guard presence.heartbeatExpiration > presence.heartbeatInterval else {
+            throw CLIFailure("--heartbeat-expiration must be longer than --heartbeat-interval", exitCode: CLIFailure.badInput)
+        }
+        if let seconds = try positive(try value(salvageAfter, "SALVAGE_AFTER", file.salvageAfter), "--salvage-after", allowZero: true) {
+            presence.salvageAfter = seconds
+        }
+        if let count = try value(numWorkerSalvageOnStart, "NUM_WORKER_SALVAGE_ON_START", file.numWorkerSalvageOnStart) {
+            presence.salvageOnStart = count
+        }
         var queues = queues
         if queues.isEmpty, let queue = variable("QUEUE") ?? file.queue { queues = [queue] }
         let argv = command.isEmpty ? (variable("COMMAND").map { $0.split(separator: " ").map(String.init) } ?? file.command ?? []) : command
-        guard !argv.isEmpty else { return Resolved(process: nil, concurrency: concurrency, queues: queues, stopWhen: stopWhen) }
-        var configuration = ProcessWorkerConfiguration(command: argv)
+        guard !argv.isEmpty else {
+            return Resolved(process: nil, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
+        }
+        var configuration = ProcessWorkerConfiguration(command: argv, id: presence.id)
         if let name = try value(name, "NAME", file.name) { configuration.name = name }
         let handlers = handler.isEmpty ? (variable("HANDLERS").map { $0.split(separator: ",").map(String.init) } ?? file.handlers) : handler
         if let handlers {
@@ -87,7 +112,7 @@ struct ProcessWorkerOptions: ParsableArguments {
         }
         if let directory = try value(workDir, "WORK_DIR", file.workDir) { configuration.workDirectory = directory }
         configuration.cleanupWorkspace = try value(cleanupWorkspace, "CLEANUP_WORKSPACE", file.cleanupWorkspace) ?? false
-        return Resolved(process: configuration, concurrency: concurrency, queues: queues, stopWhen: stopWhen)
+        return Resolved(process: configuration, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
     }
 
     /// Fails before anything is claimed when the command cannot be found or the work directory cannot be written.

@@ -89,6 +89,12 @@ struct NodeOptions: ParsableArguments {
             try await group.run()
             tasks.cancelAll()
         }
+        if node.lostItself {
+            throw CLIFailure(
+                "this node was found lost (salvaged by another node, or cut off from the store) and stopped",
+                exitCode: CLIFailure.failed
+            )
+        }
     }
 }
 

@@ -23,7 +23,11 @@ struct WorkerCommand: AsyncParsableCommand {
             Settings resolve as: flag, then ERRAND_WORKER_* (e.g. ERRAND_WORKER_CONCURRENCY), then the worker: \
             section of --config, then the default. SIGINT or SIGTERM stops claiming, gives running attempts --grace \
             seconds, then stops them (they end `signaled` and run again without using an attempt).
-            """
+
+            Each worker registers itself and heartbeats; one whose heartbeat expires is `lost`, and after \
+            --salvage-after the leader salvages it: the tasks it held run again. `errand worker list` shows them.
+            """,
+        subcommands: [WorkerListCommand.self]
     )
 
     @OptionGroup var store: StoreOptions
@@ -40,6 +44,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let file = try node.configPath.map(ConfigCommand.load)?.worker ?? WorkerSettings()
         let resolved = try process.resolve(command: command, file: file, queues: node.queue)
         settings.dispatcher.stopWhen = resolved.stopWhen
+        settings.presence = resolved.presence
         if !resolved.queues.isEmpty { settings.dispatcher.queues = resolved.queues }
         let opened = try await store.open()
         try await Self.requireQueues(settings.dispatcher.queues, in: opened)
@@ -51,6 +56,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.dispatcher.defaultTimeout = configuration.defaultTimeout
             if node.worker == nil { settings.dispatcher.worker = "\(configuration.name):\(ProcessInfo.processInfo.processIdentifier)" }
             try ProcessWorkerOptions.check(configuration)
+            settings.presence.spec = Self.spec(configuration.jsonText, concurrency: settings.dispatcher.capacity)
             errand = ErrandNode(
                 store: opened,
                 runner: ProcessRunner(configuration: configuration, logger: logger),
@@ -58,12 +64,24 @@ struct WorkerCommand: AsyncParsableCommand {
                 logger: logger
             )
         } else {
-            errand = ErrandNode(store: opened, handlers: .withBuiltins(), configuration: settings, logger: logger)
+            let handlers = HandlerRegistry.withBuiltins()
+            settings.presence.spec = Self.spec(
+                ((try? ConfigTree.jsonText(["handlers": handlers.names], "spec")) ?? "{}"),
+                concurrency: settings.dispatcher.capacity
+            )
+            errand = ErrandNode(store: opened, handlers: handlers, configuration: settings, logger: logger)
         }
         try await node.run(errand, role: "working on", store: store, logger: logger)
         if let reason = errand.dispatcher.stopReason, reason != .shutdown {
             FileHandle.standardError.write(Data("errand: worker stopped: \(reason.description)\n".utf8))
         }
+    }
+
+    /// The worker's settings as `errand worker list` shows them: `json` (an object) with its concurrency.
+    static func spec(_ json: String, concurrency: Int) -> String {
+        var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
+        object["concurrency"] = concurrency
+        return (try? ConfigTree.jsonText(object, "spec")) ?? "{}"
     }
 
     /// Fails before anything is claimed when a named queue does not exist.
@@ -73,5 +91,85 @@ struct WorkerCommand: AsyncParsableCommand {
         if let missing = names.first(where: { !known.contains($0) }) {
             throw CLIFailure("no queue named \(missing) (create it with: errand queue create \(missing))", exitCode: CLIFailure.badInput)
         }
+    }
+}
+
+/// `errand worker list` (and pftaskqueue's `get-worker`): the registered workers.
+struct WorkerListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List workers: running, succeeded, failed, lost (heartbeat expired) or salvaged (tasks re-queued)."
+    )
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only workers in this state (repeatable): running, succeeded, failed, lost, salvaged, or all.") var state: [String] = []
+    @Option(help: "Only workers that claim from this queue.") var queue: String?
+    @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
+
+    func run() async throws {
+        let states = try state.filter { $0 != "all" }.map { name in
+            guard let state = WorkerState(rawValue: name) else {
+                throw CLIFailure(
+                    "unknown worker state \"\(name)\"; states are all, \(WorkerState.allCases.map(\.rawValue).joined(separator: ", "))",
+                    exitCode: CLIFailure.badInput
+                )
+            }
+            return state
+        }
+        let workers = try await store.open().workers(states: states)
+        let views = workers.filter { queue == nil || $0.queues.isEmpty || $0.queues.contains(queue ?? "") }.map(WorkerView.init)
+        try Output.print(views, as: output) {
+            Output.table(
+                ["ID", "NAME", "STATE", "QUEUES", "STARTED", "LAST HEARTBEAT", "SALVAGED BY"],
+                views.map {
+                    [$0.id, $0.name, $0.state, $0.queues.joined(separator: ","), $0.startedAt ?? "", $0.lastHeartbeatAt ?? "", $0.salvagedBy ?? ""]
+                }
+            )
+        }
+    }
+}
+
+/// A worker as the CLI shows it.
+struct WorkerView: Encodable {
+    var id: String
+    var name: String
+    var leaseName: String
+    var state: String
+    var queues: [String]
+    var spec: JSONValue
+    var startedAt: String?
+    var lastHeartbeatAt: String?
+    var heartbeatExpiration: Seconds
+    var salvageAfter: Seconds
+    var finishedAt: String?
+    var salvagedBy: String?
+    var salvagedAt: String?
+
+    init(_ worker: WorkerRecord) {
+        id = worker.id
+        name = worker.name
+        leaseName = worker.leaseName
+        state = worker.state.rawValue
+        queues = worker.queues
+        spec = JSONValue(parsing: worker.spec) ?? .string(worker.spec)
+        startedAt = Output.timestamp(worker.startedAt)
+        lastHeartbeatAt = Output.timestamp(worker.lastHeartbeatAt)
+        heartbeatExpiration = Seconds(value: worker.heartbeatExpiration)
+        salvageAfter = Seconds(value: worker.salvageAfter)
+        finishedAt = Output.timestamp(worker.finishedAt)
+        salvagedBy = worker.salvagedBy
+        salvagedAt = Output.timestamp(worker.salvagedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case leaseName = "lease_name"
+        case state, queues, spec
+        case startedAt = "started_at"
+        case lastHeartbeatAt = "last_heartbeat_at"
+        case heartbeatExpiration = "heartbeat_expiration"
+        case salvageAfter = "salvage_after"
+        case finishedAt = "finished_at"
+        case salvagedBy = "salvaged_by"
+        case salvagedAt = "salvaged_at"
     }
 }

@@ -13,7 +13,8 @@ public enum TaskEvent: Sendable, Hashable {
     /// The rescuer found the lease expired: the attempt ends `lost`.
     case rescue
     /// The task's worker was lost (its heartbeat expired) and worker `by` salvages it: the attempt ends `lost` at
-    /// once, whatever its lease says, with `salvaged_by` and `salvaged_at` in its record.
+    /// once, whatever its lease says, with `salvaged_by` and `salvaged_at` in its record. Like a shutdown, it does
+    /// not use up an attempt: the task is pending again at once (pftaskqueue's salvage).
     case salvage(by: String)
     /// An operator or code cancels the task.
     case cancel(reason: String?)
@@ -191,7 +192,11 @@ public enum TaskTransition {
         case .salvage(let salvager):
             guard task.state == .running else { return refuse(.wrongState, "only a running task can be salvaged") }
             let message = "worker \(task.worker ?? "unknown") was lost; salvaged by \(salvager)"
-            var output = end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now)
+            // As pftaskqueue does, the task is pending again at once and the attempt is given back: the worker
+            // died, which need not be the task's fault. The attempt is logged `lost`.
+            var output = end(task, outcome: .signaled, result: nil, message: message, jitterSample: 0, now: now)
+            output.task.lastError = message
+            output.endedAttempt?.outcome = .lost
             output.endedAttempt?.salvagedBy = salvager
             output.endedAttempt?.salvagedAt = now
             return .success(output)

@@ -52,4 +52,66 @@ import Testing
             }
         }
     }
+
+    @Test func aWorkerKilledMidTaskIsLostThenSalvagedAndItsTasksRunElsewhere() async throws {
+        try await MultiNodeTests.withCluster { cluster in
+            let errand = cluster.errand
+            let script = errand.directory.appendingPathComponent("slow.sh")
+            try "#!/bin/sh\nread -r ws\nsleep 2\ncat \"$ws/input/payload\" > \"$ws/output/payload\"\n".write(
+                to: script,
+                atomically: true,
+                encoding: .utf8
+            )
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            _ = try await errand.ok(["migrate"])
+            // The leader (it salvages) runs none of these tasks: it has no errand.process handler.
+            let leader = try errand.serve(["--worker", "leader"])
+            defer { if leader.isRunning { kill(leader.processIdentifier, SIGKILL) } }
+            let ids = try await errand.ok(["task", "add", "-f", "-"], stdin: (1...6).map { "payload: p\($0)" }.joined(separator: "\n---\n"))
+                .split(separator: "\n").map(String.init)
+            let timing = ["--heartbeat-interval", "0.5", "--heartbeat-expiration", "2", "--salvage-after", "2", "--no-lead"]
+            let doomed = try errand.serve(["--name", "doomed", "--concurrency", "3"] + timing + ["--", script.path], command: "worker")
+            defer { if doomed.isRunning { kill(doomed.processIdentifier, SIGKILL) } }
+            let holding = try await eventually(timeout: 30, every: 0.1, "doomed holds 3 tasks") {
+                try await cluster.count("SELECT count(*) FROM \(cluster.schema).task WHERE state = 'running' AND worker LIKE 'doomed:%'") == 3
+            }
+            #expect(holding, "\(errand.nodeLogs())")
+            kill(doomed.processIdentifier, SIGKILL)
+            _ = await doomed.waitForExit()
+
+            let lost = try await eventually(timeout: 30, every: 0.2, "doomed lost") {
+                (try await errand.json(["worker", "list", "--state", "lost", "-o", "json"]) as? [[String: Any]])?.first?["name"] as? String
+                    == "doomed"
+            }
+            #expect(lost, "\(errand.nodeLogs())")
+            let salvaged = try await eventually(timeout: 30, every: 0.2, "doomed salvaged") {
+                (try await errand.json(["get-worker", "--state", "salvaged", "-o", "json"]) as? [[String: Any]])?.first?["name"] as? String
+                    == "doomed"
+            }
+            #expect(salvaged, "\(errand.nodeLogs())")
+
+            let survivor = try errand.serve(
+                ["--name", "survivor", "--concurrency", "3", "--exit-on-empty", "--exit-on-empty-grace-period", "2"] + timing + ["--", script.path],
+                command: "worker"
+            )
+            #expect(await survivor.waitForExit(timeout: 60) == 0, "\(errand.nodeLogs())")
+            // Nothing lost: every task succeeded once; the three doomed held were salvaged, not left to their leases.
+            #expect(try await cluster.completed() == 6)
+            #expect(try await cluster.doubleSuccesses() == 0)
+            var salvagedAttempts = 0
+            for id in ids {
+                let task = try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
+                let attempts = task["attempts"] as? [[String: Any]] ?? []
+                #expect(attempts.last?["outcome"] as? String == "succeeded" && (attempts.last?["worker"] as? String)?.hasPrefix("survivor:") == true)
+                salvagedAttempts += attempts.filter { $0["outcome"] as? String == "lost" && $0["salvaged_by"] != nil }.count
+            }
+            #expect(salvagedAttempts == 3)
+            let states = try #require(try await errand.json(["worker", "list", "-o", "json"]) as? [[String: Any]])
+            #expect(
+                Set(states.compactMap { "\($0["name"] ?? ""):\($0["state"] ?? "")" }) == ["doomed:salvaged", "survivor:succeeded", "leader:running"]
+            )
+            leader.terminate()
+            #expect(await leader.waitForExit() == 0)
+        }
+    }
 }

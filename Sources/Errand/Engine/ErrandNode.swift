@@ -20,6 +20,8 @@ public struct NodeConfiguration: Sendable {
     public var leads: Bool
     /// Task definitions the scheduler runs while this node leads.
     public var definitions: [TaskDefinition]
+    /// How the node appears in the worker registry.
+    public var presence: WorkerPresenceConfiguration
 
     public init(
         dispatcher: DispatcherConfiguration = DispatcherConfiguration(),
@@ -28,7 +30,8 @@ public struct NodeConfiguration: Sendable {
         finishedTaskTTL: Double = 7 * 24 * 3600,
         taskLogMaxSize: Int = 100,
         leads: Bool = true,
-        definitions: [TaskDefinition] = []
+        definitions: [TaskDefinition] = [],
+        presence: WorkerPresenceConfiguration = WorkerPresenceConfiguration()
     ) {
         self.dispatcher = dispatcher
         self.rescueInterval = rescueInterval
@@ -37,6 +40,7 @@ public struct NodeConfiguration: Sendable {
         self.taskLogMaxSize = taskLogMaxSize
         self.leads = leads
         self.definitions = definitions
+        self.presence = presence
     }
 }
 
@@ -53,6 +57,13 @@ public final class ErrandNode: Service {
     public let leader: LeaderElector?
     /// Runs the task definitions; present when the node stands for leader.
     public let scheduler: Scheduler?
+    let presence: WorkerPresence
+
+    /// This run's worker record id.
+    public var workerID: String { presence.record.id }
+
+    /// Whether the node stopped because it found itself lost (salvaged by another node, or cut off from the store).
+    public var lostItself: Bool { presence.isLost }
 
     /// A node running the in-process handlers of `handlers`.
     public convenience init(
@@ -83,7 +94,21 @@ public final class ErrandNode: Service {
         let leader =
             configuration.leads ? LeaderElector(store: store, node: configuration.dispatcher.worker, time: time, logger: logger) : nil
         self.leader = leader
-        rescuer = Rescuer(store: store, time: time, interval: configuration.rescueInterval, logger: logger, leader: leader)
+        presence = WorkerPresence(
+            configuration: configuration.presence,
+            dispatcher: configuration.dispatcher,
+            store: store,
+            time: time,
+            logger: logger
+        )
+        rescuer = Rescuer(
+            store: store,
+            time: time,
+            interval: configuration.rescueInterval,
+            logger: logger,
+            leader: leader,
+            salvager: configuration.presence.id
+        )
         janitor = Janitor(
             store: store,
             time: time,
@@ -97,15 +122,23 @@ public final class ErrandNode: Service {
     }
 
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            if let leader {
-                group.addTask { try await leader.run() }
-                group.addTask { try await self.rescuer.run() }
-                group.addTask { try await self.janitor.run() }
-                if let scheduler = self.scheduler { group.addTask { try await scheduler.run() } }
+        try await presence.register()
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                if let leader {
+                    group.addTask { try await leader.run() }
+                    group.addTask { try await self.rescuer.run() }
+                    group.addTask { try await self.janitor.run() }
+                    if let scheduler = self.scheduler { group.addTask { try await scheduler.run() } }
+                }
+                group.addTask { await self.presence.heartbeat { self.dispatcher.stop() } }
+                try await self.dispatcher.run()
+                group.cancelAll()
             }
-            try await self.dispatcher.run()
-            group.cancelAll()
+        } catch {
+            await presence.end(failed: true)
+            throw error
         }
+        await presence.end(failed: false)
     }
 }

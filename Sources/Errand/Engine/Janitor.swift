@@ -64,8 +64,10 @@ public struct Janitor: Service {
         }
         let trimmed = try await store.trimAttemptLog(maxPerHandler: taskLogMaxSize)
         let launches = try await store.trimLaunches(maxPerModule: taskLogMaxSize)
-        if pruned + trimmed + launches > 0 {
-            logger.info("janitor pruned \(pruned) tasks, \(trimmed) attempts and \(launches) launches past the cap")
+        // Workers that stopped are kept as long as finished tasks.
+        let workers = try await store.pruneWorkers(endedBefore: cutoff)
+        if pruned + trimmed + launches + workers > 0 {
+            logger.info("janitor pruned \(pruned) tasks, \(trimmed) attempts, \(launches) launches past the cap and \(workers) workers")
         }
         return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches)
     }

@@ -10,15 +10,20 @@ public struct RescueReport: Sendable, Hashable {
     public var retried: Int
     /// Tasks that had no attempts left and failed.
     public var failed: Int
+    /// Workers salvaged (their tasks are counted in `retried` and `failed`).
+    public var salvagedWorkers: Int
 
-    public init(retried: Int, failed: Int) {
+    public init(retried: Int, failed: Int, salvagedWorkers: Int = 0) {
         self.retried = retried
         self.failed = failed
+        self.salvagedWorkers = salvagedWorkers
     }
 }
 
 /// Ends attempts whose lease expired (the worker died or stalled) as `lost`; the retry policy then retries or fails
-/// each task. Leader only (on SQLite the one process leads).
+/// each task. Marks workers whose heartbeat expired `lost`, and salvages them once their salvage time comes: the
+/// tasks they held end `lost` at once, without waiting for their leases. Leader only (on SQLite the one process
+/// leads).
 public struct Rescuer: Service {
     let store: any TaskStore
     let time: any TimeSource
@@ -27,19 +32,23 @@ public struct Rescuer: Service {
     let logger: Logger
     /// Rounds run only while this elector leads; `nil` means this node always leads (one process on SQLite).
     let leader: LeaderElector?
+    /// Recorded as `salvaged_by` (this node's worker id).
+    let salvager: String
 
     public init(
         store: any TaskStore,
         time: any TimeSource = SystemTimeSource(),
         interval: Double = 1,
         logger: Logger = Logger(label: "errand.rescuer"),
-        leader: LeaderElector? = nil
+        leader: LeaderElector? = nil,
+        salvager: String = "rescuer"
     ) {
         self.store = store
         self.time = time
         self.interval = interval
         self.logger = logger
         self.leader = leader
+        self.salvager = salvager
     }
 
     /// Rescues every lease expired by now, in rounds of 1,000.
@@ -57,6 +66,18 @@ public struct Rescuer: Service {
             }
             if results.count < 1000 { break }
         }
+        let salvage = try await store.salvageWorkers(by: salvager, now: time.now, limit: 100)
+        for worker in salvage.lost {
+            logger.warning("worker lost: no heartbeat since \(worker.lastHeartbeatAt.iso8601)", metadata: ["errand.worker.id": "\(worker.id)"])
+        }
+        for worker in salvage.salvaged {
+            logger.warning("worker salvaged", metadata: ["errand.worker.id": "\(worker.id)", "errand.worker.name": "\(worker.name)"])
+        }
+        for case .applied(let task, _) in salvage.tasks {
+            if task.state == .failed { report.failed += 1 } else { report.retried += 1 }
+            logger.warning("task of a lost worker salvaged", metadata: ["errand.task.id": "\(task.id)", "errand.state": "\(task.state.rawValue)"])
+        }
+        report.salvagedWorkers = salvage.salvaged.count
         return report
     }
 

@@ -42,65 +42,10 @@ struct ChildProcess: Sendable {
 
     func run() async throws -> Exit {
         guard let program = argv.first, !program.isEmpty else { throw SpawnError(description: "argv is empty") }
-        var outPipe: [Int32] = [0, 0]
-        var errPipe: [Int32] = [0, 0]
-        var inPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
-            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
-        }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if input != nil {
-            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for fd in outPipe + errPipe + inPipe where fd >= 0 { posix_spawn_file_actions_addclose(&actions, fd) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Own process group, so a timeout can signal the program and everything it started.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        // The parent may ignore or block signals (signal handling of the service group); the child starts clean.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var noMask = sigset_t()
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        var pid: pid_t = 0
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        let spawned: Int32
-        if environment.isEmpty {
-            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, environ)
-        } else {
-            var merged = ProcessInfo.processInfo.environment
-            merged.merge(environment) { _, new in new }
-            let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { for pointer in cEnvironment { free(pointer) } }
-            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, cEnvironment)
-        }
-        close(outPipe[1])
-        close(errPipe[1])
-        if inPipe[0] >= 0 { close(inPipe[0]) }
-        guard spawned == 0 else {
-            close(outPipe[0])
-            close(errPipe[0])
-            if inPipe[1] >= 0 { close(inPipe[1]) }
-            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(spawned)))")
-        }
-        if let input, inPipe[1] >= 0 {
+        let (pid, outFD, errFD, inFD) = try spawn(program)
+        if let input, inFD >= 0 {
             // Written from a thread of its own: a child that never reads must not block this one.
-            let writeFD = inPipe[1]
+            let writeFD = inFD
             Thread.detachNewThread {
                 signal(SIGPIPE, SIG_IGN)
                 input.withUnsafeBytes { buffer in
@@ -145,8 +90,6 @@ struct ChildProcess: Sendable {
         defer { timer?.cancel() }
         let (status, stdout, stderr, truncated) = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<(Int32, String, String, Bool), Never>) in
-                let outFD = outPipe[0]
-                let errFD = errPipe[0]
                 Thread.detachNewThread {
                     let (out, err, truncated) = Self.drain(outFD, errFD, limit: limit, lines: lines)
                     var status: Int32 = 0
@@ -167,6 +110,84 @@ struct ChildProcess: Sendable {
             timedOut: flags.timedOut.load(ordering: .acquiring),
             truncated: truncated
         )
+    }
+
+    /// A pipe whose ends close in every program this process starts: a child started meanwhile must not keep
+    /// another child's pipe open (its reader would then never see end of file). The spawn's `dup2` gives the child
+    /// its own ends without the flag.
+    /// Pipes are made and children spawned under ``spawnLock``, so no child starts between a `pipe` and its
+    /// `fcntl`.
+    private static func closeOnExecPipe(_ fds: inout [Int32]) -> Bool {
+        guard pipe(&fds) == 0 else { return false }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+
+    /// Held while pipes are made and a child is spawned (see ``closeOnExecPipe(_:)``).
+    private static let spawnLock = NSLock()
+
+    /// Starts the child; returns its pid and the parent's ends of its stdout, stderr and stdin (-1 without input).
+    private func spawn(_ program: String) throws -> (pid_t, Int32, Int32, Int32) {
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
+        var inPipe: [Int32] = [-1, -1]
+        Self.spawnLock.lock()
+        guard Self.closeOnExecPipe(&outPipe), Self.closeOnExecPipe(&errPipe), input == nil || Self.closeOnExecPipe(&inPipe) else {
+            Self.spawnLock.unlock()
+            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        for fd in outPipe + errPipe + inPipe where fd >= 0 { posix_spawn_file_actions_addclose(&actions, fd) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Own process group, so a timeout can signal the program and everything it started.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        // The parent may ignore or block signals (signal handling of the service group); the child starts clean.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var noMask = sigset_t()
+        sigemptyset(&noMask)
+        posix_spawnattr_setsigmask(&attributes, &noMask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var pid: pid_t = 0
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        let spawned: Int32
+        if environment.isEmpty {
+            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, environ)
+        } else {
+            var merged = ProcessInfo.processInfo.environment
+            merged.merge(environment) { _, new in new }
+            let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { for pointer in cEnvironment { free(pointer) } }
+            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+        }
+        Self.spawnLock.unlock()
+        close(outPipe[1])
+        close(errPipe[1])
+        if inPipe[0] >= 0 { close(inPipe[0]) }
+        guard spawned == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            if inPipe[1] >= 0 { close(inPipe[1]) }
+            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(spawned)))")
+        }
+        return (pid, outPipe[0], errPipe[0], inPipe[1])
     }
 
     /// What the reader thread, the timer and the caller share about one child.

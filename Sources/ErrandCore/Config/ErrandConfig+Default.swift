@@ -68,6 +68,10 @@ extension ErrandConfig {
           exit_on_empty: false            # exit 0 once the queue stays empty for the grace period
           exit_on_empty_grace_period: 10  # seconds
           num_tasks: 1000                 # exit 0 after this many tasks (default: no limit)
+          heartbeat_interval: 2           # seconds between the worker's heartbeats
+          heartbeat_expiration: 10        # seconds without one before the worker counts as lost
+          salvage_after: 15               # seconds after that before the leader re-queues its tasks (salvage)
+          num_worker_salvage_on_start: -1 # lost workers this worker salvages as it starts (-1 all, 0 none)
 
         """
 }

@@ -31,12 +31,21 @@ public struct WorkerSettings: Sendable, Hashable {
     public var exitOnEmptyGracePeriod: Double?
     /// Exit after this many tasks (`num_tasks`).
     public var numTasks: Int?
+    /// Seconds between heartbeats (`heartbeat_interval`).
+    public var heartbeatInterval: Double?
+    /// Seconds without a heartbeat before the worker counts as lost (`heartbeat_expiration`).
+    public var heartbeatExpiration: Double?
+    /// Seconds after it is lost before its tasks are salvaged (`salvage_after`).
+    public var salvageAfter: Double?
+    /// Lost workers to salvage when starting, -1 for all (`num_worker_salvage_on_start`).
+    public var numWorkerSalvageOnStart: Int?
 
     public init() {}
 
     static let keys: Set<String> = [
         "queue", "name", "concurrency", "command", "handlers", "default_timeout", "work_dir", "cleanup_workspace", "kill_grace",
-        "exit_on_suspend", "exit_on_empty", "exit_on_empty_grace_period", "num_tasks",
+        "exit_on_suspend", "exit_on_empty", "exit_on_empty_grace_period", "num_tasks", "heartbeat_interval", "heartbeat_expiration",
+        "salvage_after", "num_worker_salvage_on_start",
     ]
 
     /// Reads the section.
@@ -84,6 +93,12 @@ public struct WorkerSettings: Sendable, Hashable {
         if let value = section["cleanup_workspace"] { cleanupWorkspace = try ConfigTree.bool(value, field("cleanup_workspace")) }
         if let value = section["exit_on_suspend"] { exitOnSuspend = try ConfigTree.bool(value, field("exit_on_suspend")) }
         if let value = section["exit_on_empty"] { exitOnEmpty = try ConfigTree.bool(value, field("exit_on_empty")) }
+        heartbeatInterval = try seconds("heartbeat_interval")
+        heartbeatExpiration = try seconds("heartbeat_expiration")
+        salvageAfter = try seconds("salvage_after", allowZero: true)
+        if let value = section["num_worker_salvage_on_start"] {
+            numWorkerSalvageOnStart = try ConfigTree.integer(value, field("num_worker_salvage_on_start"))
+        }
         if let value = section["num_tasks"] {
             let count = try ConfigTree.integer(value, field("num_tasks"))
             guard count >= 1 else { throw InvalidField(field: field("num_tasks"), reason: "must be at least 1, got \(count)") }
