@@ -62,7 +62,9 @@ import Testing
             let keys = [
                 "kind", "func_name", "command", "args", "schedule", "timezone", "skip_if_outstanding", "catch_up", "time_to_resolve", "queue",
                 "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement", "pause_sec",
-                "task_ttr", "task_log_max_size", "finished_ttl", "capacity",
+                "task_ttr", "task_log_max_size", "finished_ttl", "capacity", "name", "concurrency", "handlers", "default_timeout",
+                "kill_grace", "work_dir", "cleanup_workspace", "exit_on_suspend", "exit_on_empty", "exit_on_empty_grace_period", "num_tasks",
+                "heartbeat_interval", "heartbeat_expiration", "salvage_after", "num_worker_salvage_on_start",
             ]
             for key in keys { #expect(printed.stdout.contains("\(key):"), "print-default does not show \(key)") }
             // The reference documents every key too.

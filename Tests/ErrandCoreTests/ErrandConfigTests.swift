@@ -167,7 +167,7 @@ import Testing
         #expect(throws: ConfigProblems([InvalidField(field: "task_storage.task_ttr", reason: "must be a number of seconds > 0, got -5.0")])) {
             try ErrandConfig(document: ["task_storage": ["task_ttr": -5]])
         }
-        #expect(throws: ConfigProblems([InvalidField(field: "bogus", reason: "is not a top-level section; known: task_runner, task_storage, tasks")]))
+        #expect(throws: ConfigProblems([InvalidField(field: "bogus", reason: "is not a top-level section; known: task_runner, task_storage, tasks, worker")]))
         {
             try ErrandConfig(document: ["bogus": 1])
         }
