@@ -128,6 +128,10 @@ public enum TaskTransition {
         )
     }
 
+    /// Attempts a task may have given back (shutdowns, unclaims, salvages) before a salvage counts against its
+    /// `max_attempts`: a task that kills every worker it lands on must not be salvaged forever.
+    public static let salvageAllowance = 10
+
     /// Applies `event` to `task` at `now`.
     /// - Returns: the next record (and the attempt that ended), or why the event does not apply.
     public static func apply(_ event: TaskEvent, to task: TaskRecord, now: Date) -> Result<TransitionOutput, TransitionRefusal> {
@@ -193,8 +197,13 @@ public enum TaskTransition {
             guard task.state == .running else { return refuse(.wrongState, "only a running task can be salvaged") }
             let message = "worker \(task.worker ?? "unknown") was lost; salvaged by \(salvager)"
             // As pftaskqueue does, the task is pending again at once and the attempt is given back: the worker
-            // died, which need not be the task's fault. The attempt is logged `lost`.
-            var output = end(task, outcome: .signaled, result: nil, message: message, jitterSample: 0, now: now)
+            // died, which need not be the task's fault. The attempt is logged `lost`. A task that has had many
+            // attempts given back may be what kills its workers: from then on a salvage counts like a lost lease.
+            let givenBack = task.attempt - task.chargedAttempts
+            var output =
+                givenBack >= salvageAllowance
+                ? end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now)
+                : end(task, outcome: .signaled, result: nil, message: message, jitterSample: 0, now: now)
             output.task.lastError = message
             output.endedAttempt?.outcome = .lost
             output.endedAttempt?.salvagedBy = salvager

@@ -42,6 +42,7 @@ import Testing
         ("finish cancelled", .finish(Finish(lease: lease, outcome: .cancelled))),
         ("unclaim", .unclaim(lease)),
         ("rescue", .rescue),
+        ("salvage", .salvage(by: "leader")),
         ("cancel", .cancel(reason: "stop")),
         ("retry", .retry),
         ("mark dead", .markDead(reason: "corrupt")),
@@ -57,7 +58,7 @@ import Testing
         case (.running, "heartbeat"): .next(.running)
         case (.running, "finish succeeded"): .next(.completed)
         case (.running, "finish failed"), (.running, "rescue"): .next(.scheduled)
-        case (.running, "finish signaled"), (.running, "unclaim"): .next(.pending)
+        case (.running, "finish signaled"), (.running, "unclaim"), (.running, "salvage"): .next(.pending)
         case (.running, "finish cancelled"): .next(.cancelled)
         case (.running, "retry"): .refused(.wrongState)
         case (_, "retry") where state.isFinal: .next(.pending)
@@ -81,6 +82,19 @@ import Testing
         case (let actual, let expected):
             Issue.record("\(state) + \(eventName): expected \(expected), got \(actual)")
         }
+    }
+
+    @Test func aSalvageGivesTheAttemptBackUntilTheAllowanceIsUsedUp() throws {
+        var task = Self.task(in: .running)
+        task.retry = RetryPolicy(maxAttempts: 1)
+        let free = try TaskTransition.apply(.salvage(by: "leader"), to: task, now: Self.now).get()
+        #expect(free.task.state == .pending && free.task.chargedAttempts == 0 && free.task.runAt == Self.now)
+        #expect(free.endedAttempt?.outcome == .lost && free.endedAttempt?.salvagedBy == "leader" && free.endedAttempt?.salvagedAt == Self.now)
+        #expect(free.task.lastError?.contains("worker w was lost; salvaged by leader") == true)
+        // A task that keeps losing its workers eventually pays for it.
+        task.attempt = TaskTransition.salvageAllowance + 1
+        let charged = try TaskTransition.apply(.salvage(by: "leader"), to: task, now: Self.now).get()
+        #expect(charged.task.state == .failed && charged.endedAttempt?.outcome == .lost)
     }
 
     @Test func claimStartsAnAttemptWithALease() throws {
