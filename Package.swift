@@ -98,7 +98,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandCLITests",
-            dependencies: ["ErrandCLI", "ErrandCore", "ErrandTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "ErrandCLI", "ErrandCore", "ErrandTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -89,20 +89,27 @@ enum Pftaskqueue {
             discussion: """
                 pending = scheduled or pending; processing = running; completed = succeeded or failed; \
                 succeeded = completed; failed = failed, cancelled or dead; workerlost = tasks whose latest attempt \
-                ended lost (its worker died).
+                ended lost (its worker died); deadletter = records that could not be read (`errand task redrive`).
                 """
         )
         @OptionGroup var store: StoreOptions
         @Argument(help: "Queue name.") var queue: String
-        @Option(help: "all, pending, processing, completed, succeeded, failed or workerlost.") var state: String = "all"
+        @Option(help: "all, pending, processing, completed, succeeded, failed, workerlost or deadletter.") var state: String = "all"
         @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .yaml
 
         static let states: [String: [TaskState]] = [
             "all": [], "pending": [.scheduled, .pending], "processing": [.running], "completed": [.completed, .failed, .cancelled, .dead],
-            "succeeded": [.completed], "failed": [.failed, .cancelled, .dead], "workerlost": [],
+            "succeeded": [.completed], "failed": [.failed, .cancelled, .dead], "workerlost": [], "deadletter": [],
         ]
 
         func run() async throws {
+            if state == "deadletter" {
+                let letters = try await store.open().deadLetters(limit: 100_000).filter { $0.queue == queue }.map(DeadLetterView.init)
+                try Output.print(letters, as: output) {
+                    Output.table(["ID", "CREATED", "ERROR"], letters.map { [$0.id, $0.createdAt ?? "", $0.error] })
+                }
+                return
+            }
             guard let states = Self.states[state] else {
                 throw CLIFailure("--state must be one of \(Self.states.keys.sorted().joined(separator: ", "))", exitCode: CLIFailure.badInput)
             }

@@ -12,7 +12,7 @@ struct TaskCommand: AsyncParsableCommand {
         subcommands: [
             TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self,
             TaskCancelCommand.self,
-            TaskRetryCommand.self,
+            TaskRetryCommand.self, TaskRedriveCommand.self,
         ]
     )
 }
@@ -44,7 +44,10 @@ struct TaskListCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Only tasks of this queue.") var queue: String?
-    @Option(help: "Only tasks in this state (repeatable): \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        help:
+            "Only tasks in this state (repeatable): \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")); or deadletter (records that could not be read)."
+    )
     var state: [String] = []
     @Option(help: "Only tasks of this handler.") var handler: String?
     @Option(help: "Only children of this task.") var parent: String?
@@ -54,10 +57,17 @@ struct TaskListCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
 
     func run() async throws {
+        if state == ["deadletter"] {
+            let letters = try await store.open().deadLetters(limit: limit).map(DeadLetterView.init)
+            try Output.print(letters, as: output) {
+                Output.table(["ID", "QUEUE", "CREATED", "ERROR"], letters.map { [$0.id, $0.queue ?? "", $0.createdAt ?? "", $0.error] })
+            }
+            return
+        }
         let states = try state.map { name in
             guard let state = TaskState(rawValue: name) else {
                 throw CLIFailure(
-                    "unknown state \"\(name)\"; states are \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))",
+                    "unknown state \"\(name)\"; states are \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")), or deadletter alone",
                     exitCode: CLIFailure.badInput
                 )
             }

@@ -16,21 +16,19 @@ extension PostgresTaskStore {
             """
         var claimed: [TaskRecord] = []
         var versions: [String] = []
-        var corrupt: [UUID] = []
+        var corrupt: [(UUID, String)] = []
         for row in try await rows(query) {
             do {
                 let task = try PostgresTaskRow.decode(row)
                 versions.append(try row.makeRandomAccess()[PostgresTaskRow.columnCount].decode(String.self))
                 claimed.append(task)
             } catch {
-                if let id = try? row.makeRandomAccess()[0].decode(UUID.self) { corrupt.append(id) }
+                if let id = try? row.makeRandomAccess()[0].decode(UUID.self) {
+                    corrupt.append((id, (error as? StoreError)?.message ?? "\(error)"))
+                }
             }
         }
-        if !corrupt.isEmpty {
-            _ = try await rows(
-                "UPDATE \(unescaped: s).task SET state = 'dead', last_error = 'corrupt record', worker = NULL, lease_expires_at = NULL WHERE id = ANY(\(corrupt))"
-            )
-        }
+        if !corrupt.isEmpty { try await moveToDeadLetters(corrupt, now: request.now) }
         claims.insert(Array(zip(claimed, versions)))
         return claimed.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
     }

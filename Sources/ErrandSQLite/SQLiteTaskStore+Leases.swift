@@ -19,11 +19,6 @@ extension SQLiteTaskStore {
 
     static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
-    /// Parks a row that cannot be decoded, so it stops blocking the claim and can be inspected.
-    static let markCorruptDead = """
-        UPDATE errand_task SET state = 'dead', last_error = ?, worker = NULL, lease_expires_at = NULL WHERE id = ?
-        """
-
     public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
         guard request.limit > 0 else { return [] }
         return try await write { db in
@@ -45,9 +40,7 @@ extension SQLiteTaskStore {
                     corrupt.append((row.text(0) ?? "", error.message))
                 }
             }
-            for (id, message) in corrupt {
-                try db.execute(sql: Self.markCorruptDead, arguments: [message, id])
-            }
+            for (id, message) in corrupt { try Self.moveToDeadLetters(db, id: id, error: message, now: request.now) }
             var claimed: [TaskRecord] = []
             claimed.reserveCapacity(candidates.count)
             for task in candidates {

@@ -232,3 +232,41 @@ public struct WorkerSalvage: Sendable, Hashable {
         )
     }
 }
+
+/// A stored record that could not be read (pftaskqueue's dead letter): its raw columns and why.
+public struct DeadLetter: Sendable, Hashable, Codable {
+    /// This dead letter's own id (the task's id may be what is broken).
+    public var id: String
+    /// The queue the record was in, if that column could be read.
+    public var queue: String?
+    /// The record's columns as a JSON object, as stored.
+    public var body: String
+    /// Why it could not be read.
+    public var error: String
+    public var createdAt: Date
+
+    public init(id: String, queue: String?, body: String, error: String, createdAt: Date) {
+        self.id = id
+        self.queue = queue
+        self.body = body
+        self.error = error
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, queue, body, error
+        case createdAt = "created_at"
+    }
+
+    /// Parses a (fixed) body into column values, refusing keys that are not among `columns`.
+    /// - Throws: ``StoreError`` `.invalid`.
+    public static func columns(of body: String, allowed columns: [String]) throws -> [String: Any] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else {
+            throw StoreError(.invalid, "a dead letter's body must be a JSON object of task columns")
+        }
+        if let unknown = object.keys.sorted().first(where: { !columns.contains($0) }) {
+            throw StoreError(.invalid, "\(unknown) is not a task column; columns: \(columns.joined(separator: ", "))")
+        }
+        return object
+    }
+}

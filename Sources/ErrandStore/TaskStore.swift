@@ -141,6 +141,16 @@ public protocol TaskStore: Sendable {
     /// - Returns: the number deleted.
     func pruneWorkers(endedBefore: Date) async throws -> Int
 
+    /// Records that could not be read, newest first: moved out of the way (with their raw columns and the error)
+    /// when a claim met them, instead of failing every claim.
+    func deadLetters(limit: Int) async throws -> [DeadLetter]
+
+    /// Puts a dead letter back as a task: `body` (JSON of the task's columns, as ``DeadLetter/body`` gives them,
+    /// fixed) or, when `nil`, the stored body. The dead letter is removed only if the task can now be read.
+    /// - Throws: ``StoreError`` `.notFound` (no such dead letter), `.invalid` (the body is not a JSON object of task
+    ///   columns, or the task still cannot be read), `.alreadyExists` (a task with its id exists).
+    func redrive(_ id: String, body: String?, now: Date) async throws -> TaskRecord
+
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
     /// another process. Several changes may be merged into one signal; consumers re-check the store.
     func changes() -> ChangeSignal

@@ -1,5 +1,6 @@
 import ErrandTesting
 import Foundation
+import GRDB
 import Testing
 
 /// `errand worker -- CMD` on the real binary with real child processes, and a handler script written against
@@ -121,6 +122,37 @@ import Testing
                 ((victimAttempts["attempts"] as? [[String: Any]])?.first?["message"] as? String)?.contains("cannot prepare the workspace") == true
             )
             #expect(try await errand.state(waiting) == "completed")
+        }
+    }
+
+    @Test func aRecordThatCannotBeReadBecomesADeadLetterAndComesBackOnceFixed() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let ids = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: one\n---\npayload: two\n---\npayload: three\n")
+                .split(separator: "\n").map(String.init)
+            let database = try DatabaseQueue(path: errand.database)
+            try await database.write { db in
+                try db.execute(sql: "UPDATE errand_task SET tags = 'oops' WHERE id = ?", arguments: [ids[1]])
+            }
+            #expect(try await Self.drain(errand) == 0, "\(errand.nodeLogs())")
+            #expect(try await errand.tasks(["--state", "completed"]).count == 2)
+            let letters = try #require(try await errand.json(["task", "list", "--state", "deadletter", "-o", "json"]) as? [[String: Any]])
+            #expect(letters.count == 1 && (letters.first?["error"] as? String)?.contains("tags") == true)
+            let letter = try #require(letters.first?["id"] as? String)
+            let yaml = try await errand.ok(["get-task", "default", "--state", "deadletter", "-o", "yaml"])
+            #expect(yaml.contains("body:") && yaml.contains("error:") && yaml.contains(ids[1]))
+
+            let again = try await errand.run(["task", "redrive", letter])
+            #expect(again.status == 2 && again.stderr.contains("still cannot be read"), "\(again.stderr)")
+            var body = try #require(try JSONSerialization.jsonObject(with: Data((letters.first?["body"] as? String ?? "").utf8)) as? [String: Any])
+            body["tags"] = "[]"
+            let fixed = directory.appendingPathComponent("fixed.json")
+            try JSONSerialization.data(withJSONObject: body).write(to: fixed)
+            #expect(try await errand.ok(["task", "redrive", letter, "-f", fixed.path]) == "\(ids[1]) pending")
+            #expect(try await errand.json(["task", "list", "--state", "deadletter", "-o", "json"]) as? [Any] != nil)
+            #expect((try await errand.json(["task", "list", "--state", "deadletter", "-o", "json"]) as? [Any])?.isEmpty == true)
+            #expect(try await Self.drain(errand) == 0, "\(errand.nodeLogs())")
+            #expect(try await errand.state(ids[1]) == "completed")
         }
     }
 }

@@ -46,22 +46,37 @@ import Testing
         }
     }
 
-    @Test func aCorruptRowIsParkedAsDeadAndOtherTasksStillRun() async throws {
+    @Test func aCorruptRowBecomesADeadLetterAndCanBeRedrivenOnceFixed() async throws {
         try await TemporaryDirectory.with { directory in
             let path = directory.appendingPathComponent("corrupt.db").path
             let store = try SQLiteTaskStore(path: path)
             let time = ManualTimeSource()
             let results = try await store.enqueue([NewTask(handler: "h", priority: 0), NewTask(handler: "h", priority: 1)], now: time.now)
+            let broken = results[0].task
             let queue = try DatabaseQueue(path: path)
             try await queue.write { db in
-                try db.execute(sql: "UPDATE errand_task SET tags = 'not json' WHERE id = ?", arguments: [results[0].task.id.rawValue])
+                try db.execute(sql: "UPDATE errand_task SET tags = 'not json' WHERE id = ?", arguments: [broken.id.rawValue])
             }
             let claimed = try await store.claim(ClaimRequest(worker: "w", limit: 10, now: time.now))
             #expect(claimed.map(\.id) == [results[1].task.id])
-            let state = try await queue.read { db in
-                try String.fetchOne(db, sql: "SELECT state FROM errand_task WHERE id = ?", arguments: [results[0].task.id.rawValue])
-            }
-            #expect(state == "dead")
+            let letter = try #require(try await store.deadLetters(limit: 10).first)
+            #expect(letter.queue == "default" && letter.error.contains("tags") && letter.body.contains("not json"))
+            #expect(try await store.task(broken.id) == nil)
+            // As stored it still cannot be read; the dead letter stays.
+            await #expect(throws: StoreError.self) { _ = try await store.redrive(letter.id, body: nil, now: time.now) }
+            #expect(try await store.deadLetters(limit: 10).count == 1)
+            let unknownColumn = await storeError { _ = try await store.redrive(letter.id, body: #"{"id": "x", "colour": 1}"#, now: time.now) }
+            #expect(unknownColumn?.code == .invalid && unknownColumn?.message.contains("colour is not a task column") == true)
+            // Fixed, it comes back as it was.
+            var columns = try #require(try JSONSerialization.jsonObject(with: Data(letter.body.utf8)) as? [String: Any])
+            columns["tags"] = "[]"
+            let fixed = String(decoding: try JSONSerialization.data(withJSONObject: columns), as: UTF8.self)
+            let restored = try await store.redrive(letter.id, body: fixed, now: time.now)
+            #expect(restored == broken)
+            #expect(try await store.deadLetters(limit: 10).isEmpty)
+            #expect(try await store.claim(ClaimRequest(worker: "w", limit: 10, now: time.now)).map(\.id) == [broken.id])
+            let missing = await storeError { _ = try await store.redrive(letter.id, body: nil, now: time.now) }
+            #expect(missing?.code == .notFound)
         }
     }
 }

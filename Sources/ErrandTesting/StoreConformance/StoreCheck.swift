@@ -85,7 +85,7 @@ extension FinishResult {
 }
 
 /// Runs `body` and returns the ``StoreError`` it throws, recording a failure when it throws nothing or another error.
-func storeError(
+public func storeError(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () async throws -> Void
 ) async -> StoreError? {
