@@ -155,4 +155,45 @@ import Testing
             #expect(try await errand.state(ids[1]) == "completed")
         }
     }
+
+    @Test func aSignalledWorkerStopsItsChildrenAndTheTaskRunsAgainWithoutUsingAnAttempt() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let pidFile = directory.appendingPathComponent("child.pid").path
+            let script = directory.appendingPathComponent("long.sh")
+            try "#!/bin/sh\necho $$ > \(pidFile)\nsleep 300\n".write(to: script, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let id = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: long\n")
+            let worker = try errand.serve(["--grace", "0.5", "--kill-grace", "1", "--", script.path], command: "worker")
+            let running = try await eventually(timeout: 30, every: 0.1, "task running") {
+                try await errand.state(id) == "running" && FileManager.default.fileExists(atPath: pidFile)
+            }
+            #expect(running, "\(errand.nodeLogs())")
+            worker.terminate()
+            #expect(await worker.waitForExit(timeout: 30) == 0, "\(errand.nodeLogs())")
+            let task = try await Self.task(errand, id)
+            #expect(task["state"] as? String == "pending" && task["attempt"] as? Int == 1)
+            #expect((task["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["signaled"])
+            let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(kill(pid, 0) == -1, "the handler \(pid) outlived its worker")
+            let workers = try #require(try await errand.json(["worker", "list", "-o", "json"]) as? [[String: Any]])
+            #expect(workers.first?["state"] as? String == "succeeded")
+        }
+    }
+
+    @Test func exitOnSuspendExitsZeroOnceTheQueueIsSuspended() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            _ = try await errand.ok(["create-queue", "batch"])
+            let worker = try errand.serve(["--queue", "batch", "--exit-on-suspend", "--", Self.handler], command: "worker")
+            let registered = try await eventually(timeout: 30, every: 0.1, "worker registered") {
+                (try await errand.json(["worker", "list", "--state", "running", "-o", "json"]) as? [Any])?.count == 1
+            }
+            #expect(registered)
+            #expect(worker.isRunning)
+            _ = try await errand.ok(["suspend-queue", "batch"])
+            #expect(await worker.waitForExit(timeout: 30) == 0, "\(errand.nodeLogs())")
+            #expect(errand.nodeLogs().contains("its queues are suspended (exit_on_suspend)"))
+        }
+    }
 }

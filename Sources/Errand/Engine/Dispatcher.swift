@@ -57,7 +57,7 @@ public struct DispatcherConfiguration: Sendable {
 /// - Important: On graceful shutdown it stops claiming, waits up to `shutdownGrace` for running attempts, then
 ///   cancels the rest; those end `signaled` and go back to `pending` without using an attempt.
 public final class Dispatcher: Service {
-    private struct Running {
+    struct Running {
         var lease: Lease
         var timeToResolve: Double
         var lastHeartbeat: Date
@@ -69,7 +69,7 @@ public final class Dispatcher: Service {
         var timer: Task<Void, Never>?
     }
 
-    private struct State {
+    struct State {
         var running: [TaskID: Running] = [:]
         var stopping = false
         /// Why the dispatcher stopped, once it has.
@@ -87,12 +87,12 @@ public final class Dispatcher: Service {
         var nextHeartbeatCheck = Date.distantFuture
     }
 
-    private let store: any TaskStore
+    let store: any TaskStore
     private let runner: any TaskRunner
-    private let time: any TimeSource
-    private let configuration: DispatcherConfiguration
-    private let logger: Logger
-    private let state = Mutex(State())
+    let time: any TimeSource
+    let configuration: DispatcherConfiguration
+    let logger: Logger
+    let state = Mutex(State())
     /// Rung when an attempt ends or the dispatcher stops.
     private let slotFreed = ChangeSignal()
     /// Rung when the heartbeat loop must look again: a new attempt needs a heartbeat before the loop's planned
@@ -140,18 +140,6 @@ public final class Dispatcher: Service {
         }
         store.changes().notify()
         slotFreed.notify()
-    }
-
-    /// Stops claiming because a stop condition holds; running attempts finish without a deadline.
-    private func drain(_ reason: StopReason) {
-        let drained = state.withLock { state in
-            guard !state.stopping else { return false }
-            state.stopping = true
-            state.draining = true
-            state.stopReason = reason
-            return true
-        }
-        if drained { logger.notice("stopping: \(reason.description); letting running attempts finish") }
     }
 
     public func run() async throws {
@@ -213,34 +201,6 @@ public final class Dispatcher: Service {
             if free > 0, let next = try? await store.nextRunAt(queues: configuration.queues) { deadline = min(deadline, next) }
             seen = await changes.wait(beyond: seen, until: deadline, time: time)
         }
-    }
-
-    /// After a claim found nothing: whether a stop condition (nothing to do for a while, or every queue suspended)
-    /// now holds, in which case the dispatcher drains.
-    private func stopsWhenIdle() async -> Bool {
-        let conditions = configuration.stopWhen
-        let now = time.now
-        let idleFor = state.withLock { state -> Double in
-            guard state.running.isEmpty else {
-                state.idleSince = nil
-                return 0
-            }
-            let since = state.idleSince ?? now
-            state.idleSince = since
-            return now.timeIntervalSince(since)
-        }
-        if let grace = conditions.idleFor, idleFor >= grace {
-            drain(.empty(grace))
-            return true
-        }
-        if conditions.onSuspend, let queues = try? await store.queues() {
-            let watched = queues.filter { configuration.queues.isEmpty || configuration.queues.contains($0.name) }
-            if !watched.isEmpty, watched.allSatisfy({ $0.state == .suspended }) {
-                drain(.suspended)
-                return true
-            }
-        }
-        return false
     }
 
     private func start(_ task: TaskRecord, in group: inout DiscardingTaskGroup) {
@@ -305,19 +265,6 @@ public final class Dispatcher: Service {
                 followUps: report.followUps
             )
         )
-    }
-
-    /// Stops an attempt that ran past its timeout; it ends `timeout`.
-    private func timedOut(_ id: TaskID) {
-        let handle = state.withLock { state -> Task<AttemptReport, Never>? in
-            guard var entry = state.running[id], !entry.timedOut else { return nil }
-            entry.timedOut = true
-            state.running[id] = entry
-            return entry.handle
-        }
-        guard let handle else { return }
-        logger.notice("attempt ran past its timeout; stopping it", metadata: ["errand.task.id": "\(id)"])
-        handle.cancel()
     }
 
     /// Waits up to the grace period for running attempts, then cancels the rest.
