@@ -196,4 +196,34 @@ import Testing
             #expect(errand.nodeLogs().contains("its queues are suspended (exit_on_suspend)"))
         }
     }
+
+    @Test func aHandlerThatCannotStartFailsItsAttemptAndTheWorkerGoesOn() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let script = directory.appendingPathComponent("handler.sh")
+            let text = "#!/bin/sh\nread -r ws\necho done > \"$ws/output/payload\"\n"
+            try text.write(to: script, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let worker = try errand.serve(["--", script.path], command: "worker")
+            defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+            // Past its start-up check (the command exists), the command goes away.
+            let registered = try await eventually(timeout: 30, every: 0.1, "worker registered") {
+                (try await errand.json(["worker", "list", "--state", "running", "-o", "json"]) as? [Any])?.count == 1
+            }
+            #expect(registered, "\(errand.nodeLogs())")
+            try FileManager.default.removeItem(at: script)
+            let broken = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: a\n")
+            let failed = try await eventually(timeout: 30, every: 0.1, "attempt failed") { try await errand.state(broken) == "failed" }
+            #expect(failed, "\(errand.nodeLogs())")
+            let task = try await Self.task(errand, broken)
+            #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "internal_error")
+            #expect((task["last_error"] as? String)?.contains("cannot start \(script.path)") == true, "\(task)")
+            try text.write(to: script, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let next = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: b\n")
+            #expect(try await errand.ok(["task", "wait", next, "--timeout", "30"]) == #""done\n""#)
+            worker.terminate()
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
 }

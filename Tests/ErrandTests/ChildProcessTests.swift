@@ -1,5 +1,5 @@
-import Foundation
 import ErrandTesting
+import Foundation
 import Testing
 
 @testable import Errand
@@ -21,6 +21,8 @@ import Testing
             #expect(started)
             let beside = try await lister.run().stdout
             #expect(beside == alone, "file descriptors of a child started beside another: \(beside) (alone: \(alone))")
+            // Nothing of this process reaches a child: its standard streams, and the directory `ls` reads.
+            #expect(Set(beside.split(separator: "\n")).isSubset(of: ["0", "1", "2", "3"]), "\(beside)")
             _ = try await holder.value
         }
     }
