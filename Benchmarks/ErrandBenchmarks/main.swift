@@ -10,6 +10,7 @@ import Synchronization
 //
 //   swift run -c release ErrandBenchmarks [--tasks 100000] [--batch 1000] [--capacity 1000] [--latency-tasks 1000]
 //       [--rate 200] [--runs 3] [--synchronous-full] [--store postgres://user@host:port/database]
+//   swift run -c release ErrandBenchmarks --process-tasks 2000 [--process-concurrency 8] [--runs 3] [--store …]
 //
 // On PostgreSQL each run uses a new schema (dropped afterwards), and the latency run enqueues through a second store
 // (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
@@ -28,6 +29,9 @@ struct Options {
     var runs = 3
     var synchronousFull = false
     var postgresURL: String?
+    /// With a count, only the child-process benchmark runs (see ProcessBench.swift).
+    var processTasks = 0
+    var processConcurrency = 8
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -42,6 +46,8 @@ struct Options {
             case "--runs": runs = Int(value()) ?? runs
             case "--synchronous-full": synchronousFull = true
             case "--store": postgresURL = value()
+            case "--process-tasks": processTasks = Int(value()) ?? processTasks
+            case "--process-concurrency": processConcurrency = Int(value()) ?? processConcurrency
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -172,11 +178,20 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func format(_ value: Double) -> String { String(format: "%.0f", value) }
 
+func summary(_ values: [Double], _ digits: Int = 0) -> String {
+    let style = "%.\(digits)f"
+    return "\(String(format: style, median(values))) (\(String(format: style, values.min() ?? 0))-\(String(format: style, values.max() ?? 0)))"
+}
+
 let options = Options(CommandLine.arguments)
 let storeName =
     options.postgresURL.map { "PostgreSQL \(PostgresConfiguration.redacted($0))" }
     ?? "SQLite WAL synchronous=\(options.synchronousFull ? "FULL" : "NORMAL")"
 print("errand benchmark: \(storeName), \(options.runs) runs, median (min-max)")
+if options.processTasks > 0 {
+    try await processBenchmark(options)
+    exit(0)
+}
 var enqueueRates: [Double] = []
 var drainRates: [Double] = []
 var p50s: [Double] = []
@@ -196,10 +211,6 @@ for run in 1...options.runs {
         "run \(run): enqueue \(format(enqueueRate))/s, drain \(format(drainRate))/s, latency ms p50 \(String(format: "%.2f", p50s.last!))"
             + " p95 \(String(format: "%.2f", p95s.last!)) p99 \(String(format: "%.2f", p99s.last!)) max \(String(format: "%.2f", maxima.last!))"
     )
-}
-func summary(_ values: [Double], _ digits: Int = 0) -> String {
-    let style = "%.\(digits)f"
-    return "\(String(format: style, median(values))) (\(String(format: style, values.min() ?? 0))-\(String(format: style, values.max() ?? 0)))"
 }
 print("burn-down \(options.tasks) tasks, batches of \(options.batch), capacity \(options.capacity)")
 print("  enqueue tasks/s: \(summary(enqueueRates))")

@@ -244,6 +244,16 @@ import Testing
         }
     }
 
+    @Test func aDueTaskOfAnotherHandlerDoesNotMakeAnIdleDispatcherSpin() async throws {
+        try await withNode(handlers: .withBuiltins()) { client, node, _ in
+            _ = try await client.enqueue(NewTask(handler: "nobody.home"))
+            // The clock stands still: an idle dispatcher claims again only when told of a change.
+            await eventually("first claim") { node.dispatcher.claimRounds >= 1 }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(node.dispatcher.claimRounds <= 3, "\(node.dispatcher.claimRounds) claims while idle")
+        }
+    }
+
     @Test func anAttemptPastItsTimeoutIsStoppedAndEndsTimeout() async throws {
         var handlers = HandlerRegistry()
         handlers.register("wait.forever") { _ in

@@ -79,6 +79,8 @@ public final class Dispatcher: Service {
         var stopAskedAt: Date?
         /// Tasks claimed since start.
         var claimed = 0
+        /// Claims made since start (for metrics, and to see that an idle dispatcher does not spin).
+        var claimRounds = 0
         /// Since when nothing was running and nothing could be claimed.
         var idleSince: Date?
         var cancelledForShutdown = false
@@ -124,6 +126,9 @@ public final class Dispatcher: Service {
 
     /// Number of attempts running now.
     public var runningCount: Int { state.withLock { $0.running.count } }
+
+    /// Claims made since it started.
+    public var claimRounds: Int { state.withLock { $0.claimRounds } }
 
     /// Why the dispatcher stopped, or `nil` while it runs.
     public var stopReason: StopReason? { state.withLock { $0.stopReason } }
@@ -172,6 +177,7 @@ public final class Dispatcher: Service {
                 drain(.maxTasks(configuration.stopWhen.maxTasks ?? 0))
                 break
             }
+            let claimedAt = time.now
             if free > 0 {
                 let limit = min(free, configuration.maxClaimBatch, allowed)
                 do {
@@ -181,11 +187,14 @@ public final class Dispatcher: Service {
                             handlers: runner.handlers,
                             worker: configuration.worker,
                             limit: limit,
-                            now: time.now
+                            now: claimedAt
                         )
                     )
                     failures = 0
-                    state.withLock { $0.claimed += claimed.count }
+                    state.withLock { state in
+                        state.claimed += claimed.count
+                        state.claimRounds += 1
+                    }
                     for task in claimed { start(task, in: &group) }
                     claimedAll = claimed.count == limit
                     if claimed.isEmpty, await stopsWhenIdle() { break }
@@ -198,7 +207,12 @@ public final class Dispatcher: Service {
             }
             if claimedAll && runningCount < configuration.capacity { continue }
             var deadline = time.now.addingTimeInterval(configuration.pollInterval)
-            if free > 0, let next = try? await store.nextRunAt(queues: configuration.queues) { deadline = min(deadline, next) }
+            // A task due by the claim's time that the claim did not take is not this node's (another handler, or
+            // locked by another node): only a task due after it is a reason to wake early. Waking for the others
+            // would spin.
+            if free > 0, let next = try? await store.nextRunAt(queues: configuration.queues), next > claimedAt {
+                deadline = min(deadline, next)
+            }
             seen = await changes.wait(beyond: seen, until: deadline, time: time)
         }
     }
@@ -239,8 +253,14 @@ public final class Dispatcher: Service {
         // The entry leaves `running` only after its finish is queued, so a wind-down that sees no running attempts
         // knows the batcher holds every outcome.
         defer {
-            state.withLock { _ = $0.running.removeValue(forKey: id) }
+            let free = state.withLock { state in
+                _ = state.running.removeValue(forKey: id)
+                return configuration.capacity - state.running.count
+            }
             slotFreed.notify()
+            // A full dispatcher sleeps on the store's signal, which a finish need not ring: wake it once enough
+            // slots are free (every one, for a small capacity) rather than at the next poll.
+            if free == max(1, configuration.capacity / 16) { store.changes().notify() }
         }
         let entry = state.withLock { state in state.running[id].map { ($0, state.cancelledForShutdown) } }
         guard let (running, shuttingDown) = entry, !running.leaseLost else { return }

@@ -27,12 +27,21 @@ public struct ProcessRunner: TaskRunner {
     public func run(_ task: TaskRecord, worker: String) async -> AttemptReport {
         let timeout = task.timeout ?? configuration.defaultTimeout
         let workspace: Workspace
+        // File work blocks its thread; it runs off the few cooperative threads the dispatcher and store need.
+        let configuration = self.configuration
         do {
-            workspace = try Workspace(task: task, timeout: timeout, configuration: configuration)
-        } catch {
+            workspace = try await Self.offloaded { try Workspace(task: task, timeout: timeout, configuration: configuration) }
+        } catch let error as WorkspaceError {
             return AttemptReport(outcome: .internalError, message: error.description)
+        } catch {
+            return AttemptReport(outcome: .internalError, message: "\(error)")
         }
-        defer { if configuration.cleanupWorkspace { workspace.remove() } }
+        let report = await run(task, in: workspace)
+        if configuration.cleanupWorkspace { _ = try? await Self.offloaded { workspace.remove() } }
+        return report
+    }
+
+    private func run(_ task: TaskRecord, in workspace: Workspace) async -> AttemptReport {
         var childLogger = logger
         childLogger[metadataKey: "errand.task.id"] = "\(task.id)"
         childLogger[metadataKey: "errand.process.id"] = "\(workspace.processID)"
@@ -52,10 +61,13 @@ public struct ProcessRunner: TaskRunner {
             return AttemptReport(outcome: .internalError, message: "\(error)")
         }
         let output: WorkspaceOutput
+        let limit = configuration.outputLimit
         do {
-            output = try WorkspaceOutput(workspace: workspace.path, task: task, limit: configuration.outputLimit)
-        } catch {
+            output = try await Self.offloaded { try WorkspaceOutput(workspace: workspace.path, task: task, limit: limit) }
+        } catch let error as OutputError {
             return AttemptReport(outcome: .internalError, message: "\(workspace.path)/output/\(error.description)")
+        } catch {
+            return AttemptReport(outcome: .internalError, message: "\(error)")
         }
         if Task.isCancelled {
             return AttemptReport(outcome: .cancelled, result: output.result, message: output.message, followUps: output.followUps)
@@ -72,5 +84,12 @@ public struct ProcessRunner: TaskRunner {
             )
         }
         return AttemptReport(outcome: .succeeded, result: output.result, message: output.message, followUps: output.followUps)
+    }
+
+    /// Runs blocking work on a dispatch thread and waits for it without holding a cooperative thread.
+    private static func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
     }
 }

@@ -1,6 +1,12 @@
 import ErrandCore
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One attempt's workspace directory, laid out as pftaskqueue lays it out, so its handler scripts run unchanged:
 ///
 /// ```
@@ -51,9 +57,7 @@ struct Workspace {
         ]
         for input in inputs {
             let file = "\(path)/\(input.file)"
-            guard FileManager.default.createFile(atPath: file, contents: Data(input.value.utf8)) else {
-                throw WorkspaceError(path: file, reason: String(cString: strerror(errno)))
-            }
+            if let problem = Self.writeScratch(input.value, to: file) { throw WorkspaceError(path: file, reason: problem) }
             if input.value.utf8.count <= Self.environmentValueLimit {
                 environment["ERRAND_TASK_HANDLER_INPUT_\(input.variable)"] = input.value
                 environment["PFTQ_TASK_HANDLER_INPUT_\(input.variable)"] = input.value
@@ -61,6 +65,25 @@ struct Workspace {
         }
         environment["ERRAND_TASK_HANDLER_WORKSPACE_DIR"] = path
         environment["PFTQ_TASK_HANDLER_WORKSPACE_DIR"] = path
+    }
+
+    /// Writes a scratch file with plain `open`/`write`: no temporary file and no `fsync`, which Foundation's
+    /// atomic writes cost (milliseconds per file on a real disk). Returns why it failed, or `nil`.
+    private static func writeScratch(_ text: String, to path: String) -> String? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        return nil
     }
 
     /// Deletes the workspace.
