@@ -90,6 +90,15 @@ struct ErrandBinary {
         return process
     }
 
+    /// Writes an executable shell script `name` in the temporary directory and returns its URL.
+    @discardableResult
+    func script(_ name: String, _ body: String) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try ("#!/bin/sh\n" + body).write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url
+    }
+
     /// The last lines of every background node's log, for failure messages.
     func nodeLogs(lines: Int = 40) -> String {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []

@@ -56,13 +56,7 @@ import Testing
     @Test func aWorkerKilledMidTaskIsLostThenSalvagedAndItsTasksRunElsewhere() async throws {
         try await MultiNodeTests.withCluster { cluster in
             let errand = cluster.errand
-            let script = errand.directory.appendingPathComponent("slow.sh")
-            try "#!/bin/sh\nread -r ws\nsleep 2\ncat \"$ws/input/payload\" > \"$ws/output/payload\"\n".write(
-                to: script,
-                atomically: true,
-                encoding: .utf8
-            )
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let script = try errand.script("slow.sh", "read -r ws\nsleep 2\ncat \"$ws/input/payload\" > \"$ws/output/payload\"\n")
             _ = try await errand.ok(["migrate"])
             // The leader (it salvages) runs none of these tasks: it has no errand.process handler.
             let leader = try errand.serve(["--worker", "leader"])

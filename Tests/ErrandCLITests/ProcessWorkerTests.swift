@@ -66,9 +66,7 @@ import Testing
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
             let pidFile = directory.appendingPathComponent("grandchild.pid").path
-            let script = directory.appendingPathComponent("slow.sh")
-            try "#!/bin/sh\nsleep 300 &\necho $! > \(pidFile)\nwait\n".write(to: script, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let script = try errand.script("slow.sh", "sleep 300 &\necho $! > \(pidFile)\nwait\n")
             let id = try await errand.ok(["task", "add", "-f", "-"], stdin: "payload: slow\ntimeoutSeconds: 1\n")
             #expect(try await Self.drain(errand, ["--kill-grace", "1"], handler: [script.path]) == 0, "\(errand.nodeLogs())")
             let task = try await Self.task(errand, id)
@@ -160,9 +158,7 @@ import Testing
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
             let pidFile = directory.appendingPathComponent("child.pid").path
-            let script = directory.appendingPathComponent("long.sh")
-            try "#!/bin/sh\necho $$ > \(pidFile)\nsleep 300\n".write(to: script, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let script = try errand.script("long.sh", "echo $$ > \(pidFile)\nsleep 300\n")
             let id = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: long\n")
             let worker = try errand.serve(["--grace", "0.5", "--kill-grace", "1", "--", script.path], command: "worker")
             let running = try await eventually(timeout: 30, every: 0.1, "task running") {
@@ -200,10 +196,8 @@ import Testing
     @Test func aHandlerThatCannotStartFailsItsAttemptAndTheWorkerGoesOn() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            let script = directory.appendingPathComponent("handler.sh")
-            let text = "#!/bin/sh\nread -r ws\necho done > \"$ws/output/payload\"\n"
-            try text.write(to: script, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            let text = "read -r ws\necho done > \"$ws/output/payload\"\n"
+            let script = try errand.script("handler.sh", text)
             let worker = try errand.serve(["--", script.path], command: "worker")
             defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
             // Past its start-up check (the command exists), the command goes away.
@@ -218,8 +212,7 @@ import Testing
             let task = try await Self.task(errand, broken)
             #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "internal_error")
             #expect((task["last_error"] as? String)?.contains("cannot start \(script.path)") == true, "\(task)")
-            try text.write(to: script, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            try errand.script("handler.sh", text)
             let next = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: b\n")
             #expect(try await errand.ok(["task", "wait", next, "--timeout", "30"]) == #""done\n""#)
             worker.terminate()
