@@ -50,7 +50,8 @@ func processDrain(_ options: Options, count: Int, concurrency: Int) async throws
         _ = try await store.enqueue(Array(repeating: NewTask(handler: TaskSpec.processHandler, arguments: #""x""#), count: batch), now: Date())
         remaining -= batch
     }
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent("errand-bench-work-\(UUID().uuidString)")
+    let base = options.processWorkDir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+    let work = base.appendingPathComponent("errand-bench-work-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: work) }
     let runner = ProcessRunner(configuration: ProcessWorkerConfiguration(command: ["/bin/true"], workDirectory: work.path, cleanupWorkspace: true))
     let dispatcher = Dispatcher(
@@ -86,7 +87,9 @@ func processBenchmark(_ options: Options) async throws {
         errand.append(try await processDrain(options, count: count, concurrency: concurrency))
         print("run \(run): bare spawn \(format(bare.last!))/s, errand worker \(format(errand.last!)) tasks/s")
     }
-    print("child-process tasks: \(count) tasks of /bin/true, \(concurrency) at a time")
+    print(
+        "child-process tasks: \(count) tasks of /bin/true, \(concurrency) at a time, workspaces in \(options.processWorkDir ?? "the temporary directory")"
+    )
     print("  bare posix_spawn + waitpid/s: \(summary(bare))")
     print("  errand worker tasks/s:        \(summary(errand))")
     print("  ratio errand / bare: \(String(format: "%.2f", median(errand) / median(bare)))")

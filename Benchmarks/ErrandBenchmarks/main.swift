@@ -10,7 +10,8 @@ import Synchronization
 //
 //   swift run -c release ErrandBenchmarks [--tasks 100000] [--batch 1000] [--capacity 1000] [--latency-tasks 1000]
 //       [--rate 200] [--runs 3] [--synchronous-full] [--store postgres://user@host:port/database]
-//   swift run -c release ErrandBenchmarks --process-tasks 2000 [--process-concurrency 8] [--runs 3] [--store …]
+//   swift run -c release ErrandBenchmarks --process-tasks 2000 [--process-concurrency 8] [--process-work-dir DIR] [--runs 3]
+//       [--store …]
 //
 // On PostgreSQL each run uses a new schema (dropped afterwards), and the latency run enqueues through a second store
 // (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
@@ -32,6 +33,7 @@ struct Options {
     /// With a count, only the child-process benchmark runs (see ProcessBench.swift).
     var processTasks = 0
     var processConcurrency = 8
+    var processWorkDir: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -48,6 +50,7 @@ struct Options {
             case "--store": postgresURL = value()
             case "--process-tasks": processTasks = Int(value()) ?? processTasks
             case "--process-concurrency": processConcurrency = Int(value()) ?? processConcurrency
+            case "--process-work-dir": processWorkDir = value()
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)

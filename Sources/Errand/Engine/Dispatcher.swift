@@ -253,14 +253,8 @@ public final class Dispatcher: Service {
         // The entry leaves `running` only after its finish is queued, so a wind-down that sees no running attempts
         // knows the batcher holds every outcome.
         defer {
-            let free = state.withLock { state in
-                _ = state.running.removeValue(forKey: id)
-                return configuration.capacity - state.running.count
-            }
+            state.withLock { _ = $0.running.removeValue(forKey: id) }
             slotFreed.notify()
-            // A full dispatcher sleeps on the store's signal, which a finish need not ring: wake it once enough
-            // slots are free (every one, for a small capacity) rather than at the next poll.
-            if free == max(1, configuration.capacity / 16) { store.changes().notify() }
         }
         let entry = state.withLock { state in state.running[id].map { ($0, state.cancelledForShutdown) } }
         guard let (running, shuttingDown) = entry, !running.leaseLost else { return }
