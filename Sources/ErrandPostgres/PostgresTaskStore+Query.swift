@@ -67,12 +67,16 @@ extension PostgresTaskStore {
         )
     }
 
-    public func nextRunAt(queues: [String]) async throws -> Date? {
+    public func nextRunAt(queues: [String], handlers: [String]) async throws -> Date? {
         var binds = PostgresBindings()
         var filter = "queue <> ALL(ARRAY(SELECT name FROM \(s).queue WHERE state <> 'active'))"
         if !queues.isEmpty {
             binds.append(queues)
-            filter += " AND queue = ANY($1::text[])"
+            filter += " AND queue = ANY($\(binds.count)::text[])"
+        }
+        if !handlers.isEmpty {
+            binds.append(handlers)
+            filter += " AND handler = ANY($\(binds.count)::text[])"
         }
         // A pending task is due already: the first in claim order answers for all of them, through the claim index.
         let query = PostgresQuery(

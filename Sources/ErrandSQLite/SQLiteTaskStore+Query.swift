@@ -100,15 +100,16 @@ extension SQLiteTaskStore {
         }
     }
 
-    public func nextRunAt(queues: [String]) async throws -> Date? {
+    public func nextRunAt(queues: [String], handlers: [String]) async throws -> Date? {
         var sql = """
             SELECT run_at FROM errand_task INDEXED BY errand_task_due WHERE state IN ('scheduled', 'pending')
               AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
             """
         if !queues.isEmpty { sql += " AND queue IN (\(Self.placeholders(queues.count)))" }
-        // Walks the due index in order and stops at the first task of an active queue.
+        if !handlers.isEmpty { sql += " AND handler IN (\(Self.placeholders(handlers.count)))" }
+        // Walks the due index in order and stops at the first task of an active queue (and of the handlers).
         sql += " ORDER BY run_at LIMIT 1"
-        let arguments = StatementArguments(queues)
+        let arguments = StatementArguments(queues + handlers)
         let query = sql
         return try await read { db in
             try Int64.fetchOne(db, sql: query, arguments: arguments).map(Date.init(millisecondsSince1970:))

@@ -97,10 +97,11 @@ public protocol TaskStore: Sendable {
     /// - Returns: the number of tasks deleted.
     func prune(finishedBefore: Date, limit: Int) async throws -> Int
 
-    /// When a waiting task in active queues (all queues when `queues` is empty) is next due, or `nil` when none waits:
-    /// the earliest `run_at` among scheduled tasks, or, when a pending task waits, the `run_at` of the first pending
-    /// task in claim order (already due, so not after now). A store need not find the earliest among pending tasks.
-    func nextRunAt(queues: [String]) async throws -> Date?
+    /// When a waiting task in active queues (all queues when `queues` is empty) of `handlers` (all when empty) is
+    /// next due, or `nil` when none waits: the earliest `run_at` among scheduled tasks, or, when a pending task waits,
+    /// the `run_at` of the first pending task in claim order (already due, so not after now). A store need not find
+    /// the earliest among pending tasks.
+    func nextRunAt(queues: [String], handlers: [String]) async throws -> Date?
 
     /// The earliest lease expiry among running tasks, or `nil`.
     func nextLeaseExpiry() async throws -> Date?
@@ -154,4 +155,11 @@ public protocol TaskStore: Sendable {
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
     /// another process. Several changes may be merged into one signal; consumers re-check the store.
     func changes() -> ChangeSignal
+}
+
+extension TaskStore {
+    /// When a waiting task of any handler in `queues` is next due (see ``nextRunAt(queues:handlers:)``).
+    public func nextRunAt(queues: [String]) async throws -> Date? {
+        try await nextRunAt(queues: queues, handlers: [])
+    }
 }

@@ -14,13 +14,19 @@ import Testing
         handlers: HandlerRegistry,
         capacity: Int = 8,
         shutdownGrace: Double = 10,
+        pollInterval: Double = 1,
         _ body: (ErrandClient, ErrandNode, ManualTimeSource) async throws -> Void
     ) async throws {
         try await TemporaryDirectory.with { directory in
             let store = try SQLiteTaskStore(path: directory.appendingPathComponent("e.db").path)
             let time = ManualTimeSource()
             let configuration = NodeConfiguration(
-                dispatcher: DispatcherConfiguration(worker: "test-worker", capacity: capacity, shutdownGrace: shutdownGrace)
+                dispatcher: DispatcherConfiguration(
+                    worker: "test-worker",
+                    capacity: capacity,
+                    pollInterval: pollInterval,
+                    shutdownGrace: shutdownGrace
+                )
             )
             let node = ErrandNode(store: store, handlers: handlers, configuration: configuration, time: time)
             let client = ErrandClient(store: store, time: time)
@@ -241,6 +247,21 @@ import Testing
             #expect(try await client.wait(for: echo.id, timeout: 10).state == .completed)
             let waiting = try #require(try await client.task(elsewhere.id))
             #expect(waiting.state == .pending && waiting.attempt == 0)
+        }
+    }
+
+    @Test func aScheduledTaskStartsOnTimeWhileTasksOfOtherHandlersWait() async throws {
+        // With a long poll, only the next due time of this node's own handlers can wake it on time.
+        try await withNode(handlers: .withBuiltins(), pollInterval: 3600) { client, node, time in
+            _ = try await client.enqueue(NewTask(handler: "nobody.home"))
+            let later = try await client.enqueue(NewTask(handler: "errand.echo", arguments: "[1]", runAt: time.now.addingTimeInterval(5))).task
+            await eventually("first claim") { node.dispatcher.claimRounds >= 1 }
+            try await Task.sleep(for: .milliseconds(100))
+            time.advance(by: 5)
+            let started = try await eventually(timeout: 10, every: 0.01, "the scheduled task ran") {
+                try await client.task(later.id)?.state == .completed
+            }
+            #expect(started)
         }
     }
 

@@ -207,10 +207,10 @@ public final class Dispatcher: Service {
             }
             if claimedAll && runningCount < configuration.capacity { continue }
             var deadline = time.now.addingTimeInterval(configuration.pollInterval)
-            // A task due by the claim's time that the claim did not take is not this node's (another handler, or
-            // locked by another node): only a task due after it is a reason to wake early. Waking for the others
-            // would spin.
-            if free > 0, let next = try? await store.nextRunAt(queues: configuration.queues), next > claimedAt {
+            // Only this node's handlers count. A task due by the claim's time that the claim did not take is not
+            // this node's to take now (locked by another node): only a task due after it is a reason to wake early;
+            // waking for the others would spin.
+            if free > 0, let next = try? await store.nextRunAt(queues: configuration.queues, handlers: runner.handlers), next > claimedAt {
                 deadline = min(deadline, next)
             }
             seen = await changes.wait(beyond: seen, until: deadline, time: time)

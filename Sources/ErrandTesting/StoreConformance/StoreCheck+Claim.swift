@@ -42,6 +42,14 @@ extension StoreCheck {
             time.advance(by: 5)
             #expect(try await store.claimAll(now: time.now).map(\.id) == [task.id])
         },
+        StoreCheck("the next due time counts only the handlers asked for") { store, time in
+            _ = try await store.add(NewTask(handler: "theirs"), now: time.now)
+            let ours = try await store.add(NewTask(handler: "ours", runAt: time.now.addingTimeInterval(30)), now: time.now)
+            #expect(try await store.nextRunAt(queues: [], handlers: ["ours"]) == ours.runAt)
+            #expect(try await store.nextRunAt(queues: [], handlers: []) == time.now.wholeMilliseconds)
+            #expect(try await store.nextRunAt(queues: [], handlers: ["nobody"]) == nil)
+            #expect(try await store.nextRunAt(queues: ["default"], handlers: ["ours", "theirs"]) == time.now.wholeMilliseconds)
+        },
         StoreCheck("tasks of a suspended queue are not claimed until it resumes") { store, time in
             _ = try await store.createQueue("q", now: time.now)
             let task = try await store.add(NewTask(handler: "h", queue: "q"), now: time.now)
