@@ -56,7 +56,8 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.dispatcher.defaultTimeout = configuration.defaultTimeout
             if node.worker == nil { settings.dispatcher.worker = "\(configuration.name):\(ProcessInfo.processInfo.processIdentifier)" }
             try ProcessWorkerOptions.check(configuration)
-            settings.presence.spec = Self.spec(configuration.jsonText, concurrency: settings.dispatcher.capacity)
+            let settingsObject = (try? JSONSerialization.jsonObject(with: Data(configuration.jsonText.utf8))) as? [String: Any]
+            settings.presence.spec = Self.spec(settingsObject ?? [:], concurrency: settings.dispatcher.capacity)
             errand = ErrandNode(
                 store: opened,
                 runner: ProcessRunner(configuration: configuration, logger: logger),
@@ -65,10 +66,7 @@ struct WorkerCommand: AsyncParsableCommand {
             )
         } else {
             let handlers = HandlerRegistry.withBuiltins()
-            settings.presence.spec = Self.spec(
-                ((try? ConfigTree.jsonText(["handlers": handlers.names], "spec")) ?? "{}"),
-                concurrency: settings.dispatcher.capacity
-            )
+            settings.presence.spec = Self.spec(["handlers": handlers.names], concurrency: settings.dispatcher.capacity)
             errand = ErrandNode(store: opened, handlers: handlers, configuration: settings, logger: logger)
         }
         try await node.run(errand, role: "working on", store: store, logger: logger)
@@ -77,9 +75,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
-    /// The worker's settings as `errand worker list` shows them: `json` (an object) with its concurrency.
-    static func spec(_ json: String, concurrency: Int) -> String {
-        var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
+    /// The worker's settings as `errand worker list` shows them: `object` with its concurrency, as JSON text.
+    static func spec(_ object: [String: Any], concurrency: Int) -> String {
+        var object = object
         object["concurrency"] = concurrency
         return (try? ConfigTree.jsonText(object, "spec")) ?? "{}"
     }

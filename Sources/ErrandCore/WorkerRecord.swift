@@ -15,9 +15,6 @@ public enum WorkerState: String, Sendable, Hashable, Codable, CaseIterable {
     case lost
     /// Lost, and its unfinished tasks were re-queued by another node.
     case salvaged
-
-    /// Whether the worker has stopped for good.
-    public var isFinal: Bool { self != .running && self != .lost }
 }
 
 /// One run of a worker process, as registered in the store.

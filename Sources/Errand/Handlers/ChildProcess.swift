@@ -142,6 +142,14 @@ struct ChildProcess: Sendable {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         var inPipe: [Int32] = [-1, -1]
+        // Built before the lock: only the pipes and the spawn need it.
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        let cEnvironment: [UnsafeMutablePointer<CChar>?]? =
+            environment.isEmpty
+            ? nil
+            : ProcessInfo.processInfo.environment.merging(environment) { _, new in new }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in cEnvironment ?? [] { free(pointer) } }
         Self.spawnLock.lock()
         guard Self.closeOnExecPipe(&outPipe), Self.closeOnExecPipe(&errPipe), input == nil || Self.closeOnExecPipe(&inPipe) else {
             Self.spawnLock.unlock()
@@ -178,17 +186,11 @@ struct ChildProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var pid: pid_t = 0
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
         let spawned: Int32
-        if environment.isEmpty {
-            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, environ)
-        } else {
-            var merged = ProcessInfo.processInfo.environment
-            merged.merge(environment) { _, new in new }
-            let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { for pointer in cEnvironment { free(pointer) } }
+        if let cEnvironment {
             spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+        } else {
+            spawned = posix_spawnp(&pid, program, &actions, &attributes, cArguments, environ)
         }
         Self.spawnLock.unlock()
         close(outPipe[1])

@@ -15,7 +15,7 @@ extension StoreCheck {
                 startedAt: time.now
             )
             try await store.registerWorker(worker)
-            #expect(try await store.workers(states: [.running]) == [worker.storedAt(time.now)])
+            #expect(try await store.workers(states: [.running]) == [worker.stored])
             time.advance(by: 2)
             let beaten = try #require(try await store.workerHeartbeat("w-1", now: time.now))
             #expect(beaten.state == .running && beaten.lastHeartbeatAt == time.now && beaten.queues == ["batch"])
@@ -81,7 +81,7 @@ extension StoreCheck {
 
 extension WorkerRecord {
     /// This record as a store gives it back: times to the millisecond.
-    func storedAt(_ now: Date) -> WorkerRecord {
+    var stored: WorkerRecord {
         var record = self
         record.startedAt = startedAt.wholeMilliseconds
         record.lastHeartbeatAt = lastHeartbeatAt.wholeMilliseconds
