@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ErrandStore", targets: ["ErrandStore"]),
         .library(name: "ErrandSQLite", targets: ["ErrandSQLite"]),
         .library(name: "ErrandPostgres", targets: ["ErrandPostgres"]),
+        .library(name: "ErrandHTTP", targets: ["ErrandHTTP"]),
         .library(name: "ErrandTesting", targets: ["ErrandTesting"]),
     ],
     dependencies: [
@@ -27,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Already a dependency of postgres-nio; named here for the TLS context of the start-up connection.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The HTTP API; without its swift-configuration trait, which Errand does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "ErrandCore", swiftSettings: strict),
@@ -57,10 +63,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ErrandHTTP",
+            dependencies: [
+                "Errand", "ErrandCore", "ErrandStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ErrandCLI",
             dependencies: [
-                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres",
+                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,6 +114,11 @@ let package = Package(
         .testTarget(
             name: "ErrandTests",
             dependencies: ["Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ErrandHTTPTests",
+            dependencies: ["ErrandHTTP", "Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore"],
             swiftSettings: strict
         ),
         .testTarget(

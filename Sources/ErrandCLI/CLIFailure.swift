@@ -1,5 +1,6 @@
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -39,6 +40,8 @@ struct CLIFailure: Error, CustomStringConvertible {
             self.init(error.description, exitCode: Self.badInput)
         case let timeout as WaitTimeout:
             self.init(timeout.description, exitCode: Self.timedOut)
+        case let error as HTTPServerError:
+            self.init(error.description, exitCode: Self.failed)
         default:
             return nil
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Errand
+import ErrandCore
+import ErrandHTTP
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -63,7 +65,7 @@ struct NodeOptions: ParsableArguments {
     }
 
     /// Runs `node` until SIGINT or SIGTERM, then shuts it down gracefully.
-    func run(_ node: ErrandNode, role: String, store: StoreOptions, logger: Logger) async throws {
+    func run(_ node: ErrandNode, role: String, store: StoreOptions, logger: Logger, services: [any Service] = []) async throws {
         let worker = node.dispatcher.worker
         let capacity = node.dispatcher.capacity
         logger.notice(
@@ -75,9 +77,9 @@ struct NodeOptions: ParsableArguments {
         FileHandle.standardError.write(Data("\(started); Ctrl-C stops\n".utf8))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: node, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-                ],
+                services: ([node] + services).map {
+                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -113,12 +115,28 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var node: NodeOptions
+    @OptionGroup var http: HTTPOptions
 
     func run() async throws {
         let logger = node.logger
         let settings = try node.settings()
-        let errand = ErrandNode(store: try await store.open(), handlers: .withBuiltins(), configuration: settings, logger: logger)
-        try await node.run(errand, role: "serving", store: store, logger: logger)
+        let file = try node.configPath.map(ConfigCommand.load) ?? ErrandConfig()
+        let httpConfiguration = try http.configuration(file: file.http)
+        let taskStore = try await store.open()
+        let errand = ErrandNode(store: taskStore, handlers: .withBuiltins(), configuration: settings, logger: logger)
+        var services: [any Service] = []
+        if let httpConfiguration {
+            let scheduler = errand.scheduler
+            let definitions = settings.definitions
+            let api = APIServices(client: ErrandClient(store: taskStore), definitions: { scheduler?.definitions ?? definitions })
+            let auth = httpConfiguration.auth.checksTokens ? "bearer tokens" : "no authentication (loopback)"
+            services.append(
+                try ErrandHTTPServer(configuration: httpConfiguration, services: api, logger: logger) { host, port in
+                    FileHandle.standardError.write(Data("errand: HTTP API on http://\(host):\(port) (\(auth)); described at /openapi.json\n".utf8))
+                }
+            )
+        }
+        try await node.run(errand, role: "serving", store: store, logger: logger, services: services)
     }
 }
 

@@ -13,7 +13,7 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     public var delay: Double
     /// Multiplier applied to the wait for each further failed attempt (1 = constant delay).
     public var delayFactor: Double
-    /// Upper bound of any single wait, in seconds.
+    /// Upper bound of any single wait, in seconds; below `delay` it caps the first wait too.
     public var maxDelay: Double
     /// Random spread of each wait as a fraction: 0.1 means ±10 %. 0 gives exact, repeatable waits.
     public var jitter: Double
@@ -77,8 +77,8 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
         guard delayFactor.isFinite, delayFactor >= 1 else {
             throw InvalidField(field: "delay_factor", reason: "must be >= 1 (1 keeps the delay constant), got \(delayFactor)")
         }
-        guard maxDelay.isFinite, maxDelay >= delay else {
-            throw InvalidField(field: "max_delay", reason: "must be >= delay (\(delay)), got \(maxDelay)")
+        guard maxDelay.isFinite, maxDelay >= 0 else {
+            throw InvalidField(field: "max_delay", reason: "must be a number of seconds >= 0, got \(maxDelay)")
         }
         guard jitter.isFinite, (0...1).contains(jitter) else {
             throw InvalidField(field: "jitter", reason: "must be between 0 and 1, got \(jitter)")

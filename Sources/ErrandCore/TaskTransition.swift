@@ -52,6 +52,9 @@ public struct Finish: Sendable, Hashable {
     /// Tasks to enqueue as children of this one, in the same transaction as the finish and only if it is applied
     /// (a child-process handler's `output/postHooks.json`). Each must pass `NewTask.validate()`.
     public var followUps: [NewTask]
+    /// Whether a failed attempt may be retried under the task's policy; `false` fails the task now, whatever
+    /// attempts it has left (a remote worker's non-retryable failure, River's `JobCancel`).
+    public var retryable: Bool
 
     public init(
         lease: Lease,
@@ -59,7 +62,8 @@ public struct Finish: Sendable, Hashable {
         result: String? = nil,
         message: String? = nil,
         jitterSample: Double = 0,
-        followUps: [NewTask] = []
+        followUps: [NewTask] = [],
+        retryable: Bool = true
     ) {
         self.lease = lease
         self.outcome = outcome
@@ -67,6 +71,7 @@ public struct Finish: Sendable, Hashable {
         self.message = message
         self.jitterSample = jitterSample
         self.followUps = followUps
+        self.retryable = retryable
     }
 }
 
@@ -174,7 +179,15 @@ public enum TaskTransition {
         case .finish(let finish):
             if let refusal = checkLease(finish.lease) { return refusal }
             return .success(
-                end(task, outcome: finish.outcome, result: finish.result, message: finish.message, jitterSample: finish.jitterSample, now: now)
+                end(
+                    task,
+                    outcome: finish.outcome,
+                    result: finish.result,
+                    message: finish.message,
+                    jitterSample: finish.jitterSample,
+                    retryable: finish.retryable,
+                    now: now
+                )
             )
 
         case .unclaim(let lease):
@@ -250,6 +263,7 @@ public enum TaskTransition {
         result: String?,
         message: String?,
         jitterSample: Double,
+        retryable: Bool = true,
         now: Date
     ) -> TransitionOutput {
         let attempt = attemptRecord(task, outcome: outcome, message: message, result: result, now: now)
@@ -270,7 +284,7 @@ public enum TaskTransition {
             next.runAt = now
         case .failed, .timeout, .lost, .internalError:
             next.lastError = message ?? outcome.rawValue
-            if task.retry.allowsAnotherAttempt(after: task.chargedAttempts) {
+            if retryable, task.retry.allowsAnotherAttempt(after: task.chargedAttempts) {
                 let wait = task.retry.delay(afterFailedAttempts: task.chargedAttempts, jitterSample: jitterSample)
                 next.runAt = now.addingTimeInterval(wait).wholeMilliseconds
                 next.state = next.runAt > now ? .scheduled : .pending

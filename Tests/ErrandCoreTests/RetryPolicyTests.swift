@@ -45,11 +45,18 @@ import Testing
         #expect(policy.delay(afterFailedAttempts: 1, jitterSample: 0) == 100)
     }
 
+    @Test func aMaxDelayBelowTheDelayCapsEveryWait() throws {
+        let policy = RetryPolicy(delay: 10, maxDelay: 5)
+        try policy.validate()
+        #expect(policy.delay(afterFailedAttempts: 1) == 5)
+        #expect(policy.delay(afterFailedAttempts: 3) == 5)
+    }
+
     @Test(arguments: [
         (RetryPolicy(maxAttempts: 0), "max_attempts"),
         (RetryPolicy(delay: -1), "delay"),
         (RetryPolicy(delayFactor: 0.5), "delay_factor"),
-        (RetryPolicy(delay: 10, maxDelay: 5), "max_delay"),
+        (RetryPolicy(maxDelay: -1), "max_delay"),
         (RetryPolicy(jitter: 2), "jitter"),
         (RetryPolicy(priorityDecrement: -1), "priority_decrement"),
         (RetryPolicy(delay: .nan), "delay"),

@@ -73,5 +73,14 @@ extension ErrandConfig {
           salvage_after: 15               # seconds after that before the leader re-queues its tasks (salvage)
           num_worker_salvage_on_start: -1 # lost workers this worker salvages as it starts (-1 all, 0 none)
 
+        # errand serve's HTTP API (docs/http.md). --http, --auth and ERRAND_HTTP, ERRAND_HTTP_AUTH,
+        # ERRAND_HTTP_ADMIN_TOKENS, ERRAND_HTTP_READ_TOKENS (comma-separated) override or add to these.
+        http:
+          listen: 127.0.0.1:8080          # HOST:PORT, or off
+          # auth: token                   # token (default once a token is set) or none (loopback only; default without tokens)
+          tokens: []                      # [{token: SECRET, role: admin}, {token: SECRET, role: read}]; 16+ characters each
+          max_body_bytes: 16777216        # largest request body accepted
+          max_wait: 300                   # longest a long-poll (claim wait, task wait) is held, seconds
+
         """
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 extension ErrandConfig {
-    static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner", "worker"]
+    static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner", "worker", "http"]
     static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl"]
     static let runnerKeys: Set<String> = ["capacity"]
     static let definitionKeys: Set<String> = [
@@ -26,6 +26,9 @@ extension ErrandConfig {
         do { try readRunner(top["task_runner"]) } catch { problems.append(error) }
         if let section = top["worker"], !(section is NSNull) {
             do { worker = try WorkerSettings(section: section) } catch { problems.append(error) }
+        }
+        if let section = top["http"], !(section is NSNull) {
+            do { http = try HTTPSettings(section: section) } catch { problems.append(error) }
         }
         if let value = top["tasks"], !(value is NSNull) {
             if let definitions = value as? [String: Any] {

@@ -30,6 +30,8 @@ public struct ErrandConfig: Sendable, Hashable {
     public var runner = Runner()
     /// `worker:`: settings of `errand worker -- CMD`.
     public var worker = WorkerSettings()
+    /// `http:`: where `errand serve`'s HTTP API listens and its tokens.
+    public var http = HTTPSettings()
 
     public init() {}
 

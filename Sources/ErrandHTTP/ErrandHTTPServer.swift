@@ -1,0 +1,127 @@
+import Errand
+import ErrandCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// What the API's operations work on.
+public struct APIServices: Sendable {
+    /// The store and clock every operation uses.
+    public var client: ErrandClient
+    /// The task definitions the server knows now (the configuration file's, reloaded with it).
+    public var definitions: @Sendable () async -> [TaskDefinition]
+    /// Longest a long-poll (`wait` of a claim, `timeout` of a task wait) is held, in seconds, whatever the request
+    /// asks; a request asking more gets its answer after this long (an empty claim, an unfinished task).
+    /// Set from ``HTTPServerConfiguration/longestWait`` by the server.
+    var longestWait: Double = 300
+
+    public init(client: ErrandClient, definitions: @escaping @Sendable () async -> [TaskDefinition] = { [] }) {
+        self.client = client
+        self.definitions = definitions
+    }
+}
+
+/// Where and how the HTTP API listens.
+public struct HTTPServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (the bound one is reported to `onListening`).
+    public var port: Int
+    public var auth: BearerAuth
+    /// Largest request body accepted, in bytes (16 MiB: a batch of 1,000 tasks with sizeable arguments).
+    public var maxBodyBytes: Int
+    /// Longest a long-poll (a claim's `wait`, a task wait's `timeout`) is held, in seconds, whatever the request asks;
+    /// a request asking more is answered after this long (an empty claim, an unfinished task). Below a proxy's idle
+    /// timeout, it keeps long-polls from being cut.
+    public var longestWait: Double
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        auth: BearerAuth = .none,
+        maxBodyBytes: Int = 16 << 20,
+        longestWait: Double = 300
+    ) {
+        self.host = host
+        self.port = port
+        self.auth = auth
+        self.maxBodyBytes = maxBodyBytes
+        self.longestWait = longestWait
+    }
+
+    /// Whether `host` is a loopback address, the only kind a server without tokens may bind.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// The HTTP API as a service: runs until its service group shuts down.
+///
+/// ```swift
+/// let server = try ErrandHTTPServer(configuration: .init(port: 8080), services: APIServices(client: client))
+/// // run it in a ServiceGroup beside an ErrandNode
+/// ```
+public struct ErrandHTTPServer: Service {
+    public let configuration: HTTPServerConfiguration
+    let responder: APIResponder
+    let logger: Logger
+    let onListening: @Sendable (String, Int) async -> Void
+
+    /// - Parameter onListening: called with the bound host and port once the server accepts connections.
+    /// - Throws: ``HTTPServerError`` when the configuration is not allowed (no tokens off loopback).
+    public init(
+        configuration: HTTPServerConfiguration,
+        services: APIServices,
+        logger: Logger = Logger(label: "errand.http"),
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) throws {
+        if !configuration.auth.checksTokens, !configuration.isLoopback {
+            throw HTTPServerError(
+                "the HTTP API would listen on \(configuration.host) without authentication; give tokens (http.tokens, ERRAND_HTTP_ADMIN_TOKENS) or bind to 127.0.0.1 — --auth none is allowed on loopback only"
+            )
+        }
+        var services = services
+        services.longestWait = configuration.longestWait
+        var handlers: [String: OperationHandler] = [:]
+        for group in [
+            TaskOperations(services: services).handlers, LeaseOperations(services: services).handlers,
+            QueueOperations(services: services).handlers, SystemOperations(services: services).handlers,
+        ] {
+            handlers.merge(group) { first, _ in first }
+        }
+        self.configuration = configuration
+        self.responder = try APIResponder(
+            document: .current,
+            handlers: handlers,
+            auth: configuration.auth,
+            maxBodyBytes: configuration.maxBodyBytes,
+            logger: logger
+        )
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let responder = self.responder
+        let onListening = self.onListening
+        let host = configuration.host
+        let application = Application(
+            responder: CallbackResponder<BasicRequestContext> { request, _ in await responder.respond(to: request) },
+            configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "errand"),
+            onServerRunning: { channel in await onListening(host, channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        do {
+            try await application.run()
+        } catch let error as IOError {
+            throw HTTPServerError("the HTTP API cannot listen on \(host):\(configuration.port): \(error.description); choose another with --http HOST:PORT, or --http off")
+        }
+    }
+}
+
+/// The HTTP API cannot start as configured.
+public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

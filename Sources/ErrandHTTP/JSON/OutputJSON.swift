@@ -1,0 +1,98 @@
+import ErrandCore
+import Foundation
+
+/// A JSON answer being written: members keep their order, and stored JSON text (a task's arguments and result) is
+/// written as it is stored, never re-encoded.
+enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    /// JSON text written verbatim; must be valid JSON.
+    case raw(String)
+    case array([OutputJSON])
+    case object([(String, OutputJSON)])
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(integerLiteral value: Int) { self = .int(value) }
+    init(nilLiteral: ()) { self = .null }
+
+    /// Stored JSON text as a value: verbatim when it is valid JSON, else as a string (a damaged row stays readable).
+    static func stored(_ text: String?) -> OutputJSON {
+        guard let text else { return .null }
+        return JSONText.problem(text) == nil ? .raw(text) : .string(text)
+    }
+
+    static func date(_ date: Date?) -> OutputJSON { date.map { .string($0.iso8601) } ?? .null }
+    static func nullable(_ text: String?) -> OutputJSON { text.map { .string($0) } ?? .null }
+    static func number(_ value: Double?) -> OutputJSON {
+        guard let value else { return .null }
+        return value.rounded() == value && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
+    }
+
+    /// Compact JSON text.
+    var text: String {
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    private func write(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .int(let number): out += String(number)
+        case .double(let number): out += number.isFinite ? "\(number)" : "null"
+        case .string(let text): Self.quote(text, into: &out)
+        case .raw(let text): out += text
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                item.write(into: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (index, (key, value)) in members.enumerated() {
+                if index > 0 { out += "," }
+                Self.quote(key, into: &out)
+                out += ":"
+                value.write(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func quote(_ text: String, into out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+extension OutputJSON {
+    /// A `JSONValue` (the problem bodies, the document) as output.
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .number(let number): self = .number(number)
+        case .string(let text): self = .string(text)
+        case .array(let items): self = .array(items.map(OutputJSON.init))
+        case .object(let members): self = .object(members.keys.sorted().map { ($0, OutputJSON(members[$0] ?? .null)) })
+        }
+    }
+}

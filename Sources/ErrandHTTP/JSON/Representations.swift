@@ -1,0 +1,118 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// How records read in the API: the shapes `components.schemas` describes (`Task`, `Attempt`, `Queue`…).
+enum Representation {
+    static func task(_ task: TaskRecord) -> OutputJSON {
+        .object([
+            ("id", .string(task.id.rawValue)),
+            ("queue", .string(task.queue)),
+            ("handler", .string(task.handler)),
+            ("name", .nullable(task.name)),
+            ("state", .string(task.state.rawValue)),
+            ("priority", .int(task.priority)),
+            ("attempt", .int(task.attempt)),
+            ("charged_attempts", .int(task.chargedAttempts)),
+            ("retry", retry(task.retry)),
+            ("time_to_resolve", .number(task.timeToResolve)),
+            ("timeout", .number(task.timeout)),
+            ("arguments", .stored(task.arguments)),
+            ("result", .stored(task.result)),
+            ("message", .nullable(task.message)),
+            ("last_error", .nullable(task.lastError)),
+            ("run_at", .date(task.runAt)),
+            ("created_at", .date(task.createdAt)),
+            ("started_at", .date(task.startedAt)),
+            ("finished_at", .date(task.finishedAt)),
+            ("worker", .nullable(task.worker)),
+            ("lease_expires_at", .date(task.leaseExpiresAt)),
+            ("idempotency_key", .nullable(task.idempotencyKey)),
+            ("parent_id", .nullable(task.parentID?.rawValue)),
+            ("root_id", .nullable(task.rootID?.rawValue)),
+            ("module", .nullable(task.module)),
+            ("internal", .bool(task.isInternal)),
+            ("tags", .array(task.tags.map { .string($0) })),
+        ])
+    }
+
+    static func retry(_ policy: RetryPolicy) -> OutputJSON {
+        .object([
+            ("max_attempts", .int(policy.maxAttempts)),
+            ("delay", .number(policy.delay)),
+            ("delay_factor", .number(policy.delayFactor)),
+            ("max_delay", .number(policy.maxDelay)),
+            ("jitter", .number(policy.jitter)),
+            ("priority_decrement", .int(policy.priorityDecrement)),
+        ])
+    }
+
+    static func attempt(_ attempt: Attempt) -> OutputJSON {
+        .object([
+            ("task_id", .string(attempt.taskID.rawValue)),
+            ("number", .int(attempt.number)),
+            ("handler", .string(attempt.handler)),
+            ("worker", .string(attempt.worker)),
+            ("started_at", .date(attempt.startedAt)),
+            ("finished_at", .date(attempt.finishedAt)),
+            ("outcome", .string(attempt.outcome.rawValue)),
+            ("message", .nullable(attempt.message)),
+            ("result", .stored(attempt.result)),
+            ("salvaged_by", .nullable(attempt.salvagedBy)),
+            ("salvaged_at", .date(attempt.salvagedAt)),
+        ])
+    }
+
+    static func counts(_ counts: [TaskState: Int]) -> OutputJSON {
+        .object(TaskState.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })
+    }
+
+    static func queue(_ queue: QueueRecord, statistics: QueueStatistics?) -> OutputJSON {
+        .object([
+            ("name", .string(queue.name)),
+            ("state", .string(queue.state.rawValue)),
+            ("created_at", .date(queue.createdAt)),
+            ("updated_at", .date(queue.updatedAt)),
+            ("counts", counts(statistics?.counts ?? [:])),
+            ("total", .int(statistics?.total ?? 0)),
+        ])
+    }
+
+    static func worker(_ worker: WorkerRecord) -> OutputJSON {
+        .object([
+            ("id", .string(worker.id)),
+            ("name", .string(worker.name)),
+            ("lease_name", .string(worker.leaseName)),
+            ("state", .string(worker.state.rawValue)),
+            ("queues", .array(worker.queues.map { .string($0) })),
+            ("started_at", .date(worker.startedAt)),
+            ("last_heartbeat_at", .date(worker.lastHeartbeatAt)),
+            ("expires_at", .date(worker.expiresAt)),
+            ("finished_at", .date(worker.finishedAt)),
+            ("salvaged_by", .nullable(worker.salvagedBy)),
+            ("salvaged_at", .date(worker.salvagedAt)),
+            ("spec", .stored(worker.spec)),
+        ])
+    }
+
+    static func definition(_ definition: TaskDefinition) -> OutputJSON {
+        .object([
+            ("name", .string(definition.name)),
+            ("kind", .string(definition.kind.rawValue)),
+            ("handler", .string(definition.handler)),
+            ("queue", .string(definition.queue)),
+            ("schedule", .nullable(definition.schedule?.description)),
+            ("arguments", .stored(definition.arguments)),
+        ])
+    }
+
+    static func deadLetter(_ letter: DeadLetter) -> OutputJSON {
+        .object([
+            ("id", .string(letter.id)),
+            ("queue", .nullable(letter.queue)),
+            ("body", .string(letter.body)),
+            ("error", .string(letter.error)),
+            ("created_at", .date(letter.createdAt)),
+        ])
+    }
+}

@@ -1,0 +1,212 @@
+import ErrandCore
+import Foundation
+import Yams
+
+/// The OpenAPI 3.1 document of the HTTP API: the contract the server routes, authorises and checks requests by.
+///
+/// Written as YAML fragments (one per area, in the `APIDocument+…` files) that are merged at start-up. The server
+/// registers exactly the operations the document lists (a handler per `operationId`; start-up fails when one is
+/// missing or extra), takes each operation's role from its `x-errand-role`, and checks every parameter and request
+/// body against the document's schemas before a handler runs. Served as JSON at `/openapi.json`.
+public struct APIDocument: Sendable {
+    /// The merged document.
+    public let json: JSONValue
+    /// The document as JSON text, as served.
+    public let text: String
+    /// Every operation, in path order.
+    let operations: [APIOperation]
+    let schemaCheck: SchemaCheck
+
+    /// The document of this build.
+    public static let current: APIDocument = {
+        do {
+            return try APIDocument(fragments: [systemYAML, tasksYAML, leasesYAML, queuesYAML, componentsYAML])
+        } catch {
+            preconditionFailure("the built-in OpenAPI document does not parse: \(error)")
+        }
+    }()
+
+    init(fragments: [String]) throws {
+        var merged: [String: JSONValue] = [:]
+        for fragment in fragments {
+            guard case .object(let part) = try Self.json(fromYAML: fragment) else { throw DocumentError("a fragment is not a mapping") }
+            merged = Self.merge(merged, part)
+        }
+        Self.addCommonResponses(&merged)
+        json = .object(merged)
+        text = json.jsonText
+        guard case .object(let components)? = merged["components"], case .object(let schemas)? = components["schemas"],
+            case .object(let paths)? = merged["paths"]
+        else { throw DocumentError("the document needs components.schemas and paths") }
+        schemaCheck = SchemaCheck(schemas: schemas)
+        var parameters: [String: JSONValue] = [:]
+        if case .object(let declared)? = components["parameters"] { parameters = declared }
+        operations = try paths.keys.sorted().flatMap { path -> [APIOperation] in
+            guard case .object(let methods)? = paths[path] else { throw DocumentError("\(path) is not a mapping") }
+            return try methods.keys.sorted().map { method in
+                try APIOperation(path: path, method: method, spec: methods[method] ?? .null, sharedParameters: parameters)
+            }
+        }
+    }
+
+    /// The operations' `(method, path)` pairs, e.g. `("POST", "/v1/claims")`.
+    public var routes: [(method: String, path: String, operationID: String, role: String)] {
+        operations.map { ($0.method, $0.pathTemplate, $0.id, $0.role.rawValue) }
+    }
+
+    private static func json(fromYAML text: String) throws -> JSONValue {
+        guard let loaded = try Yams.load(yaml: text) else { throw DocumentError("empty fragment") }
+        return try value(loaded)
+    }
+
+    private static func value(_ any: Any) throws -> JSONValue {
+        switch any {
+        case let text as String: return .string(text)
+        case let flag as Bool: return .bool(flag)
+        case let number as Int: return .number(Double(number))
+        case let number as Double: return .number(number)
+        case let list as [Any]: return .array(try list.map(value))
+        case let map as [String: Any]: return .object(try map.mapValues(value))
+        case let map as [AnyHashable: Any]:
+            return .object(
+                try Dictionary(uniqueKeysWithValues: map.map { key, member in (String(describing: key.base), try value(member)) })
+            )
+        case is NSNull: return .null
+        default: throw DocumentError("unsupported YAML value \(any)")
+        }
+    }
+
+    /// Every operation that needs a token answers 401 and 403, and every one that takes a body 400 and 413: added
+    /// here so that no fragment can forget them.
+    private static func addCommonResponses(_ document: inout [String: JSONValue]) {
+        guard case .object(var paths)? = document["paths"] else { return }
+        for (path, item) in paths {
+            guard case .object(var methods) = item else { continue }
+            for (method, spec) in methods {
+                guard case .object(var operation) = spec, case .object(var responses)? = operation["responses"] else { continue }
+                func add(_ status: String, _ name: String) {
+                    if responses[status] == nil { responses[status] = .object(["$ref": .string("#/components/responses/\(name)")]) }
+                }
+                if operation["x-errand-role"] != .string("public") {
+                    add("401", "Unauthorized")
+                    add("403", "Forbidden")
+                }
+                if operation["requestBody"] != nil {
+                    add("400", "BadRequest")
+                    add("413", "TooLarge")
+                }
+                operation["responses"] = .object(responses)
+                methods[method] = .object(operation)
+            }
+            paths[path] = .object(methods)
+        }
+        document["paths"] = .object(paths)
+    }
+
+    /// Deep merge of mappings: `paths` and `components` of several fragments add up.
+    private static func merge(_ left: [String: JSONValue], _ right: [String: JSONValue]) -> [String: JSONValue] {
+        var result = left
+        for (key, value) in right {
+            if case .object(let old)? = result[key], case .object(let new) = value {
+                result[key] = .object(merge(old, new))
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+}
+
+struct DocumentError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Who may call an operation: everyone, `read` and `admin` tokens, or `admin` tokens only.
+public enum APIRole: String, Sendable, Comparable {
+    case `public`
+    case read
+    case admin
+
+    public static func < (left: APIRole, right: APIRole) -> Bool {
+        let order: [APIRole] = [.public, .read, .admin]
+        return (order.firstIndex(of: left) ?? 0) < (order.firstIndex(of: right) ?? 0)
+    }
+}
+
+/// One operation of the document, with what the server needs to check a request for it.
+struct APIOperation: Sendable {
+    struct Parameter: Sendable {
+        var name: String
+        var location: String
+        var required: Bool
+        var schema: JSONValue
+    }
+
+    var id: String
+    var method: String
+    var pathTemplate: String
+    /// The template split at `/`; `{name}` segments are parameters.
+    var segments: [String]
+    var role: APIRole
+    var parameters: [Parameter]
+    /// The JSON schema of the body, if the operation takes one.
+    var bodySchema: JSONValue?
+    var bodyRequired: Bool
+
+    init(path: String, method: String, spec: JSONValue, sharedParameters: [String: JSONValue]) throws {
+        guard case .object(let operation) = spec, case .string(let id)? = operation["operationId"] else {
+            throw DocumentError("\(method.uppercased()) \(path) has no operationId")
+        }
+        guard case .string(let roleName)? = operation["x-errand-role"], let role = APIRole(rawValue: roleName) else {
+            throw DocumentError("\(id) has no x-errand-role (public, read or admin)")
+        }
+        self.id = id
+        self.method = method.uppercased()
+        self.pathTemplate = path
+        self.segments = path.split(separator: "/").map(String.init)
+        self.role = role
+        var parameters: [Parameter] = []
+        if case .array(let declared)? = operation["parameters"] {
+            for item in declared {
+                var resolved = item
+                if case .object(let reference) = item, case .string(let target)? = reference["$ref"] {
+                    resolved = sharedParameters[String(target.split(separator: "/").last ?? "")] ?? .null
+                }
+                guard case .object(let parameter) = resolved, case .string(let name)? = parameter["name"],
+                    case .string(let location)? = parameter["in"]
+                else { throw DocumentError("\(id) has a parameter without name or in") }
+                let required = parameter["required"] == .bool(true)
+                parameters.append(Parameter(name: name, location: location, required: required, schema: parameter["schema"] ?? .object([:])))
+            }
+        }
+        self.parameters = parameters
+        if case .object(let body)? = operation["requestBody"] {
+            guard case .object(let content)? = body["content"], case .object(let media)? = content["application/json"] else {
+                throw DocumentError("\(id)'s request body must be application/json")
+            }
+            bodySchema = media["schema"] ?? .object([:])
+            bodyRequired = body["required"] == .bool(true)
+        } else {
+            bodySchema = nil
+            bodyRequired = false
+        }
+    }
+
+    /// The path parameters if `path` (split at `/`) matches this operation's template.
+    func match(_ path: [String]) -> [String: String]? {
+        guard path.count == segments.count else { return nil }
+        var values: [String: String] = [:]
+        for (template, segment) in zip(segments, path) {
+            if template.hasPrefix("{"), template.hasSuffix("}") {
+                values[String(template.dropFirst().dropLast())] = segment
+            } else if template != segment {
+                return nil
+            }
+        }
+        return values
+    }
+
+    /// How many literal segments the template has: the more, the more specific (`/v1/tasks/batch` over `/v1/tasks/{id}`).
+    var literalCount: Int { segments.filter { !$0.hasPrefix("{") }.count }
+}

@@ -1,0 +1,149 @@
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+import Hummingbird
+
+/// Remote workers: claim tasks, heartbeat, complete, fail or unclaim them. Only the lease holder (the worker and
+/// attempt a claim answered with) can change a running task; anyone else gets 409.
+struct LeaseOperations {
+    let services: APIServices
+
+    var handlers: [String: OperationHandler] {
+        [
+            "claimTasks": claimTasks, "heartbeatTask": heartbeatTask, "completeTask": completeTask, "failTask": failTask,
+            "unclaimTask": unclaimTask, "finishTasks": finishTasks,
+        ]
+    }
+
+    @Sendable func claimTasks(_ request: APIRequest) async throws -> Response {
+        let store = services.client.store
+        let time = services.client.time
+        let body = request.body
+        let changes = store.changes()
+        let deadline = time.now.addingTimeInterval(min(body.double("wait") ?? 0, services.longestWait))
+        while true {
+            let seen = changes.generation
+            let claim = ClaimRequest(
+                queues: body.strings("queues"),
+                handlers: body.strings("handlers"),
+                worker: body.string("worker") ?? "",
+                limit: body.int("max") ?? 1,
+                now: time.now
+            )
+            let tasks = try await store.claim(claim)
+            if !tasks.isEmpty || time.now >= deadline {
+                return .json(.object([("tasks", .array(tasks.map(Representation.task)))]))
+            }
+            try Task.checkCancellation()
+            // Wake on new work, and look again at least every second (a task may come due without a signal).
+            _ = await changes.wait(beyond: seen, until: min(deadline, time.now.addingTimeInterval(1)), time: time)
+        }
+    }
+
+    @Sendable func heartbeatTask(_ request: APIRequest) async throws -> Response {
+        let lease = try Self.lease(request)
+        let held = try await services.client.store.heartbeat([lease], now: services.client.time.now)
+        guard let task = try await services.client.task(lease.taskID) else { throw StoreError.notFound(lease.taskID) }
+        guard held.contains(lease) else { throw Self.notHeld(lease, task) }
+        return .json(Representation.task(task))
+    }
+
+    @Sendable func completeTask(_ request: APIRequest) async throws -> Response {
+        let finish = Finish(lease: try Self.lease(request), outcome: .succeeded, result: try Self.result(request.body), message: request.body.string("message"))
+        return try await finishOne(finish)
+    }
+
+    @Sendable func failTask(_ request: APIRequest) async throws -> Response {
+        let finish = Finish(
+            lease: try Self.lease(request),
+            outcome: .failed,
+            message: request.body.string("message"),
+            jitterSample: Double.random(in: -1...1),
+            retryable: request.body.bool("retryable") ?? true
+        )
+        return try await finishOne(finish)
+    }
+
+    @Sendable func unclaimTask(_ request: APIRequest) async throws -> Response {
+        let lease = try Self.lease(request)
+        do {
+            return .json(Representation.task(try await services.client.store.unclaim(lease, now: services.client.time.now)))
+        } catch let error as StoreError where error.code == .refused {
+            guard let task = try await services.client.task(lease.taskID) else { throw StoreError.notFound(lease.taskID) }
+            throw Self.notHeld(lease, task)
+        }
+    }
+
+    @Sendable func finishTasks(_ request: APIRequest) async throws -> Response {
+        var finishes: [Finish] = []
+        for (index, item) in request.body.objects("finishes").enumerated() {
+            guard let id = item.string("id").flatMap(TaskID.init) else { throw Problem.badRequest("finishes[\(index)].id: must be a UUID") }
+            let lease = Lease(taskID: id, attempt: item.int("attempt") ?? 0, worker: item.string("worker") ?? "")
+            let succeeded = item.string("outcome") == "succeeded"
+            let result: String?
+            do { result = succeeded ? try Self.result(item) : nil } catch let problem as Problem {
+                throw Problem.badRequest("finishes[\(index)].\(problem.detail)")
+            }
+            finishes.append(
+                Finish(
+                    lease: lease,
+                    outcome: succeeded ? .succeeded : .failed,
+                    result: result,
+                    message: item.string("message"),
+                    jitterSample: Double.random(in: -1...1),
+                    retryable: item.bool("retryable") ?? true
+                )
+            )
+        }
+        let results = try await services.client.store.finish(finishes, now: services.client.time.now)
+        let items: [OutputJSON] = zip(finishes, results).map { finish, result in
+            switch result {
+            case .applied(let task, _):
+                .object([("id", .string(task.id.rawValue)), ("status", "applied"), ("state", .string(task.state.rawValue))])
+            case .refused(let refusal):
+                .object([("id", .string(finish.lease.taskID.rawValue)), ("status", "conflict"), ("detail", .string(refusal.description))])
+            case .notFound(let id):
+                .object([("id", .string(id.rawValue)), ("status", "not_found"), ("detail", .string("no task with id \(id)"))])
+            }
+        }
+        return .json(.object([("results", .array(items))]))
+    }
+
+    private func finishOne(_ finish: Finish) async throws -> Response {
+        let result = try await services.client.store.finish([finish], now: services.client.time.now)
+        switch result.first {
+        case .applied(let task, _)?: return .json(Representation.task(task))
+        case .notFound(let id)?: throw StoreError.notFound(id)
+        case .refused?, nil:
+            guard let task = try await services.client.task(finish.lease.taskID) else { throw StoreError.notFound(finish.lease.taskID) }
+            throw Self.notHeld(finish.lease, task)
+        }
+    }
+
+    /// The lease a request presents: the task in the path, the worker and attempt in the body.
+    static func lease(_ request: APIRequest) throws -> Lease {
+        Lease(taskID: try request.taskID(), attempt: request.body.int("attempt") ?? 0, worker: request.body.string("worker") ?? "")
+    }
+
+    /// A result as stored: the JSON text as sent, within the arguments' size limit.
+    static func result(_ body: BodyObject) throws -> String? {
+        guard let text = body.rawJSON("result") else { return nil }
+        guard text.utf8.count <= NewTask.maxArgumentsBytes else {
+            throw Problem.badRequest("result: is \(text.utf8.count) bytes; the limit is \(NewTask.maxArgumentsBytes)")
+        }
+        return text
+    }
+
+    /// 409 saying why `lease` is not the task's lease (without naming who holds it, beyond the state).
+    static func notHeld(_ lease: Lease, _ task: TaskRecord) -> Problem {
+        let why: String
+        switch task.state {
+        case .cancelled: why = "the task was cancelled; stop working on it"
+        case .running where task.attempt != lease.attempt: why = "the lease expired and the task is running again as attempt \(task.attempt)"
+        case .running: why = "the task is leased to another worker"
+        default: why = "the task is \(task.state.rawValue) (attempt \(task.attempt)); the lease of attempt \(lease.attempt) ended"
+        }
+        return Problem(.conflict, "lease-not-held", "worker \"\(lease.worker)\" does not hold task \(task.id) for attempt \(lease.attempt): \(why)")
+    }
+}

@@ -1,0 +1,127 @@
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+import Hummingbird
+
+/// Queues, definitions, workers, statistics and dead letters.
+struct QueueOperations {
+    let services: APIServices
+
+    var handlers: [String: OperationHandler] {
+        [
+            "listQueues": listQueues, "createQueue": createQueue, "getQueue": getQueue, "deleteQueue": deleteQueue,
+            "suspendQueue": suspendQueue, "resumeQueue": resumeQueue, "listDefinitions": listDefinitions,
+            "startDefinition": startDefinition, "listWorkers": listWorkers, "getStatistics": getStatistics,
+            "listDeadLetters": listDeadLetters, "redriveDeadLetter": redriveDeadLetter,
+        ]
+    }
+
+    private var client: ErrandClient { services.client }
+
+    @Sendable func listQueues(_ request: APIRequest) async throws -> Response {
+        let statistics = try await client.statistics()
+        let queues = try await client.queues().map { queue in
+            Representation.queue(queue, statistics: statistics.first { $0.queue == queue.name })
+        }
+        return .json(.object([("queues", .array(queues))]))
+    }
+
+    @Sendable func createQueue(_ request: APIRequest) async throws -> Response {
+        .json(Representation.queue(try await client.createQueue(request.body.string("name") ?? ""), statistics: nil), status: .created)
+    }
+
+    @Sendable func getQueue(_ request: APIRequest) async throws -> Response {
+        let name = request.path("name")
+        guard let queue = try await client.queues().first(where: { $0.name == name }) else { throw StoreError.unknownQueue(name) }
+        return .json(Representation.queue(queue, statistics: try await client.statistics().first { $0.queue == name }))
+    }
+
+    @Sendable func deleteQueue(_ request: APIRequest) async throws -> Response {
+        let name = request.path("name")
+        let deleted = try await client.deleteQueue(name)
+        return .json(.object([("name", .string(name)), ("deleted_tasks", .int(deleted))]))
+    }
+
+    @Sendable func suspendQueue(_ request: APIRequest) async throws -> Response {
+        try await queueAnswer(try await client.suspendQueue(request.path("name")))
+    }
+
+    @Sendable func resumeQueue(_ request: APIRequest) async throws -> Response {
+        try await queueAnswer(try await client.resumeQueue(request.path("name")))
+    }
+
+    private func queueAnswer(_ queue: QueueRecord) async throws -> Response {
+        .json(Representation.queue(queue, statistics: try await client.statistics().first { $0.queue == queue.name }))
+    }
+
+    @Sendable func listDefinitions(_ request: APIRequest) async throws -> Response {
+        let definitions = await services.definitions().sorted { $0.name < $1.name }
+        return .json(.object([("definitions", .array(definitions.map(Representation.definition)))]))
+    }
+
+    @Sendable func startDefinition(_ request: APIRequest) async throws -> Response {
+        let name = request.path("name")
+        let definitions = await services.definitions()
+        guard let definition = definitions.first(where: { $0.name == name }) else {
+            let known = definitions.map(\.name).sorted().joined(separator: ", ")
+            throw Problem.notFound("no task definition \"\(name)\"\(known.isEmpty ? "; the server has none" : "; defined: \(known)")")
+        }
+        let arguments = request.body.rawJSON("arguments")
+        do { try definition.newTask(arguments: arguments).validate() } catch { throw Problem.badRequest(error.description) }
+        return .json(Representation.task(try await client.start(definition, arguments: arguments)), status: .created)
+    }
+
+    @Sendable func listWorkers(_ request: APIRequest) async throws -> Response {
+        let states = request.queryStrings("state").compactMap(WorkerState.init(rawValue:))
+        let workers = try await client.store.workers(states: states)
+        return .json(.object([("workers", .array(workers.map(Representation.worker)))]))
+    }
+
+    @Sendable func getStatistics(_ request: APIRequest) async throws -> Response {
+        let statistics = try await client.statistics()
+        var totals: [TaskState: Int] = [:]
+        for queue in statistics { totals.merge(queue.counts, uniquingKeysWith: +) }
+        let queues: [OutputJSON] = statistics.map { queue in
+            .object([("queue", .string(queue.queue)), ("counts", Representation.counts(queue.counts)), ("total", .int(queue.total))])
+        }
+        let leader = try await client.store.leader(now: client.time.now)
+        return .json(.object([("queues", .array(queues)), ("totals", Representation.counts(totals)), ("leader", .nullable(leader))]))
+    }
+
+    @Sendable func listDeadLetters(_ request: APIRequest) async throws -> Response {
+        let letters = try await client.store.deadLetters(limit: request.queryNumber("limit").map { Int($0) } ?? 100)
+        return .json(.object([("dead_letters", .array(letters.map(Representation.deadLetter)))]))
+    }
+
+    @Sendable func redriveDeadLetter(_ request: APIRequest) async throws -> Response {
+        let task = try await client.store.redrive(request.path("id"), body: request.body.string("body"), now: client.time.now)
+        return .json(Representation.task(task))
+    }
+}
+
+/// Health, readiness and the document.
+struct SystemOperations {
+    let services: APIServices
+
+    var handlers: [String: OperationHandler] {
+        ["getHealth": getHealth, "getReadiness": getReadiness, "getOpenAPIDocument": getOpenAPIDocument]
+    }
+
+    @Sendable func getHealth(_ request: APIRequest) async throws -> Response { .json(.object([("status", "ok")])) }
+
+    @Sendable func getReadiness(_ request: APIRequest) async throws -> Response {
+        do {
+            _ = try await services.client.queues()
+        } catch {
+            throw Problem(.serviceUnavailable, "unavailable", "the store does not answer: \(error)")
+        }
+        return .json(.object([("status", "ready")]))
+    }
+
+    @Sendable func getOpenAPIDocument(_ request: APIRequest) async throws -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(APIDocument.current.text)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+    }
+}

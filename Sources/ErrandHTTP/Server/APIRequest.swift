@@ -1,0 +1,117 @@
+import ErrandCore
+import Foundation
+import Hummingbird
+
+/// A request that matched an operation and passed its checks: path and query values converted to the types the
+/// document gives them, and the body parsed.
+struct APIRequest: Sendable {
+    let operation: APIOperation
+    let pathValues: [String: String]
+    let query: [String: JSONValue]
+    /// The body's root object; empty when the operation takes no body or none was sent.
+    let body: BodyObject
+    let headers: HTTPFields
+
+    /// A path parameter (present: the route matched).
+    func path(_ name: String) -> String { pathValues[name] ?? "" }
+
+    /// The `{id}` path parameter as a task id (checked as a UUID already).
+    func taskID() throws -> TaskID {
+        guard let id = TaskID(path("id")) else { throw Problem.badRequest("id: must be a UUID, got \"\(path("id"))\"") }
+        return id
+    }
+
+    func queryString(_ name: String) -> String? {
+        if case .string(let text)? = query[name] { return text }
+        return nil
+    }
+
+    func queryNumber(_ name: String) -> Double? {
+        if case .number(let number)? = query[name] { return number }
+        return nil
+    }
+
+    func queryStrings(_ name: String) -> [String] {
+        guard case .array(let items)? = query[name] else { return [] }
+        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+}
+
+/// An object of a parsed body, read member by member (its shape was checked against the document).
+struct BodyObject: Sendable {
+    let parsed: ParsedJSON?
+    let members: [String: ParsedJSON.Node]
+
+    static let empty = BodyObject(parsed: nil, members: [:])
+
+    init(parsed: ParsedJSON?, members: [String: ParsedJSON.Node]) {
+        self.parsed = parsed
+        self.members = members
+    }
+
+    init(_ parsed: ParsedJSON) {
+        self.parsed = parsed
+        if case .object(let members) = parsed.root.kind { self.members = members } else { self.members = [:] }
+    }
+
+    func has(_ name: String) -> Bool { members[name] != nil }
+
+    /// A member's value, `nil` when absent or `null`.
+    func string(_ name: String) -> String? {
+        if case .string(let text)? = members[name]?.kind { return text }
+        return nil
+    }
+
+    func double(_ name: String) -> Double? {
+        if case .number(let number)? = members[name]?.kind { return number }
+        return nil
+    }
+
+    func int(_ name: String) -> Int? { double(name).flatMap { Int(exactly: $0) } }
+
+    func bool(_ name: String) -> Bool? {
+        if case .bool(let flag)? = members[name]?.kind { return flag }
+        return nil
+    }
+
+    func strings(_ name: String) -> [String] {
+        guard case .array(let items)? = members[name]?.kind else { return [] }
+        return items.compactMap { if case .string(let text) = $0.kind { text } else { nil } }
+    }
+
+    /// A member as the exact JSON text the client sent, or `nil` when absent.
+    func rawJSON(_ name: String) -> String? {
+        guard let parsed, let node = members[name] else { return nil }
+        return parsed.text(of: node)
+    }
+
+    func object(_ name: String) -> BodyObject? {
+        guard case .object(let members)? = self.members[name]?.kind else { return nil }
+        return BodyObject(parsed: parsed, members: members)
+    }
+
+    func objects(_ name: String) -> [BodyObject] {
+        guard case .array(let items)? = members[name]?.kind else { return [] }
+        return items.compactMap { item in
+            if case .object(let members) = item.kind { BodyObject(parsed: parsed, members: members) } else { nil }
+        }
+    }
+}
+
+extension Response {
+    /// A JSON answer.
+    static func json(_ value: OutputJSON, status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(value.text)
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// A problem details answer.
+    static func problem(_ problem: Problem) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(OutputJSON(problem.json).text)
+        var headers = problem.headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: problem.status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+    }
+}
