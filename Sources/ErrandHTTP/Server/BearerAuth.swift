@@ -61,7 +61,7 @@ public struct BearerAuth: Sendable {
     }
 
     /// Constant-time comparison: the time depends on the lengths only, not on where the bytes differ.
-    static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+    public static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
         var difference = UInt(bitPattern: left.count ^ right.count)
         let length = max(left.count, right.count)
         for index in 0..<length {
