@@ -8,10 +8,16 @@ import Foundation
 /// section, then the default (127.0.0.1:8080; no authentication when no token is configured, which only loopback
 /// allows).
 struct HTTPOptions: ParsableArguments {
-    @Option(name: .customLong("http"), help: "Where the HTTP API listens, HOST:PORT (port 0 picks one), or off (default: $ERRAND_HTTP, the file's http.listen, or 127.0.0.1:8080).")
+    @Option(
+        name: .customLong("http"),
+        help: "Where the HTTP API listens, HOST:PORT (port 0 picks one), or off (default: $ERRAND_HTTP, the file's http.listen, or 127.0.0.1:8080)."
+    )
     var listen: String?
 
-    @Option(help: "token or none; none is allowed only on a loopback address (default: $ERRAND_HTTP_AUTH, the file's http.auth, else token when a token is configured, none when not).")
+    @Option(
+        help:
+            "token or none; none is allowed only on a loopback address (default: $ERRAND_HTTP_AUTH, the file's http.auth, else token when a token is configured, none when not)."
+    )
     var auth: String?
 
     /// The server's configuration, or `nil` when the API is off.

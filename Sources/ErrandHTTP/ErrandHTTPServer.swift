@@ -87,6 +87,7 @@ public struct ErrandHTTPServer: Service {
         for group in [
             TaskOperations(services: services).handlers, LeaseOperations(services: services).handlers,
             QueueOperations(services: services).handlers, SystemOperations(services: services).handlers,
+            EventOperations(services: services).handlers,
         ] {
             handlers.merge(group) { first, _ in first }
         }
@@ -115,7 +116,9 @@ public struct ErrandHTTPServer: Service {
         do {
             try await application.run()
         } catch let error as IOError {
-            throw HTTPServerError("the HTTP API cannot listen on \(host):\(configuration.port): \(error.description); choose another with --http HOST:PORT, or --http off")
+            throw HTTPServerError(
+                "the HTTP API cannot listen on \(host):\(configuration.port): \(error.description); choose another with --http HOST:PORT, or --http off"
+            )
         }
     }
 }

@@ -137,6 +137,30 @@ enum PostgresSchema {
                 created_at timestamptz NOT NULL
             );
             """,
+            // 6: the log of state changes (`/v1/events`), written by statement-level triggers (one INSERT … SELECT per
+            // statement, however many rows it changed). Readers order by the writing transaction's id, then the row id,
+            // and read only transactions older than every one still open, so that a change committed late is never
+            // skipped. Function bodies are one line: migrations are split at ";\n".
+            """
+            CREATE TABLE \(s).event (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                task_id uuid NOT NULL,
+                queue text NOT NULL,
+                handler text NOT NULL,
+                from_state text,
+                to_state text NOT NULL,
+                attempt integer NOT NULL,
+                at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp())
+            );
+            CREATE INDEX event_order ON \(s).event (xid, id);
+            CREATE FUNCTION \(s).task_inserted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO \(s).event (task_id, queue, handler, from_state, to_state, attempt) SELECT id, queue, handler, NULL, state, attempt FROM inserted_rows; RETURN NULL; END $$;
+            CREATE TRIGGER task_inserted AFTER INSERT ON \(s).task REFERENCING NEW TABLE AS inserted_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION \(s).task_inserted();
+            CREATE FUNCTION \(s).task_updated() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO \(s).event (task_id, queue, handler, from_state, to_state, attempt) SELECT n.id, n.queue, n.handler, o.state, n.state, n.attempt FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.state IS DISTINCT FROM n.state; RETURN NULL; END $$;
+            CREATE TRIGGER task_updated AFTER UPDATE ON \(s).task REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION \(s).task_updated();
+            """,
         ]
     }
 

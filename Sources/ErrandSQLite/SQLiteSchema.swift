@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5]
+    static let migrations = [v1, v2, v3, v4, v5, v6]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,31 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 6: the log of state changes (`/v1/events`), written by triggers so that no write path can forget it;
+    /// `at` is the database's clock in milliseconds.
+    static let v6 = """
+        CREATE TABLE errand_event (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id TEXT NOT NULL,
+            queue TEXT NOT NULL,
+            handler TEXT NOT NULL,
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE TRIGGER errand_task_inserted AFTER INSERT ON errand_task BEGIN
+            INSERT INTO errand_event (task_id, queue, handler, from_state, to_state, attempt, at)
+            VALUES (NEW.id, NEW.queue, NEW.handler, NULL, NEW.state, NEW.attempt,
+                CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+        END;
+        CREATE TRIGGER errand_task_state_changed AFTER UPDATE OF state ON errand_task WHEN OLD.state IS NOT NEW.state BEGIN
+            INSERT INTO errand_event (task_id, queue, handler, from_state, to_state, attempt, at)
+            VALUES (NEW.id, NEW.queue, NEW.handler, OLD.state, NEW.state, NEW.attempt,
+                CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+        END;
+        """
 
     /// Version 5: the worker registry (pftaskqueue's workers: heartbeats, lost, salvaged), who salvaged an attempt,
     /// and the dead-letter list (rows that could not be read).

@@ -152,6 +152,18 @@ public protocol TaskStore: Sendable {
     ///   columns, or the task still cannot be read), `.alreadyExists` (a task with its id exists).
     func redrive(_ id: String, body: String?, now: Date) async throws -> TaskRecord
 
+    /// Recorded state changes after `cursor` (from the oldest kept when `nil`), oldest first, at most `limit`.
+    /// - Throws: ``StoreError`` `.invalid` for a cursor this store did not give.
+    func stateChanges(after cursor: String?, limit: Int) async throws -> [StateChange]
+
+    /// A cursor from which ``stateChanges(after:limit:)`` answers only changes recorded from now on (and possibly a
+    /// few just before: it never misses one).
+    func stateChangeHead() async throws -> String
+
+    /// Deletes all but the newest `keeping` recorded state changes.
+    /// - Returns: the number deleted.
+    func pruneStateChanges(keeping: Int) async throws -> Int
+
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by
     /// another process. Several changes may be merged into one signal; consumers re-check the store.
     func changes() -> ChangeSignal

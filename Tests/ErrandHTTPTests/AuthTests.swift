@@ -1,8 +1,8 @@
+import Errand
 import ErrandCore
 import ErrandHTTP
 import ErrandSQLite
 import ErrandStore
-import Errand
 import ErrandTesting
 import Foundation
 import Testing
@@ -21,7 +21,8 @@ import Testing
         let routes = APIDocument.current.routes
         #expect(routes.count >= 28)
         #expect(routes.contains { $0.role == "admin" } && routes.contains { $0.role == "read" })
-        try await TestServer.with { server in
+        // Long-polls and the event stream answer at once (they are held for 0.2 s at most).
+        try await TestServer.with(longestWait: 0.2) { server in
             for route in routes {
                 let path = Self.concrete(route.path)
                 let label = "\(route.method) \(route.path)"

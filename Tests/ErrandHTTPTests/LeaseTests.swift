@@ -40,7 +40,10 @@ import Testing
             let wrongAttempt = try await server.send("POST", "/v1/tasks/\(id)/complete", json: Self.lease("worker-a", attempt + 1))
             #expect(wrongAttempt.status == 409)
             let batch = try await server.send(
-                "POST", "/v1/finishes", json: #"{"finishes": [{"id": "\#(id)", "worker": "worker-b", "attempt": \#(attempt), "outcome": "succeeded"}]}"#)
+                "POST",
+                "/v1/finishes",
+                json: #"{"finishes": [{"id": "\#(id)", "worker": "worker-b", "attempt": \#(attempt), "outcome": "succeeded"}]}"#
+            )
             #expect(((batch.object["results"] as? [[String: Any]])?.first?["status"] as? String) == "conflict", "\(batch.text)")
             // Nothing of the above changed the task.
             let running = try await server.send("GET", "/v1/tasks/\(id)")
@@ -50,7 +53,10 @@ import Testing
             let heartbeat = try await server.send("POST", "/v1/tasks/\(id)/heartbeat", json: Self.lease("worker-a", attempt))
             #expect(heartbeat.status == 200, "\(heartbeat.text)")
             let done = try await server.send(
-                "POST", "/v1/tasks/\(id)/complete", json: Self.lease("worker-a", attempt, #", "result": {"big": 12345678901234567890}"#))
+                "POST",
+                "/v1/tasks/\(id)/complete",
+                json: Self.lease("worker-a", attempt, #", "result": {"big": 12345678901234567890}"#)
+            )
             #expect(done.status == 200, "\(done.text)")
             #expect(done.object["state"] as? String == "completed")
             // The result is stored as sent: the 20-digit integer survives.
@@ -97,7 +103,10 @@ import Testing
             let claim = try await server.send("POST", "/v1/claims", json: #"{"worker": "w", "handlers": ["remote.work"]}"#)
             let again = (claim.object["tasks"] as? [[String: Any]])?.first?["attempt"] as? Int ?? 0
             let failed = try await server.send(
-                "POST", "/v1/tasks/\(id)/fail", json: Self.lease("w", again, #", "message": "bad input", "retryable": false"#))
+                "POST",
+                "/v1/tasks/\(id)/fail",
+                json: Self.lease("w", again, #", "message": "bad input", "retryable": false"#)
+            )
             #expect(failed.status == 200, "\(failed.text)")
             #expect(failed.object["state"] as? String == "failed")
             #expect(failed.object["last_error"] as? String == "bad input")

@@ -1,7 +1,7 @@
+import Errand
 import ErrandCore
 import ErrandHTTP
 import ErrandStore
-import Errand
 import Foundation
 import Testing
 

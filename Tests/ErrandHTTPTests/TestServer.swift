@@ -8,7 +8,7 @@ import Foundation
 import Logging
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// An answer of the server under test.
@@ -40,6 +40,7 @@ struct TestServer: Sendable {
         auth: BearerAuth = .tokens([.init(adminToken, role: .admin), .init(readToken, role: .read)]),
         time: any TimeSource = SystemTimeSource(),
         definitions: [TaskDefinition] = [],
+        longestWait: Double = 300,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         try await TemporaryDirectory.with { directory in
@@ -49,7 +50,7 @@ struct TestServer: Sendable {
             var logger = Logger(label: "errand.http.test")
             logger.logLevel = .critical
             let server = try ErrandHTTPServer(
-                configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, auth: auth),
+                configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, auth: auth, longestWait: longestWait),
                 services: APIServices(client: client, definitions: { definitions }),
                 logger: logger
             ) { _, port in continuation.yield(port) }
@@ -62,11 +63,18 @@ struct TestServer: Sendable {
     }
 
     /// Sends one request; `json` is sent as the body with `Content-Type: application/json`.
-    func send(_ method: String, _ path: String, json: String? = nil, token: String? = TestServer.adminToken) async throws -> HTTPAnswer {
+    func send(
+        _ method: String,
+        _ path: String,
+        json: String? = nil,
+        token: String? = TestServer.adminToken,
+        headers: [String: String] = [:]
+    ) async throws -> HTTPAnswer {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = method
         request.timeoutInterval = 30
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let json {
             request.httpBody = Data(json.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -12,16 +12,19 @@ public struct JanitorReport: Sendable, Hashable {
     public var trimmedAttempts: Int
     /// Finished launches of task definitions deleted past the per-definition cap.
     public var trimmedLaunches: Int
+    /// Recorded state changes deleted past the number kept.
+    public var prunedStateChanges: Int
 
-    public init(pruned: Int, trimmedAttempts: Int, trimmedLaunches: Int = 0) {
+    public init(pruned: Int, trimmedAttempts: Int, trimmedLaunches: Int = 0, prunedStateChanges: Int = 0) {
         self.pruned = pruned
         self.trimmedAttempts = trimmedAttempts
         self.trimmedLaunches = trimmedLaunches
+        self.prunedStateChanges = prunedStateChanges
     }
 }
 
 /// Deletes finished tasks older than their TTL, and caps the launch log (`task_log_max_size`): attempts per handler,
-/// and finished launches per task definition. Leader only.
+/// and finished launches per task definition; keeps the newest `stateChangesKept` recorded state changes. Leader only.
 public struct Janitor: Service {
     let store: any TaskStore
     let time: any TimeSource
@@ -29,6 +32,8 @@ public struct Janitor: Service {
     let finishedTaskTTL: Double
     /// Attempts kept per handler name.
     let taskLogMaxSize: Int
+    /// Recorded state changes kept (the events a stream can resume over).
+    let stateChangesKept: Int
     let interval: Double
     let logger: Logger
     /// Rounds run only while this elector leads; `nil` means this node always leads (one process on SQLite).
@@ -39,6 +44,7 @@ public struct Janitor: Service {
         time: any TimeSource = SystemTimeSource(),
         finishedTaskTTL: Double,
         taskLogMaxSize: Int,
+        stateChangesKept: Int = StateChange.defaultKept,
         interval: Double = 60,
         logger: Logger = Logger(label: "errand.janitor"),
         leader: LeaderElector? = nil
@@ -47,6 +53,7 @@ public struct Janitor: Service {
         self.time = time
         self.finishedTaskTTL = finishedTaskTTL
         self.taskLogMaxSize = taskLogMaxSize
+        self.stateChangesKept = stateChangesKept
         self.interval = interval
         self.logger = logger
         self.leader = leader
@@ -66,10 +73,11 @@ public struct Janitor: Service {
         let launches = try await store.trimLaunches(maxPerModule: taskLogMaxSize)
         // Workers that stopped are kept as long as finished tasks.
         let workers = try await store.pruneWorkers(endedBefore: cutoff)
+        let changes = try await store.pruneStateChanges(keeping: stateChangesKept)
         if pruned + trimmed + launches + workers > 0 {
             logger.info("janitor pruned \(pruned) tasks, \(trimmed) attempts, \(launches) launches past the cap and \(workers) workers")
         }
-        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches)
+        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches, prunedStateChanges: changes)
     }
 
     /// Runs rounds until a graceful shutdown or cancellation, then returns normally.

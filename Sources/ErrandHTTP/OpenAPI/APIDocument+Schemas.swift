@@ -65,6 +65,20 @@ extension APIDocument {
             QueueName: {type: string, pattern: '^[A-Za-z0-9._-]{1,128}$'}
             HandlerName: {type: string, pattern: '^[A-Za-z0-9._:-]{1,128}$'}
             WorkerName: {type: string, minLength: 1, maxLength: 200}
+            EventID: {type: string, pattern: '^[0-9]{1,18}(:[0-9]{1,18})?$', description: An event's id (its cursor in the log).}
+            Transition:
+              description: The data of one event of /v1/events.
+              type: object
+              additionalProperties: false
+              required: [task_id, queue, handler, from, to, attempt, at]
+              properties:
+                task_id: {type: string, format: uuid}
+                queue: {type: string}
+                handler: {type: string}
+                from: {anyOf: [{$ref: '#/components/schemas/TaskState'}, {type: 'null'}], description: null for a new task.}
+                to: {$ref: '#/components/schemas/TaskState'}
+                attempt: {type: integer}
+                at: {type: string, format: date-time}
             TaskState:
               type: string
               enum: [scheduled, pending, running, completed, failed, cancelled, dead]

@@ -55,6 +55,38 @@ extension APIDocument {
                         properties:
                           status: {type: string, enum: [ready]}
                 '503': {$ref: '#/components/responses/Unavailable'}
+          /v1/events:
+            get:
+              operationId: streamEvents
+              tags: [system]
+              summary: Server-sent events of every task state change, as they are recorded.
+              description: >-
+                Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler,
+                from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts
+                with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by
+                default). A stream ends after the server's longest wait (http.max_wait, 300 s by default); EventSource
+                clients reconnect with Last-Event-ID and miss nothing.
+              x-errand-role: read
+              parameters:
+                - {name: queue, in: query, schema: {$ref: '#/components/schemas/QueueName'}}
+                - {name: handler, in: query, schema: {$ref: '#/components/schemas/HandlerName'}}
+                - {name: task_id, in: query, schema: {type: string, format: uuid}}
+                - {name: after, in: query, description: Resume after this event id., schema: {$ref: '#/components/schemas/EventID'}}
+                - {name: Last-Event-ID, in: header, description: Resume after this event id (as EventSource sends it)., schema: {$ref: '#/components/schemas/EventID'}}
+              responses:
+                '200':
+                  description: The stream; the schema describes one event.
+                  content:
+                    text/event-stream:
+                      schema:
+                        type: object
+                        required: [data]
+                        properties:
+                          id: {$ref: '#/components/schemas/EventID'}
+                          event: {type: string, enum: [transition]}
+                          data: {type: string, contentMediaType: application/json, contentSchema: {$ref: '#/components/schemas/Transition'}}
+                          retry: {type: integer}
+                '400': {$ref: '#/components/responses/BadRequest'}
           /openapi.json:
             get:
               operationId: getOpenAPIDocument

@@ -107,7 +107,8 @@ struct SchemaCheck: Sendable {
             if TaskID(text) == nil { return "\(path): must be a UUID, got \(JSONValue.string(String(text.prefix(60))).jsonText)" }
         case .string("date-time")?:
             if RFC3339.date(text) == nil {
-                return "\(path): must be an RFC 3339 date-time such as 2026-11-25T10:00:00Z, got \(JSONValue.string(String(text.prefix(60))).jsonText)"
+                return
+                    "\(path): must be an RFC 3339 date-time such as 2026-11-25T10:00:00Z, got \(JSONValue.string(String(text.prefix(60))).jsonText)"
             }
         default: break
         }

@@ -50,7 +50,12 @@ struct LeaseOperations {
     }
 
     @Sendable func completeTask(_ request: APIRequest) async throws -> Response {
-        let finish = Finish(lease: try Self.lease(request), outcome: .succeeded, result: try Self.result(request.body), message: request.body.string("message"))
+        let finish = Finish(
+            lease: try Self.lease(request),
+            outcome: .succeeded,
+            result: try Self.result(request.body),
+            message: request.body.string("message")
+        )
         return try await finishOne(finish)
     }
 

@@ -31,7 +31,10 @@ struct TaskOperations {
         }
         try await parentsExist(tasks)
         let results = try await services.client.enqueue(tasks)
-        return .json(.object([("results", .array(results.map { .object([("created", .bool($0.isNew)), ("task", Representation.task($0.task))]) }))]), status: .created)
+        return .json(
+            .object([("results", .array(results.map { .object([("created", .bool($0.isNew)), ("task", Representation.task($0.task))]) }))]),
+            status: .created
+        )
     }
 
     @Sendable func listTasks(_ request: APIRequest) async throws -> Response {

@@ -61,12 +61,16 @@ struct APIResponder: Sendable {
         let routes = candidates.filter { $0.0.literalCount == mostSpecific }
         guard let (operation, pathValues) = routes.first(where: { $0.0.method == request.method.rawValue }) else {
             let allowed = routes.map(\.0.method).sorted().joined(separator: ", ")
-            var problem = Problem(.methodNotAllowed, "method-not-allowed", "\(request.method) is not allowed on \(request.uri.path); allowed: \(allowed)")
+            var problem = Problem(
+                .methodNotAllowed,
+                "method-not-allowed",
+                "\(request.method) is not allowed on \(request.uri.path); allowed: \(allowed)"
+            )
             problem.headers[.allow] = allowed
             throw problem
         }
         try auth.authorise(request.headers, for: operation.role)
-        let query = try checkedParameters(operation, path: pathValues, query: request.uri.query)
+        let query = try checkedParameters(operation, path: pathValues, query: request.uri.query, headers: request.headers)
         let body = try await checkedBody(operation, &request)
         guard let handler = handlers[operation.id] else { throw Problem.notFound("no handler for \(operation.id)") }
         return try await handler(APIRequest(operation: operation, pathValues: pathValues, query: query, body: body, headers: request.headers))
@@ -83,8 +87,11 @@ struct APIResponder: Sendable {
         return segments
     }
 
-    /// Checks path parameters and converts and checks the query string; answers the query values by name.
-    private func checkedParameters(_ operation: APIOperation, path: [String: String], query: String?) throws -> [String: JSONValue] {
+    /// Checks path parameters and converts and checks the query string and header parameters; answers the query and
+    /// header values by name.
+    private func checkedParameters(_ operation: APIOperation, path: [String: String], query: String?, headers: HTTPFields) throws
+        -> [String: JSONValue]
+    {
         let pairs = try QueryString.pairs(query ?? "")
         let declared = Set(operation.parameters.filter { $0.location == "query" }.map(\.name))
         if let unknown = pairs.map(\.0).first(where: { !declared.contains($0) }) {
@@ -97,6 +104,7 @@ struct APIResponder: Sendable {
             switch parameter.location {
             case "path": texts = path[parameter.name].map { [$0] } ?? []
             case "query": texts = pairs.filter { $0.0 == parameter.name }.map(\.1)
+            case "header": texts = headers.filter { $0.name.canonicalName == parameter.name.lowercased() }.map(\.value)
             default: continue
             }
             if texts.isEmpty {
@@ -105,7 +113,7 @@ struct APIResponder: Sendable {
             }
             let value = try QueryString.value(texts, schema: parameter.schema, schemas: document.schemaCheck.schemas, name: parameter.name)
             if let problem = document.schemaCheck.problem(value, parameter.schema, at: parameter.name) { throw Problem.badRequest(problem) }
-            if parameter.location == "query" { values[parameter.name] = value }
+            if parameter.location != "path" { values[parameter.name] = value }
         }
         return values
     }

@@ -1,0 +1,97 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// Which state changes a follower wants: all, or those of one queue, handler or task.
+public struct StateChangeFilter: Sendable, Hashable {
+    public var queue: String?
+    public var handler: String?
+    public var taskID: TaskID?
+
+    public init(queue: String? = nil, handler: String? = nil, taskID: TaskID? = nil) {
+        self.queue = queue
+        self.handler = handler
+        self.taskID = taskID
+    }
+
+    /// Whether `change` passes every filter given.
+    public func matches(_ change: StateChange) -> Bool {
+        (queue == nil || change.queue == queue) && (handler == nil || change.handler == handler)
+            && (taskID == nil || change.taskID == taskID)
+    }
+}
+
+/// Reads the store's state changes batch by batch from a cursor: what ``ErrandClient/stateChanges(after:matching:pollInterval:)``
+/// and the HTTP API's event stream are made of.
+public struct StateChangeFollower: Sendable {
+    let store: any TaskStore
+    let filter: StateChangeFilter
+    let pollInterval: Double
+    private let signal: ChangeSignal
+    /// The cursor of the last change read.
+    public private(set) var cursor: String
+
+    /// Follows from `cursor`, or from now when `nil`.
+    /// - Throws: ``StoreError`` `.invalid` for a cursor the store did not give.
+    public init(store: any TaskStore, after cursor: String?, matching filter: StateChangeFilter, pollInterval: Double = 0.25) async throws {
+        self.store = store
+        self.filter = filter
+        self.pollInterval = pollInterval
+        self.signal = store.changes()
+        if let cursor {
+            _ = try await store.stateChanges(after: cursor, limit: 1)  // refuse a foreign cursor now, not later
+            self.cursor = cursor
+        } else {
+            self.cursor = try await store.stateChangeHead()
+        }
+    }
+
+    /// The next matching changes; when there are none yet, waits for up to `seconds` (or the poll interval, if
+    /// shorter) and answers none.
+    public mutating func next(waitingAtMost seconds: Double) async throws -> [StateChange] {
+        let seen = signal.generation
+        let batch = try await store.stateChanges(after: cursor, limit: 1000)
+        if let last = batch.last { cursor = last.cursor }
+        let matching = batch.filter(filter.matches)
+        if matching.isEmpty, batch.count < 1000, seconds > 0 {
+            let clock = SystemTimeSource()
+            _ = await signal.wait(beyond: seen, until: clock.now.addingTimeInterval(min(seconds, pollInterval)), time: clock)
+        }
+        return matching
+    }
+}
+
+extension ErrandClient {
+    /// Follows the state changes of tasks as the store records them, from every process on the store: each change
+    /// after `cursor` (a ``StateChange/cursor`` seen before, to resume), or from now on when `nil`.
+    ///
+    /// ```swift
+    /// for try await change in client.stateChanges(matching: StateChangeFilter(queue: "billing")) {
+    ///     print(change.taskID, change.from?.rawValue ?? "new", "→", change.to.rawValue)
+    /// }
+    /// ```
+    /// The store is read again every `pollInterval` seconds of real time while nothing new comes (at once on a change
+    /// in this process). The sequence ends when the task iterating it is cancelled; it throws when the store fails,
+    /// or (``StoreError`` `.invalid`) for a cursor the store did not give.
+    public func stateChanges(
+        after cursor: String? = nil,
+        matching filter: StateChangeFilter = StateChangeFilter(),
+        pollInterval: Double = 0.25
+    ) -> AsyncThrowingStream<StateChange, any Error> {
+        let store = self.store
+        return AsyncThrowingStream { continuation in
+            let follower = Task {
+                do {
+                    var follower = try await StateChangeFollower(store: store, after: cursor, matching: filter, pollInterval: pollInterval)
+                    while !Task.isCancelled {
+                        for change in try await follower.next(waitingAtMost: pollInterval) { continuation.yield(change) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in follower.cancel() }
+        }
+    }
+}

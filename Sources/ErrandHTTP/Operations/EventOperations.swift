@@ -1,0 +1,65 @@
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+import Hummingbird
+
+/// `GET /v1/events`: the store's state changes as server-sent events.
+struct EventOperations {
+    let services: APIServices
+
+    var handlers: [String: OperationHandler] { ["streamEvents": streamEvents] }
+
+    /// Seconds between keep-alive comments, so that proxies do not cut a quiet stream.
+    static let keepAlive: Double = 15
+
+    @Sendable func streamEvents(_ request: APIRequest) async throws -> Response {
+        let filter = StateChangeFilter(
+            queue: request.queryString("queue"),
+            handler: request.queryString("handler"),
+            taskID: request.queryString("task_id").flatMap(TaskID.init)
+        )
+        // Made here, so that a cursor of another store is a 400 before the stream starts.
+        let start = try await StateChangeFollower(
+            store: services.client.store,
+            after: request.queryString("after") ?? request.queryString("Last-Event-ID"),
+            matching: filter
+        )
+        let longest = services.longestWait
+        let body = ResponseBody { writer in
+            var follower = start
+            var buffer = ByteBuffer()
+            buffer.writeString("retry: 1000\n: errand state changes\n\n")
+            try await writer.write(buffer)
+            let clock = ContinuousClock()
+            let ends = clock.now.advanced(by: .milliseconds(Int64(longest * 1000)))
+            var lastWrite = clock.now
+            while clock.now < ends {
+                let left = Double((ends - clock.now).components.seconds) + Double((ends - clock.now).components.attoseconds) / 1e18
+                let changes = try await follower.next(waitingAtMost: left)
+                var out = ByteBuffer()
+                for change in changes { out.writeString(Self.event(change)) }
+                if changes.isEmpty, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }
+                guard out.readableBytes > 0 else { continue }
+                try await writer.write(out)
+                lastWrite = clock.now
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// One change as a server-sent event.
+    static func event(_ change: StateChange) -> String {
+        let data: OutputJSON = .object([
+            ("task_id", .string(change.taskID.rawValue)),
+            ("queue", .string(change.queue)),
+            ("handler", .string(change.handler)),
+            ("from", .nullable(change.from?.rawValue)),
+            ("to", .string(change.to.rawValue)),
+            ("attempt", .int(change.attempt)),
+            ("at", .date(change.at)),
+        ])
+        return "id: \(change.cursor)\nevent: transition\ndata: \(data.text)\n\n"
+    }
+}

@@ -1,0 +1,72 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Testing
+
+extension StoreCheck {
+    static let eventChecks: [StoreCheck] = [
+        StoreCheck("every state change is recorded once, in order, from any write path") { store, time in
+            let task = try await store.add(NewTask(handler: "h"), now: time.now)
+            let claimed = try await store.claimOne(now: time.now)
+            _ = try await store.finishOne(claimed, .failed, message: "boom", now: time.now)  // retried later: scheduled
+            _ = try await store.cancel(task.id, reason: "enough", now: time.now)
+            _ = try await store.retry(task.id, now: time.now)
+            let changes = try await store.visibleStateChanges(after: nil, count: 5)
+            let seen = changes.map { "\($0.from?.rawValue ?? "new")>\($0.to.rawValue)@\($0.attempt)" }
+            #expect(seen == ["new>pending@0", "pending>running@1", "running>scheduled@1", "scheduled>cancelled@1", "cancelled>pending@1"])
+            #expect(changes.allSatisfy { $0.taskID == task.id && $0.queue == "default" && $0.handler == "h" })
+            #expect(Set(changes.map(\.cursor)).count == changes.count)
+            // Reading on from the last cursor answers nothing new; a page of two continues where it stopped.
+            #expect(try await store.stateChanges(after: changes.last?.cursor, limit: 100).isEmpty)
+            let firstTwo = try await store.visibleStateChanges(after: nil, count: 2, limit: 2)
+            let rest = try await store.stateChanges(after: firstTwo.last?.cursor, limit: 100)
+            #expect((firstTwo + rest).map(\.cursor) == changes.map(\.cursor))
+        },
+        StoreCheck("a reader starting at the head sees the later changes (and at most the few just before)") { store, time in
+            _ = try await store.add(NewTask(handler: "before"), now: time.now)
+            let head = try await store.stateChangeHead()
+            #expect(try await store.stateChanges(after: head, limit: 100).isEmpty)
+            _ = try await store.enqueue([NewTask(handler: "after"), NewTask(handler: "after")], now: time.now)
+            let later = try await store.visibleStateChanges(after: head, count: 2)
+            // PostgreSQL's head may answer a change committed just before it was taken while an older transaction
+            // of another client was still open; never one more, never one missed.
+            #expect(later.suffix(2).map(\.handler) == ["after", "after"])
+            #expect(later.count <= 3)
+        },
+        StoreCheck("a change that does not move the state is not recorded") { store, time in
+            _ = try await store.add(NewTask(handler: "h"), now: time.now)
+            let claimed = try await store.claimOne(now: time.now)
+            _ = try await store.heartbeat([try #require(claimed.lease)], now: time.now.addingTimeInterval(1))
+            _ = try await store.add(NewTask(handler: "marker"), now: time.now)
+            let changes = try await store.visibleStateChanges(after: nil, count: 3)
+            #expect(changes.map(\.handler) == ["h", "h", "marker"])
+        },
+        StoreCheck("pruning keeps the newest changes, and a cursor that is no event id is refused") { store, time in
+            _ = try await store.enqueue((0..<5).map { _ in NewTask(handler: "h") }, now: time.now)
+            let all = try await store.visibleStateChanges(after: nil, count: 5)
+            #expect(all.count == 5)
+            #expect(try await store.pruneStateChanges(keeping: 2) == 3)
+            #expect(try await store.stateChanges(after: nil, limit: 100).map(\.cursor) == all.suffix(2).map(\.cursor))
+            #expect(try await store.pruneStateChanges(keeping: 2) == 0)
+            for bad in ["not a cursor", "1:2:3", "-5", ""] {
+                await #expect(throws: StoreError.self) { _ = try await store.stateChanges(after: bad, limit: 10) }
+            }
+            // Either store's shape is read (never skipping a change).
+            #expect(try await store.stateChanges(after: "0", limit: 10).count == 2)
+            #expect(try await store.stateChanges(after: "0:0", limit: 10).count == 2)
+        },
+    ]
+}
+
+extension TaskStore {
+    /// Reads changes until `count` are visible (at most 10 s): PostgreSQL shows a change only once every transaction
+    /// older than it has ended, and other tests' transactions run beside this one.
+    func visibleStateChanges(after cursor: String?, count: Int, limit: Int = 100) async throws -> [StateChange] {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            let changes = try await stateChanges(after: cursor, limit: limit)
+            if changes.count >= count || Date() > deadline { return changes }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
