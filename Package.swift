@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "ErrandCore", "ErrandStore", "ErrandSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -82,6 +83,8 @@ let package = Package(
             dependencies: [
                 "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

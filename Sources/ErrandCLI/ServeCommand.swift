@@ -2,6 +2,8 @@ import ArgumentParser
 import Errand
 import ErrandCore
 import ErrandHTTP
+import CoreMetrics
+import Prometheus
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -123,12 +125,20 @@ struct ServeCommand: AsyncParsableCommand {
         let file = try node.configPath.map(ConfigCommand.load) ?? ErrandConfig()
         let httpConfiguration = try http.configuration(file: file.http)
         let taskStore = try await store.open()
+        // One registry for the whole process: the engine's counters and the API's gauges.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let errand = ErrandNode(store: taskStore, handlers: .withBuiltins(), configuration: settings, logger: logger)
         var services: [any Service] = []
         if let httpConfiguration {
             let scheduler = errand.scheduler
             let definitions = settings.definitions
-            let api = APIServices(client: ErrandClient(store: taskStore), definitions: { scheduler?.definitions ?? definitions })
+            let api = APIServices(
+                client: ErrandClient(store: taskStore),
+                definitions: { scheduler?.definitions ?? definitions },
+                registry: registry,
+                nodeName: settings.dispatcher.worker
+            )
             let auth = httpConfiguration.auth.checksTokens ? "bearer tokens" : "no authentication (loopback)"
             services.append(
                 try ErrandHTTPServer(configuration: httpConfiguration, services: api, logger: logger) { host, port in

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// What the API's operations work on.
@@ -14,12 +15,24 @@ public struct APIServices: Sendable {
     public var definitions: @Sendable () async -> [TaskDefinition]
     /// Longest a long-poll (`wait` of a claim, `timeout` of a task wait) is held, in seconds, whatever the request
     /// asks; a request asking more gets its answer after this long (an empty claim, an unfinished task).
+    /// Where `/metrics` reads counters and timers: the registry of the Prometheus factory this process bootstrapped
+    /// (or gave the client's ``ErrandMetrics``). Gauges of the store's state are added to it at each scrape.
+    public var registry: PrometheusCollectorRegistry
+    /// This node's name in the leader lease, for `errand_leader`; `nil` when it does not stand for leader.
+    public var nodeName: String?
     /// Set from ``HTTPServerConfiguration/longestWait`` by the server.
     var longestWait: Double = 300
 
-    public init(client: ErrandClient, definitions: @escaping @Sendable () async -> [TaskDefinition] = { [] }) {
+    public init(
+        client: ErrandClient,
+        definitions: @escaping @Sendable () async -> [TaskDefinition] = { [] },
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        nodeName: String? = nil
+    ) {
         self.client = client
         self.definitions = definitions
+        self.registry = registry
+        self.nodeName = nodeName
     }
 }
 
@@ -87,7 +100,7 @@ public struct ErrandHTTPServer: Service {
         for group in [
             TaskOperations(services: services).handlers, LeaseOperations(services: services).handlers,
             QueueOperations(services: services).handlers, SystemOperations(services: services).handlers,
-            EventOperations(services: services).handlers,
+            EventOperations(services: services).handlers, MetricsOperations(services: services).handlers,
         ] {
             handlers.merge(group) { first, _ in first }
         }

@@ -16,10 +16,13 @@ import Foundation
 public struct ErrandClient: Sendable {
     public let store: any TaskStore
     public let time: any TimeSource
+    /// Where enqueues are counted (``ErrandMetrics/global`` by default).
+    public let metrics: ErrandMetrics
 
-    public init(store: any TaskStore, time: any TimeSource = SystemTimeSource()) {
+    public init(store: any TaskStore, time: any TimeSource = SystemTimeSource(), metrics: ErrandMetrics = .global) {
         self.store = store
         self.time = time
+        self.metrics = metrics
     }
 
     /// A client on the SQLite file at `path`, created and migrated if needed.
@@ -32,7 +35,7 @@ public struct ErrandClient: Sendable {
     /// - Throws: ``StoreError`` for an invalid task or an unknown or suspended queue.
     @discardableResult
     public func enqueue(_ task: NewTask) async throws -> EnqueueResult {
-        try await store.enqueue([task], now: time.now)[0]
+        try await enqueue([task])[0]
     }
 
     /// Launches a task definition now (a single-shot one, usually), with its arguments or `arguments` (JSON).
@@ -44,7 +47,9 @@ public struct ErrandClient: Sendable {
     /// Enqueues a batch in one transaction: all are stored or none.
     @discardableResult
     public func enqueue(_ tasks: [NewTask]) async throws -> [EnqueueResult] {
-        try await store.enqueue(tasks, now: time.now)
+        let results = try await store.enqueue(tasks, now: time.now)
+        metrics.enqueued(results)
+        return results
     }
 
     /// Enqueues a task whose arguments are any `Encodable` value (encoded as JSON).

@@ -20,13 +20,15 @@ final class CompletionBatcher: Sendable {
     private let store: any TaskStore
     private let time: any TimeSource
     private let logger: Logger
+    private let metrics: ErrandMetrics
     /// Largest batch per transaction.
     let maxBatch: Int
 
-    init(store: any TaskStore, time: any TimeSource, logger: Logger, maxBatch: Int = 1000) {
+    init(store: any TaskStore, time: any TimeSource, logger: Logger, metrics: ErrandMetrics = .global, maxBatch: Int = 1000) {
         self.store = store
         self.time = time
         self.logger = logger
+        self.metrics = metrics
         self.maxBatch = maxBatch
     }
 
@@ -64,6 +66,7 @@ final class CompletionBatcher: Sendable {
             do {
                 let results = try await store.finish(batch, now: time.now)
                 state.withLock { $0.writing = 0 }
+                metrics.finished(results)
                 failures = 0
                 for result in results {
                     if case .refused(let refusal) = result {

@@ -101,13 +101,15 @@ public final class Dispatcher: Service {
     /// wake-up, or every attempt has ended after a stop.
     private let heartbeatBell = ChangeSignal()
     private let batcher: CompletionBatcher
+    private let metrics: ErrandMetrics
 
     public init(
         store: any TaskStore,
         runner: any TaskRunner,
         configuration: DispatcherConfiguration = DispatcherConfiguration(),
         time: any TimeSource = SystemTimeSource(),
-        logger: Logger = Logger(label: "errand.dispatcher")
+        logger: Logger = Logger(label: "errand.dispatcher"),
+        metrics: ErrandMetrics = .global
     ) {
         precondition(configuration.capacity > 0, "capacity must be at least 1")
         self.store = store
@@ -115,7 +117,8 @@ public final class Dispatcher: Service {
         self.configuration = configuration
         self.time = time
         self.logger = logger
-        self.batcher = CompletionBatcher(store: store, time: time, logger: logger)
+        self.metrics = metrics
+        self.batcher = CompletionBatcher(store: store, time: time, logger: logger, metrics: metrics)
     }
 
     /// The name this dispatcher records in its leases.
@@ -191,6 +194,7 @@ public final class Dispatcher: Service {
                         )
                     )
                     failures = 0
+                    metrics.claimed(claimed)
                     state.withLock { state in
                         state.claimed += claimed.count
                         state.claimRounds += 1

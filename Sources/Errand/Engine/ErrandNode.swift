@@ -22,6 +22,8 @@ public struct NodeConfiguration: Sendable {
     public var definitions: [TaskDefinition]
     /// How the node appears in the worker registry.
     public var presence: WorkerPresenceConfiguration
+    /// Where its counters and timers go (``ErrandMetrics/global`` by default).
+    public var metrics: ErrandMetrics
 
     public init(
         dispatcher: DispatcherConfiguration = DispatcherConfiguration(),
@@ -31,8 +33,10 @@ public struct NodeConfiguration: Sendable {
         taskLogMaxSize: Int = 100,
         leads: Bool = true,
         definitions: [TaskDefinition] = [],
-        presence: WorkerPresenceConfiguration = WorkerPresenceConfiguration()
+        presence: WorkerPresenceConfiguration = WorkerPresenceConfiguration(),
+        metrics: ErrandMetrics = .global
     ) {
+        self.metrics = metrics
         self.dispatcher = dispatcher
         self.rescueInterval = rescueInterval
         self.janitorInterval = janitorInterval
@@ -89,7 +93,8 @@ public final class ErrandNode: Service {
             runner: runner,
             configuration: configuration.dispatcher,
             time: time,
-            logger: logger
+            logger: logger,
+            metrics: configuration.metrics
         )
         let leader =
             configuration.leads ? LeaderElector(store: store, node: configuration.dispatcher.worker, time: time, logger: logger) : nil
@@ -107,7 +112,8 @@ public final class ErrandNode: Service {
             interval: configuration.rescueInterval,
             logger: logger,
             leader: leader,
-            salvager: configuration.presence.id
+            salvager: configuration.presence.id,
+            metrics: configuration.metrics
         )
         janitor = Janitor(
             store: store,
@@ -118,7 +124,9 @@ public final class ErrandNode: Service {
             logger: logger,
             leader: leader
         )
-        scheduler = leader.map { Scheduler(store: store, definitions: configuration.definitions, time: time, logger: logger, leader: $0) }
+        scheduler = leader.map {
+            Scheduler(store: store, definitions: configuration.definitions, time: time, logger: logger, leader: $0, metrics: configuration.metrics)
+        }
     }
 
     public func run() async throws {

@@ -34,6 +34,7 @@ public struct Rescuer: Service {
     let leader: LeaderElector?
     /// Recorded as `salvaged_by` (this node's worker id).
     let salvager: String
+    let metrics: ErrandMetrics
 
     public init(
         store: any TaskStore,
@@ -41,8 +42,10 @@ public struct Rescuer: Service {
         interval: Double = 1,
         logger: Logger = Logger(label: "errand.rescuer"),
         leader: LeaderElector? = nil,
-        salvager: String = "rescuer"
+        salvager: String = "rescuer",
+        metrics: ErrandMetrics = .global
     ) {
+        self.metrics = metrics
         self.store = store
         self.time = time
         self.interval = interval
@@ -57,6 +60,7 @@ public struct Rescuer: Service {
         var report = RescueReport(retried: 0, failed: 0)
         while let expiry = try await store.nextLeaseExpiry(), expiry <= time.now {
             let results = try await store.rescueExpiredLeases(now: time.now, limit: 1000)
+            metrics.leasesExpired(results)
             for case .applied(let task, _) in results {
                 if task.state == .failed { report.failed += 1 } else { report.retried += 1 }
                 logger.warning(

@@ -43,6 +43,7 @@ public final class Scheduler: Service {
     private let pollInterval: Double
     private let state: Mutex<State>
     private let wake = ChangeSignal()
+    private let metrics: ErrandMetrics
 
     /// - Parameter leader: rounds run only while it leads; `nil` means always (one process on SQLite).
     public init(
@@ -51,8 +52,10 @@ public final class Scheduler: Service {
         time: any TimeSource = SystemTimeSource(),
         pollInterval: Double = 1,
         logger: Logger = Logger(label: "errand.scheduler"),
-        leader: LeaderElector? = nil
+        leader: LeaderElector? = nil,
+        metrics: ErrandMetrics = .global
     ) {
+        self.metrics = metrics
         self.store = store
         self.time = time
         self.pollInterval = pollInterval
@@ -116,6 +119,7 @@ public final class Scheduler: Service {
             )
             switch result {
             case .enqueued(let task):
+                metrics.enqueued([.created(task)])
                 report.launched.append(task)
                 logger.debug("launched \(definition.name) for slot \(slot)", metadata: ["errand.task.id": "\(task.id)"])
             case .skippedOutstanding:
@@ -141,6 +145,7 @@ public final class Scheduler: Service {
             [definition.newTask(runAt: start.flatMap { $0 > now ? $0 : nil }, idempotencyKey: "errand.continuous:\(definition.name)")],
             now: now
         )
+        metrics.enqueued(results)
         if let created = results.first, created.isNew {
             report.launched.append(created.task)
             logger.debug("started continuous \(definition.name)", metadata: ["errand.task.id": "\(created.task.id)"])

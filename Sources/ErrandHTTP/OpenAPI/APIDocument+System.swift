@@ -87,6 +87,23 @@ extension APIDocument {
                           data: {type: string, contentMediaType: application/json, contentSchema: {$ref: '#/components/schemas/Transition'}}
                           retry: {type: integer}
                 '400': {$ref: '#/components/responses/BadRequest'}
+          /metrics:
+            get:
+              operationId: getMetrics
+              tags: [system]
+              summary: Prometheus metrics of this process and gauges of the store.
+              description: >-
+                Counters and timers of what this process did (errand_tasks_enqueued_total, errand_tasks_claimed_total,
+                errand_tasks_finished_total by outcome, errand_lease_expiries_total, errand_attempt_duration_seconds,
+                errand_start_latency_seconds), and gauges read from the store at each scrape (errand_queue_tasks by
+                queue and state, errand_queue_suspended, errand_workers by state, errand_leader).
+              x-errand-role: read
+              responses:
+                '200':
+                  description: The Prometheus text exposition format.
+                  content:
+                    text/plain:
+                      schema: {type: string}
           /openapi.json:
             get:
               operationId: getOpenAPIDocument

@@ -32,6 +32,7 @@ struct LeaseOperations {
                 now: time.now
             )
             let tasks = try await store.claim(claim)
+            services.client.metrics.claimed(tasks)
             if !tasks.isEmpty || time.now >= deadline {
                 return .json(.object([("tasks", .array(tasks.map(Representation.task)))]))
             }
@@ -102,6 +103,7 @@ struct LeaseOperations {
             )
         }
         let results = try await services.client.store.finish(finishes, now: services.client.time.now)
+        services.client.metrics.finished(results)
         let items: [OutputJSON] = zip(finishes, results).map { finish, result in
             switch result {
             case .applied(let task, _):
@@ -117,6 +119,7 @@ struct LeaseOperations {
 
     private func finishOne(_ finish: Finish) async throws -> Response {
         let result = try await services.client.store.finish([finish], now: services.client.time.now)
+        services.client.metrics.finished(result)
         switch result.first {
         case .applied(let task, _)?: return .json(Representation.task(task))
         case .notFound(let id)?: throw StoreError.notFound(id)

@@ -1,0 +1,42 @@
+import Errand
+import ErrandCore
+import ErrandStore
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// `GET /metrics`: this process's counters and timers, and gauges read from the store at each scrape.
+struct MetricsOperations {
+    let services: APIServices
+
+    var handlers: [String: OperationHandler] { ["getMetrics": getMetrics] }
+
+    @Sendable func getMetrics(_ request: APIRequest) async throws -> Response {
+        try await updateGauges()
+        var buffer = ByteBuffer()
+        buffer.writeBytes(services.registry.emitToBuffer())
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// Queue depth by state, suspended queues, workers by state, and whether this node leads.
+    private func updateGauges() async throws {
+        let registry = services.registry
+        let client = services.client
+        let statistics = try await client.statistics()
+        let queues = try await client.queues()
+        for queue in queues {
+            let counts = statistics.first { $0.queue == queue.name }?.counts ?? [:]
+            for state in TaskState.allCases {
+                registry.makeGauge(name: "errand_queue_tasks", labels: [("queue", queue.name), ("state", state.rawValue)])
+                    .set(Double(counts[state] ?? 0))
+            }
+            registry.makeGauge(name: "errand_queue_suspended", labels: [("queue", queue.name)]).set(Double(queue.state == .suspended ? 1 : 0))
+        }
+        let workers = try await client.store.workers(states: [])
+        for state in WorkerState.allCases {
+            registry.makeGauge(name: "errand_workers", labels: [("state", state.rawValue)]).set(Double(workers.filter { $0.state == state }.count))
+        }
+        let leader = try await client.store.leader(now: client.time.now)
+        registry.makeGauge(name: "errand_leader").set(Double(leader != nil && leader == services.nodeName ? 1 : 0))
+    }
+}
