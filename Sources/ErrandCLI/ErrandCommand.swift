@@ -1,5 +1,6 @@
 import ArgumentParser
 import Errand
+import ErrandHTTP
 import ErrandPostgres
 import ErrandSQLite
 import Foundation
@@ -11,7 +12,8 @@ struct ErrandCommand: AsyncParsableCommand {
         abstract: "A durable task manager: run background tasks reliably on an embedded SQLite file.",
         discussion: """
             Every command works on the PostgreSQL store named by --store or ERRAND_STORE, else on the SQLite file named
-            by --db, ERRAND_DB, or ./errand.db.
+            by --db, ERRAND_DB, or ./errand.db. With --server URL (or ERRAND_SERVER) and --token (or ERRAND_TOKEN), the
+            task, queue, stats and worker list commands use a remote server's HTTP API instead.
             Exit status: 0 success, 1 operation failed, 2 bad input, 3 store unusable, 124 wait timed out.
             """,
         subcommands: [
@@ -34,6 +36,19 @@ struct StoreOptions: ParsableArguments {
     )
     var storeURL: String?
 
+    @Option(name: .customLong("server"), help: "An Errand server's HTTP API, e.g. https://errand.internal (default: $ERRAND_SERVER).")
+    var serverURL: String?
+
+    @Option(help: "Bearer token for --server (default: $ERRAND_TOKEN; prefer the variable: flags show in ps).")
+    var token: String?
+
+    /// The server URL chosen by flag, or by environment when no store flag (`--db`, `--store`) is given.
+    var remoteURL: String? {
+        if let serverURL { return serverURL }
+        guard db == nil, storeURL == nil else { return nil }
+        return ProcessInfo.processInfo.environment["ERRAND_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The PostgreSQL URL chosen by flag or environment, if any.
     var postgresURL: String? {
         storeURL ?? ProcessInfo.processInfo.environment["ERRAND_STORE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -45,8 +60,24 @@ struct StoreOptions: ParsableArguments {
         return URL(fileURLWithPath: chosen).standardizedFileURL.path
     }
 
-    /// Opens (and migrates) the chosen store.
+    /// Opens (and migrates) the chosen store, or a remote server's API with `--server`.
     func open() async throws -> any TaskStore {
+        if let server = remoteURL {
+            if serverURL != nil, db != nil || storeURL != nil {
+                throw CLIFailure("give either --server (a remote API) or --db/--store (a store), not both", exitCode: CLIFailure.badInput)
+            }
+            let token = self.token ?? ProcessInfo.processInfo.environment["ERRAND_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            return try RemoteTaskStore(url: server, token: token)
+        }
+        return try await openLocal()
+    }
+
+    /// Opens (and migrates) the chosen store itself: for what only a node on the store does.
+    /// - Throws: ``CLIFailure`` (exit 2) when `--server` is given: nodes and migrations need the store.
+    func openLocal() async throws -> any TaskStore {
+        if serverURL != nil {
+            throw CLIFailure("this command runs on the store itself; give --db or --store, not --server", exitCode: CLIFailure.badInput)
+        }
         if let url = postgresURL {
             if db != nil { throw CLIFailure("give either --db (SQLite) or --store (PostgreSQL), not both", exitCode: CLIFailure.badInput) }
             return try await PostgresTaskStore(url: url)
@@ -56,6 +87,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Where the store is, for messages: the SQLite path or the PostgreSQL URL without its password.
     var location: String {
+        if let server = remoteURL { return "server \(server)" }
         if let url = postgresURL { return "PostgreSQL \(PostgresConfiguration.redacted(url))" }
         return "SQLite database \(path)"
     }

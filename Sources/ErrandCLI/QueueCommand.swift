@@ -100,7 +100,8 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try await store.client()
-        let launches = try await client.store.launchStatistics()
+        // A remote server answers queue counts; launch counts need the store (--definitions says so).
+        let launches = store.remoteURL != nil && !definitions ? [] : try await client.store.launchStatistics()
         let launchRows = launches.map { module in
             LaunchRow(
                 task: module.module,

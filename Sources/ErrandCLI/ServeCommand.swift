@@ -1,11 +1,11 @@
 import ArgumentParser
+import CoreMetrics
 import Errand
 import ErrandCore
 import ErrandHTTP
-import CoreMetrics
-import Prometheus
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try node.settings()
         let file = try node.configPath.map(ConfigCommand.load) ?? ErrandConfig()
         let httpConfiguration = try http.configuration(file: file.http)
-        let taskStore = try await store.open()
+        let taskStore = try await store.openLocal()
         // One registry for the whole process: the engine's counters and the API's gauges.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -175,7 +175,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        _ = try await store.open()
+        _ = try await store.openLocal()
         print("\(store.location) is migrated")
     }
 }

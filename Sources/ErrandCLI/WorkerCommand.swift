@@ -46,7 +46,7 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.dispatcher.stopWhen = resolved.stopWhen
         settings.presence = resolved.presence
         if !resolved.queues.isEmpty { settings.dispatcher.queues = resolved.queues }
-        let opened = try await store.open()
+        let opened = try await store.openLocal()
         try await Self.requireQueues(settings.dispatcher.queues, in: opened)
         let errand: ErrandNode
         if let configuration = resolved.process {

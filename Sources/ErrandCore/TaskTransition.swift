@@ -100,6 +100,14 @@ public struct TransitionRefusal: Error, Sendable, Hashable, CustomStringConverti
     public var event: String
     public var reason: String
 
+    public init(code: Code, taskID: TaskID, state: TaskState, event: String, reason: String) {
+        self.code = code
+        self.taskID = taskID
+        self.state = state
+        self.event = event
+        self.reason = reason
+    }
+
     public var description: String { "cannot \(event) task \(taskID) (\(state.rawValue)): \(reason)" }
 }
 

@@ -169,6 +169,13 @@ public protocol TaskStore: Sendable {
     func changes() -> ChangeSignal
 }
 
+/// A store that waits for a task itself: a remote one, whose server holds the wait (``ErrandClient`` uses it).
+public protocol TaskWaiting: Sendable {
+    /// The task once it is finished.
+    /// - Throws: a timeout error naming the task as last seen when `timeout` seconds pass first.
+    func wait(for id: TaskID, timeout: Double) async throws -> TaskRecord
+}
+
 extension TaskStore {
     /// When a waiting task of any handler in `queues` is next due (see ``nextRunAt(queues:handlers:)``).
     public func nextRunAt(queues: [String]) async throws -> Date? {

@@ -38,9 +38,17 @@ struct ErrandBinary {
     /// The child is waited for on a thread of its own: blocking a cooperative thread here would starve the
     /// in-process tests that run beside this one on a 2-core machine.
     func runBare(_ arguments: [String], stdin: String? = nil) async throws -> Result {
+        try await Self.runProgram(Self.executable, arguments, stdin: stdin)
+    }
+
+    /// Runs any program to completion (on a thread of its own, as ``runBare(_:stdin:)``).
+    static func runProgram(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
+        -> Result
+    {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -76,10 +84,13 @@ struct ErrandBinary {
     }
 
     /// Starts `errand serve` (or `command`) in the background; its output goes to files in the temporary directory.
+    /// A `serve` without `--http` gets its HTTP API on a free loopback port (see ``apiURL(timeout:)``), so that
+    /// tests running side by side do not compete for 8080.
     func serve(_ extra: [String] = [], command: String = "serve", environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = [command] + storeArguments + ["--log-level", "info"] + extra
+        let http = command == "serve" && !extra.contains("--http") ? ["--http", "127.0.0.1:0"] : []
+        process.arguments = [command] + storeArguments + ["--log-level", "info"] + http + extra
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -97,6 +108,20 @@ struct ErrandBinary {
         try ("#!/bin/sh\n" + body).write(to: url, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
         return url
+    }
+
+    /// The base URL (`http://127.0.0.1:PORT`) of the first background `serve` whose HTTP API is up.
+    func apiURL(timeout: Double = 30) async -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            for file in files where file.hasPrefix("serve-") {
+                let text = (try? String(contentsOfFile: directory.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
+                if let match = text.firstMatch(of: /HTTP API on (http:\/\/[0-9.]+:[0-9]+)/) { return String(match.1) }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
     }
 
     /// The last lines of every background node's log, for failure messages.

@@ -167,9 +167,23 @@ import Testing
         #expect(throws: ConfigProblems([InvalidField(field: "task_storage.task_ttr", reason: "must be a number of seconds > 0, got -5.0")])) {
             try ErrandConfig(document: ["task_storage": ["task_ttr": -5]])
         }
-        #expect(throws: ConfigProblems([InvalidField(field: "bogus", reason: "is not a top-level section; known: task_runner, task_storage, tasks, worker")]))
-        {
+        #expect(
+            throws: ConfigProblems([
+                InvalidField(field: "bogus", reason: "is not a top-level section; known: http, task_runner, task_storage, tasks, worker")
+            ])
+        ) {
             try ErrandConfig(document: ["bogus": 1])
+        }
+        #expect(throws: ConfigProblems([InvalidField(field: "http.auth", reason: "must be token or none, got \"basic\"")])) {
+            try ErrandConfig(document: ["http": ["auth": "basic"]])
+        }
+        #expect(
+            throws: ConfigProblems([InvalidField(field: "http.tokens[0].token", reason: "must be at least 16 characters (it is a secret)")])
+        ) {
+            try ErrandConfig(document: ["http": ["tokens": [["token": "short", "role": "admin"]]]])
+        }
+        #expect(throws: ConfigProblems([InvalidField(field: "http.tokens[0].role", reason: "must be read or admin, got \"root\"")])) {
+            try ErrandConfig(document: ["http": ["tokens": [["token": "0123456789abcdef", "role": "root"]]]])
         }
         #expect(throws: ConfigProblems([InvalidField(field: "tasks", reason: "must be a mapping of task names to definitions, got a list")])) {
             try ErrandConfig(document: ["tasks": [1, 2]])

@@ -1,6 +1,7 @@
 import Errand
 import ErrandCore
 import ErrandStore
+import ErrandTesting
 import Foundation
 import Testing
 
@@ -57,14 +58,18 @@ import Testing
     }
 
     @Test func aLiveStreamDeliversChangesAsTheyHappen() async throws {
-        try await TestServer.with(longestWait: 3) { server in
-            async let stream = server.send("GET", "/v1/events?handler=live.work")
-            try await Task.sleep(for: .milliseconds(500))
+        try await TestServer.with { server in
+            let client = HTTPTestClient(baseURL: server.baseURL, token: TestServer.readToken)
+            // From a cursor taken now, so that the order in which the server sees the two requests does not matter;
+            // the stream stays open (300 s), so the event can only come live.
+            let cursor = try await server.client.store.stateChangeHead()
+            async let stream = client.stream("/v1/events?handler=live.work&after=\(cursor)") { $0.contains("event: transition") }
+            try await Task.sleep(for: .milliseconds(200))
             let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "live.work"}"#)
-            let answer = try await stream
-            let events = Self.events(answer.text)
-            #expect(events.map { $0.data["task_id"] as? String } == [created.object["id"] as? String])
-            #expect(answer.text.hasPrefix("retry: 1000\n"))
+            let text = try await stream
+            let events = Self.events(text)
+            #expect(events.map { $0.data["task_id"] as? String } == [created.object["id"] as? String], "\(text)")
+            #expect(text.hasPrefix("retry: 1000\n"))
         }
     }
 
@@ -84,20 +89,29 @@ import Testing
     @Test func theLibraryFollowsTheSameChangesAsAnAsyncSequence() async throws {
         try await TestServer.with { server in
             let client = server.client
+            let head = try await client.store.stateChangeHead()
             let task = try await client.enqueue(NewTask(handler: "lib.work")).task
-            let changes = client.stateChanges(after: nil, matching: StateChangeFilter(taskID: task.id))
-            // From now on: the creation came before, so only the cancellation is seen.
-            async let seen: [String] = {
-                var seen: [String] = []
-                for try await change in changes {
-                    seen.append("\(change.from?.rawValue ?? "new")>\(change.to.rawValue)")
-                    if change.to.isFinal { break }
-                }
-                return seen
-            }()
-            try await Task.sleep(for: .milliseconds(300))
+            _ = try await client.enqueue(NewTask(handler: "lib.other"))
+            let changes = client.stateChanges(after: head, matching: StateChangeFilter(taskID: task.id))
             _ = try await client.cancel(task.id)
-            #expect(try await seen == ["pending>cancelled"])
+            // The first two changes of the task, or whatever came within 30 s.
+            let seen = try await withThrowingTaskGroup(of: [String]?.self) { group in
+                group.addTask {
+                    var seen: [String] = []
+                    for try await change in changes {
+                        seen.append("\(change.from?.rawValue ?? "new")>\(change.to.rawValue)")
+                        if seen.count == 2 { break }
+                    }
+                    return seen
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(30))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            #expect(seen == ["new>pending", "pending>cancelled"])
         }
     }
 }

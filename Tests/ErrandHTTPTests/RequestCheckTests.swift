@@ -2,6 +2,7 @@ import Errand
 import ErrandCore
 import ErrandHTTP
 import ErrandStore
+import ErrandTesting
 import Foundation
 import Testing
 

@@ -11,22 +11,6 @@ import Logging
     import FoundationNetworking
 #endif
 
-/// An answer of the server under test.
-struct HTTPAnswer: Sendable {
-    var status: Int
-    var headers: [String: String]
-    var body: Data
-
-    var text: String { String(decoding: body, as: UTF8.self) }
-
-    /// The body as a JSON object (empty when it is not one).
-    var object: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.key.lowercased() == name.lowercased() }?.value
-    }
-}
-
 /// The HTTP API on a real port over a real SQLite store, for one test.
 struct TestServer: Sendable {
     static let adminToken = "admin-token-for-tests-0123456789"
@@ -62,7 +46,8 @@ struct TestServer: Sendable {
         }
     }
 
-    /// Sends one request; `json` is sent as the body with `Content-Type: application/json`.
+    /// Sends one request as ``HTTPTestClient/send(_:_:json:token:headers:)`` does, with the admin token unless
+    /// `token` names another (or `nil`, none).
     func send(
         _ method: String,
         _ path: String,
@@ -70,19 +55,6 @@ struct TestServer: Sendable {
         token: String? = TestServer.adminToken,
         headers: [String: String] = [:]
     ) async throws -> HTTPAnswer {
-        var request = URLRequest(url: URL(string: baseURL + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let json {
-            request.httpBody = Data(json.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw HTTPServerError("not an HTTP response") }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { headers["\(key)"] = "\(value)" }
-        return HTTPAnswer(status: http.statusCode, headers: headers, body: data)
+        try await HTTPTestClient(baseURL: baseURL).send(method, path, json: json, token: .some(token), headers: headers)
     }
 }

@@ -97,6 +97,7 @@ public struct ErrandClient: Sendable {
     /// change interval), so waiting costs no polling of the task.
     /// - Throws: ``WaitTimeout`` when `timeout` seconds pass first; ``StoreError`` `.notFound` for an unknown id.
     public func wait(for id: TaskID, timeout: Double) async throws -> TaskRecord {
+        if let waiting = store as? any TaskWaiting { return try await waiting.wait(for: id, timeout: timeout) }
         let changes = store.changes()
         let deadline = time.now.addingTimeInterval(timeout)
         while true {
@@ -141,6 +142,11 @@ public struct WaitTimeout: Error, Sendable, CustomStringConvertible {
     /// The task as last seen.
     public var task: TaskRecord
     public var timeout: Double
+
+    public init(task: TaskRecord, timeout: Double) {
+        self.task = task
+        self.timeout = timeout
+    }
 
     public var description: String {
         "task \(task.id) is still \(task.state.rawValue) after \(timeout) s"

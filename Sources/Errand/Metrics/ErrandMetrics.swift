@@ -70,8 +70,12 @@ public struct ErrandMetrics: Sendable {
                     dimensions: [("queue", task.queue), ("outcome", attempt.outcome.rawValue)],
                     factory: factory
                 ).increment()
-                CoreMetrics.Timer(label: "errand_attempt_duration_seconds", dimensions: [("queue", task.queue), ("handler", task.handler)], factory: factory)
-                    .recordSeconds(max(0, attempt.finishedAt.timeIntervalSince(attempt.startedAt)))
+                CoreMetrics.Timer(
+                    label: "errand_attempt_duration_seconds",
+                    dimensions: [("queue", task.queue), ("handler", task.handler)],
+                    factory: factory
+                )
+                .recordSeconds(max(0, attempt.finishedAt.timeIntervalSince(attempt.startedAt)))
             case .refused:
                 Counter(label: "errand_finishes_refused_total", factory: factory).increment()
             case .applied, .notFound:
