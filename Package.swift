@@ -95,7 +95,10 @@ let package = Package(
         .target(name: "ErrandTesting", dependencies: ["Errand", "ErrandCore", "ErrandStore"], swiftSettings: strict),
         .executableTarget(
             name: "ErrandBenchmarks",
-            dependencies: ["Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres"],
+            dependencies: [
+                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/ErrandBenchmarks",
             swiftSettings: strict
         ),

@@ -12,6 +12,7 @@ import Synchronization
 //       [--rate 200] [--runs 3] [--synchronous-full] [--store postgres://user@host:port/database]
 //   swift run -c release ErrandBenchmarks --process-tasks 2000 [--process-concurrency 8] [--process-work-dir DIR] [--runs 3]
 //       [--store …]
+//   swift run -c release ErrandBenchmarks --remote-tasks 20000 [--remote-batch 100] [--remote-workers 4] [--runs 3] [--store …]
 //
 // On PostgreSQL each run uses a new schema (dropped afterwards), and the latency run enqueues through a second store
 // (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
@@ -34,6 +35,10 @@ struct Options {
     var processTasks = 0
     var processConcurrency = 8
     var processWorkDir: String?
+    /// With a count, only the remote-worker benchmark runs (see RemoteBench.swift).
+    var remoteTasks = 0
+    var remoteBatch = 100
+    var remoteWorkers = 4
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -51,6 +56,9 @@ struct Options {
             case "--process-tasks": processTasks = Int(value()) ?? processTasks
             case "--process-concurrency": processConcurrency = Int(value()) ?? processConcurrency
             case "--process-work-dir": processWorkDir = value()
+            case "--remote-tasks": remoteTasks = Int(value()) ?? remoteTasks
+            case "--remote-batch": remoteBatch = Int(value()) ?? remoteBatch
+            case "--remote-workers": remoteWorkers = Int(value()) ?? remoteWorkers
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -193,6 +201,10 @@ let storeName =
 print("errand benchmark: \(storeName), \(options.runs) runs, median (min-max)")
 if options.processTasks > 0 {
     try await processBenchmark(options)
+    exit(0)
+}
+if options.remoteTasks > 0 {
+    try await remoteBenchmark(options)
     exit(0)
 }
 var enqueueRates: [Double] = []

@@ -12,7 +12,7 @@ struct TaskCommand: AsyncParsableCommand {
         subcommands: [
             TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self,
             TaskCancelCommand.self,
-            TaskRetryCommand.self, TaskRedriveCommand.self,
+            TaskRetryCommand.self, TaskRedriveCommand.self, TaskEnableCommand.self, TaskDisableCommand.self,
         ]
     )
 }

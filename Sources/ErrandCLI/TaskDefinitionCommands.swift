@@ -47,3 +47,54 @@ struct TaskHistoryCommand: AsyncParsableCommand {
         try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
     }
 }
+
+/// `errand task enable|disable NAME`: turn a definition's schedule on or off for the whole cluster.
+struct TaskEnableCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enable",
+        abstract: "Let the scheduler launch a task definition again (a periodical one catches up by its catch_up policy)."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The definition's name.") var name: String
+    @Option(help: "Configuration file to check the name against (default: $ERRAND_CONFIG).") var config: String?
+
+    func run() async throws {
+        try await TaskDefinitionSwitch(store: store, name: name, config: config).set(enabled: true)
+    }
+}
+
+struct TaskDisableCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disable",
+        abstract: "Stop the scheduler launching a task definition, on every node, until it is enabled again.",
+        discussion: "A running instance of a continuous definition finishes; no new one starts. `task start` still launches it."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The definition's name.") var name: String
+    @Option(help: "Configuration file to check the name against (default: $ERRAND_CONFIG).") var config: String?
+
+    func run() async throws {
+        try await TaskDefinitionSwitch(store: store, name: name, config: config).set(enabled: false)
+    }
+}
+
+/// What enable and disable share: the name checked against the configuration file when there is one.
+private struct TaskDefinitionSwitch {
+    let store: StoreOptions
+    let name: String
+    let config: String?
+
+    func set(enabled: Bool) async throws {
+        if let path = ConfigCommand.path(flag: config) {
+            let file = try ConfigCommand.load(path)
+            guard file.tasks[name] != nil else {
+                let known = file.definitions.map(\.name).joined(separator: ", ")
+                throw CLIFailure("\(path) defines no task \"\(name)\"\(known.isEmpty ? "" : "; it defines \(known)")", exitCode: CLIFailure.badInput)
+            }
+        }
+        try await store.open().setDefinitionEnabled(name, enabled, now: Date())
+        print("\(name) \(enabled ? "enabled" : "disabled")")
+    }
+}

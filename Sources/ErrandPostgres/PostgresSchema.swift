@@ -161,6 +161,14 @@ enum PostgresSchema {
             CREATE TRIGGER task_updated AFTER UPDATE ON \(s).task REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
                 FOR EACH STATEMENT EXECUTE FUNCTION \(s).task_updated();
             """,
+            // 7: task definitions turned off at run time.
+            """
+            CREATE TABLE \(s).definition (
+                name text PRIMARY KEY,
+                enabled boolean NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            """,
         ]
     }
 

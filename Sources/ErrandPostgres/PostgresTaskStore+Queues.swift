@@ -11,7 +11,24 @@ extension PostgresTaskStore {
     }
 
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
-        let task = try await applyOne(id, .retry, now: now)
+        // The unique index allows one unfinished task per (queue, key): say so rather than fail on it.
+        if let task = try await self.task(id), task.state.isFinal, let key = task.idempotencyKey,
+            let other = try await rows(
+                """
+                SELECT id::text FROM \(unescaped: s).task WHERE queue = \(task.queue) AND idempotency_key = \(key)
+                AND id::text <> \(id.rawValue) AND state IN ('scheduled', 'pending', 'running') LIMIT 1
+                """
+            ).first?.decode(String.self)
+        {
+            throw StoreError.keyTaken(retrying: task, by: other)
+        }
+        let task: TaskRecord
+        do {
+            task = try await applyOne(id, .retry, now: now)
+        } catch let error as StoreError where error.message.contains("(SQLSTATE 23505)") {
+            guard let stored = try await self.task(id) else { throw error }
+            throw StoreError.keyTaken(retrying: stored, by: "enqueued meanwhile")
+        }
         await notify([task.queue])
         return task
     }

@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,15 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 7: task definitions turned off at run time (the API's and the CLI's disable).
+    static let v7 = """
+        CREATE TABLE errand_definition (
+            name TEXT PRIMARY KEY,
+            enabled INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        """
 
     /// Version 6: the log of state changes (`/v1/events`), written by triggers so that no write path can forget it;
     /// `at` is the database's clock in milliseconds.

@@ -36,6 +36,14 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public static func refused(_ refusal: TransitionRefusal) -> StoreError { StoreError(.refused, refusal.description) }
 
+    /// A retry that would give an idempotency key to two unfinished tasks of one queue.
+    public static func keyTaken(retrying task: TaskRecord, by other: String) -> StoreError {
+        StoreError(
+            .alreadyExists,
+            "cannot retry task \(task.id): task \(other) in queue \"\(task.queue)\" is unfinished with the same idempotency key \"\(task.idempotencyKey ?? "")\""
+        )
+    }
+
     public static func invalid(_ problem: InvalidField, index: Int? = nil) -> StoreError {
         StoreError(.invalid, (index.map { "task \($0): " } ?? "") + problem.description)
     }

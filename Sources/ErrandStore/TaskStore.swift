@@ -152,6 +152,13 @@ public protocol TaskStore: Sendable {
     ///   columns, or the task still cannot be read), `.alreadyExists` (a task with its id exists).
     func redrive(_ id: String, body: String?, now: Date) async throws -> TaskRecord
 
+    /// Turns a task definition on or off for the whole cluster: the scheduler launches no slot or instance of a
+    /// disabled definition. Definitions are enabled until disabled.
+    func setDefinitionEnabled(_ name: String, _ enabled: Bool, now: Date) async throws
+
+    /// The names of the definitions disabled with ``setDefinitionEnabled(_:_:now:)``.
+    func disabledDefinitions() async throws -> Set<String>
+
     /// Recorded state changes after `cursor` (from the oldest kept when `nil`), oldest first, at most `limit`.
     /// - Throws: ``StoreError`` `.invalid` for a cursor this store did not give.
     func stateChanges(after cursor: String?, limit: Int) async throws -> [StateChange]

@@ -42,6 +42,26 @@ import Testing
         }
     }
 
+    @Test func aDisabledDefinitionIsNotLaunchedUntilEnabledAgain() async throws {
+        try await Self.with { store, time in
+            var continuous = TaskDefinition(name: "keep", kind: .continuous, handler: "h")
+            continuous.pauseSeconds = 0
+            let scheduler = Scheduler(store: store, definitions: [try Self.periodical(catchUp: .none), continuous], time: time)
+            try await store.setDefinitionEnabled("tick", false, now: time.now)
+            try await store.setDefinitionEnabled("keep", false, now: time.now)
+            _ = try await scheduler.tick()
+            for _ in 0..<3 {
+                time.advance(by: 2)
+                #expect(try await scheduler.tick().launched.isEmpty, "a disabled definition was launched")
+            }
+            try await store.setDefinitionEnabled("tick", true, now: time.now)
+            try await store.setDefinitionEnabled("keep", true, now: time.now)
+            time.advance(by: 2)
+            let launched = try await scheduler.tick().launched.compactMap(\.module).sorted()
+            #expect(launched == ["keep", "tick"])
+        }
+    }
+
     @Test(arguments: [(TaskDefinition.CatchUp.latest, 2), (.all, 5), (.none, 1)])
     func missedSlotsFollowTheCatchUpPolicy(_ policy: TaskDefinition.CatchUp, _ expected: Int) async throws {
         try await Self.with { store, time in

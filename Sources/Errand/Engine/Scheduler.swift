@@ -92,11 +92,12 @@ public final class Scheduler: Service {
             return (state.definitions, state.removedContinuous)
         }
         var report = SchedulerReport()
+        let disabled = try await store.disabledDefinitions()
         for name in removed.sorted() {
             report.stopped += try await stopInstances(of: name, now: now)
             _ = state.withLock { $0.removedContinuous.remove(name) }
         }
-        for definition in definitions {
+        for definition in definitions where !disabled.contains(definition.name) {
             switch definition.kind {
             case .periodical: try await launchSlots(of: definition, now: now, into: &report)
             case .continuous: try await keepAlive(definition, now: now, into: &report)

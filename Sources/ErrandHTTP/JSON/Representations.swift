@@ -95,9 +95,10 @@ enum Representation {
         ])
     }
 
-    static func definition(_ definition: TaskDefinition) -> OutputJSON {
+    static func definition(_ definition: TaskDefinition, enabled: Bool) -> OutputJSON {
         .object([
             ("name", .string(definition.name)),
+            ("enabled", .bool(enabled)),
             ("kind", .string(definition.kind.rawValue)),
             ("handler", .string(definition.handler)),
             ("queue", .string(definition.queue)),

@@ -130,6 +130,30 @@ extension APIDocument {
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '409': {$ref: '#/components/responses/Conflict'}
+          /v1/definitions/{name}/enable:
+            post:
+              operationId: enableDefinition
+              tags: [definitions]
+              summary: Let the scheduler launch a definition again (a periodical one catches up by its catch_up policy).
+              x-errand-role: admin
+              parameters:
+                - {name: name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 128}}
+              responses:
+                '200': {description: The definition., content: {application/json: {schema: {$ref: '#/components/schemas/Definition'}}}}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '404': {$ref: '#/components/responses/NotFound'}
+          /v1/definitions/{name}/disable:
+            post:
+              operationId: disableDefinition
+              tags: [definitions]
+              summary: Stop the scheduler launching a definition, on every node, until it is enabled again.
+              x-errand-role: admin
+              parameters:
+                - {name: name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 128}}
+              responses:
+                '200': {description: The definition., content: {application/json: {schema: {$ref: '#/components/schemas/Definition'}}}}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '404': {$ref: '#/components/responses/NotFound'}
           /v1/workers:
             get:
               operationId: listWorkers

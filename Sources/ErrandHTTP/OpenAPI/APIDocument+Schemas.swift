@@ -209,9 +209,10 @@ extension APIDocument {
             Definition:
               type: object
               additionalProperties: false
-              required: [name, kind, handler, queue, arguments]
+              required: [name, kind, handler, queue, arguments, enabled]
               properties:
                 name: {type: string}
+                enabled: {type: boolean, description: 'false: the scheduler launches no slot or instance of it (start still works).'}
                 kind: {type: string, enum: [periodical, continuous, single_shot]}
                 handler: {type: string}
                 queue: {type: string}

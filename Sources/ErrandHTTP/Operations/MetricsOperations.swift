@@ -18,6 +18,39 @@ struct MetricsOperations {
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ResponseBody(byteBuffer: buffer))
     }
 
+    static var queueTasks: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "errand",
+            metricName: "queue",
+            unitName: "tasks",
+            helpText: "Tasks in the store, by queue and state."
+        )
+    }
+    static var queueSuspended: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "errand",
+            metricName: "queue",
+            unitName: "suspended",
+            helpText: "1 for a suspended queue."
+        )
+    }
+    static var workers: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "errand",
+            metricName: "workers",
+            unitName: "",
+            helpText: "Registered workers, by state."
+        )
+    }
+    static var leader: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "errand",
+            metricName: "leader",
+            unitName: "",
+            helpText: "1 on the node that holds the leader lease."
+        )
+    }
+
     /// Queue depth by state, suspended queues, workers by state, and whether this node leads.
     private func updateGauges() async throws {
         let registry = services.registry
@@ -27,16 +60,18 @@ struct MetricsOperations {
         for queue in queues {
             let counts = statistics.first { $0.queue == queue.name }?.counts ?? [:]
             for state in TaskState.allCases {
-                registry.makeGauge(name: "errand_queue_tasks", labels: [("queue", queue.name), ("state", state.rawValue)])
+                registry.makeGauge(descriptor: Self.queueTasks, labels: [("queue", queue.name), ("state", state.rawValue)])
                     .set(Double(counts[state] ?? 0))
             }
-            registry.makeGauge(name: "errand_queue_suspended", labels: [("queue", queue.name)]).set(Double(queue.state == .suspended ? 1 : 0))
+            registry.makeGauge(descriptor: Self.queueSuspended, labels: [("queue", queue.name)])
+                .set(Double(queue.state == .suspended ? 1 : 0))
         }
         let workers = try await client.store.workers(states: [])
         for state in WorkerState.allCases {
-            registry.makeGauge(name: "errand_workers", labels: [("state", state.rawValue)]).set(Double(workers.filter { $0.state == state }.count))
+            registry.makeGauge(descriptor: Self.workers, labels: [("state", state.rawValue)])
+                .set(Double(workers.filter { $0.state == state }.count))
         }
         let leader = try await client.store.leader(now: client.time.now)
-        registry.makeGauge(name: "errand_leader").set(Double(leader != nil && leader == services.nodeName ? 1 : 0))
+        registry.makeGauge(descriptor: Self.leader).set(Double(leader != nil && leader == services.nodeName ? 1 : 0))
     }
 }

@@ -12,7 +12,8 @@ struct QueueOperations {
         [
             "listQueues": listQueues, "createQueue": createQueue, "getQueue": getQueue, "deleteQueue": deleteQueue,
             "suspendQueue": suspendQueue, "resumeQueue": resumeQueue, "listDefinitions": listDefinitions,
-            "startDefinition": startDefinition, "listWorkers": listWorkers, "getStatistics": getStatistics,
+            "startDefinition": startDefinition, "enableDefinition": enableDefinition, "disableDefinition": disableDefinition,
+            "listWorkers": listWorkers, "getStatistics": getStatistics,
             "listDeadLetters": listDeadLetters, "redriveDeadLetter": redriveDeadLetter,
         ]
     }
@@ -57,16 +58,36 @@ struct QueueOperations {
 
     @Sendable func listDefinitions(_ request: APIRequest) async throws -> Response {
         let definitions = await services.definitions().sorted { $0.name < $1.name }
-        return .json(.object([("definitions", .array(definitions.map(Representation.definition)))]))
+        let disabled = try await client.store.disabledDefinitions()
+        return .json(
+            .object([("definitions", .array(definitions.map { Representation.definition($0, enabled: !disabled.contains($0.name)) }))])
+        )
     }
 
-    @Sendable func startDefinition(_ request: APIRequest) async throws -> Response {
-        let name = request.path("name")
+    /// The server's definition `name`, or 404 naming the ones it has.
+    private func definition(_ name: String) async throws -> TaskDefinition {
         let definitions = await services.definitions()
         guard let definition = definitions.first(where: { $0.name == name }) else {
             let known = definitions.map(\.name).sorted().joined(separator: ", ")
             throw Problem.notFound("no task definition \"\(name)\"\(known.isEmpty ? "; the server has none" : "; defined: \(known)")")
         }
+        return definition
+    }
+
+    @Sendable func enableDefinition(_ request: APIRequest) async throws -> Response {
+        let definition = try await definition(request.path("name"))
+        try await client.store.setDefinitionEnabled(definition.name, true, now: client.time.now)
+        return .json(Representation.definition(definition, enabled: true))
+    }
+
+    @Sendable func disableDefinition(_ request: APIRequest) async throws -> Response {
+        let definition = try await definition(request.path("name"))
+        try await client.store.setDefinitionEnabled(definition.name, false, now: client.time.now)
+        return .json(Representation.definition(definition, enabled: false))
+    }
+
+    @Sendable func startDefinition(_ request: APIRequest) async throws -> Response {
+        let definition = try await definition(request.path("name"))
         let arguments = request.body.rawJSON("arguments")
         do { try definition.newTask(arguments: arguments).validate() } catch { throw Problem.badRequest(error.description) }
         return .json(Representation.task(try await client.start(definition, arguments: arguments)), status: .created)

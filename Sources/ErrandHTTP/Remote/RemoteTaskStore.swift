@@ -206,6 +206,15 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
     public func stateChanges(after cursor: String?, limit: Int) async throws -> [StateChange] {
         throw notOverHTTP("reading the change log (use GET /v1/events)")
     }
+    public func setDefinitionEnabled(_ name: String, _ enabled: Bool, now: Date) async throws {
+        _ = try await api.call("POST", "/v1/definitions/\(RemoteAPI.segment(name))/\(enabled ? "enable" : "disable")")
+    }
+
+    public func disabledDefinitions() async throws -> Set<String> {
+        let definitions = try RemoteCoding.list(try await api.call("GET", "/v1/definitions")["definitions"])
+        return Set(definitions.filter { $0["enabled"] as? Bool == false }.compactMap { $0["name"] as? String })
+    }
+
     public func stateChangeHead() async throws -> String { throw notOverHTTP("reading the change log (use GET /v1/events)") }
     public func pruneStateChanges(keeping: Int) async throws -> Int { throw notOverHTTP("pruning the change log") }
 
