@@ -119,8 +119,9 @@ public struct NewTask: Sendable, Hashable, Codable {
         if let timeout, !(timeout.isFinite && timeout > 0) {
             throw InvalidField(field: "timeout", reason: "must be a number of seconds > 0, got \(timeout)")
         }
-        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
-            throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 bytes long")
+        // Counted in Unicode code points, as JSON Schema's maxLength counts them (the API's document says 255).
+        if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 {
+            throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")
         }
         do { try retry.validate() } catch { throw error.nested(under: "retry") }
     }

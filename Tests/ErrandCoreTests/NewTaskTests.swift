@@ -12,6 +12,7 @@ import Testing
         (NewTask(handler: "h", priority: -1), "priority"),
         (NewTask(handler: "h", timeToResolve: 0), "time_to_resolve"),
         (NewTask(handler: "h", idempotencyKey: ""), "idempotency_key"),
+        (NewTask(handler: "h", idempotencyKey: String(repeating: "k", count: 256)), "idempotency_key"),
         (NewTask(handler: "h", retry: RetryPolicy(delayFactor: 0.9)), "retry.delay_factor"),
         (NewTask(handler: "h", arguments: "\"" + String(repeating: "x", count: NewTask.maxArgumentsBytes) + "\""), "arguments"),
     ])
@@ -27,6 +28,8 @@ import Testing
     @Test func aPlainRequestIsValid() throws {
         try NewTask(handler: "my_module.cache_reload", arguments: #"{"a":[1,2]}"#, queue: "q-1.x").validate()
         try NewTask(handler: "errand.echo", arguments: "42").validate()
+        // 255 characters however many bytes each takes, as the API's schema counts them.
+        try NewTask(handler: "h", idempotencyKey: String(repeating: "é", count: 255)).validate()
     }
 
     @Test func decodingFillsDefaults() throws {

@@ -28,6 +28,23 @@ extension APIDocument {
               responses:
                 '200':
                   description: The leased tasks (none when nothing was due in time).
+                  links:
+                    HeartbeatTask:
+                      operationId: heartbeatTask
+                      parameters: {id: '$response.body#/tasks/0/id'}
+                      requestBody: {worker: '$response.body#/tasks/0/worker', attempt: '$response.body#/tasks/0/attempt'}
+                    CompleteTask:
+                      operationId: completeTask
+                      parameters: {id: '$response.body#/tasks/0/id'}
+                      requestBody: {worker: '$response.body#/tasks/0/worker', attempt: '$response.body#/tasks/0/attempt'}
+                    FailTask:
+                      operationId: failTask
+                      parameters: {id: '$response.body#/tasks/0/id'}
+                      requestBody: {worker: '$response.body#/tasks/0/worker', attempt: '$response.body#/tasks/0/attempt', message: failed by a link}
+                    UnclaimTask:
+                      operationId: unclaimTask
+                      parameters: {id: '$response.body#/tasks/0/id'}
+                      requestBody: {worker: '$response.body#/tasks/0/worker', attempt: '$response.body#/tasks/0/attempt'}
                   content:
                     application/json:
                       schema:

@@ -35,7 +35,14 @@ extension APIDocument {
                       properties:
                         name: {$ref: '#/components/schemas/QueueName'}
               responses:
-                '201': {description: Created., content: {application/json: {schema: {$ref: '#/components/schemas/Queue'}}}}
+                '201':
+                  description: Created.
+                  content: {application/json: {schema: {$ref: '#/components/schemas/Queue'}}}
+                  links:
+                    GetQueue: {operationId: getQueue, parameters: {name: '$response.body#/name'}}
+                    SuspendQueue: {operationId: suspendQueue, parameters: {name: '$response.body#/name'}}
+                    ResumeQueue: {operationId: resumeQueue, parameters: {name: '$response.body#/name'}}
+                    DeleteQueue: {operationId: deleteQueue, parameters: {name: '$response.body#/name'}}
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '409': {$ref: '#/components/responses/Conflict'}
           /v1/queues/{name}:

@@ -110,7 +110,7 @@ extension APIDocument {
                 run_at: {type: [string, 'null'], format: date-time, description: Earliest start (default now).}
                 retry: {$ref: '#/components/schemas/RetryPolicy'}
                 time_to_resolve: {type: number, exclusiveMinimum: 0, maximum: 31536000, description: Lease length in seconds.}
-                idempotency_key: {type: [string, 'null'], minLength: 1, maxLength: 255, description: At most 255 UTF-8 bytes.}
+                idempotency_key: {type: [string, 'null'], minLength: 1, maxLength: 255}
                 parent_id: {type: [string, 'null'], format: uuid, description: An existing task this one is a child of.}
                 module: {type: [string, 'null'], minLength: 1, maxLength: 128}
                 tags: {type: array, maxItems: 32, items: {type: string, minLength: 1, maxLength: 128}}

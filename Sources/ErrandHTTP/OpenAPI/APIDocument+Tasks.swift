@@ -16,7 +16,15 @@ extension APIDocument {
                 content:
                   application/json: {schema: {$ref: '#/components/schemas/NewTask'}}
               responses:
-                '201': {description: Stored., content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}}
+                '201':
+                  description: Stored.
+                  content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}
+                  links:
+                    GetTask: {operationId: getTask, parameters: {id: '$response.body#/id'}}
+                    ListAttempts: {operationId: listAttempts, parameters: {id: '$response.body#/id'}}
+                    WaitForTask: {operationId: waitForTask, parameters: {id: '$response.body#/id'}}
+                    CancelTask: {operationId: cancelTask, parameters: {id: '$response.body#/id'}}
+                    RetryTask: {operationId: retryTask, parameters: {id: '$response.body#/id'}}
                 '200': {description: The task with this idempotency key., content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '404': {$ref: '#/components/responses/NotFound'}
