@@ -52,7 +52,7 @@ extension SQLiteTaskStore {
         try await write { db in
             try db.execute(
                 sql: "DELETE FROM errand_event WHERE id <= (SELECT id FROM errand_event ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                arguments: [max(0, keeping)]
+                arguments: [max(1, keeping)]  // the newest stays, so that ids keep growing (rowids, no AUTOINCREMENT)
             )
             return db.changesCount
         }

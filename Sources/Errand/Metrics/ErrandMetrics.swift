@@ -38,6 +38,7 @@ public struct ErrandMetrics: Sendable {
 
     /// New tasks stored.
     public func enqueued(_ results: [EnqueueResult]) {
+        let factory = self.factory
         var byQueue: [String: Int] = [:]
         for result in results where result.isNew { byQueue[result.task.queue, default: 0] += 1 }
         for (queue, count) in byQueue {
@@ -45,49 +46,56 @@ public struct ErrandMetrics: Sendable {
         }
     }
 
-    /// Tasks leased; records how long each waited since it was due.
+    /// Tasks leased; records how long each waited since it was due. One metric object per queue and call, however
+    /// many tasks: this runs for every claim.
     public func claimed(_ tasks: [TaskRecord]) {
-        var byQueue: [String: Int] = [:]
-        for task in tasks {
-            byQueue[task.queue, default: 0] += 1
-            if let started = task.startedAt {
-                CoreMetrics.Timer(label: "errand_start_latency_seconds", dimensions: [("queue", task.queue)], factory: factory)
-                    .recordSeconds(max(0, started.timeIntervalSince(task.runAt)))
-            }
-        }
-        for (queue, count) in byQueue {
-            Counter(label: "errand_tasks_claimed_total", dimensions: [("queue", queue)], factory: factory).increment(by: count)
+        guard !tasks.isEmpty else { return }
+        let factory = self.factory
+        var waits: [String: [Double]] = [:]
+        for task in tasks { waits[task.queue, default: []].append(max(0, (task.startedAt ?? task.runAt).timeIntervalSince(task.runAt))) }
+        for (queue, values) in waits {
+            Counter(label: "errand_tasks_claimed_total", dimensions: [("queue", queue)], factory: factory).increment(by: values.count)
+            let timer = CoreMetrics.Timer(label: "errand_start_latency_seconds", dimensions: [("queue", queue)], factory: factory)
+            for value in values { timer.recordSeconds(value) }
         }
     }
 
     /// Finishes written (by a worker, or a rescue): counts each by outcome and records how long its attempt ran.
     public func finished(_ results: [FinishResult]) {
+        guard !results.isEmpty else { return }
+        let factory = self.factory
+        var outcomes: [[String]: Int] = [:]
+        var durations: [[String]: [Double]] = [:]
+        var refused = 0
         for result in results {
             switch result {
             case .applied(let task, let attempt?):
-                Counter(
-                    label: "errand_tasks_finished_total",
-                    dimensions: [("queue", task.queue), ("outcome", attempt.outcome.rawValue)],
-                    factory: factory
-                ).increment()
-                CoreMetrics.Timer(
-                    label: "errand_attempt_duration_seconds",
-                    dimensions: [("queue", task.queue), ("handler", task.handler)],
-                    factory: factory
-                )
-                .recordSeconds(max(0, attempt.finishedAt.timeIntervalSince(attempt.startedAt)))
+                outcomes[[task.queue, attempt.outcome.rawValue], default: 0] += 1
+                durations[[task.queue, task.handler], default: []].append(max(0, attempt.finishedAt.timeIntervalSince(attempt.startedAt)))
             case .refused:
-                Counter(label: "errand_finishes_refused_total", factory: factory).increment()
+                refused += 1
             case .applied, .notFound:
                 break
             }
         }
+        for (key, count) in outcomes {
+            Counter(label: "errand_tasks_finished_total", dimensions: [("queue", key[0]), ("outcome", key[1])], factory: factory)
+                .increment(by: count)
+        }
+        for (key, values) in durations {
+            let timer = CoreMetrics.Timer(label: "errand_attempt_duration_seconds", dimensions: [("queue", key[0]), ("handler", key[1])], factory: factory)
+            for value in values { timer.recordSeconds(value) }
+        }
+        if refused > 0 { Counter(label: "errand_finishes_refused_total", factory: factory).increment(by: refused) }
     }
 
     /// Leases that expired and were rescued.
     public func leasesExpired(_ results: [FinishResult]) {
-        for case .applied(let task, _) in results {
-            Counter(label: "errand_lease_expiries_total", dimensions: [("queue", task.queue)], factory: factory).increment()
+        let factory = self.factory
+        var byQueue: [String: Int] = [:]
+        for case .applied(let task, _) in results { byQueue[task.queue, default: 0] += 1 }
+        for (queue, count) in byQueue {
+            Counter(label: "errand_lease_expiries_total", dimensions: [("queue", queue)], factory: factory).increment(by: count)
         }
         finished(results)
     }
