@@ -83,7 +83,11 @@ public struct ErrandMetrics: Sendable {
                 .increment(by: count)
         }
         for (key, values) in durations {
-            let timer = CoreMetrics.Timer(label: "errand_attempt_duration_seconds", dimensions: [("queue", key[0]), ("handler", key[1])], factory: factory)
+            let timer = CoreMetrics.Timer(
+                label: "errand_attempt_duration_seconds",
+                dimensions: [("queue", key[0]), ("handler", key[1])],
+                factory: factory
+            )
             for value in values { timer.recordSeconds(value) }
         }
         if refused > 0 { Counter(label: "errand_finishes_refused_total", factory: factory).increment(by: refused) }
