@@ -48,10 +48,10 @@ enum RemoteCoding {
         }
     }
 
+    /// Whether `value` is an `Optional` holding nothing (a `String?` put into `[String: Any]`).
     private static func isNil(_ value: Any) -> Bool {
-        if case Optional<Any>.none = value { return true }
-        if let optional = value as? Any?, optional == nil { return true }
-        return false
+        let mirror = Mirror(reflecting: value)
+        return mirror.displayStyle == .optional && mirror.children.isEmpty
     }
 
     // MARK: reading
