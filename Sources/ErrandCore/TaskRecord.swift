@@ -57,6 +57,10 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var name: String?
     /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker.
     public var timeout: Double?
+    /// The work done so far, as its worker last reported it with a heartbeat (units of the worker's choosing).
+    public var progressCompleted: Double?
+    /// The work there is in all, when the worker knows it.
+    public var progressTotal: Double?
 
     public init(
         id: TaskID,
@@ -85,8 +89,12 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         worker: String? = nil,
         leaseExpiresAt: Date? = nil,
         name: String? = nil,
-        timeout: Double? = nil
+        timeout: Double? = nil,
+        progressCompleted: Double? = nil,
+        progressTotal: Double? = nil
     ) {
+        self.progressCompleted = progressCompleted
+        self.progressTotal = progressTotal
         self.id = id
         self.queue = queue
         self.handler = handler
@@ -137,6 +145,8 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         case worker
         case leaseExpiresAt = "lease_expires_at"
         case name, timeout
+        case progressCompleted = "progress_completed"
+        case progressTotal = "progress_total"
     }
 
     /// The lease the current worker holds, if the task is running.

@@ -169,6 +169,10 @@ enum PostgresSchema {
                 updated_at timestamptz NOT NULL
             );
             """,
+            // 8: a running attempt's progress, as its worker reports it.
+            """
+            ALTER TABLE \(s).task ADD COLUMN progress_completed double precision, ADD COLUMN progress_total double precision;
+            """,
         ]
     }
 

@@ -10,7 +10,7 @@ enum PostgresTaskRow {
         id, queue, handler, arguments, priority, run_at, state, attempt, charged_attempts, max_attempts, retry_delay, \
         retry_delay_factor, retry_max_delay, retry_jitter, retry_priority_decrement, time_to_resolve, idempotency_key, \
         parent_id, root_id, module, internal, tags::text, created_at, started_at, finished_at, result, message, \
-        last_error, worker, lease_expires_at, name, timeout
+        last_error, worker, lease_expires_at, name, timeout, progress_completed, progress_total
         """
 
     /// How many columns `columnList` names.
@@ -73,7 +73,9 @@ enum PostgresTaskRow {
                 worker: try cells[28].decode(String?.self),
                 leaseExpiresAt: try optionalDate(29),
                 name: try cells[30].decode(String?.self),
-                timeout: try cells[31].decode(Double?.self)
+                timeout: try cells[31].decode(Double?.self),
+                progressCompleted: try cells[32].decode(Double?.self),
+                progressTotal: try cells[33].decode(Double?.self)
             )
         } catch let error as StoreError {
             throw error

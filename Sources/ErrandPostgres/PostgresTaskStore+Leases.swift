@@ -42,6 +42,19 @@ extension PostgresTaskStore {
         }
     }
 
+    public func reportProgress(_ lease: Lease, completed: Double, total: Double?, now: Date) async throws -> Bool {
+        guard try await heartbeat([lease], now: now) == [lease] else { return false }
+        // Guarded by the lease again: a rescue between the two statements leaves the progress unrecorded.
+        let updated = try await rows(
+            """
+            UPDATE \(unescaped: s).task SET progress_completed = \(completed), progress_total = \(total)
+            WHERE id::text = \(lease.taskID.rawValue) AND state = 'running' AND attempt = \(lease.attempt) AND worker = \(lease.worker)
+            RETURNING 1
+            """
+        )
+        return !updated.isEmpty
+    }
+
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
         let chained = finishes.indices.filter { !finishes[$0].followUps.isEmpty }

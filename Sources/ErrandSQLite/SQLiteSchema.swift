@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,12 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 8: a running attempt's progress, as its worker reports it.
+    static let v8 = """
+        ALTER TABLE errand_task ADD COLUMN progress_completed REAL;
+        ALTER TABLE errand_task ADD COLUMN progress_total REAL;
+        """
 
     /// Version 7: task definitions turned off at run time (the API's and the CLI's disable).
     static let v7 = """

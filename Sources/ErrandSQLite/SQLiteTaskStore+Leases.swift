@@ -68,6 +68,20 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func reportProgress(_ lease: Lease, completed: Double, total: Double?, now: Date) async throws -> Bool {
+        try await write { db in
+            guard let task = try Self.load(db, lease.taskID),
+                case .success(let output) = TaskTransition.apply(.heartbeat(lease), to: task, now: now)
+            else { return false }
+            try Self.save(db, output)
+            try db.execute(
+                sql: "UPDATE errand_task SET progress_completed = ?, progress_total = ? WHERE id = ?",
+                arguments: [completed, total, lease.taskID.rawValue]
+            )
+            return true
+        }
+    }
+
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
         let results = try await write { db in

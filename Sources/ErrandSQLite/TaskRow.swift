@@ -11,7 +11,7 @@ enum TaskRow {
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter", "retry_priority_decrement",
         "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal", "tags", "created_at",
         "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at", "name",
-        "timeout",
+        "timeout", "progress_completed", "progress_total",
     ]
 
     static let columnList = columns.joined(separator: ", ")
@@ -65,6 +65,8 @@ enum TaskRow {
         statement.bind(task.leaseExpiresAt?.millisecondsSince1970)
         statement.bind(task.name)
         statement.bind(task.timeout)
+        statement.bind(task.progressCompleted)
+        statement.bind(task.progressTotal)
     }
 
     /// Binds `transitionColumns`, then the id, for `update`.
@@ -143,7 +145,9 @@ enum TaskRow {
             worker: row.text(28),
             leaseExpiresAt: date(29),
             name: row.text(30),
-            timeout: row.optionalDouble(31)
+            timeout: row.optionalDouble(31),
+            progressCompleted: row.optionalDouble(32),
+            progressTotal: row.optionalDouble(33)
         )
     }
 

@@ -36,6 +36,10 @@ public protocol TaskStore: Sendable {
     /// - Returns: the leases that were extended; a lease missing from the answer is no longer held.
     func heartbeat(_ leases: [Lease], now: Date) async throws -> [Lease]
 
+    /// Records a running attempt's progress and extends its lease, as a heartbeat does, while `lease` is held.
+    /// - Returns: whether the lease was held (and the progress recorded).
+    func reportProgress(_ lease: Lease, completed: Double, total: Double?, now: Date) async throws -> Bool
+
     /// Ends a batch of attempts in one transaction. Each is applied only if its lease is still held.
     /// - Returns: one result per finish, in order.
     func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult]

@@ -113,6 +113,33 @@ import Testing
         }
     }
 
+    @Test func aHeartbeatCarriesProgressThatTheTaskShows() async throws {
+        try await TestServer.with { server in
+            let (id, attempt) = try await Self.enqueueAndClaim(server, worker: "w")
+            let beat = try await server.send(
+                "POST",
+                "/v1/tasks/\(id)/heartbeat",
+                json: Self.lease("w", attempt, #", "progress": {"completed": 3, "total": 10}"#)
+            )
+            #expect(beat.status == 200, "\(beat.text)")
+            #expect(beat.text.contains(#""progress":{"completed":3,"total":10}"#), "\(beat.text)")
+            let foreign = try await server.send(
+                "POST",
+                "/v1/tasks/\(id)/heartbeat",
+                json: Self.lease("x", attempt, #", "progress": {"completed": 9}"#)
+            )
+            #expect(foreign.status == 409)
+            let bad = try await server.send(
+                "POST",
+                "/v1/tasks/\(id)/heartbeat",
+                json: Self.lease("w", attempt, #", "progress": {"completed": -1}"#)
+            )
+            #expect(bad.status == 400)
+            let task = try await server.send("GET", "/v1/tasks/\(id)")
+            #expect(task.text.contains(#""progress":{"completed":3,"total":10}"#), "\(task.text)")
+        }
+    }
+
     @Test func aRetryableFailureIsScheduledByTheTasksPolicy() async throws {
         try await TestServer.with { server in
             let (id, attempt) = try await Self.enqueueAndClaim(server, worker: "w", extra: #", "retry": {"max_attempts": 2, "delay": 30}"#)

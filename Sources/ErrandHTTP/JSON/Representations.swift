@@ -33,6 +33,7 @@ enum Representation {
             ("module", .nullable(task.module)),
             ("internal", .bool(task.isInternal)),
             ("tags", .array(task.tags.map { .string($0) })),
+            ("progress", task.progressCompleted.map { .object([("completed", .number($0)), ("total", .number(task.progressTotal))]) } ?? .null),
         ])
     }
 

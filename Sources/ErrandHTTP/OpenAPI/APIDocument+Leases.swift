@@ -58,8 +58,10 @@ extension APIDocument {
             post:
               operationId: heartbeatTask
               tags: [workers]
-              summary: Extend the lease by the task's time_to_resolve.
-              description: 409 when the lease is no longer held (expired, or the task was cancelled); stop working on it.
+              summary: Extend the lease by the task's time_to_resolve, and record progress if given.
+              description: >-
+                409 when the lease is no longer held (expired, or the task was cancelled); stop working on it. The
+                progress (completed, and total when known, in units of the worker's choosing) shows on the task.
               x-errand-role: admin
               parameters: [{$ref: '#/components/parameters/TaskID'}]
               requestBody:
@@ -73,6 +75,13 @@ extension APIDocument {
                       properties:
                         worker: {$ref: '#/components/schemas/WorkerName'}
                         attempt: {type: integer, minimum: 1, maximum: 1000000}
+                        progress:
+                          type: object
+                          additionalProperties: false
+                          required: [completed]
+                          properties:
+                            completed: {type: number, minimum: 0, maximum: 1000000000000000}
+                            total: {type: [number, 'null'], minimum: 0, maximum: 1000000000000000}
               responses:
                 '200': {description: The task with its new lease_expires_at., content: {application/json: {schema: {$ref: '#/components/schemas/Task'}}}}
                 '400': {$ref: '#/components/responses/BadRequest'}

@@ -149,6 +149,16 @@ extension APIDocument {
                 module: {type: [string, 'null']}
                 internal: {type: boolean}
                 tags: {type: array, items: {type: string}}
+                progress:
+                  description: The progress its worker last reported with a heartbeat, or null.
+                  anyOf:
+                    - {type: 'null'}
+                    - type: object
+                      additionalProperties: false
+                      required: [completed, total]
+                      properties:
+                        completed: {type: number}
+                        total: {type: [number, 'null']}
             Attempt:
               type: object
               additionalProperties: false

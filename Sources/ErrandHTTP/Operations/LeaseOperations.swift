@@ -44,9 +44,16 @@ struct LeaseOperations {
 
     @Sendable func heartbeatTask(_ request: APIRequest) async throws -> Response {
         let lease = try Self.lease(request)
-        let held = try await services.client.store.heartbeat([lease], now: services.client.time.now)
+        let store = services.client.store
+        let now = services.client.time.now
+        let held: Bool
+        if let progress = request.body.object("progress") {
+            held = try await store.reportProgress(lease, completed: progress.double("completed") ?? 0, total: progress.double("total"), now: now)
+        } else {
+            held = try await store.heartbeat([lease], now: now) == [lease]
+        }
         guard let task = try await services.client.task(lease.taskID) else { throw StoreError.notFound(lease.taskID) }
-        guard held.contains(lease) else { throw Self.notHeld(lease, task) }
+        guard held else { throw Self.notHeld(lease, task) }
         return .json(Representation.task(task))
     }
 

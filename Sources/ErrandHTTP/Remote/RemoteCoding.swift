@@ -100,7 +100,9 @@ enum RemoteCoding {
             worker: object["worker"] as? String,
             leaseExpiresAt: date(object["lease_expires_at"]),
             name: object["name"] as? String,
-            timeout: number(object["timeout"])
+            timeout: number(object["timeout"]),
+            progressCompleted: number((object["progress"] as? [String: Any])?["completed"]),
+            progressTotal: number((object["progress"] as? [String: Any])?["total"])
         )
     }
 

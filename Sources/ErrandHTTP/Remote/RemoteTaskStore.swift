@@ -133,6 +133,21 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
         return held
     }
 
+    public func reportProgress(_ lease: Lease, completed: Double, total: Double?, now: Date) async throws -> Bool {
+        var progress: [String: Any] = ["completed": completed]
+        if let total { progress["total"] = total }
+        do {
+            _ = try await api.call(
+                "POST",
+                "/v1/tasks/\(lease.taskID)/heartbeat",
+                body: ["worker": lease.worker, "attempt": lease.attempt, "progress": progress]
+            )
+            return true
+        } catch let error as StoreError where error.code == .refused || error.code == .notFound {
+            return false
+        }
+    }
+
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         var results: [FinishResult] = []
         for finish in finishes {
