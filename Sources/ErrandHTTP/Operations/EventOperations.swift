@@ -35,8 +35,7 @@ struct EventOperations {
             let ends = clock.now.advanced(by: .milliseconds(Int64(longest * 1000)))
             var lastWrite = clock.now
             while clock.now < ends {
-                let left = Double((ends - clock.now).components.seconds) + Double((ends - clock.now).components.attoseconds) / 1e18
-                let changes = try await follower.next(waitingAtMost: left)
+                let changes = try await follower.next(waitingAtMost: (ends - clock.now).seconds)
                 var out = ByteBuffer()
                 for change in changes { out.writeString(Self.event(change)) }
                 if changes.isEmpty, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }

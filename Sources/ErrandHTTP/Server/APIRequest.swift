@@ -2,15 +2,14 @@ import ErrandCore
 import Foundation
 import Hummingbird
 
-/// A request that matched an operation and passed its checks: path and query values converted to the types the
-/// document gives them, and the body parsed.
+/// A request that matched an operation and passed its checks: path, query and header values converted to the types
+/// the document gives them, and the body parsed.
 struct APIRequest: Sendable {
-    let operation: APIOperation
     let pathValues: [String: String]
+    /// Query and header parameters by name.
     let query: [String: JSONValue]
     /// The body's root object; empty when the operation takes no body or none was sent.
     let body: BodyObject
-    let headers: HTTPFields
 
     /// A path parameter (present: the route matched).
     func path(_ name: String) -> String { pathValues[name] ?? "" }
@@ -53,8 +52,6 @@ struct BodyObject: Sendable {
         self.parsed = parsed
         if case .object(let members) = parsed.root.kind { self.members = members } else { self.members = [:] }
     }
-
-    func has(_ name: String) -> Bool { members[name] != nil }
 
     /// A member's value, `nil` when absent or `null`.
     func string(_ name: String) -> String? {

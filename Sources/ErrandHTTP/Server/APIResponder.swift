@@ -46,7 +46,7 @@ struct APIResponder: Sendable {
         }
         logger.debug(
             "HTTP \(request.method) \(request.uri.path) \(response.status.code)",
-            metadata: ["errand.http.duration_ms": "\((ContinuousClock.now - started).milliseconds)"]
+            metadata: ["errand.http.duration_ms": "\(Int(((ContinuousClock.now - started).seconds * 1000).rounded()))"]
         )
         return response
     }
@@ -73,7 +73,7 @@ struct APIResponder: Sendable {
         let query = try checkedParameters(operation, path: pathValues, query: request.uri.query, headers: request.headers)
         let body = try await checkedBody(operation, &request)
         guard let handler = handlers[operation.id] else { throw Problem.notFound("no handler for \(operation.id)") }
-        return try await handler(APIRequest(operation: operation, pathValues: pathValues, query: query, body: body, headers: request.headers))
+        return try await handler(APIRequest(pathValues: pathValues, query: query, body: body))
     }
 
     static func pathSegments(_ path: String) throws(Problem) -> [String] {
@@ -142,7 +142,8 @@ struct APIResponder: Sendable {
 }
 
 extension Duration {
-    fileprivate var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    /// The duration in seconds, with its fraction.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// The query string, decoded, and its values converted to the types the document gives the parameters.

@@ -33,20 +33,19 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
 
     static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "bad-request", detail) }
     static func notFound(_ detail: String) -> Problem { Problem(.notFound, "not-found", detail) }
-    static func conflict(_ detail: String) -> Problem { Problem(.conflict, "conflict", detail) }
 
     /// The problem a thrown error stands for: store errors by their code, anything else a 500 that names it.
     static func from(_ error: any Error) -> Problem {
         switch error {
         case let problem as Problem: return problem
         case let store as StoreError:
+            let kind = store.code.rawValue.replacingOccurrences(of: "_", with: "-")
             switch store.code {
-            case .notFound, .unknownQueue: return Problem(.notFound, store.code.rawValue.replacingOccurrences(of: "_", with: "-"), store.message)
-            case .queueSuspended, .alreadyExists, .refused:
-                return Problem(.conflict, store.code.rawValue.replacingOccurrences(of: "_", with: "-"), store.message)
-            case .invalid: return Problem(.badRequest, "invalid", store.message)
-            case .unavailable: return Problem(.serviceUnavailable, "unavailable", store.message)
-            default: return Problem(.internalServerError, store.code.rawValue, store.message)
+            case .notFound, .unknownQueue: return Problem(.notFound, kind, store.message)
+            case .queueSuspended, .alreadyExists, .refused: return Problem(.conflict, kind, store.message)
+            case .invalid: return Problem(.badRequest, kind, store.message)
+            case .unavailable: return Problem(.serviceUnavailable, kind, store.message)
+            default: return Problem(.internalServerError, kind, store.message)
             }
         case let invalid as InvalidField: return .badRequest(invalid.description)
         default: return Problem(.internalServerError, "internal", String(describing: error))

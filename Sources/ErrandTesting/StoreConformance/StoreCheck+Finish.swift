@@ -138,5 +138,20 @@ extension StoreCheck {
             let notFinished = await storeError { _ = try await store.retry(task.id, now: time.now) }
             #expect(notFinished?.code == .refused)
         },
+        StoreCheck("a retry that would give two unfinished tasks one idempotency key is refused, changing nothing") { store, time in
+            let first = try await store.add(NewTask(handler: "h", idempotencyKey: "k"), now: time.now)
+            _ = try await store.cancel(first.id, reason: nil, now: time.now)
+            let second = try await store.add(NewTask(handler: "h", idempotencyKey: "k"), now: time.now)
+            do {
+                _ = try await store.retry(first.id, now: time.now)
+                Issue.record("the retry was accepted")
+            } catch let error as StoreError {
+                #expect(error.code == .alreadyExists)
+                #expect(error.message.contains("task \(second.id)"), "\(error.message)")
+            }
+            #expect(try await store.stored(first.id).state == .cancelled)
+            _ = try await store.cancel(second.id, reason: nil, now: time.now)
+            #expect(try await store.retry(first.id, now: time.now).state == .pending)
+        },
     ]
 }

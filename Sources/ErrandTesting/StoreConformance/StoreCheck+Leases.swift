@@ -44,5 +44,22 @@ extension StoreCheck {
             #expect(first.compactMap(\.appliedTask?.id) == [claimed[1].id])
             #expect(try await store.rescueExpiredLeases(now: time.now, limit: 1).compactMap(\.appliedTask?.id) == [claimed[0].id])
         },
+        StoreCheck("progress is recorded, with a longer lease, only for the lease holder") { store, time in
+            _ = try await store.add(NewTask(handler: "h", timeToResolve: 30), now: time.now)
+            let claimed = try await store.claimOne(now: time.now)
+            let lease = try #require(claimed.lease)
+            time.advance(by: 10)
+            #expect(try await store.reportProgress(lease, completed: 3, total: 10, now: time.now))
+            let reported = try await store.stored(claimed.id)
+            #expect(reported.progressCompleted == 3)
+            #expect(reported.progressTotal == 10)
+            #expect(reported.leaseExpiresAt == time.now.addingTimeInterval(30))
+            let stranger = Lease(taskID: claimed.id, attempt: lease.attempt, worker: "someone-else")
+            #expect(try await store.reportProgress(stranger, completed: 9, total: nil, now: time.now) == false)
+            #expect(try await store.stored(claimed.id).progressCompleted == 3)
+            #expect(try await store.reportProgress(lease, completed: 4, total: nil, now: time.now))
+            let open = try await store.stored(claimed.id)
+            #expect(open.progressCompleted == 4 && open.progressTotal == nil)
+        },
     ]
 }

@@ -129,5 +129,14 @@ extension StoreCheck {
             for id in finished.prefix(3) { #expect(try await store.attempts(of: id).isEmpty) }
             #expect(try await store.trimLaunches(maxPerModule: 2) == 0)
         },
+        StoreCheck("definitions are enabled until disabled, and enabled again") { store, time in
+            #expect(try await store.disabledDefinitions().isEmpty)
+            try await store.setDefinitionEnabled("nightly", false, now: time.now)
+            try await store.setDefinitionEnabled("hourly", false, now: time.now)
+            #expect(try await store.disabledDefinitions() == ["nightly", "hourly"])
+            try await store.setDefinitionEnabled("nightly", true, now: time.now)
+            try await store.setDefinitionEnabled("never-disabled", true, now: time.now)
+            #expect(try await store.disabledDefinitions() == ["hourly"])
+        },
     ]
 }

@@ -35,7 +35,7 @@ public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringCon
     /// workers, events.
     public static var all: [StoreCheck] {
         enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks + leaderChecks
-            + scheduleChecks + workerChecks + eventChecks + definitionChecks
+            + scheduleChecks + workerChecks + eventChecks
     }
 }
 
