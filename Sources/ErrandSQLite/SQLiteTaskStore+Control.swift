@@ -5,13 +5,13 @@ import GRDB
 
 extension SQLiteTaskStore {
     public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
-        let task = try await write { db in try Self.transition(db, id, .cancel(reason: reason), now: now) }
+        let task = try await writeTasks { db, log in try Self.transition(db, log, id, .cancel(reason: reason), now: now) }
         changeSignal.notify()
         return task
     }
 
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
-        let task = try await write { db in
+        let task = try await writeTasks { db, log in
             // The unique index allows one unfinished task per (queue, key): say so rather than fail on it.
             if let task = try Self.load(db, id), task.state.isFinal, let key = task.idempotencyKey,
                 let other = try String.fetchOne(
@@ -25,7 +25,7 @@ extension SQLiteTaskStore {
             {
                 throw StoreError.keyTaken(retrying: task, by: other)
             }
-            return try Self.transition(db, id, .retry, now: now)
+            return try Self.transition(db, log, id, .retry, now: now)
         }
         changeSignal.notify()
         return task

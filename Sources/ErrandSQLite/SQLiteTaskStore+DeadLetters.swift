@@ -31,7 +31,7 @@ extension SQLiteTaskStore {
     }
 
     public func redrive(_ id: String, body: String?, now: Date) async throws -> TaskRecord {
-        let task = try await write { db in
+        let task = try await writeTasks { db, log in
             guard let stored = try String.fetchOne(db, sql: "SELECT body FROM errand_dead_letter WHERE id = ?", arguments: [id]) else {
                 throw StoreError(.notFound, "no dead letter with id \(id)")
             }
@@ -63,6 +63,7 @@ extension SQLiteTaskStore {
                 throw StoreError(.invalid, "dead letter \(id) still cannot be read: \(error.message)")
             }
             guard let restored else { throw StoreError(.invalid, "dead letter \(id) did not come back") }
+            log.record(restored, from: nil)
             try db.execute(sql: "DELETE FROM errand_dead_letter WHERE id = ?", arguments: [id])
             return restored
         }

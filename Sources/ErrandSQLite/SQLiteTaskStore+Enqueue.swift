@@ -17,7 +17,7 @@ extension SQLiteTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         let ids = TaskIDGenerator.shared
-        let results = try await write { db in
+        let results = try await writeTasks { db, log in
             var checkedQueues: [String: Bool] = [:]
             var results: [EnqueueResult] = []
             results.reserveCapacity(tasks.count)
@@ -26,7 +26,7 @@ extension SQLiteTaskStore {
                     try Self.requireActiveQueue(db, new.queue)
                     checkedQueues[new.queue] = true
                 }
-                results.append(try Self.insert(db, new, id: ids.next(now: now), now: now))
+                results.append(try Self.insert(db, log, new, id: ids.next(now: now), now: now))
             }
             return results
         }
@@ -35,7 +35,7 @@ extension SQLiteTaskStore {
     }
 
     /// Stores one validated task whose queue is known to be active, unless an unfinished task holds its idempotency key.
-    static func insert(_ db: Database, _ new: NewTask, id: TaskID, now: Date) throws -> EnqueueResult {
+    static func insert(_ db: Database, _ log: ChangeLog, _ new: NewTask, id: TaskID, now: Date) throws -> EnqueueResult {
         if let key = new.idempotencyKey {
             let statement = try db.cachedStatement(sql: Self.selectByIdempotencyKey)
             let existing = try TaskRow.fetchAll(db, statement) { raw in
@@ -51,15 +51,21 @@ extension SQLiteTaskStore {
             }
             record.rootID = parent.rootID ?? parent.id
         }
-        try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
+        try insert(db, log, record)
         return .created(record)
+    }
+
+    /// Inserts a new task row and records its creation.
+    static func insert(_ db: Database, _ log: ChangeLog, _ record: TaskRecord) throws {
+        try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
+        log.record(record, from: nil)
     }
 
     public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
         let task = try task.launch(ofSchedule: name)
         let slot = slot.millisecondsSince1970
         let id = TaskIDGenerator.shared.next(now: now)
-        let result = try await write { db -> SlotResult in
+        let result = try await writeTasks { db, log -> SlotResult in
             if let mark = try Int64.fetchOne(db, sql: "SELECT last_slot FROM errand_schedule WHERE name = ?", arguments: [name]), mark >= slot {
                 return .alreadyDone
             }
@@ -76,7 +82,7 @@ extension SQLiteTaskStore {
                 return .skippedOutstanding
             }
             try Self.requireActiveQueue(db, task.queue)
-            let inserted = try Self.insert(db, task, id: id, now: now)
+            let inserted = try Self.insert(db, log, task, id: id, now: now)
             try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
             return inserted.isNew ? .enqueued(inserted.task) : .alreadyDone
         }

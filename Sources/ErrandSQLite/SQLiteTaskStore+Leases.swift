@@ -21,7 +21,7 @@ extension SQLiteTaskStore {
 
     public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
         guard request.limit > 0 else { return [] }
-        return try await write { db in
+        return try await writeTasks { db, log in
             let statement = try db.cachedStatement(
                 sql: Self.claimCandidates(queues: request.queues.count, handlers: request.handlers.count)
             )
@@ -46,7 +46,7 @@ extension SQLiteTaskStore {
             for task in candidates {
                 guard case .success(let output) = TaskTransition.apply(.claim(worker: request.worker), to: task, now: request.now)
                 else { continue }
-                try Self.save(db, output)
+                try Self.save(db, log, output, replacing: task)
                 claimed.append(output.task)
             }
             return claimed
@@ -55,13 +55,13 @@ extension SQLiteTaskStore {
 
     public func heartbeat(_ leases: [Lease], now: Date) async throws -> [Lease] {
         guard !leases.isEmpty else { return [] }
-        return try await write { db in
+        return try await writeTasks { db, log in
             var held: [Lease] = []
             for lease in leases {
                 guard let task = try Self.load(db, lease.taskID),
                     case .success(let output) = TaskTransition.apply(.heartbeat(lease), to: task, now: now)
                 else { continue }
-                try Self.save(db, output)
+                try Self.save(db, log, output, replacing: task)
                 held.append(lease)
             }
             return held
@@ -69,11 +69,11 @@ extension SQLiteTaskStore {
     }
 
     public func reportProgress(_ lease: Lease, completed: Double, total: Double?, now: Date) async throws -> Bool {
-        try await write { db in
+        try await writeTasks { db, log in
             guard let task = try Self.load(db, lease.taskID),
                 case .success(let output) = TaskTransition.apply(.heartbeat(lease), to: task, now: now)
             else { return false }
-            try Self.save(db, output)
+            try Self.save(db, log, output, replacing: task)
             try db.execute(
                 sql: "UPDATE errand_task SET progress_completed = ?, progress_total = ? WHERE id = ?",
                 arguments: [completed, total, lease.taskID.rawValue]
@@ -84,13 +84,13 @@ extension SQLiteTaskStore {
 
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
-        let results = try await write { db in
+        let results = try await writeTasks { db, log in
             try finishes.map { finish -> FinishResult in
                 guard let task = try Self.load(db, finish.lease.taskID) else { return .notFound(finish.lease.taskID) }
-                let result = try Self.apply(db, .finish(finish), to: task, now: now)
+                let result = try Self.apply(db, log, .finish(finish), to: task, now: now)
                 if let applied = result.appliedTask {
                     for record in finish.followUpRecords(of: applied, now: now) {
-                        try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
+                        try Self.insert(db, log, record)
                     }
                 }
                 return result
@@ -102,7 +102,7 @@ extension SQLiteTaskStore {
     }
 
     public func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord {
-        let task = try await write { db in try Self.transition(db, lease.taskID, .unclaim(lease), now: now) }
+        let task = try await writeTasks { db, log in try Self.transition(db, log, lease.taskID, .unclaim(lease), now: now) }
         changeSignal.notify()
         return task
     }
@@ -114,22 +114,22 @@ extension SQLiteTaskStore {
         """
 
     public func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult] {
-        let results = try await write { db in
+        let results = try await writeTasks { db, log in
             let expired = try TaskRow.fetchAll(db, db.cachedStatement(sql: Self.selectExpired)) { raw in
                 raw.bind(now.millisecondsSince1970)
                 raw.bind(limit)
             }
-            return try expired.map { task in try Self.apply(db, .rescue, to: task, now: now) }
+            return try expired.map { task in try Self.apply(db, log, .rescue, to: task, now: now) }
         }
         notifyIfWaiting(results)
         return results
     }
 
     /// Applies an event and saves the result, reporting a refusal instead of throwing it.
-    static func apply(_ db: Database, _ event: TaskEvent, to task: TaskRecord, now: Date) throws -> FinishResult {
+    static func apply(_ db: Database, _ log: ChangeLog, _ event: TaskEvent, to task: TaskRecord, now: Date) throws -> FinishResult {
         switch TaskTransition.apply(event, to: task, now: now) {
         case .success(let output):
-            try save(db, output)
+            try save(db, log, output, replacing: task)
             return .applied(task: output.task, attempt: output.endedAttempt)
         case .failure(let refusal):
             return .refused(refusal)

@@ -52,7 +52,7 @@ extension SQLiteTaskStore {
     }
 
     public func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage {
-        let salvage = try await write { db in
+        let salvage = try await writeTasks { db, log in
             let candidates = try Self.fetchWorkers(db, "WHERE state IN ('running', 'lost')", [])
             let (lose, salvage) = WorkerSalvage.plan(candidates, now: now, limit: limit)
             var result = WorkerSalvage(lost: lose)
@@ -70,7 +70,7 @@ extension SQLiteTaskStore {
                 worker.finishedAt = now.wholeMilliseconds
                 result.salvaged.append(worker)
                 let held = try TaskRow.fetchAll(db, db.cachedStatement(sql: Self.selectHeldBy)) { $0.bind(worker.leaseName) }
-                for task in held { result.tasks.append(try Self.apply(db, .salvage(by: salvager), to: task, now: now)) }
+                for task in held { result.tasks.append(try Self.apply(db, log, .salvage(by: salvager), to: task, now: now)) }
             }
             return result
         }

@@ -99,6 +99,17 @@ public final class SQLiteTaskStore: TaskStore {
         try await reportingErrors { try await pool.write(body) }
     }
 
+    /// Runs `body` in one write transaction that changes tasks: the changes it records in the ``ChangeLog`` are written
+    /// to the log in the same transaction.
+    func writeTasks<T: Sendable>(_ body: @escaping @Sendable (Database, ChangeLog) throws -> T) async throws -> T {
+        try await write { db in
+            let log = ChangeLog()
+            let result = try body(db, log)
+            try log.write(db)
+            return result
+        }
+    }
+
     /// Runs `body` on a reader, turning SQLite errors into ``StoreError``.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await reportingErrors { try await pool.read(body) }
@@ -117,20 +128,22 @@ public final class SQLiteTaskStore: TaskStore {
         try TaskRow.fetchAll(db, db.cachedStatement(sql: TaskRow.selectByID)) { $0.bind(id.rawValue) }.first
     }
 
-    /// Writes a transition's result: the updated task and, when an attempt ended, its launch-log line.
-    static func save(_ db: Database, _ output: TransitionOutput) throws {
+    /// Writes a transition's result over `task`: the updated task, its state change and, when an attempt ended, its
+    /// launch-log line.
+    static func save(_ db: Database, _ log: ChangeLog, _ output: TransitionOutput, replacing task: TaskRecord) throws {
         try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.update)) { TaskRow.bindTransition(output.task, to: &$0) }
+        log.record(output.task, from: task.state)
         if let attempt = output.endedAttempt {
             try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.insertAttempt)) { TaskRow.bindAttempt(attempt, to: &$0) }
         }
     }
 
     /// Loads a task, applies `event` and saves the result, throwing when the task is missing or refuses.
-    static func transition(_ db: Database, _ id: TaskID, _ event: TaskEvent, now: Date) throws -> TaskRecord {
+    static func transition(_ db: Database, _ log: ChangeLog, _ id: TaskID, _ event: TaskEvent, now: Date) throws -> TaskRecord {
         guard let task = try load(db, id) else { throw StoreError.notFound(id) }
         switch TaskTransition.apply(event, to: task, now: now) {
         case .success(let output):
-            try save(db, output)
+            try save(db, log, output, replacing: task)
             return output.task
         case .failure(let refusal):
             throw StoreError.refused(refusal)

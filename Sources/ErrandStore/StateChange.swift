@@ -4,11 +4,12 @@ import Foundation
 /// One state change of a task, as the store recorded it: the event log that `/v1/events` and
 /// ``TaskStore/stateChanges(after:limit:)`` read.
 ///
-/// Every store records a change in the same transaction as the change itself (a database trigger on the task table),
-/// whichever process made it, so a reader sees each change once, in the order they were committed.
+/// Every store records a change in the same transaction as the change itself, whichever process made it, so a reader
+/// sees each change once, in the order they were committed. Changes are stored a write at a time (SQLite: a row per
+/// transaction; PostgreSQL: a row per statement, written by a trigger): a row per change cost half the enqueue rate.
 public struct StateChange: Sendable, Hashable {
     /// Where this change is in the log: pass it back as `after` to read what came next. Opaque text, made of digits
-    /// and `:` (SQLite: the row id; PostgreSQL: transaction id and row id).
+    /// and `:` (SQLite: the change's sequence number; PostgreSQL: transaction id, row id and place in the row).
     public var cursor: String
     public var taskID: TaskID
     public var queue: String

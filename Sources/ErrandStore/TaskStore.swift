@@ -171,8 +171,9 @@ public protocol TaskStore: Sendable {
     /// few just before: it never misses one).
     func stateChangeHead() async throws -> String
 
-    /// Deletes all but the newest `keeping` recorded state changes.
-    /// - Returns: the number deleted.
+    /// Deletes old recorded state changes, keeping at least the newest `keeping` (and always the newest write's):
+    /// the changes of one write are kept or deleted together.
+    /// - Returns: the number of changes deleted.
     func pruneStateChanges(keeping: Int) async throws -> Int
 
     /// A signal each time the store may hold new work: an enqueue, unclaim, retry, queue resume or any change by

@@ -1,10 +1,11 @@
 import ErrandCore
-import ErrandSQLite
 import ErrandStore
 import ErrandTesting
 import Foundation
 import GRDB
 import Testing
+
+@testable import ErrandSQLite
 
 /// What only the SQLite store does: files, schema versions, changes made by other connections.
 @Suite struct SQLiteStoreTests {
@@ -77,6 +78,36 @@ import Testing
             #expect(try await store.claim(ClaimRequest(worker: "w", limit: 10, now: time.now)).map(\.id) == [broken.id])
             let missing = await storeError { _ = try await store.redrive(letter.id, body: nil, now: time.now) }
             #expect(missing?.code == .notFound)
+        }
+    }
+
+    @Test func aVersion8FileKeepsItsLoggedChangesAndTheirCursors() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.appendingPathComponent("v8.db").path
+            let old = try DatabaseQueue(path: path)
+            let id = TaskIDGenerator.shared.next(now: Date())
+            try await old.write { db in
+                for migration in SQLiteSchema.migrations.prefix(8) { try db.execute(sql: migration) }
+                try db.execute(sql: "PRAGMA user_version = 8")
+                // What version 6's triggers wrote: one row per change, ids with a gap where the janitor pruned.
+                try db.execute(
+                    sql: """
+                        INSERT INTO errand_event (id, task_id, queue, handler, from_state, to_state, attempt, at)
+                        VALUES (7, ?, 'default', 'h', NULL, 'pending', 0, 1000), (9, ?, 'default', 'h', 'pending', 'running', 1, 2000)
+                        """,
+                    arguments: [id.rawValue, id.rawValue]
+                )
+            }
+            try old.close()
+            let store = try SQLiteTaskStore(path: path)
+            let kept = try await store.stateChanges(after: nil, limit: 10)
+            #expect(kept.map(\.cursor) == ["7", "9"])
+            #expect(kept.map { "\($0.from?.rawValue ?? "new")>\($0.to.rawValue)@\($0.attempt)" } == ["new>pending@0", "pending>running@1"])
+            #expect(kept.allSatisfy { $0.taskID == id && $0.handler == "h" } && kept.last?.at == Date(millisecondsSince1970: 2000))
+            #expect(try await store.stateChanges(after: "7", limit: 10).map(\.cursor) == ["9"])
+            _ = try await store.enqueue([NewTask(handler: "new"), NewTask(handler: "new")], now: Date())
+            #expect(try await store.stateChanges(after: "9", limit: 10).map(\.cursor) == ["10", "11"])
+            #expect(try await store.stateChangeHead() == "11")
         }
     }
 }

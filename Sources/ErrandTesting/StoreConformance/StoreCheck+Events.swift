@@ -41,18 +41,38 @@ extension StoreCheck {
             #expect(changes.map(\.handler) == ["h", "h", "marker"])
         },
         StoreCheck("pruning keeps the newest changes, and a cursor that is no event id is refused") { store, time in
-            _ = try await store.enqueue((0..<5).map { _ in NewTask(handler: "h") }, now: time.now)
+            for _ in 0..<5 { _ = try await store.add(NewTask(handler: "h"), now: time.now) }
             let all = try await store.visibleStateChanges(after: nil, count: 5)
             #expect(all.count == 5)
             #expect(try await store.pruneStateChanges(keeping: 2) == 3)
             #expect(try await store.stateChanges(after: nil, limit: 100).map(\.cursor) == all.suffix(2).map(\.cursor))
             #expect(try await store.pruneStateChanges(keeping: 2) == 0)
-            for bad in ["not a cursor", "1:2:3", "-5", ""] {
+            for bad in ["not a cursor", "1:2:3:4", "-5", "", "1::2"] {
                 await #expect(throws: StoreError.self) { _ = try await store.stateChanges(after: bad, limit: 10) }
             }
             // Either store's shape is read (never skipping a change).
-            #expect(try await store.stateChanges(after: "0", limit: 10).count == 2)
-            #expect(try await store.stateChanges(after: "0:0", limit: 10).count == 2)
+            for foreign in ["0", "0:0", "0:0:0"] {
+                #expect(try await store.stateChanges(after: foreign, limit: 10).count == 2)
+            }
+        },
+        StoreCheck("the changes of one write are kept or pruned together, and read in pages across them") { store, time in
+            _ = try await store.add(NewTask(handler: "single"), now: time.now)
+            _ = try await store.enqueue((0..<3).map { _ in NewTask(handler: "batch") }, now: time.now)
+            let all = try await store.visibleStateChanges(after: nil, count: 4)
+            #expect(all.map(\.handler) == ["single", "batch", "batch", "batch"])
+            #expect(Set(all.map(\.cursor)).count == 4)
+            // Two at a time: the second page starts inside the batch's write.
+            let first = try await store.stateChanges(after: nil, limit: 2)
+            let second = try await store.stateChanges(after: first.last?.cursor, limit: 2)
+            #expect((first + second).map(\.cursor) == all.map(\.cursor))
+            #expect(try await store.stateChanges(after: second.last?.cursor, limit: 2).isEmpty)
+            // Keeping one keeps the whole batch (three); the single change goes.
+            #expect(try await store.pruneStateChanges(keeping: 1) == 1)
+            #expect(try await store.stateChanges(after: nil, limit: 10).map(\.cursor) == all.suffix(3).map(\.cursor))
+            // The next change is numbered after the batch, never reusing a cursor.
+            _ = try await store.add(NewTask(handler: "later"), now: time.now)
+            let next = try await store.visibleStateChanges(after: all.last?.cursor, count: 1)
+            #expect(next.map(\.handler) == ["later"])
         },
     ]
 }
@@ -60,7 +80,7 @@ extension StoreCheck {
 extension TaskStore {
     /// Reads changes until `count` are visible (at most 10 s): PostgreSQL shows a change only once every transaction
     /// older than it has ended, and other tests' transactions run beside this one.
-    func visibleStateChanges(after cursor: String?, count: Int, limit: Int = 100) async throws -> [StateChange] {
+    public func visibleStateChanges(after cursor: String?, count: Int, limit: Int = 100) async throws -> [StateChange] {
         let deadline = Date().addingTimeInterval(10)
         while true {
             let changes = try await stateChanges(after: cursor, limit: limit)
