@@ -19,13 +19,12 @@ extension SQLiteTaskStore {
                     """,
                 arguments: [after]
             )
-            let decoder = JSONDecoder()
             var found: [StateChange] = []
             while found.count < limit, let row = try rows.next() {
                 let first: Int64 = row[0]
                 let at = Date(millisecondsSince1970: row[1])
                 // A row the store wrote is always readable; one edited by hand into nonsense is skipped.
-                guard let changes = try? decoder.decode([LoggedChange].self, from: Data((row[2] as String).utf8)) else { continue }
+                guard let changes = LoggedChange.decode(row[2]) else { continue }
                 for (offset, change) in changes.enumerated() where first + Int64(offset) > after && found.count < limit {
                     guard let id = TaskID(change.taskID), let to = TaskState(rawValue: change.to) else { continue }
                     found.append(

@@ -65,7 +65,7 @@ extension APIDocument {
             QueueName: {type: string, pattern: '^[A-Za-z0-9._-]{1,128}$'}
             HandlerName: {type: string, pattern: '^[A-Za-z0-9._:-]{1,128}$'}
             WorkerName: {type: string, minLength: 1, maxLength: 200}
-            EventID: {type: string, pattern: '^[0-9]{1,18}(:[0-9]{1,18})?$', description: An event's id (its cursor in the log).}
+            EventID: {type: string, pattern: '^[0-9]{1,18}(:[0-9]{1,18}){0,2}$', description: An event's id (its cursor in the log).}
             Transition:
               description: The data of one event of /v1/events.
               type: object
