@@ -100,20 +100,12 @@ enum ChangeLogCoding {
             case 1: id = reader.text()
             default: id = nil
             }
-            guard let id, let queue = name(reader.varint()), let handler = name(reader.varint()), let fromCode = reader.varint(),
-                fromCode == 0 || name(fromCode - 1) != nil, let to = name(reader.varint()), let attempt = reader.varint(),
-                attempt <= UInt64(Int32.max)
+            guard let id, let queue = name(reader.varint()), let handler = name(reader.varint()), let fromCode = reader.varint()
             else { return nil }
-            changes.append(
-                LoggedChange(
-                    taskID: id,
-                    queue: queue,
-                    handler: handler,
-                    from: fromCode == 0 ? nil : name(fromCode - 1),
-                    to: to,
-                    attempt: Int(attempt)
-                )
-            )
+            let from = fromCode == 0 ? nil : name(fromCode - 1)
+            guard fromCode == 0 || from != nil, let to = name(reader.varint()), let attempt = reader.varint(), attempt <= UInt64(Int32.max)
+            else { return nil }
+            changes.append(LoggedChange(taskID: id, queue: queue, handler: handler, from: from, to: to, attempt: Int(attempt)))
         }
         return changes
     }
