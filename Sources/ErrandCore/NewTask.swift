@@ -22,6 +22,25 @@ public struct NewTask: Sendable, Hashable, Codable {
     /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker
     /// (an `errand worker -- CMD` applies its default timeout; in-process handlers run until they finish).
     public var timeout: Double?
+    /// What the task's progress counts, e.g. `ranges` (shown with its progress).
+    public var progressUnits: String?
+    /// The operation it belongs to, e.g. `repair` (ScyllaDB's `type`); the handler name stands in when `nil`.
+    public var type: String?
+    /// Which part of the operation it covers, e.g. `keyspace` (ScyllaDB's `scope`).
+    public var scope: String?
+    /// The object it works on, free-form.
+    public var entity: String?
+    /// The keyspace (or database, schema) it works on, free-form.
+    public var keyspace: String?
+    /// The table it works on, free-form.
+    public var table: String?
+    /// `local` (one node runs it) or `global` (work spread over every node).
+    public var locality: TaskLocality
+    /// Whether an abort may stop it (default `true`).
+    public var isAbortable: Bool
+    /// Whether a user started it (the CLI, HTTP API and dashboard set this; code leaves it `false`): a finished
+    /// user-started root is kept for the user TTL.
+    public var isUserTask: Bool
 
     /// Lease length of a task that names none (Tarantool's `task_ttr`).
     public static let defaultTimeToResolve: Double = 60
@@ -29,6 +48,8 @@ public struct NewTask: Sendable, Hashable, Codable {
     public static let maxArgumentsBytes = 1 << 20
     /// Longest accepted display name, in characters (pftaskqueue's limit).
     public static let maxNameLength = 1024
+    /// Longest accepted `type`, `scope`, `entity`, `keyspace`, `table` or `progress_units`, in characters.
+    public static let maxLabelLength = 256
 
     public init(
         handler: String,
@@ -44,7 +65,16 @@ public struct NewTask: Sendable, Hashable, Codable {
         isInternal: Bool = false,
         tags: [String] = [],
         name: String? = nil,
-        timeout: Double? = nil
+        timeout: Double? = nil,
+        progressUnits: String? = nil,
+        type: String? = nil,
+        scope: String? = nil,
+        entity: String? = nil,
+        keyspace: String? = nil,
+        table: String? = nil,
+        locality: TaskLocality = .local,
+        isAbortable: Bool = true,
+        isUserTask: Bool = false
     ) {
         self.handler = handler
         self.arguments = arguments
@@ -60,6 +90,15 @@ public struct NewTask: Sendable, Hashable, Codable {
         self.tags = tags
         self.name = name
         self.timeout = timeout
+        self.progressUnits = progressUnits
+        self.type = type
+        self.scope = scope
+        self.entity = entity
+        self.keyspace = keyspace
+        self.table = table
+        self.locality = locality
+        self.isAbortable = isAbortable
+        self.isUserTask = isUserTask
     }
 
     enum CodingKeys: String, CodingKey {
@@ -72,6 +111,10 @@ public struct NewTask: Sendable, Hashable, Codable {
         case module
         case isInternal = "internal"
         case tags, name, timeout
+        case progressUnits = "progress_units"
+        case type, scope, entity, keyspace, table, locality
+        case isAbortable = "abortable"
+        case isUserTask = "user_task"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -90,6 +133,15 @@ public struct NewTask: Sendable, Hashable, Codable {
         tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
         name = try container.decodeIfPresent(String.self, forKey: .name)
         timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
+        progressUnits = try container.decodeIfPresent(String.self, forKey: .progressUnits)
+        type = try container.decodeIfPresent(String.self, forKey: .type)
+        scope = try container.decodeIfPresent(String.self, forKey: .scope)
+        entity = try container.decodeIfPresent(String.self, forKey: .entity)
+        keyspace = try container.decodeIfPresent(String.self, forKey: .keyspace)
+        table = try container.decodeIfPresent(String.self, forKey: .table)
+        locality = try container.decodeIfPresent(TaskLocality.self, forKey: .locality) ?? .local
+        isAbortable = try container.decodeIfPresent(Bool.self, forKey: .isAbortable) ?? true
+        isUserTask = try container.decodeIfPresent(Bool.self, forKey: .isUserTask) ?? false
     }
 
     /// Refuses a request that cannot be stored or run, naming the offending field.
@@ -124,6 +176,14 @@ public struct NewTask: Sendable, Hashable, Codable {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")
         }
         do { try retry.validate() } catch { throw error.nested(under: "retry") }
+        for (field, value) in [
+            ("type", type), ("scope", scope), ("entity", entity), ("keyspace", keyspace), ("table", table),
+            ("progress_units", progressUnits),
+        ] {
+            if let value, value.count > NewTask.maxLabelLength {
+                throw InvalidField(field: field, reason: "is \(value.count) characters; the limit is \(NewTask.maxLabelLength)")
+            }
+        }
     }
 }
 

@@ -33,7 +33,9 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var rootID: TaskID?
     /// Grouping of related task trees.
     public var module: String?
-    /// Whether Errand itself created the task (scheduler bookkeeping) rather than a user.
+    /// Whether the task is an internal part of a bigger operation (a sub-task a handler spawned, or scheduler
+    /// bookkeeping) rather than work someone asked for: module listings leave it out unless asked, and a finished
+    /// tree folds it (``TaskTree``).
     public var isInternal: Bool
     /// Free-form labels for filtering.
     public var tags: [String]
@@ -61,6 +63,33 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var progressCompleted: Double?
     /// The work there is in all, when the worker knows it.
     public var progressTotal: Double?
+    /// What the progress counts, e.g. `ranges` or `bytes` (ScyllaDB's `progress_units`).
+    public var progressUnits: String?
+    /// The operation the task belongs to, e.g. `repair` or `major compaction` (ScyllaDB's `type`).
+    public var type: String?
+    /// Which part of the operation it covers, e.g. `keyspace` or `table` (ScyllaDB's `scope`).
+    public var scope: String?
+    /// The object it works on, free-form (ScyllaDB's `entity`).
+    public var entity: String?
+    /// The keyspace (or database, schema) it works on, free-form.
+    public var keyspace: String?
+    /// The table it works on, free-form.
+    public var table: String?
+    /// Whether the task runs on one node (`local`) or stands for work spread over every node (`global`).
+    public var locality: TaskLocality
+    /// Whether an abort (cancel) may stop it; a task that is not abortable refuses one.
+    public var isAbortable: Bool
+    /// The operation's number within its module: a root task gets the module's next number, a child its root's.
+    /// `nil` for a task without a module.
+    public var sequenceNumber: Int?
+    /// Whether a user started it (CLI, HTTP, dashboard) rather than code: such a finished root is kept for the
+    /// user TTL rather than the TTL.
+    public var isUserTask: Bool
+    /// Whether a child was ever enqueued under this task (the stores set it with the first child).
+    public var hasChildren: Bool
+    /// Whether the task was folded into its tree: it succeeded inside a finished tree, so only its essentials are
+    /// kept (its arguments and attempts are dropped) and general listings leave it out; its tree still shows it.
+    public var isFolded: Bool
 
     public init(
         id: TaskID,
@@ -91,10 +120,34 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         name: String? = nil,
         timeout: Double? = nil,
         progressCompleted: Double? = nil,
-        progressTotal: Double? = nil
+        progressTotal: Double? = nil,
+        progressUnits: String? = nil,
+        type: String? = nil,
+        scope: String? = nil,
+        entity: String? = nil,
+        keyspace: String? = nil,
+        table: String? = nil,
+        locality: TaskLocality = .local,
+        isAbortable: Bool = true,
+        sequenceNumber: Int? = nil,
+        isUserTask: Bool = false,
+        hasChildren: Bool = false,
+        isFolded: Bool = false
     ) {
         self.progressCompleted = progressCompleted
         self.progressTotal = progressTotal
+        self.progressUnits = progressUnits
+        self.type = type
+        self.scope = scope
+        self.entity = entity
+        self.keyspace = keyspace
+        self.table = table
+        self.locality = locality
+        self.isAbortable = isAbortable
+        self.sequenceNumber = sequenceNumber
+        self.isUserTask = isUserTask
+        self.hasChildren = hasChildren
+        self.isFolded = isFolded
         self.id = id
         self.queue = queue
         self.handler = handler
@@ -147,7 +200,18 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         case name, timeout
         case progressCompleted = "progress_completed"
         case progressTotal = "progress_total"
+        case progressUnits = "progress_units"
+        case type, scope, entity, keyspace, table, locality
+        case isAbortable = "abortable"
+        case sequenceNumber = "sequence_number"
+        case isUserTask = "user_task"
+        case hasChildren = "has_children"
+        case isFolded = "folded"
     }
+
+    /// Whether the task's own attempt succeeded and it now waits for its children to finish: `running` without a
+    /// lease. It ends when its last child does (see ``TaskTree``).
+    public var isAwaitingChildren: Bool { state == .running && worker == nil }
 
     /// The lease the current worker holds, if the task is running.
     public var lease: Lease? {

@@ -55,3 +55,11 @@ public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
         }
     }
 }
+
+/// Where a task's work happens (ScyllaDB's task `kind`).
+public enum TaskLocality: String, Sendable, Codable, CaseIterable {
+    /// One node runs it.
+    case local
+    /// It stands for work spread over every live node; its state is derived from its per-node parts.
+    case global
+}

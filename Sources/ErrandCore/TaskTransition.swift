@@ -22,6 +22,8 @@ public enum TaskEvent: Sendable, Hashable {
     case retry
     /// The record cannot be processed; it is parked for inspection.
     case markDead(reason: String)
+    /// The last child of a task awaiting its children finished: `failed` of its `children` did not succeed.
+    case childrenFinished(failed: Int, of: Int, firstFailed: TaskID?)
 
     /// The event's name as it appears in refusals and logs.
     public var name: String {
@@ -35,6 +37,7 @@ public enum TaskEvent: Sendable, Hashable {
         case .cancel: "cancel"
         case .retry: "retry"
         case .markDead: "mark dead"
+        case .childrenFinished: "children finished"
         }
     }
 }
@@ -79,6 +82,11 @@ public struct Finish: Sendable, Hashable {
 public struct TransitionOutput: Sendable, Hashable {
     public var task: TaskRecord
     public var endedAttempt: Attempt?
+
+    public init(task: TaskRecord, endedAttempt: Attempt?) {
+        self.task = task
+        self.endedAttempt = endedAttempt
+    }
 }
 
 /// Why an event was refused; the task is unchanged.
@@ -136,10 +144,21 @@ public enum TaskTransition {
             isInternal: new.isInternal,
             tags: new.tags,
             createdAt: now,
-            name: new.name.flatMap { $0.isEmpty ? nil : $0 },
-            timeout: new.timeout
+            name: nonEmpty(new.name),
+            timeout: new.timeout,
+            progressUnits: nonEmpty(new.progressUnits),
+            type: nonEmpty(new.type),
+            scope: nonEmpty(new.scope),
+            entity: nonEmpty(new.entity),
+            keyspace: nonEmpty(new.keyspace),
+            table: nonEmpty(new.table),
+            locality: new.locality,
+            isAbortable: new.isAbortable,
+            isUserTask: new.isUserTask
         )
     }
+
+    private static func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
 
     /// Attempts a task may have given back (shutdowns, unclaims, salvages) before a salvage counts against its
     /// `max_attempts`: a task that kills every worker it lands on must not be salvaged forever.
@@ -233,7 +252,8 @@ public enum TaskTransition {
 
         case .cancel(let reason):
             guard !task.state.isFinal else { return refuse(.wrongState, "the task is already finished") }
-            let wasRunning = task.state == .running
+            // A task awaiting its children has no attempt running: its attempt ended when its handler returned.
+            let wasRunning = task.state == .running && !task.isAwaitingChildren
             var next = released(task)
             next.state = .cancelled
             next.finishedAt = now
@@ -251,6 +271,22 @@ public enum TaskTransition {
             next.finishedAt = nil
             if task.retry.maxAttempts != RetryPolicy.unlimited {
                 next.retry.maxAttempts = max(task.retry.maxAttempts, task.chargedAttempts + 1)
+            }
+            return .success(TransitionOutput(task: next, endedAttempt: nil))
+
+        case .childrenFinished(let failed, let count, let firstFailed):
+            guard task.isAwaitingChildren else {
+                return refuse(.wrongState, "only a task whose handler succeeded awaits its children")
+            }
+            var next = task
+            next.finishedAt = now
+            if failed == 0 {
+                next.state = .completed
+            } else {
+                next.state = .failed
+                let first = firstFailed.map { " (first: \($0))" } ?? ""
+                next.lastError = "\(failed) of its \(count) child tasks did not succeed\(first)"
+                next.message = next.lastError
             }
             return .success(TransitionOutput(task: next, endedAttempt: nil))
 
@@ -303,6 +339,17 @@ public enum TaskTransition {
             }
         }
         return TransitionOutput(task: next, endedAttempt: attempt)
+    }
+
+    /// A finish that completed `output.task` while some of its children are unfinished: the task stays `running`,
+    /// without a lease, until its last child finishes (``TaskEvent/childrenFinished(failed:of:firstFailed:)``).
+    /// Any other result is returned as it is.
+    public static func awaitingChildren(_ output: TransitionOutput) -> TransitionOutput {
+        guard output.task.state == .completed else { return output }
+        var next = output
+        next.task.state = .running
+        next.task.finishedAt = nil
+        return next
     }
 
     private static func released(_ task: TaskRecord) -> TaskRecord {

@@ -196,6 +196,27 @@ enum PostgresSchema {
             CREATE OR REPLACE FUNCTION \(s).task_updated() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO \(s).state_change (task_ids, queues, handlers, from_states, to_states, attempts) SELECT array_agg(n.id), array_agg(n.queue), array_agg(n.handler), array_agg(o.state), array_agg(n.state), array_agg(n.attempt) FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.state IS DISTINCT FROM n.state HAVING count(*) > 0; RETURN NULL; END $$;
             DROP TABLE \(s).event;
             """,
+            // 10: task trees (ScyllaDB's task manager): labels, locality, abortable, the module's sequence number,
+            // user_task, has_children (set with the first child, so a plain task's finish looks up no children) and
+            // folded; each module's last sequence number; settings shared by every node (the TTLs).
+            """
+            ALTER TABLE \(s).task ADD COLUMN progress_units text, ADD COLUMN type text, ADD COLUMN scope text,
+                ADD COLUMN entity text, ADD COLUMN keyspace text, ADD COLUMN table_name text,
+                ADD COLUMN locality text NOT NULL DEFAULT 'local', ADD COLUMN abortable boolean NOT NULL DEFAULT true,
+                ADD COLUMN sequence_number bigint, ADD COLUMN user_task boolean NOT NULL DEFAULT false,
+                ADD COLUMN has_children boolean NOT NULL DEFAULT false, ADD COLUMN folded boolean NOT NULL DEFAULT false;
+            UPDATE \(s).task SET has_children = true WHERE id IN (SELECT parent_id FROM \(s).task WHERE parent_id IS NOT NULL);
+            CREATE INDEX task_root ON \(s).task (root_id) WHERE root_id IS NOT NULL;
+            CREATE TABLE \(s).module (
+                name text PRIMARY KEY,
+                last_sequence_number bigint NOT NULL
+            );
+            CREATE TABLE \(s).setting (
+                name text PRIMARY KEY,
+                value text NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            """,
         ]
     }
 

@@ -10,7 +10,8 @@ extension PostgresTaskRow {
         "id", "queue", "handler", "arguments", "priority", "run_at", "state", "attempt", "charged_attempts",
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter",
         "retry_priority_decrement", "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal",
-        "tags", "created_at", "name", "timeout",
+        "tags", "created_at", "name", "timeout", "progress_units", "type", "scope", "entity", "keyspace", "table_name",
+        "locality", "abortable", "sequence_number", "user_task",
     ]
 
     /// One line per new task (state, attempts and times as ``TaskTransition/enqueue(_:id:now:)`` set them).
@@ -43,6 +44,16 @@ extension PostgresTaskRow {
             line.timestamp(task.createdAt)
             line.text(task.name)
             if let timeout = task.timeout { line.number(timeout) } else { line.text(nil) }
+            line.text(task.progressUnits)
+            line.text(task.type)
+            line.text(task.scope)
+            line.text(task.entity)
+            line.text(task.keyspace)
+            line.text(task.table)
+            line.text(task.locality.rawValue)
+            line.text(task.isAbortable ? "t" : "f")
+            if let sequence = task.sequenceNumber { line.number(sequence) } else { line.text(nil) }
+            line.text(task.isUserTask ? "t" : "f")
             line.end()
         }
         return ByteBuffer(bytes: line.bytes)

@@ -10,7 +10,8 @@ enum PostgresTaskRow {
         id, queue, handler, arguments, priority, run_at, state, attempt, charged_attempts, max_attempts, retry_delay, \
         retry_delay_factor, retry_max_delay, retry_jitter, retry_priority_decrement, time_to_resolve, idempotency_key, \
         parent_id, root_id, module, internal, tags::text, created_at, started_at, finished_at, result, message, \
-        last_error, worker, lease_expires_at, name, timeout, progress_completed, progress_total
+        last_error, worker, lease_expires_at, name, timeout, progress_completed, progress_total, progress_units, type, \
+        scope, entity, keyspace, table_name, locality, abortable, sequence_number, user_task, has_children, folded
         """
 
     /// How many columns `columnList` names.
@@ -35,6 +36,8 @@ enum PostgresTaskRow {
             func optionalDate(_ index: Int) throws -> Date? { try cells[index].decode(Date?.self)?.wholeMilliseconds }
             let stateText = try cells[6].decode(String.self)
             guard let state = TaskState(rawValue: stateText) else { throw corrupt(id, "state", stateText) }
+            let localityText = try cells[40].decode(String.self)
+            guard let locality = TaskLocality(rawValue: localityText) else { throw corrupt(id, "locality", localityText) }
             let tagsText = try cells[21].decode(String.self)
             guard let tags = (try? JSONSerialization.jsonObject(with: Data(tagsText.utf8))) as? [String] else {
                 throw corrupt(id, "tags", tagsText)
@@ -75,7 +78,19 @@ enum PostgresTaskRow {
                 name: try cells[30].decode(String?.self),
                 timeout: try cells[31].decode(Double?.self),
                 progressCompleted: try cells[32].decode(Double?.self),
-                progressTotal: try cells[33].decode(Double?.self)
+                progressTotal: try cells[33].decode(Double?.self),
+                progressUnits: try cells[34].decode(String?.self),
+                type: try cells[35].decode(String?.self),
+                scope: try cells[36].decode(String?.self),
+                entity: try cells[37].decode(String?.self),
+                keyspace: try cells[38].decode(String?.self),
+                table: try cells[39].decode(String?.self),
+                locality: locality,
+                isAbortable: try cells[41].decode(Bool.self),
+                sequenceNumber: try cells[42].decode(Int?.self),
+                isUserTask: try cells[43].decode(Bool.self),
+                hasChildren: try cells[44].decode(Bool.self),
+                isFolded: try cells[45].decode(Bool.self)
             )
         } catch let error as StoreError {
             throw error

@@ -32,6 +32,12 @@ extension PostgresTaskStore {
         for (event, result) in zip(events, results) {
             if case .refused = result, cached[event.0] != nil { stale.insert(event.0) }
         }
+        // A tree's task that finishes takes the locked path, where the tree rules apply (`writeLocked`).
+        for (id, task) in changed where task.state.isFinal {
+            if let before = tasks[id], before.isInTree, !before.state.isFinal { stale.insert(id) }
+        }
+        for id in stale { changed[id] = nil }
+        attempts.removeAll { stale.contains($0.taskID) }
         if !changed.isEmpty {
             let written = try await writeGuarded(changed, versions: versions, attempts: attempts)
             stale.formUnion(Set(changed.keys).subtracting(written.keys))
@@ -80,27 +86,32 @@ extension PostgresTaskStore {
     /// Locks the tasks, applies the events and writes the results, all in one transaction.
     func applyLocked(_ events: [(TaskID, TaskEvent)], now: Date) async throws -> [FinishResult] {
         try await transaction { connection in
-            let ids = events.compactMap { $0.0.uuid }
-            var tasks: [TaskID: TaskRecord] = [:]
-            for row in try await self.rows(
-                "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
-                on: connection
-            ) {
-                let task = try PostgresTaskRow.decode(row)
-                tasks[task.id] = task
-            }
-            let (results, changed, attempts) = Self.transitions(events, tasks: tasks, now: now)
-            try await self.writeBack(Array(changed.values), attempts: attempts, on: connection)
-            return results
+            let tasks = try await self.lock(events.map(\.0), on: connection)
+            return try await self.writeLocked(events, tasks: tasks, now: now, on: connection)
         }
+    }
+
+    /// Reads and locks tasks on `connection`. Rows are locked newest id first, everywhere: a child is newer than its
+    /// parent, and the tree rules lock a parent after its child, so no two transactions wait for each other.
+    func lock(_ ids: [TaskID], on connection: PostgresConnection) async throws -> [TaskID: TaskRecord] {
+        var tasks: [TaskID: TaskRecord] = [:]
+        for row in try await rows(
+            """
+            SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE id = ANY(\(ids.compactMap(\.uuid)))
+            ORDER BY id DESC FOR UPDATE
+            """,
+            on: connection
+        ) {
+            let task = try PostgresTaskRow.decode(row)
+            tasks[task.id] = task
+        }
+        return tasks
     }
 
     /// Applies events to tasks already locked on `connection` and writes the results.
     func write(_ pairs: [(TaskRecord, TaskEvent)], now: Date, on connection: PostgresConnection) async throws -> [FinishResult] {
         let tasks = Dictionary(pairs.map { ($0.0.id, $0.0) }, uniquingKeysWith: { first, _ in first })
-        let (results, changed, attempts) = Self.transitions(pairs.map { ($0.0.id, $0.1) }, tasks: tasks, now: now)
-        try await writeBack(Array(changed.values), attempts: attempts, on: connection)
-        return results
+        return try await writeLocked(pairs.map { ($0.0.id, $0.1) }, tasks: tasks, now: now, on: connection)
     }
 
     /// Writes `tasks` whose stored row is still at `versions`, and the attempts of the tasks it wrote, in one

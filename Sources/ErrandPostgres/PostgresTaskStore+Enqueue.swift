@@ -16,7 +16,7 @@ extension PostgresTaskStore {
         // A big batch gets longer than one operation's deadline: a second per 10,000 tasks more.
         let timeout = configuration.operationTimeout + Double(tasks.count) / 10_000
         let results =
-            if tasks.count < Self.copyThreshold, !tasks.contains(where: { $0.parentID != nil }) {
+            if tasks.count < Self.copyThreshold, !tasks.contains(where: { $0.parentID != nil || $0.module != nil }) {
                 try await enqueueAlone(tasks, now: now, notifying: leading)
             } else {
                 try await transaction(timeout: timeout) { connection in
@@ -119,25 +119,32 @@ extension PostgresTaskStore {
             states[name] = state
         }
         try Self.requireActive(tasks, states: states)
-        var roots: [TaskID: TaskID] = [:]
-        let parents = Array(Set(tasks.compactMap(\.parentID)))
-        if !parents.isEmpty {
-            let parentUUIDs = parents.compactMap { $0.uuid }
-            for row in try await rows("SELECT id, root_id FROM \(unescaped: s).task WHERE id = ANY(\(parentUUIDs))", on: connection) {
-                let (id, root) = try row.decode((UUID, UUID?).self)
-                let parent = TaskID(id)
-                roots[parent] = root.map { TaskID($0) } ?? parent
+        var parents: [TaskID: TaskRecord] = [:]
+        let parentIDs = Array(Set(tasks.compactMap(\.parentID)))
+        if !parentIDs.isEmpty {
+            let uuids = parentIDs.compactMap { $0.uuid }
+            // The parents' rows are locked, as a finish locks them: a parent cannot finish without seeing its child.
+            for row in try await rows(
+                """
+                UPDATE \(unescaped: s).task SET has_children = true WHERE id = ANY(\(uuids))
+                RETURNING \(unescaped: PostgresTaskRow.columnList)
+                """,
+                on: connection
+            ) {
+                let parent = try PostgresTaskRow.decode(row)
+                parents[parent.id] = parent
             }
-            if let missing = parents.first(where: { roots[$0] == nil }) {
+            if let missing = parentIDs.first(where: { parents[$0] == nil }) {
                 throw StoreError(.invalid, "parent_id: no task with id \(missing)")
             }
         }
         let ids = PostgresTaskStore.ids
-        let records = tasks.map { new -> TaskRecord in
+        var records = tasks.map { new -> TaskRecord in
             var record = TaskTransition.enqueue(new, id: ids.next(now: now), now: now)
-            record.rootID = new.parentID.flatMap { roots[$0] }
+            if let parent = new.parentID.flatMap({ parents[$0] }) { record.joinTree(of: parent) }
             return record
         }
+        try await numberOperations(&records, on: connection)
         var created = Set<TaskID>()
         var inserted = records
         let copied = records.filter { $0.idempotencyKey == nil && PostgresTaskRow.fitsCopy($0) }
@@ -153,6 +160,34 @@ extension PostgresTaskStore {
             for row in try await rows(Self.insertQuery(schema: s, chunk), on: connection) { created.insert(TaskID(try row.decode(UUID.self))) }
         }
         return try await results(records, created: created, on: connection)
+    }
+
+    /// Gives each root task of a module the module's next sequence numbers, in batch order.
+    private func numberOperations(_ records: inout [TaskRecord], on connection: PostgresConnection) async throws {
+        var counts: [String: Int] = [:]
+        for record in records where record.parentID == nil {
+            if let module = record.module { counts[module, default: 0] += 1 }
+        }
+        guard !counts.isEmpty else { return }
+        let modules = counts.keys.sorted()
+        var next: [String: Int] = [:]
+        for row in try await rows(
+            """
+            INSERT INTO \(unescaped: s).module AS m (name, last_sequence_number)
+            SELECT * FROM unnest(\(modules)::text[], \(modules.map { counts[$0] ?? 0 })::int8[])
+            ON CONFLICT (name) DO UPDATE SET last_sequence_number = m.last_sequence_number + excluded.last_sequence_number
+            RETURNING name, last_sequence_number
+            """,
+            on: connection
+        ) {
+            let (name, last) = try row.decode((String, Int).self)
+            next[name] = last - (counts[name] ?? 0) + 1
+        }
+        for index in records.indices where records[index].parentID == nil {
+            guard let module = records[index].module, let number = next[module] else { continue }
+            records[index].sequenceNumber = number
+            next[module] = number + 1
+        }
     }
 
     /// Refuses a batch naming a queue that does not exist or is not active (`states`: queue name → state).

@@ -32,23 +32,38 @@ extension PostgresTaskStore {
         let names = column { $0.name ?? "" }
         // A timeout is > 0 when present, so -1 can stand for none.
         let timeouts = column { $0.timeout ?? -1 }
+        let units = column { $0.progressUnits ?? "" }
+        let types = column { $0.type ?? "" }
+        let scopes = column { $0.scope ?? "" }
+        let entities = column { $0.entity ?? "" }
+        let keyspaces = column { $0.keyspace ?? "" }
+        let tables = column { $0.table ?? "" }
+        let localities = column(\.locality.rawValue)
+        let abortables = column(\.isAbortable)
+        // Sequence numbers start at 1, so -1 can stand for none.
+        let sequences = column { $0.sequenceNumber ?? -1 }
+        let userTasks = column(\.isUserTask)
         return """
             INSERT INTO \(unescaped: schema).task (id, queue, handler, arguments, priority, run_at, state, attempt,
                 charged_attempts, max_attempts, retry_delay, retry_delay_factor, retry_max_delay, retry_jitter,
                 retry_priority_decrement, time_to_resolve, idempotency_key, parent_id, root_id, module, internal, tags,
-                created_at, name, timeout)
+                created_at, name, timeout, progress_units, type, scope, entity, keyspace, table_name, locality, abortable,
+                sequence_number, user_task)
             SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
                 u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
                 NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at, NULLIF(u.name, ''),
-                NULLIF(u.timeout, -1)
+                NULLIF(u.timeout, -1), NULLIF(u.units, ''), NULLIF(u.type, ''), NULLIF(u.scope, ''), NULLIF(u.entity, ''),
+                NULLIF(u.keyspace, ''), NULLIF(u.table_name, ''), u.locality, u.abortable, NULLIF(u.sequence, -1), u.user_task
             FROM unnest(\(ids)::uuid[], \(queues)::text[], \(handlers)::text[], \(arguments)::text[], \(priorities)::int[],
                 \(runAts)::timestamptz[], \(states)::text[], \(maxAttempts)::int[], \(delays)::float8[], \(factors)::float8[],
                 \(maxDelays)::float8[], \(jitters)::float8[], \(decrements)::int[], \(ttrs)::float8[], \(keys)::text[],
                 \(parents)::text[], \(roots)::text[], \(modules)::text[], \(internals)::bool[], \(tags)::text[],
-                \(createdAts)::timestamptz[], \(names)::text[], \(timeouts)::float8[])
+                \(createdAts)::timestamptz[], \(names)::text[], \(timeouts)::float8[], \(units)::text[], \(types)::text[],
+                \(scopes)::text[], \(entities)::text[], \(keyspaces)::text[], \(tables)::text[], \(localities)::text[],
+                \(abortables)::bool[], \(sequences)::int8[], \(userTasks)::bool[])
                 WITH ORDINALITY AS u(id, queue, handler, arguments, priority, run_at, state, max_attempts, delay, factor,
                 max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, name, timeout,
-                position)
+                units, type, scope, entity, keyspace, table_name, locality, abortable, sequence, user_task, position)
             WHERE \(unescaped: condition)
             ORDER BY u.position
             ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running')

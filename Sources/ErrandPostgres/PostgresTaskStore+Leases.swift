@@ -78,24 +78,28 @@ extension PostgresTaskStore {
         let now = now.wholeMilliseconds
         _ = claims.take(finishes.map(\.lease.taskID))
         return try await transaction { connection in
-            let ids = finishes.compactMap { $0.lease.taskID.uuid }
-            let locked = try await self.rows(
-                "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
-                on: connection
-            ).map(PostgresTaskRow.decode)
-            let tasks = Dictionary(locked.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let (results, changed, attempts) = Self.transitions(
+            let tasks = try await self.lock(finishes.map(\.lease.taskID), on: connection)
+            // Follow-ups are children: each task awaits its own, so they count before it is written.
+            var followUps: [TaskID: [TaskRecord]] = [:]
+            for finish in finishes {
+                guard let task = tasks[finish.lease.taskID] else { continue }
+                followUps[task.id] = finish.followUpRecords(of: task, now: now)
+            }
+            let results = try await self.writeLocked(
                 finishes.map { ($0.lease.taskID, TaskEvent.finish($0)) },
                 tasks: tasks,
-                now: now
+                now: now,
+                followUps: followUps.mapValues(\.count),
+                on: connection
             )
-            try await self.writeBack(Array(changed.values), attempts: attempts, on: connection)
-            var followUps: [TaskRecord] = []
-            for (finish, result) in zip(finishes, results) {
-                if let task = result.appliedTask { followUps += finish.followUpRecords(of: task, now: now) }
-            }
-            if !followUps.isEmpty {
-                try await connection.query(Self.insertQuery(schema: self.s, followUps), logger: self.logger)
+            let inserted = results.compactMap(\.appliedTask).flatMap { followUps[$0.id] ?? [] }
+            if !inserted.isEmpty {
+                let parents = Array(Set(inserted.compactMap(\.parentID?.uuid)))
+                _ = try await self.rows(
+                    "UPDATE \(unescaped: self.s).task SET has_children = true WHERE id = ANY(\(parents)) AND NOT has_children",
+                    on: connection
+                )
+                try await connection.query(Self.insertQuery(schema: self.s, inserted), logger: self.logger)
             }
             return results
         }

@@ -34,6 +34,9 @@ extension PostgresTaskStore {
               AND (\(parent)::uuid IS NULL OR parent_id = \(parent)::uuid)
               AND (\(query.module)::text IS NULL OR module = \(query.module)::text)
               AND (\(cursor)::uuid IS NULL OR id < \(cursor)::uuid)
+              AND (NOT \(query.rootsOnly) OR parent_id IS NULL)
+              AND (\(query.includeInternal) OR NOT internal)
+              AND (\(query.includeFolded || query.parentID != nil) OR NOT folded)
             ORDER BY id DESC LIMIT \(limit + 1)
             """
         )
@@ -56,7 +59,7 @@ extension PostgresTaskStore {
             """
             SELECT t.module, t.state, t.started_at IS NOT NULL, a.outcome, count(*) FROM \(unescaped: s).task t
             LEFT JOIN \(unescaped: s).attempt a ON a.task_id = t.id AND a.number = t.attempt
-            WHERE t.module IS NOT NULL GROUP BY 1, 2, 3, 4
+            WHERE t.module IS NOT NULL AND t.parent_id IS NULL GROUP BY 1, 2, 3, 4
             """
         )
         return LaunchStatistics.tally(
@@ -94,7 +97,7 @@ extension PostgresTaskStore {
 
     public func nextLeaseExpiry() async throws -> Date? {
         try await rows(
-            "SELECT lease_expires_at FROM \(unescaped: s).task WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
+            "SELECT lease_expires_at FROM \(unescaped: s).task WHERE state = 'running' AND lease_expires_at IS NOT NULL ORDER BY lease_expires_at LIMIT 1"
         ).first.map { try $0.decode(Date.self).wholeMilliseconds }
     }
 }

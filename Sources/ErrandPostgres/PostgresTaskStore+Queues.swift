@@ -4,12 +4,6 @@ import Foundation
 import PostgresNIO
 
 extension PostgresTaskStore {
-    public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
-        let task = try await applyOne(id, .cancel(reason: reason), now: now)
-        await notify()
-        return task
-    }
-
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
         // The unique index allows one unfinished task per (queue, key): say so rather than fail on it.
         if let task = try await self.task(id), task.state.isFinal, let key = task.idempotencyKey,
@@ -98,49 +92,10 @@ extension PostgresTaskStore {
         ).count
     }
 
-    public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
-        // Bounded batches keep each transaction short.
-        try await transaction { connection in
-            let ids = try await self.rows(
-                """
-                DELETE FROM \(unescaped: self.s).task WHERE id IN (
-                    SELECT id FROM \(unescaped: self.s).task
-                    WHERE finished_at IS NOT NULL AND finished_at < \(finishedBefore.wholeMilliseconds)
-                      AND state IN ('completed', 'failed', 'cancelled', 'dead')
-                    ORDER BY finished_at LIMIT \(limit)
-                ) RETURNING id
-                """,
-                on: connection
-            ).map { try $0.decode(UUID.self) }
-            try await self.deleteAttempts(of: ids, on: connection)
-            return ids.count
-        }
-    }
-
-    public func trimLaunches(maxPerModule: Int) async throws -> Int {
-        // Rank each module's finished tasks newest first; unfinished ones are never ranked, so never trimmed.
-        try await transaction { connection in
-            let ids = try await self.rows(
-                """
-                DELETE FROM \(unescaped: self.s).task WHERE id IN (
-                    SELECT id FROM (
-                        SELECT id, row_number() OVER (PARTITION BY module ORDER BY id DESC) AS rank FROM \(unescaped: self.s).task
-                        WHERE module IS NOT NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
-                    ) ranked WHERE rank > \(max(0, maxPerModule))
-                ) AND state IN ('completed', 'failed', 'cancelled', 'dead')
-                RETURNING id
-                """,
-                on: connection
-            ).map { try $0.decode(UUID.self) }
-            try await self.deleteAttempts(of: ids, on: connection)
-            return ids.count
-        }
-    }
-
     /// Deletes the attempts of tasks just deleted on `connection`: the attempt table has no foreign key (its check
     /// cost a fifth of every finish write). A separate statement, so that its snapshot sees every attempt written
     /// before the tasks were deleted; none can be written after, since the deleted rows stay locked until commit.
-    private func deleteAttempts(of ids: [UUID], on connection: PostgresConnection) async throws {
+    func deleteAttempts(of ids: [UUID], on connection: PostgresConnection) async throws {
         guard !ids.isEmpty else { return }
         _ = try await rows("DELETE FROM \(unescaped: s).attempt WHERE task_id = ANY(\(ids))", on: connection)
     }

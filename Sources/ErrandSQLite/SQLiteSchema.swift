@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -30,6 +30,37 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 10: task trees (ScyllaDB's task manager): a task's labels (`type`, `scope`, `entity`, `keyspace`,
+    /// `table_name`, `progress_units`), `locality`, `abortable`, its module's `sequence_number`, `user_task` and
+    /// `has_children` (set with the first child, so that finishing a plain task costs no lookup of children),
+    /// `folded`; each module's last sequence number; settings shared by every node (the TTLs). Trees are read by
+    /// `root_id`, which plain tasks (roots without children) leave NULL, so the index costs them nothing.
+    static let v10 = """
+        ALTER TABLE errand_task ADD COLUMN progress_units TEXT;
+        ALTER TABLE errand_task ADD COLUMN type TEXT;
+        ALTER TABLE errand_task ADD COLUMN scope TEXT;
+        ALTER TABLE errand_task ADD COLUMN entity TEXT;
+        ALTER TABLE errand_task ADD COLUMN keyspace TEXT;
+        ALTER TABLE errand_task ADD COLUMN table_name TEXT;
+        ALTER TABLE errand_task ADD COLUMN locality TEXT NOT NULL DEFAULT 'local';
+        ALTER TABLE errand_task ADD COLUMN abortable INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE errand_task ADD COLUMN sequence_number INTEGER;
+        ALTER TABLE errand_task ADD COLUMN user_task INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE errand_task ADD COLUMN has_children INTEGER NOT NULL DEFAULT 0;
+        UPDATE errand_task SET has_children = 1 WHERE id IN (SELECT parent_id FROM errand_task WHERE parent_id IS NOT NULL);
+        ALTER TABLE errand_task ADD COLUMN folded INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX errand_task_root ON errand_task (root_id) WHERE root_id IS NOT NULL;
+        CREATE TABLE errand_module (
+            name TEXT PRIMARY KEY NOT NULL,
+            last_sequence_number INTEGER NOT NULL
+        );
+        CREATE TABLE errand_setting (
+            name TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        """
 
     /// Version 9: the log of state changes as one row per write transaction (``ChangeLog``), replacing version 6's
     /// row per change written by triggers, which halved the enqueue rate. A row's `id` is the sequence number of its

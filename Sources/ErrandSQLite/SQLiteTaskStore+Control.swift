@@ -4,12 +4,6 @@ import Foundation
 import GRDB
 
 extension SQLiteTaskStore {
-    public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
-        let task = try await writeTasks { db, log in try Self.transition(db, log, id, .cancel(reason: reason), now: now) }
-        changeSignal.notify()
-        return task
-    }
-
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
         let task = try await writeTasks { db, log in
             // The unique index allows one unfinished task per (queue, key): say so rather than fail on it.

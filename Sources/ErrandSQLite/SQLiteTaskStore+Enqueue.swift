@@ -49,7 +49,9 @@ extension SQLiteTaskStore {
             guard let parent = try Self.load(db, parentID) else {
                 throw StoreError(.invalid, "parent_id: no task with id \(parentID)")
             }
-            record.rootID = parent.rootID ?? parent.id
+            record.joinTree(of: parent)
+        } else if let module = record.module {
+            record.sequenceNumber = try nextSequenceNumber(db, module: module)
         }
         try insert(db, log, record)
         return .created(record)
@@ -59,6 +61,22 @@ extension SQLiteTaskStore {
     static func insert(_ db: Database, _ log: ChangeLog, _ record: TaskRecord) throws {
         try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
         log.record(record, from: nil)
+        if let parent = record.parentID {
+            try db.cachedStatement(sql: "UPDATE errand_task SET has_children = 1 WHERE id = ? AND has_children = 0")
+                .execute(arguments: [parent.rawValue])
+        }
+    }
+
+    /// The next operation number of `module`, counted in the store so that every node agrees.
+    static func nextSequenceNumber(_ db: Database, module: String) throws -> Int {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO errand_module (name, last_sequence_number) VALUES (?, 1)
+                ON CONFLICT (name) DO UPDATE SET last_sequence_number = last_sequence_number + 1
+                RETURNING last_sequence_number
+                """
+        )
+        return try Int.fetchOne(statement, arguments: [module]) ?? 1
     }
 
     public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {

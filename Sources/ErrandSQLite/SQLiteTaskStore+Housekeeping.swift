@@ -22,39 +22,29 @@ extension SQLiteTaskStore {
         }
     }
 
-    public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
-        try await deleteFinished(
+    public func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int {
+        try await deleteTrees(
             """
-            SELECT id FROM errand_task
-            WHERE finished_at IS NOT NULL AND finished_at < ? AND state IN ('completed', 'failed', 'cancelled', 'dead')
+            SELECT id FROM errand_task t INDEXED BY errand_task_finished
+            WHERE finished_at IS NOT NULL AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
+              AND finished_at < CASE WHEN user_task = 0 THEN ? ELSE ? END AND \(Self.noUnfinishedDescendant)
             ORDER BY finished_at LIMIT ?
             """,
-            arguments: [finishedBefore.millisecondsSince1970, limit]
+            arguments: [finishedBefore.millisecondsSince1970, userTasksFinishedBefore.millisecondsSince1970, limit]
         )
     }
 
     public func trimLaunches(maxPerModule: Int) async throws -> Int {
-        // Rank each module's finished tasks newest first; unfinished ones are never ranked, so never trimmed.
-        try await deleteFinished(
+        // Rank each module's finished roots newest first; unfinished ones are never ranked, so never trimmed.
+        try await deleteTrees(
             """
             SELECT id FROM (
-                SELECT id, ROW_NUMBER() OVER (PARTITION BY module ORDER BY id DESC) AS rank FROM errand_task
-                WHERE module IS NOT NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                SELECT id, ROW_NUMBER() OVER (PARTITION BY module ORDER BY id DESC) AS rank FROM errand_task t
+                WHERE module IS NOT NULL AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                  AND \(Self.noUnfinishedDescendant)
             ) WHERE rank > ?
             """,
             arguments: [max(0, maxPerModule)]
         )
-    }
-
-    /// Deletes the tasks (and their attempts) whose ids `select` returns, in one transaction.
-    private func deleteFinished(_ select: String, arguments: StatementArguments) async throws -> Int {
-        try await write { db in
-            let ids = try String.fetchAll(db, sql: select, arguments: arguments)
-            guard !ids.isEmpty else { return 0 }
-            let list = Self.placeholders(ids.count)
-            try db.execute(sql: "DELETE FROM errand_attempt WHERE task_id IN (\(list))", arguments: StatementArguments(ids))
-            try db.execute(sql: "DELETE FROM errand_task WHERE id IN (\(list))", arguments: StatementArguments(ids))
-            return db.changesCount
-        }
     }
 }

@@ -87,11 +87,11 @@ extension SQLiteTaskStore {
         let results = try await writeTasks { db, log in
             try finishes.map { finish -> FinishResult in
                 guard let task = try Self.load(db, finish.lease.taskID) else { return .notFound(finish.lease.taskID) }
-                let result = try Self.apply(db, log, .finish(finish), to: task, now: now)
-                if let applied = result.appliedTask {
-                    for record in finish.followUpRecords(of: applied, now: now) {
-                        try Self.insert(db, log, record)
-                    }
+                // Follow-ups are children: the task awaits them, so they count before it is saved.
+                let followUps = finish.followUpRecords(of: task, now: now)
+                let result = try Self.apply(db, log, .finish(finish), to: task, now: now, followUps: followUps.count)
+                if result.appliedTask != nil {
+                    for record in followUps { try Self.insert(db, log, record) }
                 }
                 return result
             }
@@ -126,11 +126,18 @@ extension SQLiteTaskStore {
     }
 
     /// Applies an event and saves the result, reporting a refusal instead of throwing it.
-    static func apply(_ db: Database, _ log: ChangeLog, _ event: TaskEvent, to task: TaskRecord, now: Date) throws -> FinishResult {
+    static func apply(
+        _ db: Database,
+        _ log: ChangeLog,
+        _ event: TaskEvent,
+        to task: TaskRecord,
+        now: Date,
+        followUps: Int = 0
+    ) throws -> FinishResult {
         switch TaskTransition.apply(event, to: task, now: now) {
         case .success(let output):
-            try save(db, log, output, replacing: task)
-            return .applied(task: output.task, attempt: output.endedAttempt)
+            let saved = try save(db, log, output, replacing: task, followUps: followUps)
+            return .applied(task: saved, attempt: output.endedAttempt)
         case .failure(let refusal):
             return .refused(refusal)
         }

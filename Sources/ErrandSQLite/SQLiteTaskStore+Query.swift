@@ -49,6 +49,9 @@ extension SQLiteTaskStore {
             conditions.append("module = ?")
             arguments.append(.text(module))
         }
+        if query.rootsOnly { conditions.append("parent_id IS NULL") }
+        if !query.includeInternal { conditions.append("internal = 0") }
+        if !query.includeFolded, query.parentID == nil { conditions.append("folded = 0") }
         if let cursor = query.cursor {
             // Keyset pagination: ids sort by creation time, newest first.
             conditions.append("id < ?")
@@ -91,7 +94,7 @@ extension SQLiteTaskStore {
                 sql: """
                     SELECT t.module, t.state, t.started_at IS NOT NULL, a.outcome, COUNT(*) FROM errand_task t
                     LEFT JOIN errand_attempt a ON a.task_id = t.id AND a.number = t.attempt
-                    WHERE t.module IS NOT NULL GROUP BY 1, 2, 3, 4
+                    WHERE t.module IS NOT NULL AND t.parent_id IS NULL GROUP BY 1, 2, 3, 4
                     """
             )
             return LaunchStatistics.tally(
@@ -120,7 +123,10 @@ extension SQLiteTaskStore {
         try await read { db in
             try Int64.fetchOne(
                 db,
-                sql: "SELECT lease_expires_at FROM errand_task INDEXED BY errand_task_lease WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
+                sql: """
+                    SELECT lease_expires_at FROM errand_task INDEXED BY errand_task_lease
+                    WHERE state = 'running' AND lease_expires_at IS NOT NULL ORDER BY lease_expires_at LIMIT 1
+                    """
             )
             .map(Date.init(millisecondsSince1970:))
         }

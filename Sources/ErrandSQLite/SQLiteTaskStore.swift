@@ -155,12 +155,36 @@ public final class SQLiteTaskStore: TaskStore {
 
     /// Writes a transition's result over `task`: the updated task, its state change and, when an attempt ended, its
     /// launch-log line.
-    static func save(_ db: Database, _ log: ChangeLog, _ output: TransitionOutput, replacing task: TaskRecord) throws {
+    ///
+    /// A task that would finish applies the tree rules (``TaskTree``) in the same transaction: it awaits its
+    /// unfinished children instead of completing, settles a parent that awaited it, and folds its tree once the root
+    /// is finished. `followUps` are children about to be inserted with it (a finish's follow-ups).
+    /// - Returns: the task as saved.
+    @discardableResult
+    static func save(
+        _ db: Database,
+        _ log: ChangeLog,
+        _ output: TransitionOutput,
+        replacing task: TaskRecord,
+        followUps: Int = 0
+    ) throws -> TaskRecord {
+        var output = output
+        let finishing = output.task.state.isFinal && !task.state.isFinal
+        var children = (all: followUps, unfinished: followUps)
+        if finishing, task.hasChildren {
+            let stored = try childCounts(db, task.id)
+            children = (children.all + stored.all, children.unfinished + stored.unfinished)
+        }
+        if finishing, children.unfinished > 0, !task.isAwaitingChildren { output = TaskTransition.awaitingChildren(output) }
         try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.update)) { TaskRow.bindTransition(output.task, to: &$0) }
         log.record(output.task, from: task.state)
         if let attempt = output.endedAttempt {
             try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.insertAttempt)) { TaskRow.bindAttempt(attempt, to: &$0) }
         }
+        guard finishing, output.task.state.isFinal else { return output.task }
+        if let parent = task.parentID { try settle(db, log, parent, now: output.task.finishedAt ?? task.createdAt) }
+        if task.parentID != nil || children.all > 0 { try fold(db, root: task.rootID ?? task.id) }
+        return output.task
     }
 
     /// Loads a task, applies `event` and saves the result, throwing when the task is missing or refuses.
@@ -168,8 +192,7 @@ public final class SQLiteTaskStore: TaskStore {
         guard let task = try load(db, id) else { throw StoreError.notFound(id) }
         switch TaskTransition.apply(event, to: task, now: now) {
         case .success(let output):
-            try save(db, log, output, replacing: task)
-            return output.task
+            return try save(db, log, output, replacing: task)
         case .failure(let refusal):
             throw StoreError.refused(refusal)
         }

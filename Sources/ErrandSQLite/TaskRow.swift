@@ -11,7 +11,8 @@ enum TaskRow {
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter", "retry_priority_decrement",
         "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal", "tags", "created_at",
         "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at", "name",
-        "timeout", "progress_completed", "progress_total",
+        "timeout", "progress_completed", "progress_total", "progress_units", "type", "scope", "entity", "keyspace",
+        "table_name", "locality", "abortable", "sequence_number", "user_task", "has_children", "folded",
     ]
 
     static let columnList = columns.joined(separator: ", ")
@@ -67,6 +68,18 @@ enum TaskRow {
         statement.bind(task.timeout)
         statement.bind(task.progressCompleted)
         statement.bind(task.progressTotal)
+        statement.bind(task.progressUnits)
+        statement.bind(task.type)
+        statement.bind(task.scope)
+        statement.bind(task.entity)
+        statement.bind(task.keyspace)
+        statement.bind(task.table)
+        statement.bind(task.locality.rawValue)
+        statement.bind(task.isAbortable)
+        statement.bind(task.sequenceNumber.map(Int64.init))
+        statement.bind(task.isUserTask)
+        statement.bind(task.hasChildren)
+        statement.bind(task.isFolded)
     }
 
     /// Binds `transitionColumns`, then the id, for `update`.
@@ -111,6 +124,8 @@ enum TaskRow {
             guard let parsed = TaskID(root) else { throw corrupt(idText, "root_id", root) }
             rootID = parsed
         }
+        let localityText = try text(40)
+        guard let locality = TaskLocality(rawValue: localityText) else { throw corrupt(idText, "locality", localityText) }
         return TaskRecord(
             id: id,
             queue: try text(1),
@@ -147,7 +162,19 @@ enum TaskRow {
             name: row.text(30),
             timeout: row.optionalDouble(31),
             progressCompleted: row.optionalDouble(32),
-            progressTotal: row.optionalDouble(33)
+            progressTotal: row.optionalDouble(33),
+            progressUnits: row.text(34),
+            type: row.text(35),
+            scope: row.text(36),
+            entity: row.text(37),
+            keyspace: row.text(38),
+            table: row.text(39),
+            locality: locality,
+            isAbortable: row.int64(41) != 0,
+            sequenceNumber: row.optionalInt64(42).map(Int.init),
+            isUserTask: row.int64(43) != 0,
+            hasChildren: row.int64(44) != 0,
+            isFolded: row.int64(45) != 0
         )
     }
 

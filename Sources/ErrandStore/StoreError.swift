@@ -10,6 +10,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case alreadyExists = "already_exists"
         case invalid
         case refused
+        /// The task may not be aborted (cancelled).
+        case notAbortable = "not_abortable"
         case unavailable
         case corrupt
     }
@@ -32,6 +34,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public static func queueSuspended(_ name: String) -> StoreError {
         StoreError(.queueSuspended, "queue \"\(name)\" is suspended; resume it with `errand queue resume \(name)`")
+    }
+
+    public static func notAbortable(_ task: TaskRecord) -> StoreError {
+        StoreError(.notAbortable, "task \(task.id) is not abortable; it runs until it finishes")
     }
 
     public static func refused(_ refusal: TransitionRefusal) -> StoreError { StoreError(.refused, refusal.description) }

@@ -61,6 +61,13 @@ public struct TaskQuery: Sendable, Hashable {
     public var parentID: TaskID?
     /// Only tasks of this module (a definition's launches have the definition's name).
     public var module: String?
+    /// Only root tasks (no parent).
+    public var rootsOnly: Bool
+    /// Whether internal tasks (``TaskRecord/isInternal``) are listed.
+    public var includeInternal: Bool
+    /// Whether folded tasks (``TaskRecord/isFolded``) are listed; listings leave them out unless asked, or unless
+    /// they list one parent's children.
+    public var includeFolded: Bool
     /// At most this many tasks per page.
     public var limit: Int
     /// The `nextCursor` of the previous page; `nil` for the first page.
@@ -72,6 +79,9 @@ public struct TaskQuery: Sendable, Hashable {
         handler: String? = nil,
         parentID: TaskID? = nil,
         module: String? = nil,
+        rootsOnly: Bool = false,
+        includeInternal: Bool = true,
+        includeFolded: Bool = false,
         limit: Int = 100,
         cursor: TaskID? = nil
     ) {
@@ -80,6 +90,9 @@ public struct TaskQuery: Sendable, Hashable {
         self.handler = handler
         self.parentID = parentID
         self.module = module
+        self.rootsOnly = rootsOnly
+        self.includeInternal = includeInternal
+        self.includeFolded = includeFolded
         self.limit = limit
         self.cursor = cursor
     }
@@ -191,7 +204,7 @@ extension Finish {
             new.idempotencyKey = nil
             guard (try? new.validate()) != nil else { return nil }
             var record = TaskTransition.enqueue(new, id: TaskIDGenerator.shared.next(now: now), now: now)
-            record.rootID = task.rootID ?? task.id
+            record.joinTree(of: task)
             return record
         }
     }
@@ -269,4 +282,12 @@ public struct DeadLetter: Sendable, Hashable, Codable {
         }
         return object
     }
+}
+
+/// Names of the settings stores keep for every node (``TaskStore/setting(_:)``).
+public enum StoreSetting {
+    /// Seconds a finished root task (and its tree) is kept when code started it; ScyllaDB's `task_ttl`.
+    public static let taskTTL = "task_ttl"
+    /// Seconds a finished root task (and its tree) is kept when a user started it; ScyllaDB's `user_task_ttl`.
+    public static let userTaskTTL = "user_task_ttl"
 }

@@ -48,9 +48,31 @@ public protocol TaskStore: Sendable {
     /// - Throws: ``StoreError`` `.notFound`, or `.refused` when the lease is not held.
     func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord
 
-    /// Cancels an unfinished task. A running task's worker learns of it at its next heartbeat.
-    /// - Throws: ``StoreError`` `.notFound`, or `.refused` when the task is already finished.
+    /// Cancels (aborts) an unfinished task and, in the same transaction, its unfinished descendants, except those
+    /// that are not abortable (and their own descendants). A running task's worker learns of it at its next heartbeat.
+    /// - Returns: the task as cancelled.
+    /// - Throws: ``StoreError`` `.notFound`, `.notAbortable` when the task is not abortable, or `.refused` when it is
+    ///   already finished.
     func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord
+
+    /// Every task of the tree `id` belongs to: its root and all the root's descendants, folded ones included, in id
+    /// order. Reading never changes or removes a task.
+    /// - Throws: ``StoreError`` `.notFound`.
+    func tree(of id: TaskID) async throws -> [TaskRecord]
+
+    /// The modules that have tasks, by name.
+    func modules() async throws -> [String]
+
+    /// Deletes the finished `local` trees of `module`: each root (and its descendants) that is finished with every
+    /// descendant finished too.
+    /// - Returns: the number of tasks deleted.
+    func drainModule(_ module: String) async throws -> Int
+
+    /// A setting shared by every node (such as ``StoreSetting/taskTTL``), or `nil` when it was never set.
+    func setting(_ name: String) async throws -> String?
+
+    /// Sets (or, with `nil`, clears) a setting shared by every node.
+    func setSetting(_ name: String, to value: String?, now: Date) async throws
 
     /// Runs a finished task once more (one more attempt than it has used).
     /// - Throws: ``StoreError`` `.notFound`, or `.refused` when the task is not finished.
@@ -92,14 +114,16 @@ public protocol TaskStore: Sendable {
     /// - Returns: the number of attempt records deleted.
     func trimAttemptLog(maxPerHandler: Int) async throws -> Int
 
-    /// Caps the launches kept per module (per task definition): deletes each module's finished tasks (and their
-    /// attempts) past the newest `maxPerModule`. Unfinished tasks are never deleted.
+    /// Caps the launches kept per module (per task definition): deletes each module's finished root tasks (with
+    /// their trees and attempts) past the newest `maxPerModule`. Unfinished tasks are never deleted.
     /// - Returns: the number of tasks deleted.
     func trimLaunches(maxPerModule: Int) async throws -> Int
 
-    /// Deletes up to `limit` tasks (and their attempts) that reached a final state before `finishedBefore`.
+    /// Deletes up to `limit` finished trees (each root with its descendants and their attempts): those whose root
+    /// finished before `finishedBefore` (before `userTasksFinishedBefore` when a user started it) and whose
+    /// descendants are all finished. A task that is not a root is never deleted on its own.
     /// - Returns: the number of tasks deleted.
-    func prune(finishedBefore: Date, limit: Int) async throws -> Int
+    func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int
 
     /// When a waiting task in active queues (all queues when `queues` is empty) of `handlers` (all when empty) is
     /// next due, or `nil` when none waits: the earliest `run_at` among scheduled tasks, or, when a pending task waits,
@@ -189,6 +213,11 @@ public protocol TaskWaiting: Sendable {
 }
 
 extension TaskStore {
+    /// Deletes up to `limit` finished trees whose root finished before `finishedBefore`, user-started or not.
+    public func prune(finishedBefore: Date, limit: Int) async throws -> Int {
+        try await prune(finishedBefore: finishedBefore, userTasksFinishedBefore: finishedBefore, limit: limit)
+    }
+
     /// When a waiting task of any handler in `queues` is next due (see ``nextRunAt(queues:handlers:)``).
     public func nextRunAt(queues: [String]) async throws -> Date? {
         try await nextRunAt(queues: queues, handlers: [])

@@ -72,6 +72,26 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
         try RemoteCoding.task(try await api.call("POST", "/v1/tasks/\(id)/cancel", body: ["reason": reason as Any]))
     }
 
+    public func tree(of id: TaskID) async throws -> [TaskRecord] {
+        try RemoteCoding.list(try await api.call("GET", "/v1/tasks/\(id)/tree")["tasks"]).map(RemoteCoding.task)
+    }
+
+    public func modules() async throws -> [String] {
+        try RemoteCoding.list(try await api.call("GET", "/v1/modules")["modules"]).compactMap { $0["name"] as? String }
+    }
+
+    public func drainModule(_ module: String) async throws -> Int {
+        try await api.call("POST", "/v1/modules/\(module)/drain")["deleted"] as? Int ?? 0
+    }
+
+    public func setting(_ name: String) async throws -> String? {
+        try await api.call("GET", "/v1/settings/\(name)")["value"] as? String
+    }
+
+    public func setSetting(_ name: String, to value: String?, now: Date) async throws {
+        _ = try await api.call("PUT", "/v1/settings/\(name)", body: ["value": value as Any])
+    }
+
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
         try RemoteCoding.task(try await api.call("POST", "/v1/tasks/\(id)/retry"))
     }
@@ -208,7 +228,9 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
     public func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult] { throw notOverHTTP("rescue") }
     public func trimAttemptLog(maxPerHandler: Int) async throws -> Int { throw notOverHTTP("trimming the launch log") }
     public func trimLaunches(maxPerModule: Int) async throws -> Int { throw notOverHTTP("trimming launches") }
-    public func prune(finishedBefore: Date, limit: Int) async throws -> Int { throw notOverHTTP("pruning") }
+    public func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int {
+        throw notOverHTTP("pruning")
+    }
     public func nextRunAt(queues: [String], handlers: [String]) async throws -> Date? { nil }
     public func nextLeaseExpiry() async throws -> Date? { nil }
     public func acquireLeadership(_ node: String, ttl: Double, now: Date) async throws -> Bool { false }

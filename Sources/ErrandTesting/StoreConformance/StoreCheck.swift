@@ -32,10 +32,10 @@ public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringCon
     }
 
     /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader, schedules,
-    /// workers, events.
+    /// workers, events, trees.
     public static var all: [StoreCheck] {
         enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks + leaderChecks
-            + scheduleChecks + workerChecks + eventChecks
+            + scheduleChecks + workerChecks + eventChecks + treeChecks
     }
 }
 
