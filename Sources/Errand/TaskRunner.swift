@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandStore
 import Foundation
 
 /// How one attempt ended, as a runner reports it. The engine turns it into a ``Finish``.
@@ -30,11 +31,18 @@ public protocol TaskRunner: Sendable {
 }
 
 /// Runs handlers registered in this process by name.
+///
+/// Given the store, its handlers' contexts can spawn sub-tasks, report progress and wait for their children
+/// (``TaskContext``); the runner itself only reports how each attempt ended.
 public struct InProcessRunner: TaskRunner {
     public let registry: HandlerRegistry
+    let store: (any TaskStore)?
+    let time: any TimeSource
 
-    public init(handlers: HandlerRegistry) {
+    public init(handlers: HandlerRegistry, store: (any TaskStore)? = nil, time: any TimeSource = SystemTimeSource()) {
         self.registry = handlers
+        self.store = store
+        self.time = time
     }
 
     /// The registered names: a node claims only tasks it has a handler for.
@@ -48,7 +56,7 @@ public struct InProcessRunner: TaskRunner {
             )
         }
         do {
-            let result = try await body(TaskContext(task: task, worker: worker))
+            let result = try await body(TaskContext(task: task, worker: worker, store: store, time: time))
             return AttemptReport(outcome: .succeeded, result: result)
         } catch let timeout as HandlerTimeout {
             return AttemptReport(outcome: .timeout, message: timeout.message)

@@ -22,6 +22,11 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Option(help: "Seconds a finished task is kept (default: $ERRAND_FINISHED_TTL, the file's task_storage.finished_ttl, or 7 days).")
     var finishedTtl: Double?
+    @Option(
+        help:
+            "Seconds a finished task a user started is kept (default: $ERRAND_USER_TASK_TTL, the file's task_storage.user_task_ttl, or the finished TTL)."
+    )
+    var userTaskTtl: Double?
     @Option(help: "Attempts kept in the launch log per handler (default: $ERRAND_TASK_LOG_MAX_SIZE, the file's, or 100).")
     var taskLogMaxSize: Int?
 
@@ -29,6 +34,7 @@ struct NodeOptions: ParsableArguments {
         if let capacity, capacity < 1 { throw ValidationError("--capacity must be at least 1") }
         guard grace >= 0 else { throw ValidationError("--grace must be >= 0") }
         if let finishedTtl, finishedTtl < 0 { throw ValidationError("--finished-ttl must be >= 0") }
+        if let userTaskTtl, userTaskTtl < 0 { throw ValidationError("--user-task-ttl must be >= 0") }
         if let taskLogMaxSize, taskLogMaxSize < 0 { throw ValidationError("--task-log-max-size must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
@@ -52,9 +58,12 @@ struct NodeOptions: ParsableArguments {
         )
         guard dispatcher.capacity >= 1 else { throw CLIFailure("ERRAND_CAPACITY must be at least 1", exitCode: CLIFailure.badInput) }
         if let worker { dispatcher.worker = worker }
+        let finishedTaskTTL = try finishedTtl ?? fromEnvironment("ERRAND_FINISHED_TTL", as: Double.self) ?? file.storage.finishedTTL
         return NodeConfiguration(
             dispatcher: dispatcher,
-            finishedTaskTTL: try finishedTtl ?? fromEnvironment("ERRAND_FINISHED_TTL", as: Double.self) ?? file.storage.finishedTTL,
+            finishedTaskTTL: finishedTaskTTL,
+            userTaskTTL: try userTaskTtl ?? fromEnvironment("ERRAND_USER_TASK_TTL", as: Double.self) ?? file.storage.userTaskTTL
+                ?? finishedTaskTTL,
             taskLogMaxSize: try taskLogMaxSize ?? fromEnvironment("ERRAND_TASK_LOG_MAX_SIZE", as: Int.self) ?? file.storage.taskLogMaxSize,
             definitions: file.definitions
         )

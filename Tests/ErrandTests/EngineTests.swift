@@ -17,32 +17,7 @@ import Testing
         pollInterval: Double = 1,
         _ body: (ErrandClient, ErrandNode, ManualTimeSource) async throws -> Void
     ) async throws {
-        try await TemporaryDirectory.with { directory in
-            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("e.db").path)
-            let time = ManualTimeSource()
-            let configuration = NodeConfiguration(
-                dispatcher: DispatcherConfiguration(
-                    worker: "test-worker",
-                    capacity: capacity,
-                    pollInterval: pollInterval,
-                    shutdownGrace: shutdownGrace
-                )
-            )
-            let node = ErrandNode(store: store, handlers: handlers, configuration: configuration, time: time)
-            let client = ErrandClient(store: store, time: time)
-            let running = Task { try await node.dispatcher.run() }
-            do {
-                try await body(client, node, time)
-            } catch {
-                node.dispatcher.stop()
-                time.advance(by: shutdownGrace)
-                _ = await running.result
-                throw error
-            }
-            node.dispatcher.stop()
-            time.advance(by: shutdownGrace)
-            try await running.value
-        }
+        try await withTestNode(handlers: handlers, capacity: capacity, shutdownGrace: shutdownGrace, pollInterval: pollInterval, body)
     }
 
     func state(_ client: ErrandClient, _ id: TaskID) async throws -> TaskState? {

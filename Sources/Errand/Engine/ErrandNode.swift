@@ -11,8 +11,12 @@ public struct NodeConfiguration: Sendable {
     public var rescueInterval: Double
     /// Seconds between janitor rounds.
     public var janitorInterval: Double
-    /// Seconds a finished task is kept before the janitor deletes it (7 days by default).
+    /// Seconds a finished task (a root, with its tree) is kept before the janitor deletes it (7 days by default);
+    /// ScyllaDB's `task_ttl`. The store's ``StoreSetting/taskTTL``, set at run time, takes precedence.
     public var finishedTaskTTL: Double
+    /// The same for a task a user started (``TaskRecord/isUserTask``); `finishedTaskTTL` when `nil`. The store's
+    /// ``StoreSetting/userTaskTTL`` takes precedence.
+    public var userTaskTTL: Double?
     /// Attempts kept in the launch log per handler name (Tarantool's `task_log_max_size`, default 100).
     public var taskLogMaxSize: Int
     /// Whether this node stands for leader and then runs the rescuer, the janitor and the scheduler (`errand serve`);
@@ -30,6 +34,7 @@ public struct NodeConfiguration: Sendable {
         rescueInterval: Double = 1,
         janitorInterval: Double = 60,
         finishedTaskTTL: Double = 7 * 24 * 3600,
+        userTaskTTL: Double? = nil,
         taskLogMaxSize: Int = 100,
         leads: Bool = true,
         definitions: [TaskDefinition] = [],
@@ -41,6 +46,7 @@ public struct NodeConfiguration: Sendable {
         self.rescueInterval = rescueInterval
         self.janitorInterval = janitorInterval
         self.finishedTaskTTL = finishedTaskTTL
+        self.userTaskTTL = userTaskTTL
         self.taskLogMaxSize = taskLogMaxSize
         self.leads = leads
         self.definitions = definitions
@@ -77,7 +83,8 @@ public final class ErrandNode: Service {
         time: any TimeSource = SystemTimeSource(),
         logger: Logger = Logger(label: "errand")
     ) {
-        self.init(store: store, runner: InProcessRunner(handlers: handlers), configuration: configuration, time: time, logger: logger)
+        let runner = InProcessRunner(handlers: handlers, store: store, time: time)
+        self.init(store: store, runner: runner, configuration: configuration, time: time, logger: logger)
     }
 
     /// A node whose attempts `runner` runs (in-process handlers, a child process per attempt, …).
@@ -119,6 +126,7 @@ public final class ErrandNode: Service {
             store: store,
             time: time,
             finishedTaskTTL: configuration.finishedTaskTTL,
+            userTaskTTL: configuration.userTaskTTL,
             taskLogMaxSize: configuration.taskLogMaxSize,
             interval: configuration.janitorInterval,
             logger: logger,

@@ -23,13 +23,16 @@ public struct JanitorReport: Sendable, Hashable {
     }
 }
 
-/// Deletes finished tasks older than their TTL, and caps the launch log (`task_log_max_size`): attempts per handler,
+/// Deletes finished task trees older than their TTL (ScyllaDB's `task_ttl`, or `user_task_ttl` for a root a user
+/// started; the store's settings, changed at run time, take precedence over the node's), and caps the launch log (`task_log_max_size`): attempts per handler,
 /// and finished launches per task definition; keeps the newest `stateChangesKept` recorded state changes. Leader only.
 public struct Janitor: Service {
     let store: any TaskStore
     let time: any TimeSource
-    /// Seconds a finished task is kept.
+    /// Seconds a finished root task (and its tree) is kept, unless the store's ``StoreSetting/taskTTL`` says otherwise.
     let finishedTaskTTL: Double
+    /// The same for a user-started root (``StoreSetting/userTaskTTL``); `finishedTaskTTL` when `nil`.
+    let userTaskTTL: Double?
     /// Attempts kept per handler name.
     let taskLogMaxSize: Int
     /// Recorded state changes kept (the events a stream can resume over).
@@ -43,6 +46,7 @@ public struct Janitor: Service {
         store: any TaskStore,
         time: any TimeSource = SystemTimeSource(),
         finishedTaskTTL: Double,
+        userTaskTTL: Double? = nil,
         taskLogMaxSize: Int,
         stateChangesKept: Int = StateChange.defaultKept,
         interval: Double = 60,
@@ -52,6 +56,7 @@ public struct Janitor: Service {
         self.store = store
         self.time = time
         self.finishedTaskTTL = finishedTaskTTL
+        self.userTaskTTL = userTaskTTL
         self.taskLogMaxSize = taskLogMaxSize
         self.stateChangesKept = stateChangesKept
         self.interval = interval
@@ -63,9 +68,12 @@ public struct Janitor: Service {
     @discardableResult
     public func tick() async throws -> JanitorReport {
         var pruned = 0
-        let cutoff = time.now.addingTimeInterval(-finishedTaskTTL)
+        let ttls = try await currentTTLs()
+        let now = time.now
+        let cutoff = now.addingTimeInterval(-ttls.ttl)
+        let userCutoff = now.addingTimeInterval(-ttls.userTTL)
         while true {
-            let deleted = try await store.prune(finishedBefore: cutoff, limit: 10_000)
+            let deleted = try await store.prune(finishedBefore: cutoff, userTasksFinishedBefore: userCutoff, limit: 10_000)
             pruned += deleted
             if deleted < 10_000 { break }
         }
@@ -78,6 +86,13 @@ public struct Janitor: Service {
             logger.info("janitor pruned \(pruned) tasks, \(trimmed) attempts, \(launches) launches past the cap and \(workers) workers")
         }
         return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches, prunedStateChanges: changes)
+    }
+
+    /// The TTLs in force: the store's settings (set at run time by `errand ttl set`) over this janitor's own.
+    public func currentTTLs() async throws -> (ttl: Double, userTTL: Double) {
+        let ttl = try await store.setting(StoreSetting.taskTTL).flatMap(Double.init) ?? finishedTaskTTL
+        let userTTL = try await store.setting(StoreSetting.userTaskTTL).flatMap(Double.init) ?? userTaskTTL ?? ttl
+        return (ttl, userTTL)
     }
 
     /// Runs rounds until a graceful shutdown or cancellation, then returns normally.

@@ -47,7 +47,8 @@ extension ErrandConfig {
         task_storage:
           task_ttr: 60                    # default lease of a launch, seconds
           task_log_max_size: 100          # launches kept in the launch log, per handler
-          finished_ttl: 604800            # seconds a finished task is kept before it is pruned (7 days)
+          finished_ttl: 604800            # seconds a finished task (tree) is kept before it is pruned (7 days)
+          user_task_ttl: 604800           # the same for a task a user started (CLI, HTTP, dashboard)
 
         task_runner:
           capacity: 32                    # most tasks running at once on a node

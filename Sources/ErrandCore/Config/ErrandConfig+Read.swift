@@ -2,7 +2,7 @@ import Foundation
 
 extension ErrandConfig {
     static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner", "worker", "http"]
-    static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl"]
+    static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl", "user_task_ttl"]
     static let runnerKeys: Set<String> = ["capacity"]
     static let definitionKeys: Set<String> = [
         "kind", "func_name", "handler", "command", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "queue",
@@ -53,6 +53,7 @@ extension ErrandConfig {
         let section = try ConfigTree.mapping(value, "task_storage", known: Self.storageKeys, what: "a task_storage setting")
         if let value = section["task_ttr"] { storage.taskTTR = try Self.positive(value, "task_storage.task_ttr") }
         if let value = section["finished_ttl"] { storage.finishedTTL = try Self.positive(value, "task_storage.finished_ttl") }
+        if let value = section["user_task_ttl"] { storage.userTaskTTL = try Self.positive(value, "task_storage.user_task_ttl") }
         if let value = section["task_log_max_size"] {
             storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size")
             guard storage.taskLogMaxSize >= 1 else {

@@ -12,6 +12,8 @@ public struct ErrandConfig: Sendable, Hashable {
         public var taskLogMaxSize: Int = 100
         /// Seconds a finished task is kept before the janitor prunes it (`finished_ttl`).
         public var finishedTTL: Double = 7 * 86_400
+        /// Seconds a finished root task that a user started is kept (`user_task_ttl`); `finished_ttl` when unset.
+        public var userTaskTTL: Double?
 
         public init() {}
     }
