@@ -146,7 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
                 client: ErrandClient(store: taskStore),
                 definitions: { scheduler?.definitions ?? definitions },
                 registry: registry,
-                nodeName: settings.dispatcher.worker
+                nodeName: settings.dispatcher.worker,
+                taskTTLs: (settings.finishedTaskTTL, settings.userTaskTTL ?? settings.finishedTaskTTL)
             )
             let auth = httpConfiguration.auth.checksTokens ? "bearer tokens" : "no authentication (loopback)"
             services.append(

@@ -33,6 +33,9 @@ public struct TaskTree: Sendable {
         self.children = children
     }
 
+    /// The tree's root, when it is among the tasks.
+    public var root: TaskRecord? { tasks.values.first { $0.parentID == nil } }
+
     /// The task `id` and all of its descendants, breadth first, each level's children oldest first.
     public func breadthFirst(from id: TaskID) -> [TaskRecord] {
         guard let start = tasks[id] else { return [] }
@@ -70,7 +73,7 @@ public struct TaskTree: Sendable {
 
     /// The tasks to fold now, by the rule above: none while the root is unfinished.
     public func foldable() -> [TaskID] {
-        guard let root = tasks.values.first(where: { $0.parentID == nil }), root.state.isFinal else { return [] }
+        guard let root, root.state.isFinal else { return [] }
         var folded: [TaskID] = []
         // Whether the subtree under `id` completed throughout; collects the foldable tasks on the way.
         func completedThroughout(_ id: TaskID) -> Bool {

@@ -20,6 +20,9 @@ public struct APIServices: Sendable {
     public var registry: PrometheusCollectorRegistry
     /// This node's name in the leader lease, for `errand_leader`; `nil` when it does not stand for leader.
     public var nodeName: String?
+    /// The TTLs the nodes are configured with (`finished_ttl`, `user_task_ttl`), answered by `/task_manager/ttl`
+    /// and `/task_manager/user_ttl` until one is set at run time.
+    public var taskTTLs: (code: Double, user: Double)
     /// Set from ``HTTPServerConfiguration/longestWait`` by the server.
     var longestWait: Double = 300
 
@@ -27,8 +30,10 @@ public struct APIServices: Sendable {
         client: ErrandClient,
         definitions: @escaping @Sendable () async -> [TaskDefinition] = { [] },
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        nodeName: String? = nil
+        nodeName: String? = nil,
+        taskTTLs: (code: Double, user: Double) = (7 * 86_400, 7 * 86_400)
     ) {
+        self.taskTTLs = taskTTLs
         self.client = client
         self.definitions = definitions
         self.registry = registry
@@ -101,6 +106,7 @@ public struct ErrandHTTPServer: Service {
             TaskOperations(services: services).handlers, LeaseOperations(services: services).handlers,
             QueueOperations(services: services).handlers, SystemOperations(services: services).handlers,
             EventOperations(services: services).handlers, MetricsOperations(services: services).handlers,
+            TaskManagerOperations(services: services).handlers,
         ] {
             handlers.merge(group) { first, _ in first }
         }

@@ -42,12 +42,10 @@ extension ErrandClient {
     }
 
     /// Sets the TTL of finished trees (`user` for those a user started) for every node, from the next janitor round.
-    /// - Throws: ``StoreError`` `.invalid` for a negative or non-finite number of seconds.
-    public func setTTL(_ seconds: Double, user: Bool = false) async throws {
-        guard seconds.isFinite, seconds >= 0 else {
-            throw StoreError(.invalid, "ttl must be a number of seconds >= 0, got \(seconds)")
-        }
+    /// - Throws: ``StoreError`` `.invalid` for a negative number of seconds.
+    public func setTTL(_ seconds: Int, user: Bool = false) async throws {
+        guard seconds >= 0 else { throw StoreError(.invalid, "ttl must be a whole number of seconds >= 0, got \(seconds)") }
         let name = user ? StoreSetting.userTaskTTL : StoreSetting.taskTTL
-        try await store.setSetting(name, to: seconds.formatted(.number.grouping(.never)), now: time.now)
+        try await store.setSetting(name, to: String(seconds), now: time.now)
     }
 }

@@ -34,6 +34,18 @@ enum Representation {
             ("internal", .bool(task.isInternal)),
             ("tags", .array(task.tags.map { .string($0) })),
             ("progress", task.progressCompleted.map { .object([("completed", .number($0)), ("total", .number(task.progressTotal))]) } ?? .null),
+            ("progress_units", .nullable(task.progressUnits)),
+            ("type", .nullable(task.type)),
+            ("scope", .nullable(task.scope)),
+            ("entity", .nullable(task.entity)),
+            ("keyspace", .nullable(task.keyspace)),
+            ("table", .nullable(task.table)),
+            ("locality", .string(task.locality.rawValue)),
+            ("abortable", .bool(task.isAbortable)),
+            ("sequence_number", task.sequenceNumber.map { .int($0) } ?? .null),
+            ("user_task", .bool(task.isUserTask)),
+            ("has_children", .bool(task.hasChildren)),
+            ("folded", .bool(task.isFolded)),
         ])
     }
 

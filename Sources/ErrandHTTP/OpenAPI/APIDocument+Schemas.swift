@@ -116,11 +116,25 @@ extension APIDocument {
                 tags: {type: array, maxItems: 32, items: {type: string, minLength: 1, maxLength: 128}}
                 name: {type: [string, 'null'], maxLength: 1024, description: A display name.}
                 timeout: {type: [number, 'null'], exclusiveMinimum: 0, maximum: 31536000, description: Seconds an attempt may run.}
+                internal: {type: boolean, description: 'A sub-task of a bigger operation: module listings leave it out, a finished tree folds it.'}
+                type: {type: [string, 'null'], maxLength: 256, description: 'The operation, e.g. repair (ScyllaDB''s type).'}
+                scope: {type: [string, 'null'], maxLength: 256, description: 'The part it covers, e.g. keyspace.'}
+                entity: {type: [string, 'null'], maxLength: 256}
+                keyspace: {type: [string, 'null'], maxLength: 256}
+                table: {type: [string, 'null'], maxLength: 256}
+                progress_units: {type: [string, 'null'], maxLength: 256, description: What its progress counts.}
+                locality: {$ref: '#/components/schemas/TaskLocality'}
+                abortable: {type: boolean, description: Whether an abort may stop it (default true).}
+                user_task: {type: boolean, description: 'Kept for the user TTL once finished (default true over HTTP).'}
+            TaskLocality:
+              type: string
+              enum: [local, global]
+              description: 'local: one node runs it; global: work spread over every live node (ScyllaDB''s kind).'
             Task:
               type: object
               additionalProperties: false
               required: [id, queue, handler, state, priority, attempt, charged_attempts, retry, time_to_resolve, arguments,
-                run_at, created_at, internal, tags]
+                run_at, created_at, internal, tags, locality, abortable, user_task, has_children, folded]
               properties:
                 id: {type: string, format: uuid}
                 queue: {type: string}
@@ -159,6 +173,18 @@ extension APIDocument {
                       properties:
                         completed: {type: number}
                         total: {type: [number, 'null']}
+                progress_units: {type: [string, 'null']}
+                type: {type: [string, 'null']}
+                scope: {type: [string, 'null']}
+                entity: {type: [string, 'null']}
+                keyspace: {type: [string, 'null']}
+                table: {type: [string, 'null']}
+                locality: {$ref: '#/components/schemas/TaskLocality'}
+                abortable: {type: boolean}
+                sequence_number: {type: [integer, 'null'], description: 'The operation''s number in its module; a child has its root''s.'}
+                user_task: {type: boolean}
+                has_children: {type: boolean}
+                folded: {type: boolean, description: 'Succeeded inside a finished tree: arguments and attempts were dropped.'}
             Attempt:
               type: object
               additionalProperties: false

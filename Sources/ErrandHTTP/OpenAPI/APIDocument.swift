@@ -20,7 +20,7 @@ public struct APIDocument: Sendable {
     /// The document of this build.
     public static let current: APIDocument = {
         do {
-            return try APIDocument(fragments: [systemYAML, tasksYAML, leasesYAML, queuesYAML, componentsYAML])
+            return try APIDocument(fragments: [systemYAML, tasksYAML, leasesYAML, queuesYAML, taskManagerYAML, componentsYAML])
         } catch {
             preconditionFailure("the built-in OpenAPI document does not parse: \(error)")
         }

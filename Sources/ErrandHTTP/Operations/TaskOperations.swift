@@ -107,6 +107,17 @@ struct TaskOperations {
         task.tags = body.strings("tags")
         task.name = body.string("name")
         task.timeout = body.double("timeout")
+        task.isInternal = body.bool("internal") ?? false
+        task.type = body.string("type")
+        task.scope = body.string("scope")
+        task.entity = body.string("entity")
+        task.keyspace = body.string("keyspace")
+        task.table = body.string("table")
+        task.progressUnits = body.string("progress_units")
+        task.locality = body.string("locality").flatMap(TaskLocality.init(rawValue:)) ?? .local
+        task.isAbortable = body.bool("abortable") ?? true
+        // Over HTTP a task is a user's unless the caller says otherwise (its finished root is kept for the user TTL).
+        task.isUserTask = body.bool("user_task") ?? true
         do {
             try task.validate()
         } catch {

@@ -21,6 +21,11 @@ struct RemoteAPI: Sendable {
     ///   `.alreadyExists`, `.unknownQueue` by the problem's type), `.invalid` (400, 413), `.unavailable` (401, 403,
     ///   503, no answer).
     func call(_ method: String, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil) async throws -> [String: Any] {
+        try await value(method, path, query: query, body: body) as? [String: Any] ?? [:]
+    }
+
+    /// Sends one request and answers its JSON body, whatever its shape (an array, a number).
+    func value(_ method: String, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil) async throws -> Any {
         var components = URLComponents(string: base + path)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else { throw StoreError(.invalid, "cannot make a URL of \(base + path)") }
@@ -40,9 +45,11 @@ struct RemoteAPI: Sendable {
             throw StoreError(.unavailable, "cannot reach the Errand server at \(base): \(error.localizedDescription)")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        guard (200..<300).contains(status) else { throw Self.error(status: status, problem: object, url: url) }
-        return object
+        let answer = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        guard (200..<300).contains(status) else {
+            throw Self.error(status: status, problem: answer as? [String: Any] ?? [:], url: url)
+        }
+        return answer ?? [String: Any]()
     }
 
     private static func error(status: Int, problem: [String: Any], url: URL) -> StoreError {
@@ -55,6 +62,7 @@ struct RemoteAPI: Sendable {
         case (409, "already-exists"): return StoreError(.alreadyExists, detail)
         case (409, _): return StoreError(.refused, detail)
         case (400, _), (413, _): return StoreError(.invalid, detail)
+        case (403, "not-abortable"): return StoreError(.notAbortable, detail)
         case (401, _), (403, _): return StoreError(.unavailable, "the server refused the token: \(detail)")
         default: return StoreError(.unavailable, detail)
         }

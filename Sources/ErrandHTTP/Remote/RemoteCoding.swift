@@ -21,6 +21,15 @@ enum RemoteCoding {
         if let module = task.module { body["module"] = module }
         if let name = task.name { body["name"] = name }
         if let timeout = task.timeout { body["timeout"] = timeout }
+        let labels = [
+            ("type", task.type), ("scope", task.scope), ("entity", task.entity), ("keyspace", task.keyspace),
+            ("table", task.table), ("progress_units", task.progressUnits),
+        ]
+        for (key, value) in labels { if let value { body[key] = value } }
+        body["internal"] = task.isInternal
+        body["locality"] = task.locality.rawValue
+        body["abortable"] = task.isAbortable
+        body["user_task"] = task.isUserTask
         return body
     }
 
@@ -102,7 +111,19 @@ enum RemoteCoding {
             name: object["name"] as? String,
             timeout: number(object["timeout"]),
             progressCompleted: number((object["progress"] as? [String: Any])?["completed"]),
-            progressTotal: number((object["progress"] as? [String: Any])?["total"])
+            progressTotal: number((object["progress"] as? [String: Any])?["total"]),
+            progressUnits: object["progress_units"] as? String,
+            type: object["type"] as? String,
+            scope: object["scope"] as? String,
+            entity: object["entity"] as? String,
+            keyspace: object["keyspace"] as? String,
+            table: object["table"] as? String,
+            locality: (object["locality"] as? String).flatMap(TaskLocality.init(rawValue:)) ?? .local,
+            isAbortable: object["abortable"] as? Bool ?? true,
+            sequenceNumber: object["sequence_number"] as? Int,
+            isUserTask: object["user_task"] as? Bool ?? false,
+            hasChildren: object["has_children"] as? Bool ?? false,
+            isFolded: object["folded"] as? Bool ?? false
         )
     }
 

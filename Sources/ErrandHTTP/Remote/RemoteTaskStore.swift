@@ -77,19 +77,38 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
     }
 
     public func modules() async throws -> [String] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/modules")["modules"]).compactMap { $0["name"] as? String }
+        guard let names = try await api.value("GET", "/task_manager/list_modules") as? [String] else {
+            throw StoreError(.corrupt, "the server's answer is not the documented list of modules")
+        }
+        return names
     }
 
     public func drainModule(_ module: String) async throws -> Int {
-        try await api.call("POST", "/v1/modules/\(module)/drain")["deleted"] as? Int ?? 0
+        try await api.call("POST", "/task_manager/drain/\(Self.pathSegment(module))")["deleted"] as? Int ?? 0
     }
 
+    /// Over HTTP a TTL setting reads as the TTL in force (the server's configured one when none was set), and
+    /// another setting as unavailable.
     public func setting(_ name: String) async throws -> String? {
-        try await api.call("GET", "/v1/settings/\(name)")["value"] as? String
+        let answer = try await api.value("GET", try Self.ttlPath(name))
+        return (answer as? Int).map(String.init)
     }
 
     public func setSetting(_ name: String, to value: String?, now: Date) async throws {
-        _ = try await api.call("PUT", "/v1/settings/\(name)", body: ["value": value as Any])
+        guard let value else { throw notOverHTTP("clearing a setting") }
+        _ = try await api.value("POST", try Self.ttlPath(name), query: [("ttl", value)])
+    }
+
+    private static func ttlPath(_ setting: String) throws -> String {
+        switch setting {
+        case StoreSetting.taskTTL: return "/task_manager/ttl"
+        case StoreSetting.userTaskTTL: return "/task_manager/user_ttl"
+        default: throw StoreError(.unavailable, "the setting \(setting) is not available over HTTP")
+        }
+    }
+
+    private static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }
 
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {

@@ -14,10 +14,15 @@ struct APIRequest: Sendable {
     /// A path parameter (present: the route matched).
     func path(_ name: String) -> String { pathValues[name] ?? "" }
 
-    /// The `{id}` path parameter as a task id (checked as a UUID already).
-    func taskID() throws -> TaskID {
-        guard let id = TaskID(path("id")) else { throw Problem.badRequest("id: must be a UUID, got \"\(path("id"))\"") }
+    /// A task id path parameter (`{id}` unless named; checked as a UUID already).
+    func taskID(_ name: String = "id") throws -> TaskID {
+        guard let id = TaskID(path(name)) else { throw Problem.badRequest("\(name): must be a UUID, got \"\(path(name))\"") }
         return id
+    }
+
+    func queryBool(_ name: String) -> Bool? {
+        if case .bool(let flag)? = query[name] { return flag }
+        return nil
     }
 
     func queryString(_ name: String) -> String? {

@@ -44,6 +44,7 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
             case .notFound, .unknownQueue: return Problem(.notFound, kind, store.message)
             case .queueSuspended, .alreadyExists, .refused: return Problem(.conflict, kind, store.message)
             case .invalid: return Problem(.badRequest, kind, store.message)
+            case .notAbortable: return Problem(.forbidden, kind, store.message)
             case .unavailable: return Problem(.serviceUnavailable, kind, store.message)
             default: return Problem(.internalServerError, kind, store.message)
             }

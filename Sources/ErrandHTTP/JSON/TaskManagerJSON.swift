@@ -1,0 +1,76 @@
+import ErrandCore
+import Foundation
+
+/// Tasks as ScyllaDB's task manager API shows them (`task_status`, `task_stats`), for the `/task_manager` paths.
+///
+/// Field names and value shapes are ScyllaDB's: every field is present, an unknown text is `""`, an unset time is
+/// 1970-01-01T00:00:00Z, a root's `parent_id` is the nil UUID, `shard` is 0 (Errand has no shards). States map as
+/// scheduled, pending → `created`; running → `running`; completed → `done`; failed, cancelled, dead → `failed`
+/// (`error` says why: the last error, or the abort's reason).
+enum TaskManagerJSON {
+    static let nilUUID = "00000000-0000-0000-0000-000000000000"
+
+    static func state(_ task: TaskRecord) -> String {
+        switch task.state {
+        case .scheduled, .pending: "created"
+        case .running: "running"
+        case .completed: "done"
+        case .failed, .cancelled, .dead: "failed"
+        }
+    }
+
+    static func error(_ task: TaskRecord) -> String {
+        switch task.state {
+        case .failed, .dead: task.lastError ?? task.message ?? task.state.rawValue
+        case .cancelled: task.message ?? "aborted"
+        default: ""
+        }
+    }
+
+    /// A time in ScyllaDB's form: whole seconds, UTC; the epoch when unset.
+    static func time(_ date: Date?) -> OutputJSON {
+        .string((date ?? Date(timeIntervalSince1970: 0)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt)))
+    }
+
+    static func status(_ task: TaskRecord, in tree: TaskTree) -> OutputJSON {
+        let progress = tree.progress(of: task.id)
+        return .object([
+            ("id", .string(task.id.rawValue)),
+            ("type", .string(task.type ?? task.handler)),
+            ("kind", .string(task.locality.rawValue)),
+            ("scope", .string(task.scope ?? "")),
+            ("state", .string(state(task))),
+            ("is_abortable", .bool(task.isAbortable)),
+            ("start_time", time(task.startedAt)),
+            ("end_time", time(task.finishedAt)),
+            ("error", .string(error(task))),
+            ("parent_id", .string(task.parentID?.rawValue ?? nilUUID)),
+            ("sequence_number", .int(task.sequenceNumber ?? 0)),
+            ("shard", .int(0)),
+            ("keyspace", .string(task.keyspace ?? "")),
+            ("table", .string(task.table ?? "")),
+            ("entity", .string(task.entity ?? "")),
+            ("progress_units", .string(task.progressUnits ?? "")),
+            ("progress_total", .double(progress.total)),
+            ("progress_completed", .double(progress.completed)),
+            ("children_ids", .array(tree.children(of: task.id).map { .string($0.id.rawValue) })),
+        ])
+    }
+
+    static func stats(_ task: TaskRecord) -> OutputJSON {
+        .object([
+            ("task_id", .string(task.id.rawValue)),
+            ("state", .string(state(task))),
+            ("type", .string(task.type ?? task.handler)),
+            ("kind", .string(task.locality.rawValue)),
+            ("scope", .string(task.scope ?? "")),
+            ("keyspace", .string(task.keyspace ?? "")),
+            ("table", .string(task.table ?? "")),
+            ("entity", .string(task.entity ?? "")),
+            ("sequence_number", .int(task.sequenceNumber ?? 0)),
+            ("shard", .int(0)),
+            ("start_time", time(task.startedAt)),
+            ("end_time", time(task.finishedAt)),
+        ])
+    }
+}
