@@ -13,12 +13,12 @@ struct ErrandCommand: AsyncParsableCommand {
         discussion: """
             Every command works on the PostgreSQL store named by --store or ERRAND_STORE, else on the SQLite file named
             by --db, ERRAND_DB, or ./errand.db. With --server URL (or ERRAND_SERVER) and --token (or ERRAND_TOKEN), the
-            task, queue, stats and worker list commands use a remote server's HTTP API instead.
+            task, queue, module, ttl, stats and worker list commands use a remote server's HTTP API instead.
             Exit status: 0 success, 1 operation failed, 2 bad input, 3 store unusable, 124 wait timed out.
             """,
         subcommands: [
-            ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, StatsCommand.self, LeaderCommand.self, MigrateCommand.self,
-            CronCommand.self, ConfigCommand.self, CompletionCommand.self,
+            ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, ModuleCommand.self, TTLCommand.self,
+            StatsCommand.self, LeaderCommand.self, MigrateCommand.self, CronCommand.self, ConfigCommand.self, CompletionCommand.self,
         ],
         groupedSubcommands: [CommandGroup(name: "pftaskqueue verbs (aliases)", subcommands: Pftaskqueue.commands)]
     )

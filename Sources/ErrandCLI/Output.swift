@@ -84,7 +84,7 @@ struct TaskView: Encodable {
     /// The display name (pftaskqueue's `name`).
     var name: String?
     /// Seconds an attempt may run.
-    var timeout: Seconds?
+    var timeout: WholeOrFraction?
     var attempts: [AttemptView]?
 
     init(_ task: TaskRecord, attempts: [Attempt]? = nil) {
@@ -111,7 +111,7 @@ struct TaskView: Encodable {
         module = task.module
         tags = task.tags
         name = task.name
-        timeout = task.timeout.map(Seconds.init)
+        timeout = task.timeout.map(WholeOrFraction.init)
         self.attempts = attempts?.map(AttemptView.init)
     }
 
@@ -198,8 +198,8 @@ struct QueueView: Encodable {
     }
 }
 
-/// A number of seconds, written as a whole number when it is one (YAML would write 100.0 as 1e+2).
-struct Seconds: Encodable {
+/// A number (seconds, progress), written as a whole number when it is one (YAML would write 100.0 as 1e+2).
+struct WholeOrFraction: Encodable {
     var value: Double
 
     func encode(to encoder: any Encoder) throws {

@@ -31,13 +31,21 @@ struct TaskAddCommand: AsyncParsableCommand {
     @Option(name: .customLong("ttr"), help: "Lease length (time_to_resolve) in seconds.") var timeToResolve: Double?
     @Option(help: "Return the unfinished task holding this key instead of adding another.") var idempotencyKey: String?
     @Option(help: "Label (repeatable).") var tag: [String] = []
-    @Option(help: "Parent task id.") var parent: String?
+    @Option(help: "Parent task id: the task joins its tree, and the parent awaits it.") var parent: String?
+    @Option(help: "Module (a group of task trees, e.g. repair).") var module: String?
+    @Option(help: "The operation, e.g. repair (the task manager's type).") var type: String?
+    @Option(help: "The part of the operation it covers, e.g. keyspace.") var scope: String?
+    @Option(help: "Keyspace (or database) it works on.") var keyspace: String?
+    @Option(help: "Table it works on.") var table: String?
+    @Flag(help: "A sub-task: module listings leave it out and its finished tree folds it.") var `internal` = false
+    @Flag(help: "Refuse aborts: the task runs until it finishes.") var notAbortable = false
     @Option(name: [.short, .customLong("file")], help: "YAML or JSON task spec file, or - for stdin.") var file: String?
     @Flag(help: "Accept handler names this binary does not know (run by another worker).") var anyHandler = false
     @Option(name: [.short, .long], help: "Output: ids (default), yaml, json or table.") var output: OutputFormat?
 
     func run() async throws {
-        var defaults = NewTask(handler: handler ?? "")
+        // Started by a person: once finished, kept for the user TTL.
+        var defaults = NewTask(handler: handler ?? "", isUserTask: true)
         if let args { defaults.arguments = args }
         if let queue { defaults.queue = queue }
         if let priority { defaults.priority = priority }
@@ -57,6 +65,13 @@ struct TaskAddCommand: AsyncParsableCommand {
         defaults.idempotencyKey = idempotencyKey
         defaults.tags = tag
         defaults.parentID = try parent.map(parseTaskID)
+        defaults.module = module
+        defaults.type = type
+        defaults.scope = scope
+        defaults.keyspace = keyspace
+        defaults.table = table
+        defaults.isInternal = `internal`
+        defaults.isAbortable = !notAbortable
 
         let tasks: [NewTask]
         if let file {

@@ -8,11 +8,11 @@ import Foundation
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Add, inspect, wait for, cancel and retry tasks.",
+        abstract: "Add, inspect, wait for, cancel, abort and retry tasks and task trees.",
         subcommands: [
             TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self,
-            TaskCancelCommand.self,
-            TaskRetryCommand.self, TaskRedriveCommand.self, TaskEnableCommand.self, TaskDisableCommand.self,
+            TaskTreeCommand.self, TaskStatusCommand.self, TaskCancelCommand.self, TaskAbortCommand.self, TaskRetryCommand.self,
+            TaskRedriveCommand.self, TaskEnableCommand.self, TaskDisableCommand.self,
         ]
     )
 }

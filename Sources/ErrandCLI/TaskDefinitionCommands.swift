@@ -25,7 +25,7 @@ struct TaskStartCommand: AsyncParsableCommand {
             throw CLIFailure("\(path) defines no task \"\(name)\"\(known.isEmpty ? "" : "; it defines \(known)")", exitCode: CLIFailure.badInput)
         }
         do { try definition.newTask(arguments: args).validate() } catch { throw CLIFailure("--args: \(error.reason)", exitCode: CLIFailure.badInput) }
-        print(try await store.client().start(definition, arguments: args).id)
+        print(try await store.client().start(definition, arguments: args, byUser: true).id)
     }
 }
 

@@ -136,8 +136,8 @@ struct WorkerView: Encodable {
     var spec: JSONValue
     var startedAt: String?
     var lastHeartbeatAt: String?
-    var heartbeatExpiration: Seconds
-    var salvageAfter: Seconds
+    var heartbeatExpiration: WholeOrFraction
+    var salvageAfter: WholeOrFraction
     var finishedAt: String?
     var salvagedBy: String?
     var salvagedAt: String?
@@ -151,8 +151,8 @@ struct WorkerView: Encodable {
         spec = JSONValue(parsing: worker.spec) ?? .string(worker.spec)
         startedAt = Output.timestamp(worker.startedAt)
         lastHeartbeatAt = Output.timestamp(worker.lastHeartbeatAt)
-        heartbeatExpiration = Seconds(value: worker.heartbeatExpiration)
-        salvageAfter = Seconds(value: worker.salvageAfter)
+        heartbeatExpiration = WholeOrFraction(value: worker.heartbeatExpiration)
+        salvageAfter = WholeOrFraction(value: worker.salvageAfter)
         finishedAt = Output.timestamp(worker.finishedAt)
         salvagedBy = worker.salvagedBy
         salvagedAt = Output.timestamp(worker.salvagedAt)

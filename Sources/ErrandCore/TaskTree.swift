@@ -120,3 +120,26 @@ extension TaskRecord {
     /// Whether the task belongs to a tree: it has a parent or has had a child.
     public var isInTree: Bool { parentID != nil || hasChildren }
 }
+
+extension TaskRecord {
+    /// The state in ScyllaDB's task manager words: scheduled and pending are `created`, running is `running`,
+    /// completed is `done`, and failed, cancelled and dead are `failed`.
+    public var managerState: String {
+        switch state {
+        case .scheduled, .pending: "created"
+        case .running: "running"
+        case .completed: "done"
+        case .failed, .cancelled, .dead: "failed"
+        }
+    }
+
+    /// Why a task that did not complete ended (ScyllaDB's `error`): its last error, or an abort's reason; empty
+    /// otherwise.
+    public var managerError: String {
+        switch state {
+        case .failed, .dead: lastError ?? message ?? state.rawValue
+        case .cancelled: message ?? "aborted"
+        default: ""
+        }
+    }
+}

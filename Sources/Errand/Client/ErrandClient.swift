@@ -38,10 +38,13 @@ public struct ErrandClient: Sendable {
         try await enqueue([task])[0]
     }
 
-    /// Launches a task definition now (a single-shot one, usually), with its arguments or `arguments` (JSON).
+    /// Launches a task definition now (a single-shot one, usually), with its arguments or `arguments` (JSON);
+    /// `byUser` when a person asked (the CLI, the HTTP API), so that the finished task is kept for the user TTL.
     @discardableResult
-    public func start(_ definition: TaskDefinition, arguments: String? = nil) async throws -> TaskRecord {
-        try await enqueue(definition.newTask(arguments: arguments)).task
+    public func start(_ definition: TaskDefinition, arguments: String? = nil, byUser: Bool = false) async throws -> TaskRecord {
+        var task = definition.newTask(arguments: arguments)
+        task.isUserTask = byUser
+        return try await enqueue(task).task
     }
 
     /// Enqueues a batch in one transaction: all are stored or none.

@@ -6,7 +6,8 @@ import Foundation
 /// The document holds one task (a mapping), a list of tasks, or a mapping with a `tasks:` list. A task's keys:
 /// `handler`, `args` (or `arguments`, any JSON value), `queue`, `priority`, `run_at` (ISO 8601), `max_attempts`
 /// (-1 = no limit), `delay`, `delay_factor`, `max_delay`, `jitter`, `priority_decrement` (also accepted nested under
-/// `retry:`), `time_to_resolve` (or `ttr`), `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`.
+/// `retry:`), `time_to_resolve` (or `ttr`), `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`;
+/// and for task trees `type`, `scope`, `keyspace`, `table`, `entity`, `progress_units`, `internal`, `abortable`.
 ///
 /// pftaskqueue's `TaskSpec` keys are read too, so its task files work unchanged: `payload` (text; stored as a JSON
 /// string, handed back as the text), `retryLimit` (retries after the first attempt; negative = no limit; 0 when
@@ -24,7 +25,10 @@ public enum TaskSpec {
     static let taskKeys: Set<String> = Set([
         "handler", "args", "arguments", "queue", "priority", "run_at", "retry", "time_to_resolve", "ttr", "timeout",
         "idempotency_key", "tags", "parent_id", "module", "name",
-    ]).union(retryKeys).union(pftaskqueueKeys)
+    ]).union(retryKeys).union(pftaskqueueKeys).union(labelKeys).union(["internal", "abortable"])
+
+    /// The free-form labels of a task tree's task.
+    static let labelKeys: Set<String> = ["type", "scope", "keyspace", "table", "entity", "progress_units"]
 
     /// Reads the tasks of a parsed document.
     /// - Throws: ``InvalidField`` naming the path of the first problem (e.g. `tasks[2].priority`).
@@ -88,6 +92,20 @@ public enum TaskSpec {
         if let value = mapping["time_to_resolve"] ?? mapping["ttr"] { task.timeToResolve = try ConfigTree.number(value, field("time_to_resolve")) }
         if let value = mapping["idempotency_key"] { task.idempotencyKey = try ConfigTree.string(value, field("idempotency_key")) }
         if let value = mapping["module"] { task.module = try ConfigTree.string(value, field("module")) }
+        for key in labelKeys.sorted() {
+            guard let value = mapping[key] else { continue }
+            let text = try ConfigTree.string(value, field(key))
+            switch key {
+            case "type": task.type = text
+            case "scope": task.scope = text
+            case "keyspace": task.keyspace = text
+            case "table": task.table = text
+            case "entity": task.entity = text
+            default: task.progressUnits = text
+            }
+        }
+        if let value = mapping["internal"] { task.isInternal = try ConfigTree.bool(value, field("internal")) }
+        if let value = mapping["abortable"] { task.isAbortable = try ConfigTree.bool(value, field("abortable")) }
         if let value = mapping["parent_id"] {
             let text = try ConfigTree.string(value, field("parent_id"))
             guard let id = TaskID(text) else { throw InvalidField(field: field("parent_id"), reason: "is not a task id: \(text)") }

@@ -5,27 +5,9 @@ import Foundation
 ///
 /// Field names and value shapes are ScyllaDB's: every field is present, an unknown text is `""`, an unset time is
 /// 1970-01-01T00:00:00Z, a root's `parent_id` is the nil UUID, `shard` is 0 (Errand has no shards). States map as
-/// scheduled, pending → `created`; running → `running`; completed → `done`; failed, cancelled, dead → `failed`
-/// (`error` says why: the last error, or the abort's reason).
+/// ``TaskRecord/managerState`` says; `error` is ``TaskRecord/managerError``.
 enum TaskManagerJSON {
     static let nilUUID = "00000000-0000-0000-0000-000000000000"
-
-    static func state(_ task: TaskRecord) -> String {
-        switch task.state {
-        case .scheduled, .pending: "created"
-        case .running: "running"
-        case .completed: "done"
-        case .failed, .cancelled, .dead: "failed"
-        }
-    }
-
-    static func error(_ task: TaskRecord) -> String {
-        switch task.state {
-        case .failed, .dead: task.lastError ?? task.message ?? task.state.rawValue
-        case .cancelled: task.message ?? "aborted"
-        default: ""
-        }
-    }
 
     /// A time in ScyllaDB's form: whole seconds, UTC; the epoch when unset.
     static func time(_ date: Date?) -> OutputJSON {
@@ -39,11 +21,11 @@ enum TaskManagerJSON {
             ("type", .string(task.type ?? task.handler)),
             ("kind", .string(task.locality.rawValue)),
             ("scope", .string(task.scope ?? "")),
-            ("state", .string(state(task))),
+            ("state", .string(task.managerState)),
             ("is_abortable", .bool(task.isAbortable)),
             ("start_time", time(task.startedAt)),
             ("end_time", time(task.finishedAt)),
-            ("error", .string(error(task))),
+            ("error", .string(task.managerError)),
             ("parent_id", .string(task.parentID?.rawValue ?? nilUUID)),
             ("sequence_number", .int(task.sequenceNumber ?? 0)),
             ("shard", .int(0)),
@@ -60,7 +42,7 @@ enum TaskManagerJSON {
     static func stats(_ task: TaskRecord) -> OutputJSON {
         .object([
             ("task_id", .string(task.id.rawValue)),
-            ("state", .string(state(task))),
+            ("state", .string(task.managerState)),
             ("type", .string(task.type ?? task.handler)),
             ("kind", .string(task.locality.rawValue)),
             ("scope", .string(task.scope ?? "")),

@@ -90,7 +90,7 @@ struct QueueOperations {
         let definition = try await definition(request.path("name"))
         let arguments = request.body.rawJSON("arguments")
         do { try definition.newTask(arguments: arguments).validate() } catch { throw Problem.badRequest(error.description) }
-        return .json(Representation.task(try await client.start(definition, arguments: arguments)), status: .created)
+        return .json(Representation.task(try await client.start(definition, arguments: arguments, byUser: true)), status: .created)
     }
 
     @Sendable func listWorkers(_ request: APIRequest) async throws -> Response {

@@ -63,7 +63,7 @@ struct TaskManagerOperations {
             throw Problem(
                 .requestTimeout,
                 "timeout",
-                "task \(id) is still \(TaskManagerJSON.state(waited.task)) after \(timeout.formatted()) s"
+                "task \(id) is still \(waited.task.managerState) after \(timeout.formatted()) s"
             )
         }
     }
