@@ -11,7 +11,8 @@ struct TaskCommand: AsyncParsableCommand {
         abstract: "Add, inspect, wait for, cancel, abort and retry tasks and task trees.",
         subcommands: [
             TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self,
-            TaskTreeCommand.self, TaskStatusCommand.self, TaskCancelCommand.self, TaskAbortCommand.self, TaskRetryCommand.self,
+            TaskTreeCommand.self, TaskStatusCommand.self, TaskCancelCommand.self, TaskAbortCommand.self, TaskBroadcastCommand.self,
+            TaskRetryCommand.self,
             TaskRedriveCommand.self, TaskEnableCommand.self, TaskDisableCommand.self,
         ]
     )

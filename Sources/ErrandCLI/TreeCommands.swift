@@ -115,7 +115,7 @@ struct TaskStatusView: Encodable {
         type = task.type ?? task.handler
         kind = task.locality.rawValue
         scope = task.scope ?? ""
-        state = task.managerState
+        state = tree.managerState(of: task.id)
         isAbortable = task.isAbortable
         startTime = Output.timestamp(task.startedAt)
         endTime = Output.timestamp(task.finishedAt)
@@ -201,5 +201,31 @@ struct TaskAbortCommand: AsyncParsableCommand {
         let task = try await client.abort(id, reason: reason)
         let cascaded = try await client.recursiveStatus(of: id).filter { $0.message == "aborted with task \(id)" }.count
         print("\(task.id) \(task.state.rawValue)" + (cascaded > 0 ? " with \(cascaded) descendants" : ""))
+    }
+}
+
+/// `errand task broadcast HANDLER`: one global task, run once on every live worker that runs the handler.
+struct TaskBroadcastCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broadcast",
+        abstract: "Run a handler once on every live worker that runs it, as one global task.",
+        discussion: """
+            Prints the global task's id; `errand task status ID` shows its state and progress, derived from its \
+            per-worker parts, and `errand task wait ID` waits for all of them.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Handler to run, e.g. errand.echo.") var handler: String
+    @Option(help: "Arguments as JSON text.") var args: String = "{}"
+    @Option(help: "Queue.") var queue: String = QueueName.default
+    @Option(help: "Module.") var module: String?
+
+    func run() async throws {
+        let (task, parts) = try await store.client().broadcast(handler, arguments: args, queue: queue, module: module, byUser: true)
+        print(task.id)
+        FileHandle.standardError.write(
+            Data("errand: \(parts.count) part\(parts.count == 1 ? "" : "s"): \(parts.compactMap(\.targetWorker).joined(separator: ", "))\n".utf8)
+        )
     }
 }

@@ -41,6 +41,9 @@ public struct NewTask: Sendable, Hashable, Codable {
     /// Whether a user started it (the CLI, HTTP API and dashboard set this; code leaves it `false`): a finished
     /// user-started root is kept for the user TTL.
     public var isUserTask: Bool
+    /// The only worker (by lease name) that may claim it; `nil` lets any worker claim it (see
+    /// ``TaskRecord/targetWorker``).
+    public var targetWorker: String?
 
     /// Lease length of a task that names none (Tarantool's `task_ttr`).
     public static let defaultTimeToResolve: Double = 60
@@ -74,7 +77,8 @@ public struct NewTask: Sendable, Hashable, Codable {
         table: String? = nil,
         locality: TaskLocality = .local,
         isAbortable: Bool = true,
-        isUserTask: Bool = false
+        isUserTask: Bool = false,
+        targetWorker: String? = nil
     ) {
         self.handler = handler
         self.arguments = arguments
@@ -99,6 +103,7 @@ public struct NewTask: Sendable, Hashable, Codable {
         self.locality = locality
         self.isAbortable = isAbortable
         self.isUserTask = isUserTask
+        self.targetWorker = targetWorker
     }
 
     enum CodingKeys: String, CodingKey {
@@ -115,6 +120,7 @@ public struct NewTask: Sendable, Hashable, Codable {
         case type, scope, entity, keyspace, table, locality
         case isAbortable = "abortable"
         case isUserTask = "user_task"
+        case targetWorker = "target_worker"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,6 +148,7 @@ public struct NewTask: Sendable, Hashable, Codable {
         locality = try container.decodeIfPresent(TaskLocality.self, forKey: .locality) ?? .local
         isAbortable = try container.decodeIfPresent(Bool.self, forKey: .isAbortable) ?? true
         isUserTask = try container.decodeIfPresent(Bool.self, forKey: .isUserTask) ?? false
+        targetWorker = try container.decodeIfPresent(String.self, forKey: .targetWorker)
     }
 
     /// Refuses a request that cannot be stored or run, naming the offending field.
@@ -176,6 +183,9 @@ public struct NewTask: Sendable, Hashable, Codable {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")
         }
         do { try retry.validate() } catch { throw error.nested(under: "retry") }
+        if let targetWorker, targetWorker.count > 200 {
+            throw InvalidField(field: "target_worker", reason: "is \(targetWorker.count) characters; the limit is 200")
+        }
         for (field, value) in [
             ("type", type), ("scope", scope), ("entity", entity), ("keyspace", keyspace), ("table", table),
             ("progress_units", progressUnits),

@@ -85,6 +85,9 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     /// Whether a user started it (CLI, HTTP, dashboard) rather than code: such a finished root is kept for the
     /// user TTL rather than the TTL.
     public var isUserTask: Bool
+    /// The only worker (its lease name) that may claim the task: one part of a broadcast. Empty for a global task's
+    /// own row, which no worker claims; `nil` for a task any worker may claim.
+    public var targetWorker: String?
     /// Whether a child was ever enqueued under this task (the stores set it with the first child).
     public var hasChildren: Bool
     /// Whether the task was folded into its tree: it succeeded inside a finished tree, so only its essentials are
@@ -131,6 +134,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         isAbortable: Bool = true,
         sequenceNumber: Int? = nil,
         isUserTask: Bool = false,
+        targetWorker: String? = nil,
         hasChildren: Bool = false,
         isFolded: Bool = false
     ) {
@@ -146,6 +150,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         self.isAbortable = isAbortable
         self.sequenceNumber = sequenceNumber
         self.isUserTask = isUserTask
+        self.targetWorker = targetWorker
         self.hasChildren = hasChildren
         self.isFolded = isFolded
         self.id = id
@@ -205,6 +210,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         case isAbortable = "abortable"
         case sequenceNumber = "sequence_number"
         case isUserTask = "user_task"
+        case targetWorker = "target_worker"
         case hasChildren = "has_children"
         case isFolded = "folded"
     }

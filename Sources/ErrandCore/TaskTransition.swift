@@ -154,7 +154,8 @@ public enum TaskTransition {
             table: nonEmpty(new.table),
             locality: new.locality,
             isAbortable: new.isAbortable,
-            isUserTask: new.isUserTask
+            isUserTask: new.isUserTask,
+            targetWorker: new.targetWorker
         )
     }
 
@@ -275,8 +276,8 @@ public enum TaskTransition {
             return .success(TransitionOutput(task: next, endedAttempt: nil))
 
         case .childrenFinished(let failed, let count, let firstFailed):
-            guard task.isAwaitingChildren else {
-                return refuse(.wrongState, "only a task whose handler succeeded awaits its children")
+            guard task.awaitsChildren else {
+                return refuse(.wrongState, "only a task whose handler succeeded, or a global task, awaits its children")
             }
             var next = task
             next.finishedAt = now

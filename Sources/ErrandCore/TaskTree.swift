@@ -71,6 +71,15 @@ public struct TaskTree: Sendable {
         }
     }
 
+    /// The state of `id` in the task manager's words (``TaskRecord/managerState``); a global task's, until it ends,
+    /// derived from its parts: `running` once one of them has started, `created` before.
+    public func managerState(of id: TaskID) -> String {
+        guard let task = tasks[id] else { return "created" }
+        guard task.isVirtual, !task.state.isFinal else { return task.managerState }
+        let started = children(of: id).contains { $0.state == .running || $0.state.isFinal }
+        return started ? "running" : "created"
+    }
+
     /// The tasks to fold now, by the rule above: none while the root is unfinished.
     public func foldable() -> [TaskID] {
         guard let root, root.state.isFinal else { return [] }
@@ -117,6 +126,14 @@ extension TaskRecord {
 }
 
 extension TaskRecord {
+    /// Whether the task's row is a global task's own: no worker claims it (``targetWorker`` is empty); it stands for
+    /// its per-node parts and ends when the last of them does.
+    public var isVirtual: Bool { locality == .global && targetWorker == "" }
+
+    /// Whether the task ends when its children do: its handler succeeded with children unfinished, or it is virtual
+    /// and unfinished.
+    public var awaitsChildren: Bool { isAwaitingChildren || (isVirtual && !state.isFinal) }
+
     /// Whether the task belongs to a tree: it has a parent or has had a child.
     public var isInTree: Bool { parentID != nil || hasChildren }
 }

@@ -197,13 +197,14 @@ enum PostgresSchema {
             DROP TABLE \(s).event;
             """,
             // 10: task trees (ScyllaDB's task manager): labels, locality, abortable, the module's sequence number,
-            // user_task, has_children (set with the first child, so a plain task's finish looks up no children) and
+            // user_task, target_worker (a broadcast's part runs on one worker only; the claim skips the others'),
+            // has_children (set with the first child, so a plain task's finish looks up no children) and
             // folded; each module's last sequence number; settings shared by every node (the TTLs).
             """
             ALTER TABLE \(s).task ADD COLUMN progress_units text, ADD COLUMN type text, ADD COLUMN scope text,
                 ADD COLUMN entity text, ADD COLUMN keyspace text, ADD COLUMN table_name text,
                 ADD COLUMN locality text NOT NULL DEFAULT 'local', ADD COLUMN abortable boolean NOT NULL DEFAULT true,
-                ADD COLUMN sequence_number bigint, ADD COLUMN user_task boolean NOT NULL DEFAULT false,
+                ADD COLUMN sequence_number bigint, ADD COLUMN user_task boolean NOT NULL DEFAULT false, ADD COLUMN target_worker text,
                 ADD COLUMN has_children boolean NOT NULL DEFAULT false, ADD COLUMN folded boolean NOT NULL DEFAULT false;
             UPDATE \(s).task SET has_children = true WHERE id IN (SELECT parent_id FROM \(s).task WHERE parent_id IS NOT NULL);
             CREATE INDEX task_root ON \(s).task (root_id) WHERE root_id IS NOT NULL;
@@ -216,6 +217,7 @@ enum PostgresSchema {
                 value text NOT NULL,
                 updated_at timestamptz NOT NULL
             );
+            \(claimFunction(s, skippingOthersParts: true));
             """,
         ]
     }
@@ -226,9 +228,12 @@ enum PostgresSchema {
     /// 7 for 100,000 waiting tasks. The `FOR UPDATE SKIP LOCKED` subquery is the fence: it locks exactly the rows the
     /// UPDATE then leases. The lease arithmetic is `TaskTransition`'s `.claim`. Each claimed row comes with the
     /// version (`xmin`) the claim wrote, so that the claimer can write the finish guarded by it without reading again.
-    static func claimFunction(_ s: String) -> String {
+    ///
+    /// Migration 10 replaces it with one that skips the tasks only another worker may claim (`target_worker`); the
+    /// migrations before it create the one without, since the column did not exist yet.
+    static func claimFunction(_ s: String, skippingOthersParts: Bool = false) -> String {
         """
-        CREATE FUNCTION \(s).claim(claim_now timestamptz, max_tasks bigint, worker_name text, only_queues text[],
+        CREATE \(skippingOthersParts ? "OR REPLACE " : "")FUNCTION \(s).claim(claim_now timestamptz, max_tasks bigint, worker_name text, only_queues text[],
             only_handlers text[])
         RETURNS TABLE (claimed_version xid, claimed_task \(s).task) LANGUAGE sql SET enable_sort = off AS $$
             UPDATE \(s).task AS t
@@ -241,6 +246,7 @@ enum PostgresSchema {
                   AND queue <> ALL(ARRAY(SELECT name FROM \(s).queue WHERE state <> 'active'))
                   AND (cardinality(only_queues) = 0 OR queue = ANY(only_queues))
                   AND (cardinality(only_handlers) = 0 OR handler = ANY(only_handlers))
+                  \(skippingOthersParts ? "AND (target_worker IS NULL OR target_worker = worker_name)" : "")
                 ORDER BY priority, run_at, id
                 LIMIT max_tasks
                 FOR UPDATE SKIP LOCKED

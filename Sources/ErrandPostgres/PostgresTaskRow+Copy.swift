@@ -11,7 +11,7 @@ extension PostgresTaskRow {
         "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter",
         "retry_priority_decrement", "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal",
         "tags", "created_at", "name", "timeout", "progress_units", "type", "scope", "entity", "keyspace", "table_name",
-        "locality", "abortable", "sequence_number", "user_task",
+        "locality", "abortable", "sequence_number", "user_task", "target_worker",
     ]
 
     /// One line per new task (state, attempts and times as ``TaskTransition/enqueue(_:id:now:)`` set them).
@@ -54,6 +54,7 @@ extension PostgresTaskRow {
             line.text(task.isAbortable ? "t" : "f")
             if let sequence = task.sequenceNumber { line.number(sequence) } else { line.text(nil) }
             line.text(task.isUserTask ? "t" : "f")
+            line.text(task.targetWorker)
             line.end()
         }
         return ByteBuffer(bytes: line.bytes)

@@ -11,7 +11,7 @@ enum PostgresTaskRow {
         retry_delay_factor, retry_max_delay, retry_jitter, retry_priority_decrement, time_to_resolve, idempotency_key, \
         parent_id, root_id, module, internal, tags::text, created_at, started_at, finished_at, result, message, \
         last_error, worker, lease_expires_at, name, timeout, progress_completed, progress_total, progress_units, type, \
-        scope, entity, keyspace, table_name, locality, abortable, sequence_number, user_task, has_children, folded
+        scope, entity, keyspace, table_name, locality, abortable, sequence_number, user_task, target_worker, has_children, folded
         """
 
     /// How many columns `columnList` names.
@@ -89,8 +89,9 @@ enum PostgresTaskRow {
                 isAbortable: try cells[41].decode(Bool.self),
                 sequenceNumber: try cells[42].decode(Int?.self),
                 isUserTask: try cells[43].decode(Bool.self),
-                hasChildren: try cells[44].decode(Bool.self),
-                isFolded: try cells[45].decode(Bool.self)
+                targetWorker: try cells[44].decode(String?.self),
+                hasChildren: try cells[45].decode(Bool.self),
+                isFolded: try cells[46].decode(Bool.self)
             )
         } catch let error as StoreError {
             throw error

@@ -75,7 +75,7 @@ extension PostgresTaskStore {
     /// Ends `parentID` when it awaits its children and none is unfinished any more. The parent is locked before its
     /// children are read, so that of two children finishing together the later one sees the other finished.
     private func settle(_ parentID: TaskID, now: Date, on connection: PostgresConnection) async throws {
-        guard let parent = try await lock([parentID], on: connection)[parentID], parent.isAwaitingChildren,
+        guard let parent = try await lock([parentID], on: connection)[parentID], parent.awaitsChildren,
             try await childCounts([parentID], on: connection)[parentID]?.unfinished ?? 0 == 0
         else { return }
         let children = try await rows(

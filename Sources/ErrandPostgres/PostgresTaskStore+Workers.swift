@@ -91,6 +91,16 @@ extension PostgresTaskStore {
                 ).map(PostgresTaskRow.decode)
                 _ = self.claims.take(held.map(\.id))
                 result.tasks += try await self.write(held.map { ($0, TaskEvent.salvage(by: salvager)) }, now: now, on: connection)
+                // Broadcast parts only this worker could run end with it.
+                let targeted = try await self.rows(
+                    """
+                    SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: self.s).task
+                    WHERE target_worker = \(worker.leaseName) AND state IN ('scheduled', 'pending') ORDER BY id DESC FOR UPDATE
+                    """,
+                    on: connection
+                ).map(PostgresTaskRow.decode)
+                let reason = WorkerSalvage.partReason(worker)
+                result.tasks += try await self.write(targeted.map { ($0, TaskEvent.cancel(reason: reason)) }, now: now, on: connection)
             }
             return result
         }

@@ -33,7 +33,7 @@ enum SQLiteSchema {
 
     /// Version 10: task trees (ScyllaDB's task manager): a task's labels (`type`, `scope`, `entity`, `keyspace`,
     /// `table_name`, `progress_units`), `locality`, `abortable`, its module's `sequence_number`, `user_task` and
-    /// `has_children` (set with the first child, so that finishing a plain task costs no lookup of children),
+    /// `target_worker` (a broadcast's part runs on one worker only), `has_children` (set with the first child, so that finishing a plain task costs no lookup of children),
     /// `folded`; each module's last sequence number; settings shared by every node (the TTLs). Trees are read by
     /// `root_id`, which plain tasks (roots without children) leave NULL, so the index costs them nothing.
     static let v10 = """
@@ -47,6 +47,7 @@ enum SQLiteSchema {
         ALTER TABLE errand_task ADD COLUMN abortable INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE errand_task ADD COLUMN sequence_number INTEGER;
         ALTER TABLE errand_task ADD COLUMN user_task INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE errand_task ADD COLUMN target_worker TEXT;
         ALTER TABLE errand_task ADD COLUMN has_children INTEGER NOT NULL DEFAULT 0;
         UPDATE errand_task SET has_children = 1 WHERE id IN (SELECT parent_id FROM errand_task WHERE parent_id IS NOT NULL);
         ALTER TABLE errand_task ADD COLUMN folded INTEGER NOT NULL DEFAULT 0;

@@ -11,6 +11,7 @@ extension SQLiteTaskStore {
             SELECT \(TaskRow.columnList) FROM errand_task INDEXED BY errand_task_claim
             WHERE state IN ('scheduled', 'pending') AND run_at <= ?
               AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
+              AND (target_worker IS NULL OR target_worker = ?)
             """
         if queues > 0 { sql += " AND queue IN (\(placeholders(queues)))" }
         if handlers > 0 { sql += " AND handler IN (\(placeholders(handlers)))" }
@@ -30,6 +31,7 @@ extension SQLiteTaskStore {
             candidates.reserveCapacity(request.limit)
             try RawStatement.each(db, statement) { raw in
                 raw.bind(request.now.millisecondsSince1970)
+                raw.bind(request.worker)
                 for queue in request.queues { raw.bind(queue) }
                 for handler in request.handlers { raw.bind(handler) }
                 raw.bind(request.limit)

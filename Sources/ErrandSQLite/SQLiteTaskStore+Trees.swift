@@ -138,7 +138,7 @@ extension SQLiteTaskStore {
 
     /// Ends `parentID` when it awaits its children and none is unfinished any more.
     static func settle(_ db: Database, _ log: ChangeLog, _ parentID: TaskID, now: Date) throws {
-        guard let parent = try load(db, parentID), parent.isAwaitingChildren, try childCounts(db, parentID).unfinished == 0
+        guard let parent = try load(db, parentID), parent.awaitsChildren, try childCounts(db, parentID).unfinished == 0
         else { return }
         let children = try TaskRow.fetchAll(db, db.cachedStatement(sql: selectChildren)) { $0.bind(parentID.rawValue) }
         guard let event = TaskTree.settlement(of: children),

@@ -71,6 +71,11 @@ extension SQLiteTaskStore {
                 result.salvaged.append(worker)
                 let held = try TaskRow.fetchAll(db, db.cachedStatement(sql: Self.selectHeldBy)) { $0.bind(worker.leaseName) }
                 for task in held { result.tasks.append(try Self.apply(db, log, .salvage(by: salvager), to: task, now: now)) }
+                // Broadcast parts only this worker could run end with it.
+                let targeted = try TaskRow.fetchAll(db, db.cachedStatement(sql: Self.selectTargeting)) { $0.bind(worker.leaseName) }
+                for task in targeted {
+                    result.tasks.append(try Self.apply(db, log, .cancel(reason: WorkerSalvage.partReason(worker)), to: task, now: now))
+                }
             }
             return result
         }
@@ -89,6 +94,9 @@ extension SQLiteTaskStore {
     }
 
     static let selectHeldBy = "SELECT \(TaskRow.columnList) FROM errand_task WHERE state = 'running' AND worker = ?"
+    static let selectTargeting = """
+        SELECT \(TaskRow.columnList) FROM errand_task WHERE target_worker = ? AND state IN ('scheduled', 'pending')
+        """
 
     static func fetchWorkers(_ db: Database, _ clause: String, _ arguments: [String]) throws -> [WorkerRecord] {
         try Row.fetchAll(db, sql: "SELECT \(workerColumns) FROM errand_worker \(clause)", arguments: StatementArguments(arguments)).map { row in

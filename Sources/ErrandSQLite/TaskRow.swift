@@ -12,7 +12,7 @@ enum TaskRow {
         "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal", "tags", "created_at",
         "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at", "name",
         "timeout", "progress_completed", "progress_total", "progress_units", "type", "scope", "entity", "keyspace",
-        "table_name", "locality", "abortable", "sequence_number", "user_task", "has_children", "folded",
+        "table_name", "locality", "abortable", "sequence_number", "user_task", "target_worker", "has_children", "folded",
     ]
 
     static let columnList = columns.joined(separator: ", ")
@@ -78,6 +78,7 @@ enum TaskRow {
         statement.bind(task.isAbortable)
         statement.bind(task.sequenceNumber.map(Int64.init))
         statement.bind(task.isUserTask)
+        statement.bind(task.targetWorker)
         statement.bind(task.hasChildren)
         statement.bind(task.isFolded)
     }
@@ -173,8 +174,9 @@ enum TaskRow {
             isAbortable: row.int64(41) != 0,
             sequenceNumber: row.optionalInt64(42).map(Int.init),
             isUserTask: row.int64(43) != 0,
-            hasChildren: row.int64(44) != 0,
-            isFolded: row.int64(45) != 0
+            targetWorker: row.text(44),
+            hasChildren: row.int64(45) != 0,
+            isFolded: row.int64(46) != 0
         )
     }
 

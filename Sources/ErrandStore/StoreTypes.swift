@@ -233,6 +233,11 @@ public struct WorkerSalvage: Sendable, Hashable {
         self.tasks = tasks
     }
 
+    /// Why a broadcast part waiting for `worker` was cancelled when the worker was salvaged.
+    public static func partReason(_ worker: WorkerRecord) -> String {
+        "its worker \(worker.leaseName) was lost before running it"
+    }
+
     /// Which of `workers` (running or lost) to mark lost, and which lost ones (after marking) to salvage at `now`.
     public static func plan(_ workers: [WorkerRecord], now: Date, limit: Int) -> (lose: [WorkerRecord], salvage: [WorkerRecord]) {
         let lose = workers.filter { $0.state == .running && $0.expiresAt <= now }

@@ -1,5 +1,6 @@
 import Errand
 import ErrandCore
+import ErrandSQLite
 import ErrandStore
 import ErrandTesting
 import Foundation
@@ -151,6 +152,55 @@ import Testing
             #expect(fixedDone.state == .completed, "a task that is not abortable runs to its end")
             #expect(try await client.task(root.id)?.state == .cancelled)
             #expect(try await client.task(root.id)?.message == "operator")
+        }
+    }
+}
+
+/// A broadcast across two nodes on one store: one part per live node, the global task derived from its parts.
+@Suite struct BroadcastTests {
+    @Test func aBroadcastRunsOnceOnEveryLiveNodeAsOneGlobalTask() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("b.db").path)
+            let ran = Mutex<[String]>([])
+            var handlers = HandlerRegistry()
+            handlers.register("cache.flush") { context in
+                ran.withLock { $0.append(context.worker) }
+                try await context.reportProgress(completed: 1, total: 1)
+                return nil
+            }
+            let nodes = ["node-a", "node-b"].map { name in
+                ErrandNode(
+                    store: store,
+                    handlers: handlers,
+                    configuration: NodeConfiguration(
+                        dispatcher: DispatcherConfiguration(worker: name, capacity: 2, pollInterval: 0.2),
+                        presence: WorkerPresenceConfiguration(id: "\(name)-run", name: name)
+                    )
+                )
+            }
+            let running = nodes.map { node in Task { try await node.run() } }
+            defer { for task in running { task.cancel() } }
+            let client = ErrandClient(store: store)
+            let registered = try await eventually(timeout: 30, "both nodes registered") {
+                try await store.workers(states: [.running]).count == 2
+            }
+            try #require(registered)
+            #expect(try await store.workers(states: [.running]).allSatisfy { $0.handlers.contains("cache.flush") })
+
+            let (global, parts) = try await client.broadcast("cache.flush", module: "ops", byUser: true)
+            #expect(parts.compactMap(\.targetWorker) == ["node-a", "node-b"])
+            #expect(global.locality == .global && global.isVirtual)
+            let done = try await client.wait(for: global.id, timeout: 30)
+            #expect(done.state == .completed && done.attempt == 0)
+            #expect(ran.withLock { $0.sorted() } == ["node-a", "node-b"], "once on every node")
+            let tree = try await client.tree(of: global.id)
+            #expect(tree.progress(of: global.id) == TaskProgress(completed: 2, total: 2))
+            #expect(tree.managerState(of: global.id) == "done")
+            #expect(tree.children(of: global.id).allSatisfy { $0.state == .completed && $0.isFolded })
+            let unknown = await storeError { _ = try await client.broadcast("nobody.runs.this") }
+            #expect(unknown?.code == .invalid)
+            for node in nodes { node.dispatcher.stop() }
+            for task in running { _ = await task.result }
         }
     }
 }

@@ -49,3 +49,49 @@ extension ErrandClient {
         try await store.setSetting(name, to: String(seconds), now: time.now)
     }
 }
+
+extension ErrandClient {
+    /// Runs `handler` once on every live worker that runs it, as one global task (ScyllaDB's virtual task).
+    ///
+    /// The task's own row is claimed by no worker (its target is empty); each part is its child, claimable only by
+    /// its worker (``TaskRecord/targetWorker``). The task's progress and, until it ends, its task-manager state are
+    /// derived from the parts on read (``TaskTree``); its row changes once, when the last part ends: `completed`
+    /// when every part did, `failed` otherwise. A part whose worker is lost before running it is cancelled.
+    /// - Returns: the global task and its parts.
+    /// - Throws: ``StoreError`` `.invalid` when no live worker runs `handler`.
+    public func broadcast(
+        _ handler: String,
+        arguments: String = "{}",
+        queue: String = QueueName.default,
+        module: String? = nil,
+        byUser: Bool = false
+    ) async throws -> (task: TaskRecord, parts: [TaskRecord]) {
+        let workers = try await store.workers(states: [.running]).filter { $0.handlers.contains(handler) }
+        guard !workers.isEmpty else {
+            throw StoreError(.invalid, "no live worker runs \(handler); `errand worker list` shows the workers and their handlers")
+        }
+        var global = NewTask(handler: handler, arguments: arguments, queue: queue, module: module, type: handler, scope: "cluster")
+        global.locality = .global
+        global.targetWorker = ""
+        global.isUserTask = byUser
+        let task = try await enqueue(global).task
+        let parts = Set(workers.map(\.leaseName)).sorted().map { worker in
+            NewTask(
+                handler: handler,
+                arguments: arguments,
+                queue: queue,
+                parentID: task.id,
+                isInternal: true,
+                scope: "node",
+                entity: worker,
+                targetWorker: worker
+            )
+        }
+        do {
+            return (task, try await enqueue(parts).map(\.task))
+        } catch {
+            _ = try? await store.cancel(task.id, reason: "its parts could not be enqueued: \(error)", now: time.now)
+            throw error
+        }
+    }
+}

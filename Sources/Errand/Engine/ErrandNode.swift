@@ -107,7 +107,7 @@ public final class ErrandNode: Service {
             configuration.leads ? LeaderElector(store: store, node: configuration.dispatcher.worker, time: time, logger: logger) : nil
         self.leader = leader
         presence = WorkerPresence(
-            configuration: configuration.presence,
+            configuration: configuration.presence.declaring(handlers: runner.handlers),
             dispatcher: configuration.dispatcher,
             store: store,
             time: time,

@@ -41,6 +41,29 @@ public struct WorkerPresenceConfiguration: Sendable {
     }
 }
 
+extension WorkerPresenceConfiguration {
+    /// `spec` with the handlers the node runs (`"handlers"`), unless it names them already: a broadcast sends its
+    /// parts to the live workers that run its handler.
+    func declaring(handlers: [String]) -> WorkerPresenceConfiguration {
+        var object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any] ?? [:]
+        guard object["handlers"] == nil else { return self }
+        object["handlers"] = handlers
+        var configuration = self
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            configuration.spec = String(decoding: data, as: UTF8.self)
+        }
+        return configuration
+    }
+}
+
+extension WorkerRecord {
+    /// The handlers its spec says it runs; empty when it says none (any handler, or unknown).
+    public var handlers: [String] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any]
+        return object?["handlers"] as? [String] ?? []
+    }
+}
+
 /// Keeps a node's worker record alive: registers it, heartbeats it, and records how it ended. When the store says
 /// the worker was salvaged meanwhile, or no heartbeat got through for the expiration time, the node must stop: its
 /// tasks are (or will be) run by others.

@@ -44,6 +44,7 @@ enum Representation {
             ("abortable", .bool(task.isAbortable)),
             ("sequence_number", task.sequenceNumber.map { .int($0) } ?? .null),
             ("user_task", .bool(task.isUserTask)),
+            ("target_worker", .nullable(task.targetWorker)),
             ("has_children", .bool(task.hasChildren)),
             ("folded", .bool(task.isFolded)),
         ])

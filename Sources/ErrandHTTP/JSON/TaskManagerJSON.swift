@@ -21,7 +21,7 @@ enum TaskManagerJSON {
             ("type", .string(task.type ?? task.handler)),
             ("kind", .string(task.locality.rawValue)),
             ("scope", .string(task.scope ?? "")),
-            ("state", .string(task.managerState)),
+            ("state", .string(tree.managerState(of: task.id))),
             ("is_abortable", .bool(task.isAbortable)),
             ("start_time", time(task.startedAt)),
             ("end_time", time(task.finishedAt)),
@@ -39,10 +39,11 @@ enum TaskManagerJSON {
         ])
     }
 
-    static func stats(_ task: TaskRecord) -> OutputJSON {
+    /// `state` is the task's own unless given (a global task's, derived from its parts).
+    static func stats(_ task: TaskRecord, state: String? = nil) -> OutputJSON {
         .object([
             ("task_id", .string(task.id.rawValue)),
-            ("state", .string(task.managerState)),
+            ("state", .string(state ?? task.managerState)),
             ("type", .string(task.type ?? task.handler)),
             ("kind", .string(task.locality.rawValue)),
             ("scope", .string(task.scope ?? "")),

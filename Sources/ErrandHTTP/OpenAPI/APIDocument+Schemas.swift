@@ -126,6 +126,7 @@ extension APIDocument {
                 locality: {$ref: '#/components/schemas/TaskLocality'}
                 abortable: {type: boolean, description: Whether an abort may stop it (default true).}
                 user_task: {type: boolean, description: 'Kept for the user TTL once finished (default true over HTTP).'}
+                target_worker: {type: [string, 'null'], maxLength: 200, description: 'Only this worker (lease name) may claim it; empty for a global task''s own row.'}
             TaskLocality:
               type: string
               enum: [local, global]
@@ -183,6 +184,7 @@ extension APIDocument {
                 abortable: {type: boolean}
                 sequence_number: {type: [integer, 'null'], description: 'The operation''s number in its module; a child has its root''s.'}
                 user_task: {type: boolean}
+                target_worker: {type: [string, 'null']}
                 has_children: {type: boolean}
                 folded: {type: boolean, description: 'Succeeded inside a finished tree: arguments and attempts were dropped.'}
             Attempt:

@@ -29,7 +29,13 @@ struct TaskManagerOperations {
         var tasks = try await services.client.moduleTasks(module, internal: request.queryBool("internal") ?? false, limit: 10_000)
         if let keyspace = request.queryString("keyspace") { tasks = tasks.filter { $0.keyspace == keyspace } }
         if let table = request.queryString("table") { tasks = tasks.filter { $0.table == table } }
-        return .json(.array(tasks.map(TaskManagerJSON.stats)))
+        var stats: [OutputJSON] = []
+        for task in tasks {
+            // A global task's state until it ends is its parts'.
+            let state = task.isVirtual && !task.state.isFinal ? try await services.client.tree(of: task.id).managerState(of: task.id) : nil
+            stats.append(TaskManagerJSON.stats(task, state: state))
+        }
+        return .json(.array(stats))
     }
 
     @Sendable func taskStatus(_ request: APIRequest) async throws -> Response {

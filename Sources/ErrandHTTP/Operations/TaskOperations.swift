@@ -118,6 +118,7 @@ struct TaskOperations {
         task.isAbortable = body.bool("abortable") ?? true
         // Over HTTP a task is a user's unless the caller says otherwise (its finished root is kept for the user TTL).
         task.isUserTask = body.bool("user_task") ?? true
+        task.targetWorker = body.string("target_worker")
         do {
             try task.validate()
         } catch {

@@ -30,6 +30,7 @@ enum RemoteCoding {
         body["locality"] = task.locality.rawValue
         body["abortable"] = task.isAbortable
         body["user_task"] = task.isUserTask
+        if let target = task.targetWorker { body["target_worker"] = target }
         return body
     }
 
@@ -122,6 +123,7 @@ enum RemoteCoding {
             isAbortable: object["abortable"] as? Bool ?? true,
             sequenceNumber: object["sequence_number"] as? Int,
             isUserTask: object["user_task"] as? Bool ?? false,
+            targetWorker: object["target_worker"] as? String,
             hasChildren: object["has_children"] as? Bool ?? false,
             isFolded: object["folded"] as? Bool ?? false
         )

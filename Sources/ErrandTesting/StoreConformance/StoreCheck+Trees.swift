@@ -187,6 +187,40 @@ extension StoreCheck {
             for kept in [global.id, other.id, waiting.id] { #expect(try await store.task(kept) != nil) }
             #expect(try await store.drainModule("nothing") == 0)
         },
+        StoreCheck("a part is claimed only by its worker; a global task ends with its last part; a lost worker's part is cancelled") {
+            store,
+            time in
+            let global = try await store.add(
+                NewTask(handler: "h", module: "ops", locality: .global, targetWorker: ""),
+                now: time.now
+            )
+            let parts = try await store.enqueue(
+                ["w1", "w2", "w3"].map { NewTask(handler: "h", parentID: global.id, isInternal: true, targetWorker: $0) },
+                now: time.now
+            ).map(\.task)
+            #expect(try await store.claimAll(worker: "w9", now: time.now).isEmpty, "nobody else claims a part or the global task")
+            let first = try await store.claimAll(worker: "w1", now: time.now)
+            #expect(first.map(\.id) == [parts[0].id])
+            #expect(try await store.claimAll(worker: "w1", now: time.now).isEmpty)
+            _ = try await store.finishOne(first[0], .succeeded, now: time.now)
+            let second = try await store.claimAll(worker: "w2", now: time.now)
+            _ = try await store.finishOne(second[0], .succeeded, now: time.now)
+            #expect(try await store.stored(global.id).state == .pending, "unfinished while a part is")
+            // w3 registers, then is lost and salvaged before it claims its part: the part is cancelled, and the
+            // global task fails with it.
+            try await store.registerWorker(
+                WorkerRecord(id: "w3-run", name: "w3", leaseName: "w3", startedAt: time.now, heartbeatExpiration: 10, salvageAfter: 5)
+            )
+            time.advance(by: 20)
+            let salvage = try await store.salvageWorkers(by: "leader", now: time.now, limit: 10)
+            #expect(salvage.salvaged.map(\.id) == ["w3-run"])
+            #expect(salvage.tasks.compactMap(\.appliedTask).map(\.id) == [parts[2].id])
+            let cancelled = try await store.stored(parts[2].id)
+            #expect(cancelled.state == .cancelled && cancelled.message == "its worker w3 was lost before running it")
+            let ended = try await store.stored(global.id)
+            #expect(ended.state == .failed && ended.lastError?.hasPrefix("1 of its 3 child tasks did not succeed") == true)
+            #expect(ended.attempt == 0, "no worker ever ran the global task's own row")
+        },
         StoreCheck("settings are shared, replaced and cleared") { store, time in
             #expect(try await store.setting(StoreSetting.taskTTL) == nil)
             try await store.setSetting(StoreSetting.taskTTL, to: "60", now: time.now)
