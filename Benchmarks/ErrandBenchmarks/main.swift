@@ -13,6 +13,7 @@ import Synchronization
 //   swift run -c release ErrandBenchmarks --process-tasks 2000 [--process-concurrency 8] [--process-work-dir DIR] [--runs 3]
 //       [--store …]
 //   swift run -c release ErrandBenchmarks --remote-tasks 20000 [--remote-batch 100] [--remote-workers 4] [--runs 3] [--store …]
+//   swift run -c release ErrandBenchmarks --tree-children 10000 [--batch 1000] [--runs 3] [--store …]
 //
 // On PostgreSQL each run uses a new schema (dropped afterwards), and the latency run enqueues through a second store
 // (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
@@ -39,6 +40,8 @@ struct Options {
     var remoteTasks = 0
     var remoteBatch = 100
     var remoteWorkers = 4
+    /// With a count, only the task-tree benchmark runs (see TreeBench.swift).
+    var treeChildren = 0
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -59,6 +62,7 @@ struct Options {
             case "--remote-tasks": remoteTasks = Int(value()) ?? remoteTasks
             case "--remote-batch": remoteBatch = Int(value()) ?? remoteBatch
             case "--remote-workers": remoteWorkers = Int(value()) ?? remoteWorkers
+            case "--tree-children": treeChildren = Int(value()) ?? treeChildren
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -205,6 +209,10 @@ if options.processTasks > 0 {
 }
 if options.remoteTasks > 0 {
     try await remoteBenchmark(options)
+    exit(0)
+}
+if options.treeChildren > 0 {
+    try await treeBenchmark(options)
     exit(0)
 }
 var enqueueRates: [Double] = []
