@@ -27,11 +27,10 @@ extension PostgresTaskStore {
             try await writeBack(Array(changed.values), attempts: attempts, on: connection)
             return results
         }
-        let counts = try await childCounts(finishing.filter(\.hasChildren).map(\.id), on: connection)
+        let open = try await withUnfinishedChildren(finishing.filter(\.hasChildren).map(\.id), on: connection)
         var awaiting = Set<TaskID>()
         for before in finishing where !before.isAwaitingChildren {
-            let unfinished = (counts[before.id]?.unfinished ?? 0) + (followUps[before.id] ?? 0)
-            guard unfinished > 0, let after = changed[before.id] else { continue }
+            guard open.contains(before.id) || (followUps[before.id] ?? 0) > 0, let after = changed[before.id] else { continue }
             let waiting = TaskTransition.awaitingChildren(TransitionOutput(task: after, endedAttempt: nil)).task
             if waiting != after {
                 changed[before.id] = waiting
@@ -55,28 +54,26 @@ extension PostgresTaskStore {
         return results
     }
 
-    /// How many children each of `ids` has, and how many of them are unfinished.
-    private func childCounts(_ ids: [TaskID], on connection: PostgresConnection) async throws -> [TaskID: (all: Int, unfinished: Int)] {
-        guard !ids.isEmpty else { return [:] }
-        var counts: [TaskID: (all: Int, unfinished: Int)] = [:]
-        for row in try await rows(
+    /// Which of `ids` have an unfinished child: one probe of the (parent_id, state) index each, however many children
+    /// they have.
+    private func withUnfinishedChildren(_ ids: [TaskID], on connection: PostgresConnection) async throws -> Set<TaskID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await rows(
             """
-            SELECT parent_id, count(*), count(*) FILTER (WHERE state NOT IN ('completed', 'failed', 'cancelled', 'dead'))
-            FROM \(unescaped: s).task WHERE parent_id = ANY(\(ids.compactMap(\.uuid))) GROUP BY parent_id
+            SELECT p FROM unnest(\(ids.compactMap(\.uuid))::uuid[]) AS p WHERE EXISTS (
+                SELECT 1 FROM \(unescaped: s).task WHERE parent_id = p AND state IN ('scheduled', 'pending', 'running')
+            )
             """,
             on: connection
-        ) {
-            let (parent, all, unfinished) = try row.decode((UUID, Int, Int).self)
-            counts[TaskID(parent)] = (all, unfinished)
-        }
-        return counts
+        )
+        return Set(try rows.map { TaskID(try $0.decode(UUID.self)) })
     }
 
     /// Ends `parentID` when it awaits its children and none is unfinished any more. The parent is locked before its
     /// children are read, so that of two children finishing together the later one sees the other finished.
     private func settle(_ parentID: TaskID, now: Date, on connection: PostgresConnection) async throws {
         guard let parent = try await lock([parentID], on: connection)[parentID], parent.awaitsChildren,
-            try await childCounts([parentID], on: connection)[parentID]?.unfinished ?? 0 == 0
+            try await withUnfinishedChildren([parentID], on: connection).isEmpty
         else { return }
         let children = try await rows(
             "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE parent_id = \(parentID.uuid)",
@@ -86,18 +83,29 @@ extension PostgresTaskStore {
         _ = try await writeLocked([(parentID, event)], tasks: [parentID: parent], now: now, on: connection)
     }
 
-    /// Folds what ``TaskTree/foldable()`` names in the tree of `root`, once the root is finished.
+    /// Folds, in the tree of `root` once the root is finished, what ``TaskTree/foldable()`` names, in SQL (see
+    /// `SQLiteTaskStore.fold`): the tasks that did not complete and their ancestors are tainted; every other internal
+    /// completed task folds, and its attempts go.
     private func fold(_ root: TaskID, on connection: PostgresConnection) async throws {
         let state = try await rows("SELECT state FROM \(unescaped: s).task WHERE id = \(root.uuid)", on: connection).first
         guard let state = try state?.decode(String.self), TaskState(rawValue: state)?.isFinal == true else { return }
-        let tree = TaskTree(try await loadTree(root, on: connection))
-        let folded = tree.foldable().compactMap(\.uuid)
-        guard !folded.isEmpty else { return }
-        _ = try await rows(
-            "UPDATE \(unescaped: s).task SET folded = true, arguments = '{}' WHERE id = ANY(\(folded))",
+        let folded = try await rows(
+            """
+            WITH RECURSIVE tainted (id, parent_id) AS (
+                SELECT id, parent_id FROM \(unescaped: s).task WHERE root_id = \(root.uuid) AND state <> 'completed'
+                UNION
+                SELECT t.id, t.parent_id FROM \(unescaped: s).task t JOIN tainted ON t.id = tainted.parent_id
+            )
+            UPDATE \(unescaped: s).task SET folded = true, arguments = '{}'
+            WHERE root_id = \(root.uuid) AND internal AND state = 'completed' AND NOT folded
+              AND id NOT IN (SELECT id FROM tainted)
+            RETURNING id
+            """,
             on: connection
-        )
-        _ = try await rows("DELETE FROM \(unescaped: s).attempt WHERE task_id = ANY(\(folded))", on: connection)
+        ).map { try $0.decode(UUID.self) }
+        // A statement of its own, by array: joined to the update, the planner (with the attempt table's statistics
+        // from when it was small) scanned the table once per folded task.
+        try await deleteAttempts(of: folded, on: connection)
     }
 
     /// Every task of the tree whose root is `root`, in id order.

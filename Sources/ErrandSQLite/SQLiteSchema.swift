@@ -52,6 +52,8 @@ enum SQLiteSchema {
         UPDATE errand_task SET has_children = 1 WHERE id IN (SELECT parent_id FROM errand_task WHERE parent_id IS NOT NULL);
         ALTER TABLE errand_task ADD COLUMN folded INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX errand_task_root ON errand_task (root_id) WHERE root_id IS NOT NULL;
+        DROP INDEX errand_task_parent;
+        CREATE INDEX errand_task_parent ON errand_task (parent_id, state) WHERE parent_id IS NOT NULL;
         CREATE TABLE errand_module (
             name TEXT PRIMARY KEY NOT NULL,
             last_sequence_number INTEGER NOT NULL

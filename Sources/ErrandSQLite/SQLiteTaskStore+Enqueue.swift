@@ -19,6 +19,7 @@ extension SQLiteTaskStore {
         let ids = TaskIDGenerator.shared
         let results = try await writeTasks { db, log in
             var checkedQueues: [String: Bool] = [:]
+            var parents: [TaskID: TaskRecord] = [:]
             var results: [EnqueueResult] = []
             results.reserveCapacity(tasks.count)
             for new in tasks {
@@ -26,7 +27,7 @@ extension SQLiteTaskStore {
                     try Self.requireActiveQueue(db, new.queue)
                     checkedQueues[new.queue] = true
                 }
-                results.append(try Self.insert(db, log, new, id: ids.next(now: now), now: now))
+                results.append(try Self.insert(db, log, new, id: ids.next(now: now), now: now, parents: &parents))
             }
             return results
         }
@@ -35,7 +36,15 @@ extension SQLiteTaskStore {
     }
 
     /// Stores one validated task whose queue is known to be active, unless an unfinished task holds its idempotency key.
-    static func insert(_ db: Database, _ log: ChangeLog, _ new: NewTask, id: TaskID, now: Date) throws -> EnqueueResult {
+    /// `parents` keeps the parents read so far, so that a batch of a parent's children reads it once.
+    static func insert(
+        _ db: Database,
+        _ log: ChangeLog,
+        _ new: NewTask,
+        id: TaskID,
+        now: Date,
+        parents: inout [TaskID: TaskRecord]
+    ) throws -> EnqueueResult {
         if let key = new.idempotencyKey {
             let statement = try db.cachedStatement(sql: Self.selectByIdempotencyKey)
             let existing = try TaskRow.fetchAll(db, statement) { raw in
@@ -46,9 +55,10 @@ extension SQLiteTaskStore {
         }
         var record = TaskTransition.enqueue(new, id: id, now: now)
         if let parentID = new.parentID {
-            guard let parent = try Self.load(db, parentID) else {
+            guard let parent = try parents[parentID] ?? Self.load(db, parentID) else {
                 throw StoreError(.invalid, "parent_id: no task with id \(parentID)")
             }
+            parents[parentID] = parent
             record.joinTree(of: parent)
         } else if let module = record.module {
             record.sequenceNumber = try nextSequenceNumber(db, module: module)
@@ -100,7 +110,8 @@ extension SQLiteTaskStore {
                 return .skippedOutstanding
             }
             try Self.requireActiveQueue(db, task.queue)
-            let inserted = try Self.insert(db, log, task, id: id, now: now)
+            var parents: [TaskID: TaskRecord] = [:]
+            let inserted = try Self.insert(db, log, task, id: id, now: now, parents: &parents)
             try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
             return inserted.isNew ? .enqueued(inserted.task) : .alreadyDone
         }

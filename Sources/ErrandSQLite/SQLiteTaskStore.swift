@@ -170,20 +170,21 @@ public final class SQLiteTaskStore: TaskStore {
     ) throws -> TaskRecord {
         var output = output
         let finishing = output.task.state.isFinal && !task.state.isFinal
-        var children = (all: followUps, unfinished: followUps)
-        if finishing, task.hasChildren {
-            let stored = try childCounts(db, task.id)
-            children = (children.all + stored.all, children.unfinished + stored.unfinished)
+        if finishing, output.task.state == .completed, !task.isAwaitingChildren,
+            try followUps > 0 || task.hasChildren && hasUnfinishedChild(db, task.id)
+        {
+            output = TaskTransition.awaitingChildren(output)
         }
-        if finishing, children.unfinished > 0, !task.isAwaitingChildren { output = TaskTransition.awaitingChildren(output) }
         try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.update)) { TaskRow.bindTransition(output.task, to: &$0) }
         log.record(output.task, from: task.state)
         if let attempt = output.endedAttempt {
             try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.insertAttempt)) { TaskRow.bindAttempt(attempt, to: &$0) }
         }
         guard finishing, output.task.state.isFinal else { return output.task }
-        if let parent = task.parentID { try settle(db, log, parent, now: output.task.finishedAt ?? task.createdAt) }
-        if task.parentID != nil || children.all > 0 { try fold(db, root: task.rootID ?? task.id) }
+        if let parent = task.parentID, try settle(db, log, parent, now: output.task.finishedAt ?? task.createdAt) {
+            return output.task  // the parent's save folded the tree if it was the last to end
+        }
+        if task.parentID != nil || task.hasChildren || followUps > 0 { try fold(db, root: task.rootID ?? task.id) }
         return output.task
     }
 

@@ -103,6 +103,7 @@ extension StoreCheck {
             #expect(try await store.stored(root.id).state == .failed)
             let tree = Dictionary(uniqueKeysWithValues: try await store.tree(of: root.id).map { ($0.id, $0) })
             #expect(tree.count == 5)
+            #expect(TaskTree(Array(tree.values)).foldable().isEmpty, "the store folded everything the rule folds")
             #expect(tree[b.id]?.isFolded == true && tree[a1.id]?.isFolded == true)
             #expect(tree[b.id]?.arguments == "{}" && tree[b.id]?.result == #"{"mid":true}"# && tree[b.id]?.state == .completed)
             #expect(try await store.attempts(of: b.id).isEmpty)
