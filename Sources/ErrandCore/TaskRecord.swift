@@ -63,36 +63,9 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var progressCompleted: Double?
     /// The work there is in all, when the worker knows it.
     public var progressTotal: Double?
-    /// What the progress counts, e.g. `ranges` or `bytes` (ScyllaDB's `progress_units`).
-    public var progressUnits: String?
-    /// The operation the task belongs to, e.g. `repair` or `major compaction` (ScyllaDB's `type`).
-    public var type: String?
-    /// Which part of the operation it covers, e.g. `keyspace` or `table` (ScyllaDB's `scope`).
-    public var scope: String?
-    /// The object it works on, free-form (ScyllaDB's `entity`).
-    public var entity: String?
-    /// The keyspace (or database, schema) it works on, free-form.
-    public var keyspace: String?
-    /// The table it works on, free-form.
-    public var table: String?
-    /// Whether the task runs on one node (`local`) or stands for work spread over every node (`global`).
-    public var locality: TaskLocality
-    /// Whether an abort (cancel) may stop it; a task that is not abortable refuses one.
-    public var isAbortable: Bool
-    /// The operation's number within its module: a root task gets the module's next number, a child its root's.
-    /// `nil` for a task without a module.
-    public var sequenceNumber: Int?
-    /// Whether a user started it (CLI, HTTP, dashboard) rather than code: such a finished root is kept for the
-    /// user TTL rather than the TTL.
-    public var isUserTask: Bool
-    /// The only worker (its lease name) that may claim the task: one part of a broadcast. Empty for a global task's
-    /// own row, which no worker claims; `nil` for a task any worker may claim.
-    public var targetWorker: String?
-    /// Whether a child was ever enqueued under this task (the stores set it with the first child).
-    public var hasChildren: Bool
-    /// Whether the task was folded into its tree: it succeeded inside a finished tree, so only its essentials are
-    /// kept (its arguments and attempts are dropped) and general listings leave it out; its tree still shows it.
-    public var isFolded: Bool
+    /// The tree fields (labels, locality, abortable, …), one reference however many there are: nil for a plain
+    /// task. Read and set them through the properties below.
+    public var treeFields: TaskTreeFields
 
     public init(
         id: TaskID,
@@ -140,19 +113,23 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     ) {
         self.progressCompleted = progressCompleted
         self.progressTotal = progressTotal
-        self.progressUnits = progressUnits
-        self.type = type
-        self.scope = scope
-        self.entity = entity
-        self.keyspace = keyspace
-        self.table = table
-        self.locality = locality
-        self.isAbortable = isAbortable
-        self.sequenceNumber = sequenceNumber
-        self.isUserTask = isUserTask
-        self.targetWorker = targetWorker
-        self.hasChildren = hasChildren
-        self.isFolded = isFolded
+        self.treeFields = TaskTreeFields(
+            TaskTreeFields.Values(
+                progressUnits: progressUnits,
+                type: type,
+                scope: scope,
+                entity: entity,
+                keyspace: keyspace,
+                table: table,
+                locality: locality,
+                isAbortable: isAbortable,
+                sequenceNumber: sequenceNumber,
+                isUserTask: isUserTask,
+                targetWorker: targetWorker,
+                hasChildren: hasChildren,
+                isFolded: isFolded
+            )
+        )
         self.id = id
         self.queue = queue
         self.handler = handler
@@ -205,14 +182,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         case name, timeout
         case progressCompleted = "progress_completed"
         case progressTotal = "progress_total"
-        case progressUnits = "progress_units"
-        case type, scope, entity, keyspace, table, locality
-        case isAbortable = "abortable"
-        case sequenceNumber = "sequence_number"
-        case isUserTask = "user_task"
-        case targetWorker = "target_worker"
-        case hasChildren = "has_children"
-        case isFolded = "folded"
+        case treeFields = "tree"
     }
 
     /// Whether the task's own attempt succeeded and it now waits for its children to finish: `running` without a

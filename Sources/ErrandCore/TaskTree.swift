@@ -160,3 +160,9 @@ extension TaskRecord {
         }
     }
 }
+
+extension TaskRecord {
+    /// Whether every tree field has its default (no labels, local, abortable, no number or target, not a user's, no
+    /// children, not folded): such a task is stored without writing them, as most tasks are.
+    public var hasOnlyDefaultTreeFields: Bool { treeFields.areDefaults }
+}

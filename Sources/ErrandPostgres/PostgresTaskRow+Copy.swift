@@ -14,8 +14,15 @@ extension PostgresTaskRow {
         "locality", "abortable", "sequence_number", "user_task", "target_worker",
     ]
 
-    /// One line per new task (state, attempts and times as ``TaskTransition/enqueue(_:id:now:)`` set them).
-    static func copyText(_ records: [TaskRecord]) -> ByteBuffer {
+    /// How many leading `copyColumns` a batch of tasks with only default tree fields writes.
+    static let plainCopyColumnCount = copyColumns.firstIndex(of: "progress_units") ?? copyColumns.count
+
+    /// The columns a batch writes: all, or the leading ones when no task has a tree field set.
+    static func copyColumns(plain: Bool) -> [String] { plain ? Array(copyColumns.prefix(plainCopyColumnCount)) : copyColumns }
+
+    /// One line per new task (state, attempts and times as ``TaskTransition/enqueue(_:id:now:)`` set them); with
+    /// `plain`, without the tree columns.
+    static func copyText(_ records: [TaskRecord], plain: Bool = false) -> ByteBuffer {
         var line = CopyLine()
         line.bytes.reserveCapacity(records.count * 256)
         for task in records {
@@ -44,6 +51,10 @@ extension PostgresTaskRow {
             line.timestamp(task.createdAt)
             line.text(task.name)
             if let timeout = task.timeout { line.number(timeout) } else { line.text(nil) }
+            if plain {
+                line.end()
+                continue
+            }
             line.text(task.progressUnits)
             line.text(task.type)
             line.text(task.scope)

@@ -254,10 +254,13 @@ extension PostgresTaskStore {
     private func copy(_ records: [TaskRecord], on connection: PostgresConnection) async throws {
         do {
             // The driver quotes the name it is given as one identifier; schema names are lowercase (validated).
-            try await connection.copyFrom(table: "\(s)\".\"task", columns: PostgresTaskRow.copyColumns, logger: logger) { writer in
+            let plain = records.allSatisfy(\.hasOnlyDefaultTreeFields)
+            let columns = PostgresTaskRow.copyColumns(plain: plain)
+            try await connection.copyFrom(table: "\(s)\".\"task", columns: columns, logger: logger) { writer in
                 // In pieces, so that the server parses one while the next is written.
                 for start in stride(from: 0, to: records.count, by: Self.copyPiece) {
-                    try await writer.write(PostgresTaskRow.copyText(Array(records[start..<min(records.count, start + Self.copyPiece)])))
+                    let piece = Array(records[start..<min(records.count, start + Self.copyPiece)])
+                    try await writer.write(PostgresTaskRow.copyText(piece, plain: plain))
                 }
             }
         } catch {

@@ -69,7 +69,10 @@ extension SQLiteTaskStore {
 
     /// Inserts a new task row and records its creation.
     static func insert(_ db: Database, _ log: ChangeLog, _ record: TaskRecord) throws {
-        try RawStatement.execute(db, try db.cachedStatement(sql: TaskRow.insert)) { TaskRow.bindAll(record, to: &$0) }
+        let plain = record.hasOnlyDefaultTreeFields
+        try RawStatement.execute(db, try db.cachedStatement(sql: plain ? TaskRow.insertPlain : TaskRow.insert)) {
+            TaskRow.bindAll(record, plain: plain, to: &$0)
+        }
         log.record(record, from: nil)
         if let parent = record.parentID {
             try db.cachedStatement(sql: "UPDATE errand_task SET has_children = 1 WHERE id = ? AND has_children = 0")
