@@ -24,6 +24,11 @@ import Testing
         (#"{"handler": "errand.echo", "handler": "errand.fail"}"#, #"duplicate key "handler" at line 1, column 28"#),
         ("{\"handler\": \n \"errand.echo\",}", "expected a key in quotes at line 2, column 16"),
         (#"[1, 2]"#, "body: must be an object"),
+        // 129 letters with a combining mark each: 129 characters to the eye, 258 code points to JSON Schema.
+        (
+            #"{"handler": "errand.echo", "scope": "\#(String(repeating: "e\u{301}", count: 129))"}"#,
+            "body.scope: must be at most 256 characters, got 258"
+        ),
         ("", "needs a JSON request body"),
     ])
     func aBadEnqueueIsRefusedWithThePlaceAndReason(_ body: String, _ expected: String) async throws {

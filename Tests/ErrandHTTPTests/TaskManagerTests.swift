@@ -136,6 +136,10 @@ import Testing
             #expect(Set(waited.object.keys) == Self.statusFields)
             #expect(waited.object["end_time"] as? String != "1970-01-01T00:00:00Z")
 
+            // 65 letters with a combining mark each: 130 code points, past the module's 128.
+            let marked = String(repeating: "e\u{301}", count: 65).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+            let tooLong = try await server.send("POST", "/task_manager/drain/\(marked)")
+            #expect(tooLong.status == 400, "\(tooLong.text)")
             let drained = try await server.send("POST", "/task_manager/drain/repair")
             #expect(drained.status == 200, "\(drained.text)")
             #expect(drained.object["deleted"] as? Int == 3)

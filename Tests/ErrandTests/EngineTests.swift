@@ -9,23 +9,12 @@ import Testing
 
 /// The engine on a real SQLite store with a manual clock.
 @Suite struct EngineTests {
-    /// Runs `body` with a fresh store, a manual clock and a running node; stops the node afterwards.
-    func withNode(
-        handlers: HandlerRegistry,
-        capacity: Int = 8,
-        shutdownGrace: Double = 10,
-        pollInterval: Double = 1,
-        _ body: (ErrandClient, ErrandNode, ManualTimeSource) async throws -> Void
-    ) async throws {
-        try await withTestNode(handlers: handlers, capacity: capacity, shutdownGrace: shutdownGrace, pollInterval: pollInterval, body)
-    }
-
     func state(_ client: ErrandClient, _ id: TaskID) async throws -> TaskState? {
         try await client.task(id)?.state
     }
 
     @Test func aHandlerResultIsStoredAndWaitReturnsIt() async throws {
-        try await withNode(handlers: .withBuiltins()) { client, _, _ in
+        try await withTestNode(handlers: .withBuiltins()) { client, _, _ in
             let task = try await client.enqueue(NewTask(handler: "errand.echo", arguments: #"{"x":1}"#)).task
             let done = try await client.wait(for: task.id, timeout: 10)
             #expect(done.state == .completed)
@@ -38,7 +27,7 @@ import Testing
         struct Sum: Codable, Sendable { var numbers: [Int] }
         var handlers = HandlerRegistry()
         handlers.register("math.sum") { (sum: Sum, _) in sum.numbers.reduce(0, +) }
-        try await withNode(handlers: handlers) { client, _, _ in
+        try await withTestNode(handlers: handlers) { client, _, _ in
             let task = try await client.enqueue("math.sum", arguments: Sum(numbers: [1, 2, 3])).task
             #expect(try await client.wait(for: task.id, timeout: 10).result == "6")
             let bad = try await client.enqueue(NewTask(handler: "math.sum", arguments: #"{"numbers":"x"}"#, retry: RetryPolicy(maxAttempts: 1))).task
@@ -59,7 +48,7 @@ import Testing
             if call < 3 { throw HandlerFailure("attempt \(call) failed") }
             return "\"ok\""
         }
-        try await withNode(handlers: handlers) { client, _, time in
+        try await withTestNode(handlers: handlers) { client, _, time in
             let policy = RetryPolicy(maxAttempts: 5, delay: 10, delayFactor: 2)
             let task = try await client.enqueue(NewTask(handler: "flaky.run", retry: policy)).task
             let start = time.now
@@ -81,7 +70,7 @@ import Testing
     }
 
     @Test func anExpiredLeaseIsRescuedAndTheTaskRunsAgain() async throws {
-        try await withNode(handlers: .withBuiltins()) { client, node, time in
+        try await withTestNode(handlers: .withBuiltins()) { client, node, time in
             let node2Store = client.store
             _ = try await node.rescuer.tick()
             node.dispatcher.stop()
@@ -108,7 +97,7 @@ import Testing
             return nil
         }
         // The dispatcher was idle (no lease to watch) when this short-lease task arrived.
-        try await withNode(handlers: handlers) { client, node, time in
+        try await withTestNode(handlers: handlers) { client, node, time in
             let task = try await client.enqueue(NewTask(handler: "wait.release", timeToResolve: 3)).task
             await eventually("attempt started") { node.dispatcher.runningCount == 1 }
             for _ in 0..<6 {
@@ -137,7 +126,7 @@ import Testing
             }
             return nil
         }
-        try await withNode(handlers: handlers) { client, node, time in
+        try await withTestNode(handlers: handlers) { client, node, time in
             let task = try await client.enqueue(NewTask(handler: "block.forever", timeToResolve: 30)).task
             await eventually("handler started") { started.withLock { $0 } }
             try await client.cancel(task.id, reason: "operator said so")
@@ -216,7 +205,7 @@ import Testing
     }
 
     @Test func aNodeClaimsOnlyTheHandlersItRunsSoOthersWaitForTheirWorker() async throws {
-        try await withNode(handlers: .withBuiltins()) { client, _, _ in
+        try await withTestNode(handlers: .withBuiltins()) { client, _, _ in
             let elsewhere = try await client.enqueue(NewTask(handler: "nobody.home", retry: RetryPolicy(maxAttempts: 1))).task
             let echo = try await client.enqueue(NewTask(handler: "errand.echo", arguments: "[1]")).task
             #expect(try await client.wait(for: echo.id, timeout: 10).state == .completed)
@@ -227,7 +216,7 @@ import Testing
 
     @Test func aScheduledTaskStartsOnTimeWhileTasksOfOtherHandlersWait() async throws {
         // With a long poll, only the next due time of this node's own handlers can wake it on time.
-        try await withNode(handlers: .withBuiltins(), pollInterval: 3600) { client, node, time in
+        try await withTestNode(handlers: .withBuiltins(), pollInterval: 3600) { client, node, time in
             _ = try await client.enqueue(NewTask(handler: "nobody.home"))
             let later = try await client.enqueue(NewTask(handler: "errand.echo", arguments: "[1]", runAt: time.now.addingTimeInterval(5))).task
             await eventually("first claim") { node.dispatcher.claimRounds >= 1 }
@@ -241,7 +230,7 @@ import Testing
     }
 
     @Test func aDueTaskOfAnotherHandlerDoesNotMakeAnIdleDispatcherSpin() async throws {
-        try await withNode(handlers: .withBuiltins()) { client, node, _ in
+        try await withTestNode(handlers: .withBuiltins()) { client, node, _ in
             _ = try await client.enqueue(NewTask(handler: "nobody.home"))
             // The clock stands still: an idle dispatcher claims again only when told of a change.
             await eventually("first claim") { node.dispatcher.claimRounds >= 1 }
@@ -256,7 +245,7 @@ import Testing
             try await Task.sleep(for: .seconds(3600))
             return nil
         }
-        try await withNode(handlers: handlers) { client, node, time in
+        try await withTestNode(handlers: handlers) { client, node, time in
             let task = try await client.enqueue(NewTask(handler: "wait.forever", retry: RetryPolicy(maxAttempts: 1), timeout: 5)).task
             await eventually("attempt started") { node.dispatcher.runningCount == 1 }
             time.advance(by: 4)
@@ -282,7 +271,7 @@ import Testing
             running.withLock { $0.now -= 1 }
             return nil
         }
-        try await withNode(handlers: handlers, capacity: 3) { client, _, _ in
+        try await withTestNode(handlers: handlers, capacity: 3) { client, _, _ in
             let tasks = try await client.enqueue((0..<30).map { _ in NewTask(handler: "slow.step") })
             for task in tasks { _ = try await client.wait(for: task.task.id, timeout: 20) }
             #expect(running.withLock { $0.peak } == 3)

@@ -92,7 +92,9 @@ struct SchemaCheck: Sendable {
     }
 
     private func stringProblem(_ text: String, _ rules: [String: JSONValue], at path: String) -> String? {
-        let length = text.count
+        // JSON Schema counts characters as Unicode code points, not grapheme clusters (a letter with combining
+        // marks is several).
+        let length = text.unicodeScalars.count
         if case .number(let minimum)? = rules["minLength"], Double(length) < minimum {
             return "\(path): must be at least \(Int(minimum)) characters, got \(length)"
         }
