@@ -85,6 +85,19 @@ struct TaskView: Encodable {
     var name: String?
     /// Seconds an attempt may run.
     var timeout: WholeOrFraction?
+    /// What its worker last reported: `completed`, `total`, `units`.
+    var progress: [String: String]?
+    /// The task tree's labels, when set (docs/trees.md); `locality` only when global, `abortable` only when not,
+    /// `folded` only when folded.
+    var type: String?
+    var scope: String?
+    var keyspace: String?
+    var table: String?
+    var entity: String?
+    var sequenceNumber: Int?
+    var locality: String?
+    var abortable: Bool?
+    var folded: Bool?
     var attempts: [AttemptView]?
 
     init(_ task: TaskRecord, attempts: [Attempt]? = nil) {
@@ -112,6 +125,16 @@ struct TaskView: Encodable {
         tags = task.tags
         name = task.name
         timeout = task.timeout.map(WholeOrFraction.init)
+        if let completed = task.progressCompleted {
+            progress = ["completed": TaskTreeCommand.number(completed)]
+            progress?["total"] = task.progressTotal.map(TaskTreeCommand.number)
+            progress?["units"] = task.progressUnits
+        }
+        (type, scope, keyspace, table, entity) = (task.type, task.scope, task.keyspace, task.table, task.entity)
+        sequenceNumber = task.sequenceNumber
+        locality = task.locality == .global ? task.locality.rawValue : nil
+        abortable = task.isAbortable ? nil : false
+        folded = task.isFolded ? true : nil
         self.attempts = attempts?.map(AttemptView.init)
     }
 
@@ -129,7 +152,9 @@ struct TaskView: Encodable {
         case idempotencyKey = "idempotency_key"
         case parentID = "parent_id"
         case rootID = "root_id"
-        case module, tags, name, timeout, attempts
+        case module, tags, name, timeout, progress, type, scope, keyspace, table, entity
+        case sequenceNumber = "sequence_number"
+        case locality, abortable, folded, attempts
     }
 
     static let tableHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]

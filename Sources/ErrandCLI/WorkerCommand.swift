@@ -60,7 +60,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.presence.spec = Self.spec(settingsObject ?? [:], concurrency: settings.dispatcher.capacity)
             errand = ErrandNode(
                 store: opened,
-                runner: ProcessRunner(configuration: configuration, logger: logger),
+                runner: ProcessRunner(configuration: configuration, logger: logger, store: opened),
                 configuration: settings,
                 logger: logger
             )

@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandStore
 import Foundation
 import Logging
 
@@ -12,14 +13,27 @@ import Logging
 /// children of this one, whatever the exit status. A workspace that cannot be made, a command that cannot start, or
 /// output that cannot be read ends the attempt `internal_error`. Cancellation (timeout, shutdown, a cancelled task)
 /// sends SIGTERM to the process group, then SIGKILL after ``ProcessWorkerConfiguration/killGrace`` seconds.
+///
+/// Given the store, the runner reports the handler's progress while it runs: whenever `output/progress` holds
+/// `COMPLETED` or `COMPLETED/TOTAL` (numbers, in units of the handler's choosing) different from the last report,
+/// within a second.
 public struct ProcessRunner: TaskRunner {
     public let configuration: ProcessWorkerConfiguration
     private let logger: Logger
+    private let store: (any TaskStore)?
+    private let time: any TimeSource
 
-    public init(configuration: ProcessWorkerConfiguration, logger: Logger = Logger(label: "errand.process")) {
+    public init(
+        configuration: ProcessWorkerConfiguration,
+        logger: Logger = Logger(label: "errand.process"),
+        store: (any TaskStore)? = nil,
+        time: any TimeSource = SystemTimeSource()
+    ) {
         precondition(!configuration.command.isEmpty, "the handler command must not be empty")
         self.configuration = configuration
         self.logger = logger
+        self.store = store
+        self.time = time
     }
 
     public var handlers: [String] { configuration.handlers }
@@ -55,6 +69,8 @@ public struct ProcessRunner: TaskRunner {
             lines: { line, isError in lines.info("\(line)", metadata: ["errand.pipe": isError ? "stderr" : "stdout"]) }
         )
         let exit: ChildProcess.Exit
+        let progress = watchProgress(of: task, in: workspace)
+        defer { progress?.cancel() }
         do {
             exit = try await child.run()
         } catch {
@@ -84,6 +100,33 @@ public struct ProcessRunner: TaskRunner {
             )
         }
         return AttemptReport(outcome: .succeeded, result: output.result, message: output.message, followUps: output.followUps)
+    }
+
+    /// Reports `output/progress` about every second while the attempt runs; `nil` without a store.
+    private func watchProgress(of task: TaskRecord, in workspace: Workspace) -> Task<Void, Never>? {
+        guard let store, let lease = task.lease else { return nil }
+        let file = workspace.path + "/output/progress"
+        let time = self.time
+        return Task {
+            var last: (Double, Double?)?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8), let reading = Self.progress(text),
+                    last.map({ $0.0 != reading.0 || $0.1 != reading.1 }) ?? true
+                else { continue }
+                last = reading
+                _ = try? await store.reportProgress(lease, completed: reading.0, total: reading.1, now: time.now)
+            }
+        }
+    }
+
+    /// `COMPLETED` or `COMPLETED/TOTAL`, non-negative numbers; `nil` for anything else.
+    static func progress(_ text: String) -> (Double, Double?)? {
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let completed = Double(parts[0]), completed.isFinite, completed >= 0 else { return nil }
+        guard parts.count == 2 else { return (completed, nil) }
+        guard let total = Double(parts[1]), total.isFinite, total >= 0 else { return nil }
+        return (completed, total)
     }
 
     /// Runs blocking work on a dispatch thread and waits for it without holding a cooperative thread.

@@ -1,0 +1,45 @@
+import ErrandCore
+import ErrandSQLite
+import ErrandStore
+import ErrandTesting
+import Foundation
+import Testing
+
+@testable import Errand
+
+/// A child process reports progress by writing `output/progress`; the runner records it on its task while it runs.
+@Suite struct ProcessProgressTests {
+    @Test func progressTextIsCompletedOrCompletedOverTotal() {
+        #expect(ProcessRunner.progress("3") ?? (0, 0) == (3, nil))
+        #expect(ProcessRunner.progress(" 2.5/10\n") ?? (0, 0) == (2.5, 10))
+        for bad in ["", "x", "3/", "/4", "-1/4", "3/4/5", "nan", "inf/4"] { #expect(ProcessRunner.progress(bad) == nil, "\(bad)") }
+    }
+
+    @Test func aRunningChildProcessReportsItsProgressThroughTheStore() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("p.db").path)
+            _ = try await store.enqueue([NewTask(handler: TaskSpec.processHandler, timeToResolve: 30)], now: Date())
+            let task = try #require(try await store.claim(ClaimRequest(worker: "w", limit: 1, now: Date())).first)
+            let script = """
+                read dir
+                echo 3/10 > "$dir/output/progress"
+                sleep 2.5
+                echo 10/10 > "$dir/output/progress"
+                sleep 2.5
+                """
+            let configuration = ProcessWorkerConfiguration(command: ["/bin/sh", "-c", script], name: "pod", workDirectory: directory.path)
+            let runner = ProcessRunner(configuration: configuration, store: store)
+            let running = Task { await runner.run(task, worker: "w") }
+            let first = try await eventually(timeout: 30, every: 0.1, "3 of 10 recorded") {
+                try await store.task(task.id)?.progressCompleted == 3
+            }
+            #expect(first)
+            #expect(try await store.task(task.id)?.progressTotal == 10)
+            let second = try await eventually(timeout: 30, every: 0.1, "10 of 10 recorded") {
+                try await store.task(task.id)?.progressCompleted == 10
+            }
+            #expect(second)
+            #expect(await running.value.outcome == .succeeded)
+        }
+    }
+}
