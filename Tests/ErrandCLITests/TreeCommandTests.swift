@@ -90,6 +90,8 @@ import Testing
             )
             #expect(status["state"] as? String == "done" && status["children_ids"] as? [String] == [ids.table])
             #expect(try await remote(["module", "list"]) == "repair")
+            #expect(try await remote(["module", "tasks", "repair"]).split(separator: "\n").count == 2, "a header and the root")
+            #expect(try await remote(["module", "tasks", "repair", "--internal"]).split(separator: "\n").count == 2, "the children are folded")
             #expect(try await remote(["ttl", "get"]) == "604800")
             #expect(try await remote(["ttl", "set", "120"]) == "ttl 120")
             #expect(try await remote(["ttl", "get"]) == "120")

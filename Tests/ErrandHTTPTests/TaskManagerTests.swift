@@ -173,6 +173,13 @@ import Testing
             #expect(tasks.map { $0["id"] as? String } == [root.id, open.id, done.id].map(\.rawValue))
             #expect(tasks.first?["has_children"] as? Bool == true && tasks.first?["user_task"] as? Bool == true)
             #expect(tasks.last?["scope"] as? String == "keyspace" && tasks.last?["sequence_number"] as? Int == 1)
+            func listed(_ query: String) async throws -> [String] {
+                let answer = try await server.send("GET", "/v1/tasks?module=repair&\(query)", token: TestServer.readToken)
+                return (answer.object["tasks"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            }
+            #expect(try await listed("roots_only=true") == [root.id.rawValue])
+            #expect(try await listed("include_internal=false") == [root.id.rawValue], "the keyspaces are internal")
+            #expect(try await listed("include_folded=true").count == 3)
         }
     }
 }

@@ -45,6 +45,9 @@ extension APIDocument {
                 - {name: handler, in: query, schema: {$ref: '#/components/schemas/HandlerName'}}
                 - {name: parent_id, in: query, schema: {type: string, format: uuid}}
                 - {name: module, in: query, schema: {type: string, minLength: 1, maxLength: 128}}
+                - {name: roots_only, in: query, description: Only tasks without a parent (default false)., schema: {type: boolean}}
+                - {name: include_internal, in: query, description: List internal tasks too (default true)., schema: {type: boolean}}
+                - {name: include_folded, in: query, description: 'List folded tasks too (default false; a parent_id listing always does).', schema: {type: boolean}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
                 - {name: cursor, in: query, description: The next_cursor of the previous page., schema: {type: string, format: uuid}}
               responses:

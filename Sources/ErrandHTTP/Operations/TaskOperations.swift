@@ -44,6 +44,9 @@ struct TaskOperations {
             handler: request.queryString("handler"),
             parentID: request.queryString("parent_id").flatMap(TaskID.init),
             module: request.queryString("module"),
+            rootsOnly: request.queryBool("roots_only") ?? false,
+            includeInternal: request.queryBool("include_internal") ?? true,
+            includeFolded: request.queryBool("include_folded") ?? false,
             limit: request.queryNumber("limit").map { Int($0) } ?? 100,
             cursor: request.queryString("cursor").flatMap(TaskID.init)
         )

@@ -54,6 +54,9 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
         if let parent = query.parentID { parameters.append(("parent_id", parent.rawValue)) }
         if let module = query.module { parameters.append(("module", module)) }
         if let cursor = query.cursor { parameters.append(("cursor", cursor.rawValue)) }
+        if query.rootsOnly { parameters.append(("roots_only", "true")) }
+        if !query.includeInternal { parameters.append(("include_internal", "false")) }
+        if query.includeFolded { parameters.append(("include_folded", "true")) }
         parameters.append(("limit", String(min(1000, max(1, query.limit)))))
         let body = try await api.call("GET", "/v1/tasks", query: parameters)
         return TaskPage(
