@@ -168,12 +168,13 @@ import Testing
                 try await context.reportProgress(completed: 1, total: 1)
                 return nil
             }
-            let nodes = ["node-a", "node-b"].map { name in
+            // node-c claims only from another queue: the broadcast is not its to run.
+            let nodes = [("node-a", [String]()), ("node-b", []), ("node-c", ["other"])].map { name, queues in
                 ErrandNode(
                     store: store,
                     handlers: handlers,
                     configuration: NodeConfiguration(
-                        dispatcher: DispatcherConfiguration(worker: name, capacity: 2, pollInterval: 0.2),
+                        dispatcher: DispatcherConfiguration(worker: name, capacity: 2, queues: queues, pollInterval: 0.2),
                         presence: WorkerPresenceConfiguration(id: "\(name)-run", name: name)
                     )
                 )
@@ -181,8 +182,8 @@ import Testing
             let running = nodes.map { node in Task { try await node.run() } }
             defer { for task in running { task.cancel() } }
             let client = ErrandClient(store: store)
-            let registered = try await eventually(timeout: 30, "both nodes registered") {
-                try await store.workers(states: [.running]).count == 2
+            let registered = try await eventually(timeout: 30, "the nodes registered") {
+                try await store.workers(states: [.running]).count == 3
             }
             try #require(registered)
             #expect(try await store.workers(states: [.running]).allSatisfy { $0.handlers.contains("cache.flush") })

@@ -51,7 +51,8 @@ extension ErrandClient {
 }
 
 extension ErrandClient {
-    /// Runs `handler` once on every live worker that runs it, as one global task (ScyllaDB's virtual task).
+    /// Runs `handler` once on every live worker that runs it and claims from `queue`, as one global task (ScyllaDB's
+    /// virtual task).
     ///
     /// The task's own row is claimed by no worker (its target is empty); each part is its child, claimable only by
     /// its worker (``TaskRecord/targetWorker``). The task's progress and, until it ends, its task-manager state are
@@ -66,9 +67,14 @@ extension ErrandClient {
         module: String? = nil,
         byUser: Bool = false
     ) async throws -> (task: TaskRecord, parts: [TaskRecord]) {
-        let workers = try await store.workers(states: [.running]).filter { $0.handlers.contains(handler) }
+        let workers = try await store.workers(states: [.running]).filter { worker in
+            worker.handlers.contains(handler) && (worker.queues.isEmpty || worker.queues.contains(queue))
+        }
         guard !workers.isEmpty else {
-            throw StoreError(.invalid, "no live worker runs \(handler); `errand worker list` shows the workers and their handlers")
+            throw StoreError(
+                .invalid,
+                "no live worker runs \(handler) on queue \(queue); `errand worker list` shows the workers, their queues and handlers"
+            )
         }
         var global = NewTask(handler: handler, arguments: arguments, queue: queue, module: module, type: handler, scope: "cluster")
         global.locality = .global
