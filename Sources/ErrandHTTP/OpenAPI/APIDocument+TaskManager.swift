@@ -94,22 +94,19 @@ extension APIDocument {
             get:
               operationId: waitTask
               tags: [task_manager]
-              summary: Wait until the task (with its whole subtree) is finished; answers its status.
+              summary: Wait until the task (with its whole subtree) is finished, or the timeout passes; answers its status.
               description: >-
                 A parent finishes only after its children, so waiting on a root waits for the whole operation. When
-                timeout seconds pass first (default and most: the server's longest wait), the answer is 408.
+                timeout seconds pass first (default and most: the server's longest wait), the answer is the status as
+                it then is: its state says which (done and failed are final).
               x-errand-role: read
               parameters:
                 - {$ref: '#/components/parameters/ManagedTaskID'}
                 - {name: timeout, in: query, description: Seconds., schema: {type: number, minimum: 0, maximum: 300}}
               responses:
-                '200': {description: The finished task., content: {application/json: {schema: {$ref: '#/components/schemas/TaskStatus'}}}}
+                '200': {description: The task's status., content: {application/json: {schema: {$ref: '#/components/schemas/TaskStatus'}}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '404': {$ref: '#/components/responses/NotFound'}
-                '408':
-                  description: The task is still unfinished.
-                  content:
-                    application/problem+json: {schema: {$ref: '#/components/schemas/Problem'}}
           /task_manager/ttl:
             get:
               operationId: getTTL

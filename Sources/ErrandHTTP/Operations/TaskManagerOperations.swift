@@ -59,19 +59,19 @@ struct TaskManagerOperations {
         return .json(TaskManagerJSON.status(task, in: tree))
     }
 
+    /// The task's status once it has finished, or when the timeout passes first (its state then says `created` or
+    /// `running`), as the wait says: block, then answer the status.
     @Sendable func waitTask(_ request: APIRequest) async throws -> Response {
         let id = try request.taskID("task_id")
         let timeout = min(request.queryNumber("timeout") ?? services.longestWait, services.longestWait)
+        let task: TaskRecord
         do {
-            let task = try await services.client.wait(for: id, timeout: timeout)
-            return .json(TaskManagerJSON.status(task, in: try await services.client.tree(of: task.id)))
+            task = try await services.client.wait(for: id, timeout: timeout)
         } catch let waited as WaitTimeout {
-            throw Problem(
-                .requestTimeout,
-                "timeout",
-                "task \(id) is still \(waited.task.managerState) after \(timeout.formatted()) s"
-            )
+            task = waited.task
         }
+        let tree = try await services.client.tree(of: task.id)
+        return .json(TaskManagerJSON.status(tree.tasks[task.id] ?? task, in: tree))
     }
 
     @Sendable func getTTL(_ request: APIRequest) async throws -> Response {
