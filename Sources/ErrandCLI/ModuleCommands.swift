@@ -98,12 +98,12 @@ struct TTLGetCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let seconds = try await store.client().ttl(user: user) {
-            print(TaskTreeCommand.number(seconds))
+            print(Output.number(seconds))
             return
         }
         let storage = try ConfigCommand.path(flag: config).map(ConfigCommand.load)?.storage ?? ErrandConfig().storage
         let configured = user ? storage.userTaskTTL ?? storage.finishedTTL : storage.finishedTTL
-        print("\(TaskTreeCommand.number(configured)) (configured; none set at run time)")
+        print("\(Output.number(configured)) (configured; none set at run time)")
     }
 }
 

@@ -22,6 +22,11 @@ enum Output {
         return formatter.string(from: date)
     }
 
+    /// A number as a whole number when it is one (`3`, not `3.0`), else as Swift writes it.
+    static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
     /// The value as pretty JSON with sorted keys.
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
@@ -126,8 +131,8 @@ struct TaskView: Encodable {
         name = task.name
         timeout = task.timeout.map(WholeOrFraction.init)
         if let completed = task.progressCompleted {
-            progress = ["completed": TaskTreeCommand.number(completed)]
-            progress?["total"] = task.progressTotal.map(TaskTreeCommand.number)
+            progress = ["completed": Output.number(completed)]
+            progress?["total"] = task.progressTotal.map(Output.number)
             progress?["units"] = task.progressUnits
         }
         (type, scope, keyspace, table, entity) = (task.type, task.scope, task.keyspace, task.table, task.entity)

@@ -19,8 +19,8 @@ struct TaskTreeCommand: AsyncParsableCommand {
     func run() async throws {
         let id = try parseTaskID(id)
         let tree = try await store.client().tree(of: id)
-        guard tree.tasks[id] != nil else { throw StoreError.notFound(id) }
-        try Output.print(TreeNodeView(id, in: tree), as: output) { Self.draw(id, in: tree) }
+        guard let task = tree.tasks[id] else { throw StoreError.notFound(id) }
+        try Output.print(TreeNodeView(task, in: tree), as: output) { Self.draw(id, in: tree) }
     }
 
     /// One line per task, children under their parent with box-drawing branches.
@@ -43,14 +43,10 @@ struct TaskTreeCommand: AsyncParsableCommand {
         let labels = [task.scope, task.keyspace, task.table, task.entity].compactMap { $0 }.joined(separator: " ")
         let progress = tree.progress(of: task.id)
         var parts = [task.id.rawValue, (task.type ?? task.handler) + (labels.isEmpty ? "" : " [\(labels)]"), task.state.rawValue]
-        parts.append("\(number(progress.completed))/\(number(progress.total))" + (task.progressUnits.map { " \($0)" } ?? ""))
+        parts.append("\(Output.number(progress.completed))/\(Output.number(progress.total))" + (task.progressUnits.map { " \($0)" } ?? ""))
         if !task.managerError.isEmpty { parts.append(task.managerError) }
         if task.isFolded { parts.append("(folded)") }
         return parts.joined(separator: "  ")
-    }
-
-    static func number(_ value: Double) -> String {
-        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }
 
@@ -59,9 +55,9 @@ struct TreeNodeView: Encodable {
     var task: TaskStatusView
     var children: [TreeNodeView]
 
-    init(_ id: TaskID, in tree: TaskTree) {
-        task = tree.tasks[id].map { TaskStatusView($0, in: tree) } ?? TaskStatusView.missing(id)
-        children = tree.children(of: id).map { TreeNodeView($0.id, in: tree) }
+    init(_ task: TaskRecord, in tree: TaskTree) {
+        self.task = TaskStatusView(task, in: tree)
+        children = tree.children(of: task.id).map { TreeNodeView($0, in: tree) }
     }
 }
 
@@ -131,10 +127,6 @@ struct TaskStatusView: Encodable {
         childrenIDs = tree.children(of: task.id).map(\.id.rawValue)
     }
 
-    static func missing(_ id: TaskID) -> TaskStatusView {
-        TaskStatusView(TaskRecord.placeholder(id), in: TaskTree([]))
-    }
-
     enum CodingKeys: String, CodingKey {
         case id, type, kind, scope, state
         case isAbortable = "is_abortable"
@@ -155,28 +147,10 @@ struct TaskStatusView: Encodable {
     var tableRow: [String] {
         [
             id, state, type, scope,
-            "\(TaskTreeCommand.number(progressCompleted.value))/\(TaskTreeCommand.number(progressTotal.value))"
+            "\(Output.number(progressCompleted.value))/\(Output.number(progressTotal.value))"
                 + (progressUnits.map { " \($0)" } ?? ""),
             parentID ?? "", error,
         ]
-    }
-}
-
-extension TaskRecord {
-    /// A stand-in for a task that is not there (never shown: callers check first).
-    static func placeholder(_ id: TaskID) -> TaskRecord {
-        TaskRecord(
-            id: id,
-            queue: "",
-            handler: "",
-            arguments: "{}",
-            priority: 0,
-            runAt: Date(timeIntervalSince1970: 0),
-            state: .dead,
-            retry: .default,
-            timeToResolve: NewTask.defaultTimeToResolve,
-            createdAt: Date(timeIntervalSince1970: 0)
-        )
     }
 }
 
@@ -199,7 +173,7 @@ struct TaskAbortCommand: AsyncParsableCommand {
         let id = try parseTaskID(id)
         let client = try await store.client()
         let task = try await client.abort(id, reason: reason)
-        let cascaded = try await client.recursiveStatus(of: id).filter { $0.message == "aborted with task \(id)" }.count
+        let cascaded = try await client.recursiveStatus(of: id).filter { $0.message == TaskTree.abortReason(of: id) }.count
         print("\(task.id) \(task.state.rawValue)" + (cascaded > 0 ? " with \(cascaded) descendants" : ""))
     }
 }

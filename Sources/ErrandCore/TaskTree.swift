@@ -95,6 +95,26 @@ public struct TaskTree: Sendable {
         return folded.sorted()
     }
 
+    /// The descendants an abort of `id` cancels, parents before children: every abortable one, except below a task
+    /// that is not abortable (it keeps running, and so do its descendants). Finished ones are listed too; a store
+    /// skips them as it reaches them (cancelling one task can end another in the same transaction).
+    public func abortCascade(from id: TaskID) -> [TaskID] {
+        var order: [TaskID] = []
+        var queue = children(of: id)
+        var index = 0
+        while index < queue.count {
+            let next = queue[index]
+            index += 1
+            guard next.isAbortable else { continue }
+            order.append(next.id)
+            queue += children(of: next.id)
+        }
+        return order
+    }
+
+    /// The message of a descendant cancelled with an abort of `id`.
+    public static func abortReason(of id: TaskID) -> String { "aborted with task \(id)" }
+
     /// What ends a task awaiting its children once none of `children` is unfinished; `nil` while one is.
     public static func settlement(of children: [TaskRecord]) -> TaskEvent? {
         guard children.allSatisfy(\.state.isFinal) else { return nil }
@@ -159,10 +179,4 @@ extension TaskRecord {
         default: ""
         }
     }
-}
-
-extension TaskRecord {
-    /// Whether every tree field has its default (no labels, local, abortable, no number or target, not a user's, no
-    /// children, not folded): such a task is stored without writing them, as most tasks are.
-    public var hasOnlyDefaultTreeFields: Bool { treeFields.areDefaults }
 }

@@ -46,10 +46,14 @@ extension PostgresTaskStore {
         }
         try await writeBack(Array(changed.values), attempts: attempts, on: connection)
         let finished = finishing.filter { !awaiting.contains($0.id) }
-        for parent in Set(finished.compactMap(\.parentID)).sorted(by: >) {
-            try await settle(parent, now: now, on: connection)
+        var settled = Set<TaskID>()
+        for parent in Set(finished.compactMap(\.parentID)).sorted(by: >) where try await settle(parent, now: now, on: connection) {
+            settled.insert(parent)
         }
-        let roots = finished.filter { $0.isInTree || (followUps[$0.id] ?? 0) > 0 }.map { $0.rootID ?? $0.id }
+        // A task whose parent just ended needs no fold of its own: the parent's write folded the tree if it was last.
+        let roots = finished.filter { task in
+            (task.isInTree || (followUps[task.id] ?? 0) > 0) && !(task.parentID.map(settled.contains) ?? false)
+        }.map { $0.rootID ?? $0.id }
         for root in Set(roots).sorted(by: >) { try await fold(root, on: connection) }
         return results
     }
@@ -71,16 +75,18 @@ extension PostgresTaskStore {
 
     /// Ends `parentID` when it awaits its children and none is unfinished any more. The parent is locked before its
     /// children are read, so that of two children finishing together the later one sees the other finished.
-    private func settle(_ parentID: TaskID, now: Date, on connection: PostgresConnection) async throws {
+    /// - Returns: whether it ended the parent (whose write then applied the rules upwards, folding included).
+    private func settle(_ parentID: TaskID, now: Date, on connection: PostgresConnection) async throws -> Bool {
         guard let parent = try await lock([parentID], on: connection)[parentID], parent.awaitsChildren,
             try await withUnfinishedChildren([parentID], on: connection).isEmpty
-        else { return }
+        else { return false }
         let children = try await rows(
             "SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE parent_id = \(parentID.uuid)",
             on: connection
         ).map(PostgresTaskRow.decode)
-        guard let event = TaskTree.settlement(of: children) else { return }
+        guard let event = TaskTree.settlement(of: children) else { return false }
         _ = try await writeLocked([(parentID, event)], tasks: [parentID: parent], now: now, on: connection)
+        return true
     }
 
     /// Folds, in the tree of `root` once the root is finished, what ``TaskTree/foldable()`` names, in SQL (see

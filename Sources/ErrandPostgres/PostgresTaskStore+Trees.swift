@@ -27,16 +27,11 @@ extension PostgresTaskStore {
             case .refused(let refusal): throw StoreError.refused(refusal)
             case .notFound(let id): throw StoreError.notFound(id)
             }
-            let tree = TaskTree(locked)
-            var queue = tree.children(of: id)
-            let cascade = "aborted with task \(id)"
-            while !queue.isEmpty {
-                let next = queue.removeFirst()
-                guard next.isAbortable else { continue }
-                queue += tree.children(of: next.id)
+            let cascade = TaskTree.abortReason(of: id)
+            for next in TaskTree(locked).abortCascade(from: id) {
                 // Read again: cancelling one task can settle another (a parent awaiting it) in this transaction.
-                guard let fresh = try await self.task(next.id, on: connection), !fresh.state.isFinal else { continue }
-                _ = try await self.writeLocked([(next.id, .cancel(reason: cascade))], tasks: [next.id: fresh], now: now, on: connection)
+                guard let fresh = try await self.task(next, on: connection), !fresh.state.isFinal else { continue }
+                _ = try await self.writeLocked([(next, .cancel(reason: cascade))], tasks: [next: fresh], now: now, on: connection)
             }
             return cancelled
         }

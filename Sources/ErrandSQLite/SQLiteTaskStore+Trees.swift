@@ -26,18 +26,13 @@ extension SQLiteTaskStore {
         return task
     }
 
-    /// Cancels the unfinished abortable descendants of `task`, parents before children; a task that is not
-    /// abortable keeps running, and so do its descendants.
+    /// Cancels what ``TaskTree/abortCascade(from:)`` names under `task`.
     private static func cancelDescendants(_ db: Database, _ log: ChangeLog, of task: TaskRecord, now: Date) throws {
         let tree = TaskTree(try loadTree(db, root: task.rootID ?? task.id))
-        var queue = tree.children(of: task.id)
-        let reason = "aborted with task \(task.id)"
-        while !queue.isEmpty {
-            let next = queue.removeFirst()
-            guard next.isAbortable else { continue }
-            queue += tree.children(of: next.id)
+        let reason = TaskTree.abortReason(of: task.id)
+        for id in tree.abortCascade(from: task.id) {
             // Reloaded: cancelling one task can settle another (a parent awaiting it) in the same transaction.
-            guard let current = try load(db, next.id), !current.state.isFinal else { continue }
+            guard let current = try load(db, id), !current.state.isFinal else { continue }
             if case .success(let output) = TaskTransition.apply(.cancel(reason: reason), to: current, now: now) {
                 try save(db, log, output, replacing: current)
             }

@@ -22,11 +22,11 @@ struct TaskManagerOperations {
 
     @Sendable func listModuleTasks(_ request: APIRequest) async throws -> Response {
         let module = request.path("module")
-        let modules = try await services.client.modules()
-        guard modules.contains(module) else {
+        var tasks = try await services.client.moduleTasks(module, internal: request.queryBool("internal") ?? false, limit: 10_000)
+        // Only an empty answer asks whether the module exists (a scan of every module).
+        if tasks.isEmpty, case let modules = try await services.client.modules(), !modules.contains(module) {
             throw Problem.notFound("no module named \(module); modules: \(modules.isEmpty ? "none" : modules.joined(separator: ", "))")
         }
-        var tasks = try await services.client.moduleTasks(module, internal: request.queryBool("internal") ?? false, limit: 10_000)
         if let keyspace = request.queryString("keyspace") { tasks = tasks.filter { $0.keyspace == keyspace } }
         if let table = request.queryString("table") { tasks = tasks.filter { $0.table == table } }
         var stats: [OutputJSON] = []
