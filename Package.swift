@@ -49,6 +49,8 @@ let package = Package(
             dependencies: [
                 "ErrandCore", "ErrandStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // For the pool's own error type, which PostgresNIO passes on without mapping it.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,7 +121,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandTests",
-            dependencies: ["Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore"],
+            dependencies: [
+                "Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ErrandCore
+import ErrandStore
 import Foundation
 import Yams
 
@@ -59,21 +60,48 @@ struct ConfigCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a configuration file; explain the first problem with its path (exit 2), or summarise it.",
+        discussion: """
+            With a store (--db, --store, --server, their variables, or an existing ./errand.db), it also checks that
+            every definition's queue exists there: a launch into a missing queue would fail every round.
+            """
     )
 
     @Argument(help: "The configuration file (YAML).")
     var file: String
 
+    @OptionGroup var store: StoreOptions
+
     func run() async throws {
         let config = try ConfigCommand.load(file)
         let definitions = config.definitions
-        print("\(file): ok, \(definitions.count) task definition\(definitions.count == 1 ? "" : "s")")
+        let missing = try await missingQueues(of: definitions)
+        print("\(file): \(missing.isEmpty ? "ok" : "problems"), \(definitions.count) task definition\(definitions.count == 1 ? "" : "s")")
         for definition in definitions {
             var line = "  \(definition.name): \(definition.kind.rawValue), \(definition.handler)"
             if let schedule = definition.schedule { line += ", schedule \"\(schedule)\" (\(definition.timeZone))" }
             if definition.kind == .continuous { line += ", pause \(definition.pauseSeconds) s" }
+            if missing.contains(definition.queue) { line += "; queue \"\(definition.queue)\" does not exist" }
             print(line)
         }
+        guard missing.isEmpty else {
+            let names = definitions.filter { missing.contains($0.queue) }.map(\.name)
+            throw CLIFailure(
+                "\(file): \(names.map { "tasks.\($0).queue" }.joined(separator: ", ")): queue "
+                    + missing.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+                    + " does not exist in \(store.location); create it with `errand queue create NAME`",
+                exitCode: CLIFailure.badInput
+            )
+        }
+    }
+
+    /// Queues that definitions name and the store lacks; empty when no store is at hand (nothing to check against).
+    private func missingQueues(of definitions: [TaskDefinition]) async throws -> Set<String> {
+        guard !definitions.isEmpty, store.isNamed || FileManager.default.fileExists(atPath: store.path) else {
+            if !definitions.isEmpty { print("(queues not checked: no store; give --db, --store or --server)") }
+            return []
+        }
+        let existing = Set(try await store.open().queues().map(\.name))
+        return Set(definitions.map(\.queue)).subtracting(existing)
     }
 }
 

@@ -49,6 +49,12 @@ struct StoreOptions: ParsableArguments {
         return ProcessInfo.processInfo.environment["ERRAND_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Whether a store or server is named by flag or environment (rather than the default ./errand.db).
+    var isNamed: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return db != nil || remoteURL != nil || postgresURL != nil || !(environment["ERRAND_DB"] ?? "").isEmpty
+    }
+
     /// The PostgreSQL URL chosen by flag or environment, if any.
     var postgresURL: String? {
         storeURL ?? ProcessInfo.processInfo.environment["ERRAND_STORE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -101,6 +107,9 @@ struct StoreOptions: ParsableArguments {
 @main
 enum Main {
     static func main() async {
+        for warning in EnvironmentCheck.warnings(ProcessInfo.processInfo.environment) {
+            FileHandle.standardError.write(Data("errand: warning: \(warning)\n".utf8))
+        }
         do {
             var command = try ErrandCommand.parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -3,7 +3,6 @@ import Errand
 import ErrandCore
 import ErrandStore
 import Foundation
-import Yams
 
 /// `errand task add`: enqueue one task from flags, or a batch from a YAML/JSON spec.
 struct TaskAddCommand: AsyncParsableCommand {
@@ -11,8 +10,9 @@ struct TaskAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Enqueue tasks and print their ids.",
         discussion: """
-            With -f, tasks come from a YAML or JSON file (or - for stdin): one task, a list, or {tasks: [...]};
-            flags given alongside are defaults for fields the spec leaves out. A batch is stored whole or not at all.
+            With -f, tasks come from a YAML or JSON file (or - for stdin): one task, a list, or {tasks: [...]}; JSON Lines
+            (one task per line, as jq -c prints them) and YAML documents separated by --- are lists too. Flags given
+            alongside are defaults for fields the spec leaves out. A batch is stored whole or not at all.
             """
     )
 
@@ -75,7 +75,7 @@ struct TaskAddCommand: AsyncParsableCommand {
 
         let tasks: [NewTask]
         if let file {
-            tasks = try TaskSpec.tasks(in: try Self.document(try readSpec(file)), defaults: defaults)
+            tasks = try TaskSpec.tasks(in: try SpecDocument.parse(try readSpec(file)), defaults: defaults)
         } else {
             guard handler != nil else { throw CLIFailure("give --handler, or a task spec with -f FILE", exitCode: CLIFailure.badInput) }
             tasks = [defaults]
@@ -98,18 +98,6 @@ struct TaskAddCommand: AsyncParsableCommand {
         }
         let views = results.map { TaskView($0.task) }
         try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
-    }
-
-    /// Parses spec text: YAML or JSON; several YAML documents (`---`) are a list of tasks, as pftaskqueue's
-    /// `add-task` reads them.
-    static func document(_ text: String) throws -> Any? {
-        do {
-            var documents: [Any?] = []
-            for document in try Yams.load_all(yaml: text) { documents.append(document) }
-            return documents.count > 1 ? documents.map { $0 ?? [String: Any]() } : documents.first ?? nil
-        } catch {
-            throw InvalidField(field: "spec", reason: "is not valid YAML or JSON: \(error)")
-        }
     }
 
     func readSpec(_ file: String) throws -> String {

@@ -251,16 +251,16 @@ private func identifierProblem(_ name: String, what: String, allowed: Identifier
 
 /// Checks that text is one JSON value.
 public enum JSONText {
-    /// Why `text` is not valid JSON, or `nil` when it is.
+    /// Why `text` is not valid JSON, or `nil` when it is. The same rule (``JSONSyntax``) that stores apply when they
+    /// read a task's arguments back, so nothing accepted here is found corrupt later.
     public static func problem(_ text: String) -> String? {
-        if text == "{}" || text == "null" || text == "[]" { return nil }
-        let data = Data(text.utf8)
+        if JSONSyntax.isValid(text) { return nil }
+        var detail: String?
         do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return nil
+            _ = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
         } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-            return "is not valid JSON" + (detail.map { " (\($0))" } ?? "") + ": \(text.prefix(80))"
+            detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }
+        return "is not valid JSON" + (detail.map { " (\($0))" } ?? "") + ": \(text.prefix(80))"
     }
 }

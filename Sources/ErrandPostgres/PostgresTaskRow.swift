@@ -25,7 +25,8 @@ enum PostgresTaskRow {
         }.joined(separator: ", ")
     }
 
-    /// Decodes a row selected with `columnList`.
+    /// Decodes a row selected with `columnList`, checking what the column types do not: known states and locality,
+    /// tags, and that `arguments` (what a handler gets) is JSON.
     /// - Throws: ``StoreError`` `.corrupt` naming the task when a value does not fit the model.
     static func decode(_ row: PostgresRow) throws -> TaskRecord {
         let cells = row.makeRandomAccess()
@@ -42,11 +43,13 @@ enum PostgresTaskRow {
             guard let tags = (try? JSONSerialization.jsonObject(with: Data(tagsText.utf8))) as? [String] else {
                 throw corrupt(id, "tags", tagsText)
             }
+            let arguments = try cells[3].decode(String.self)
+            guard JSONSyntax.isValid(arguments) else { throw corrupt(id, "arguments", "text that is not JSON: \(arguments)") }
             return TaskRecord(
                 id: id,
                 queue: try cells[1].decode(String.self),
                 handler: try cells[2].decode(String.self),
-                arguments: try cells[3].decode(String.self),
+                arguments: arguments,
                 priority: try cells[4].decode(Int.self),
                 runAt: try date(5),
                 state: state,

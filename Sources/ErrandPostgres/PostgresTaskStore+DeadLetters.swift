@@ -5,24 +5,31 @@ import PostgresNIO
 
 /// Dead letters: task rows that could not be read, moved aside with their raw columns.
 extension PostgresTaskStore {
-    /// Moves the rows `corrupt` (id, why), just claimed, into the dead letters; their attempts stay. The claim is
-    /// undone first (the row was leased before it could be read), so a redriven task waits to be claimed again.
-    func moveToDeadLetters(_ corrupt: [(UUID, String)], now: Date) async throws {
+    /// Moves the rows `corrupt` (id, why) into the dead letters; their attempts stay. When they were `claimed`
+    /// just now, the claim is undone first (the row was leased before it could be read), so a redriven task waits to
+    /// be claimed again.
+    func moveToDeadLetters(_ corrupt: [(UUID, String)], now: Date, claimed: Bool = true) async throws {
         let ids = corrupt.map(\.0)
         let errors = corrupt.map(\.1)
-        _ = try await rows(
-            """
-            UPDATE \(unescaped: s).task SET state = 'pending', attempt = attempt - 1, charged_attempts = charged_attempts - 1,
-                worker = NULL, started_at = NULL, lease_expires_at = NULL
-            WHERE id = ANY(\(ids)) AND state = 'running'
-            """
-        )
+        if claimed {
+            try await undoClaim(of: ids)
+        }
         _ = try await rows(
             """
             WITH moved AS (DELETE FROM \(unescaped: s).task WHERE id = ANY(\(ids)) RETURNING *)
             INSERT INTO \(unescaped: s).dead_letter (id, queue, body, error, created_at)
             SELECT gen_random_uuid(), moved.queue, row_to_json(moved)::text, e.error, \(now.wholeMilliseconds)
             FROM moved JOIN unnest(\(ids)::uuid[], \(errors)::text[]) AS e(id, error) ON e.id = moved.id
+            """
+        )
+    }
+
+    private func undoClaim(of ids: [UUID]) async throws {
+        _ = try await rows(
+            """
+            UPDATE \(unescaped: s).task SET state = 'pending', attempt = attempt - 1, charged_attempts = charged_attempts - 1,
+                worker = NULL, started_at = NULL, lease_expires_at = NULL
+            WHERE id = ANY(\(ids)) AND state = 'running'
             """
         )
     }

@@ -4,10 +4,17 @@ import Foundation
 import PostgresNIO
 
 extension PostgresTaskStore {
+    /// - Throws: ``StoreError`` `.corrupt` when the row cannot be read; it is moved to the dead letters first.
     public func task(_ id: TaskID) async throws -> TaskRecord? {
         guard let uuid = id.uuid else { return nil }
-        return try await rows("SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE id = \(uuid)")
-            .first.map(PostgresTaskRow.decode)
+        let row = try await rows("SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE id = \(uuid)").first
+        guard let row else { return nil }
+        do {
+            return try PostgresTaskRow.decode(row)
+        } catch let error as StoreError where error.code == .corrupt {
+            try await moveToDeadLetters([(uuid, error.message)], now: Date(), claimed: false)
+            throw StoreError(.corrupt, "\(error.message); moved to the dead letters (errand task list --state deadletter)")
+        }
     }
 
     public func attempts(of id: TaskID) async throws -> [Attempt] {
@@ -40,8 +47,23 @@ extension PostgresTaskStore {
             ORDER BY id DESC LIMIT \(limit + 1)
             """
         )
-        let tasks = try rows.prefix(limit).map(PostgresTaskRow.decode)
-        return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? tasks.last?.id : nil)
+        // A damaged row goes to the dead letters and the listing goes on around it; it still moves the cursor on.
+        var tasks: [TaskRecord] = []
+        var corrupt: [(UUID, String)] = []
+        var last: TaskID?
+        for row in rows.prefix(limit) {
+            do {
+                let task = try PostgresTaskRow.decode(row)
+                tasks.append(task)
+                last = task.id
+            } catch {
+                guard let id = try? row.makeRandomAccess()[0].decode(UUID.self) else { throw error }
+                corrupt.append((id, (error as? StoreError)?.message ?? "\(error)"))
+                last = TaskID(id)
+            }
+        }
+        if !corrupt.isEmpty { try await moveToDeadLetters(corrupt, now: Date(), claimed: false) }
+        return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? last : nil)
     }
 
     public func statistics() async throws -> [QueueStatistics] {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
+import _ConnectionPoolModule
 
 /// The ``TaskStore`` for many nodes: every `errand serve` and `errand worker` points at one PostgreSQL.
 ///
@@ -118,6 +119,13 @@ public final class PostgresTaskStore: TaskStore {
             }
             return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(error.code)")
         }
+        if let error = error as? ConnectionPoolError, error == .connectionCreationCircuitBreakerTripped {
+            return StoreError(
+                .unavailable,
+                "cannot reach PostgreSQL at \(configuration.display): no connection could be made for a while (is it running?)"
+            )
+        }
+        if error is ConnectionPoolError { return StoreError(.unavailable, "PostgreSQL \(configuration.display): the connection pool is closed") }
         return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(error)")
     }
 
@@ -207,6 +215,7 @@ public final class PostgresTaskStore: TaskStore {
         let channel = self.channel
         let signal = changeSignal
         let logger = self.logger
+        let configuration = self.configuration
         return Task {
             var failures = 0
             while !Task.isCancelled {
@@ -222,7 +231,9 @@ public final class PostgresTaskStore: TaskStore {
                 } catch {
                     if Task.isCancelled { return }
                     failures += 1
-                    logger.warning("LISTEN \(channel) failed; reconnecting", metadata: ["errand.error": "\(error)"])
+                    // PSQLError's own description hides the reason ("Generic description"); the store's mapping names it.
+                    let reason = Self.storeError(error, configuration: configuration).message
+                    logger.warning("LISTEN \(channel) failed; reconnecting", metadata: ["errand.error": "\(reason)"])
                     try? await Task.sleep(for: .milliseconds(min(2000, 100 * failures)))
                 }
             }

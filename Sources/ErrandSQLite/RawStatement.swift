@@ -102,6 +102,10 @@ struct RawStatement {
 }
 
 /// The current row of a query, read by column position.
+///
+/// The plain readers (`int`, `text`, …) convert as SQLite does; the checked ones (`integer`, `real`, `string`) refuse a
+/// value of another storage class (text in a numeric column reads as 0 otherwise) or text that is not UTF-8, so a row
+/// damaged outside Errand is found instead of silently read.
 struct Columns {
     let handle: SQLiteStatement
 
@@ -121,4 +125,52 @@ struct Columns {
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
     func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
+
+    /// An integer, or `nil` when the column holds NULL; throws for any other storage class.
+    func integer(_ column: Int32) throws(ColumnProblem) -> Int64? {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: return int64(column)
+        default: throw problem(column, "is not an integer")
+        }
+    }
+
+    /// A number (integer or real), or `nil` for NULL; throws for text or a blob.
+    func real(_ column: Int32) throws(ColumnProblem) -> Double? {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER, SQLITE_FLOAT:
+            let value = double(column)
+            guard value.isFinite else { throw problem(column, "is not a finite number") }
+            return value
+        default: throw problem(column, "is not a number")
+        }
+    }
+
+    /// UTF-8 text, or `nil` for NULL; throws for another storage class or bytes that are not UTF-8.
+    func string(_ column: Int32) throws(ColumnProblem) -> String? {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT:
+            guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+            let count = Int(sqlite3_column_bytes(handle, column))
+            guard let text = String(validating: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self) else {
+                throw ColumnProblem(column: column, reason: "is not UTF-8 text", value: "\(count) bytes")
+            }
+            return text
+        default: throw problem(column, "is not text")
+        }
+    }
+
+    private func problem(_ column: Int32, _ reason: String) -> ColumnProblem {
+        let shown = text(column).map { String($0.prefix(80)) } ?? "NULL"
+        return ColumnProblem(column: column, reason: reason, value: shown)
+    }
+}
+
+/// A column value that does not fit its column: its position, what is wrong, and the value as text.
+struct ColumnProblem: Error {
+    var column: Int32
+    var reason: String
+    var value: String
 }

@@ -18,6 +18,22 @@ extension SQLiteTaskStore {
         try db.execute(sql: "DELETE FROM errand_task WHERE id = ?", arguments: [id])
     }
 
+    /// Moves the rows `corrupt`, found by a read, into the dead letters: each that still cannot be read when the
+    /// write transaction looks again (a row repaired meanwhile stays).
+    func deadLetter(_ corrupt: [CorruptRow], now: Date) async throws {
+        try await write { db in
+            for row in corrupt {
+                var stillCorrupt = false
+                try RawStatement.each(db, try db.cachedStatement(sql: TaskRow.selectByID)) {
+                    $0.bind(row.id)
+                } row: { columns in
+                    stillCorrupt = (try? TaskRow.decode(columns)) == nil
+                }
+                if stillCorrupt { try Self.moveToDeadLetters(db, id: row.id, error: row.message, now: now) }
+            }
+        }
+    }
+
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {
         try await read { db in
             try Row.fetchAll(

@@ -4,8 +4,14 @@ import Foundation
 import GRDB
 
 extension SQLiteTaskStore {
+    /// - Throws: ``StoreError`` `.corrupt` when the row cannot be read; it is moved to the dead letters first.
     public func task(_ id: TaskID) async throws -> TaskRecord? {
-        try await read { db in try Self.load(db, id) }
+        do {
+            return try await read { db in try Self.load(db, id) }
+        } catch let error as StoreError where error.code == .corrupt {
+            try await deadLetter([CorruptRow(id: id.rawValue, message: error.message)], now: Date())
+            throw StoreError(.corrupt, "\(error.message); moved to the dead letters (errand task list --state deadletter)")
+        }
     }
 
     public func attempts(of id: TaskID) async throws -> [Attempt] {
@@ -61,13 +67,33 @@ extension SQLiteTaskStore {
         let sql = "SELECT \(TaskRow.columnList) FROM errand_task \(filter) ORDER BY id DESC LIMIT ?"
         arguments.append(.integer(Int64(limit + 1)))
         let bound = arguments
-        return try await read { db in
-            let rows = try TaskRow.fetchAll(db, db.makeStatement(sql: sql)) { raw in
+        let (page, corrupt) = try await read { db in
+            var corrupt: [CorruptRow] = []
+            var cursor: TaskID?
+            var tasks: [TaskRecord] = []
+            var more = false
+            try RawStatement.each(db, try db.makeStatement(sql: sql)) { raw in
                 for value in bound { raw.bind(value) }
+            } row: { row in
+                // Rows are counted, read or not, so a damaged row moves the cursor on instead of hiding the rest.
+                guard tasks.count + corrupt.count < limit else {
+                    more = true
+                    return
+                }
+                do {
+                    let task = try TaskRow.decode(row)
+                    tasks.append(task)
+                    cursor = task.id
+                } catch let error as StoreError {
+                    let id = row.text(0) ?? ""
+                    corrupt.append(CorruptRow(id: id, message: error.message))
+                    cursor = TaskID(id) ?? cursor
+                }
             }
-            let tasks = Array(rows.prefix(limit))
-            return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? tasks.last?.id : nil)
+            return (TaskPage(tasks: tasks, nextCursor: more ? cursor : nil), corrupt)
         }
+        if !corrupt.isEmpty { try await deadLetter(corrupt, now: Date()) }
+        return page
     }
 
     public func statistics() async throws -> [QueueStatistics] {

@@ -3,6 +3,12 @@ import ErrandStore
 import Foundation
 import GRDB
 
+/// A task row that could not be read: the text of its id column, and why.
+struct CorruptRow: Sendable {
+    var id: String
+    var message: String
+}
+
 /// Reads and writes ``TaskRecord`` and ``Attempt`` rows by column position, through ``RawStatement``.
 enum TaskRow {
     /// The task columns, in the order `decode` reads them and `bindAll` writes them.
@@ -110,89 +116,125 @@ enum TaskRow {
         statement.bind(task.id.rawValue)
     }
 
-    /// Decodes a row selected with `columnList`.
+    /// Decodes a row selected with `columnList`, checking every column: its storage class, UTF-8 text, known states,
+    /// and that `arguments` (what a handler gets) is JSON.
     /// - Throws: ``StoreError`` `.corrupt` naming the task and the column that cannot be read.
     static func decode(_ row: Columns) throws -> TaskRecord {
         let idText = row.text(0) ?? ""
+        do {
+            return try decodeChecked(row, idText: idText)
+        } catch let problem as ColumnProblem {
+            throw StoreError(
+                .corrupt,
+                "task \(idText.prefix(80)) is corrupt: column \(columns[Int(problem.column)]) \(problem.reason): \(problem.value)"
+            )
+        }
+    }
+
+    private static func decodeChecked(_ row: Columns, idText: String) throws -> TaskRecord {
         guard let id = TaskID(idText) else { throw corrupt(idText, "id", idText) }
-        func text(_ column: Int32) throws -> String {
-            guard let value = row.text(column) else { throw corrupt(idText, columns[Int(column)], "NULL") }
+        func required<T>(_ value: T?, _ column: Int32) throws -> T {
+            guard let value else { throw corrupt(idText, columns[Int(column)], "NULL") }
             return value
         }
-        func date(_ column: Int32) -> Date? { row.optionalInt64(column).map(Date.init(millisecondsSince1970:)) }
+        func text(_ column: Int32) throws -> String { try required(try row.string(column), column) }
+        func int(_ column: Int32) throws -> Int { Int(try required(try row.integer(column), column)) }
+        func double(_ column: Int32) throws -> Double { try required(try row.real(column), column) }
+        func flag(_ column: Int32) throws -> Bool { try int(column) != 0 }
+        func date(_ column: Int32) throws -> Date? { try row.integer(column).map(Date.init(millisecondsSince1970:)) }
+        func json(_ column: Int32) throws -> String? {
+            guard let value = try row.string(column) else { return nil }
+            guard JSONSyntax.isValid(value) else { throw corrupt(idText, columns[Int(column)], "text that is not JSON: \(value)") }
+            return value
+        }
+        func taskID(_ column: Int32) throws -> TaskID? {
+            guard let value = try row.string(column) else { return nil }
+            guard let parsed = TaskID(value) else { throw corrupt(idText, columns[Int(column)], value) }
+            return parsed
+        }
         let stateText = try text(6)
         guard let state = TaskState(rawValue: stateText) else { throw corrupt(idText, "state", stateText) }
         let tagsText = try text(21)
         guard let tags = decodeTags(tagsText) else { throw corrupt(idText, "tags", tagsText) }
-        var parentID: TaskID?
-        if let parent = row.text(17) {
-            guard let parsed = TaskID(parent) else { throw corrupt(idText, "parent_id", parent) }
-            parentID = parsed
-        }
-        var rootID: TaskID?
-        if let root = row.text(18) {
-            guard let parsed = TaskID(root) else { throw corrupt(idText, "root_id", root) }
-            rootID = parsed
-        }
         let localityText = try text(40)
         guard let locality = TaskLocality(rawValue: localityText) else { throw corrupt(idText, "locality", localityText) }
         return TaskRecord(
             id: id,
             queue: try text(1),
             handler: try text(2),
-            arguments: try text(3),
-            priority: row.int(4),
-            runAt: Date(millisecondsSince1970: row.int64(5)),
+            arguments: try required(try json(3), 3),
+            priority: try int(4),
+            runAt: try required(try date(5), 5),
             state: state,
-            attempt: row.int(7),
-            chargedAttempts: row.int(8),
+            attempt: try int(7),
+            chargedAttempts: try int(8),
             retry: RetryPolicy(
-                maxAttempts: row.int(9),
-                delay: row.double(10),
-                delayFactor: row.double(11),
-                maxDelay: row.double(12),
-                jitter: row.double(13),
-                priorityDecrement: row.int(14)
+                maxAttempts: try int(9),
+                delay: try double(10),
+                delayFactor: try double(11),
+                maxDelay: try double(12),
+                jitter: try double(13),
+                priorityDecrement: try int(14)
             ),
-            timeToResolve: row.double(15),
-            idempotencyKey: row.text(16),
-            parentID: parentID,
-            rootID: rootID,
-            module: row.text(19),
-            isInternal: row.int64(20) != 0,
+            timeToResolve: try double(15),
+            idempotencyKey: try row.string(16),
+            parentID: try taskID(17),
+            rootID: try taskID(18),
+            module: try row.string(19),
+            isInternal: try flag(20),
             tags: tags,
-            createdAt: Date(millisecondsSince1970: row.int64(22)),
-            startedAt: date(23),
-            finishedAt: date(24),
-            result: row.text(25),
-            message: row.text(26),
-            lastError: row.text(27),
-            worker: row.text(28),
-            leaseExpiresAt: date(29),
-            name: row.text(30),
-            timeout: row.optionalDouble(31),
-            progressCompleted: row.optionalDouble(32),
-            progressTotal: row.optionalDouble(33),
-            progressUnits: row.text(34),
-            type: row.text(35),
-            scope: row.text(36),
-            entity: row.text(37),
-            keyspace: row.text(38),
-            table: row.text(39),
+            createdAt: try required(try date(22), 22),
+            startedAt: try date(23),
+            finishedAt: try date(24),
+            result: try row.string(25),
+            message: try row.string(26),
+            lastError: try row.string(27),
+            worker: try row.string(28),
+            leaseExpiresAt: try date(29),
+            name: try row.string(30),
+            timeout: try row.real(31),
+            progressCompleted: try row.real(32),
+            progressTotal: try row.real(33),
+            progressUnits: try row.string(34),
+            type: try row.string(35),
+            scope: try row.string(36),
+            entity: try row.string(37),
+            keyspace: try row.string(38),
+            table: try row.string(39),
             locality: locality,
-            isAbortable: row.int64(41) != 0,
-            sequenceNumber: row.optionalInt64(42).map(Int.init),
-            isUserTask: row.int64(43) != 0,
-            targetWorker: row.text(44),
-            hasChildren: row.int64(45) != 0,
-            isFolded: row.int64(46) != 0
+            isAbortable: try flag(41),
+            sequenceNumber: try row.integer(42).map(Int.init),
+            isUserTask: try flag(43),
+            targetWorker: try row.string(44),
+            hasChildren: try flag(45),
+            isFolded: try flag(46)
         )
     }
 
     /// Runs a query selecting `columnList` and decodes every row.
+    /// - Throws: ``StoreError`` `.corrupt` at the first row that cannot be read.
     static func fetchAll(_ db: Database, _ statement: Statement, bind: (inout RawStatement) -> Void) throws -> [TaskRecord] {
         var tasks: [TaskRecord] = []
         try RawStatement.each(db, statement, bind: bind) { row in tasks.append(try decode(row)) }
+        return tasks
+    }
+
+    /// Runs a query selecting `columnList` and decodes the rows that can be read; the others go to `corrupt`, for
+    /// the dead letters, so that one damaged row does not break a listing.
+    static func fetchAll(
+        _ db: Database,
+        _ statement: Statement,
+        skipping corrupt: inout [CorruptRow],
+        bind: (inout RawStatement) -> Void
+    ) throws -> [TaskRecord] {
+        var tasks: [TaskRecord] = []
+        try RawStatement.each(db, statement, bind: bind) { row in
+            do {
+                tasks.append(try decode(row))
+            } catch let error as StoreError {
+                corrupt.append(CorruptRow(id: row.text(0) ?? "", message: error.message))
+            }
+        }
         return tasks
     }
 

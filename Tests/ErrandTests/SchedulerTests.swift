@@ -1,6 +1,8 @@
 import Errand
+import ErrandStore
 import ErrandTesting
 import Foundation
+import MetricsTestKit
 import Testing
 
 /// The scheduler on a real SQLite store, with a manual clock.
@@ -148,6 +150,49 @@ import Testing
             let stored = try await store.list(TaskQuery())
             #expect(report.launched.isEmpty)
             #expect(stored.tasks.isEmpty)
+        }
+    }
+}
+
+/// One bad definition fails alone: the others launch, and it is logged once and counted every round.
+@Suite struct SchedulerFailureTests {
+    @Test func aDefinitionWhoseQueueIsMissingFailsAloneLoudlyAndOnce() async throws {
+        try await SchedulerTests.with { store, time in
+            var bad = try SchedulerTests.periodical("bad")
+            bad.queue = "nowhere"
+            let good = try SchedulerTests.periodical("good")
+            let log = LogCapture()
+            let metrics = TestMetrics()
+            let scheduler = Scheduler(
+                store: store,
+                definitions: [bad, good],
+                time: time,
+                logger: log.logger,
+                metrics: ErrandMetrics(factory: metrics)
+            )
+            _ = try await scheduler.tick()
+            var launched = 0
+            for round in 1...3 {
+                time.advance(by: 2)
+                let report = try await scheduler.tick()
+                launched += report.launched.count
+                #expect(report.launched.map(\.module) == ["good"], "round \(round)")
+                #expect(report.failures["bad"]?.contains("queue \"nowhere\" does not exist") == true, "\(report.failures)")
+            }
+            #expect(launched == 3)
+            let errors = log.messages.filter { $0.contains("task definition bad cannot launch") }
+            #expect(errors.count == 1, "\(log.messages)")
+            #expect(scheduler.failingDefinitions.keys.sorted() == ["bad"])
+            let counter = try metrics.expectCounter("errand_definition_failures_total", [("definition", "bad")])
+            #expect(counter.totalValue == 3, "one count per round that had a slot to launch")
+
+            // Once its queue exists, it launches and says so.
+            _ = try await store.createQueue("nowhere", now: time.now)
+            time.advance(by: 2)
+            let report = try await scheduler.tick()
+            #expect(Set(report.launched.compactMap(\.module)) == ["good", "bad"])
+            #expect(report.failures.isEmpty)
+            #expect(log.messages.contains { $0.contains("task definition bad launches again") })
         }
     }
 }

@@ -15,6 +15,8 @@ public struct SchedulerReport: Sendable, Hashable {
     public var stopped: [TaskID] = []
     /// When the next periodical slot is due, if any.
     public var nextSlot: Date?
+    /// Definitions that could not launch this round, with why (each fails alone: the others still launch).
+    public var failures: [String: String] = [:]
 
     public init() {}
 }
@@ -33,6 +35,10 @@ public final class Scheduler: Service {
         var firstSeen: [String: Date] = [:]
         /// Continuous definitions removed since the last round, whose instance is to be stopped.
         var removedContinuous: Set<String> = []
+        /// Definitions whose last round failed, with the message logged for it (logged again only when it changes).
+        var failing: [String: String] = [:]
+        /// The last failure of a whole round (the store unreachable), logged once until a round succeeds.
+        var roundFailure: String?
     }
 
     private let store: any TaskStore
@@ -98,14 +104,45 @@ public final class Scheduler: Service {
             _ = state.withLock { $0.removedContinuous.remove(name) }
         }
         for definition in definitions where !disabled.contains(definition.name) {
-            switch definition.kind {
-            case .periodical: try await launchSlots(of: definition, now: now, into: &report)
-            case .continuous: try await keepAlive(definition, now: now, into: &report)
-            case .singleShot: break
+            do {
+                switch definition.kind {
+                case .periodical: try await launchSlots(of: definition, now: now, into: &report)
+                case .continuous: try await keepAlive(definition, now: now, into: &report)
+                case .singleShot: break
+                }
+                recovered(definition.name)
+            } catch let error as StoreError where error.code != .unavailable {
+                // A problem of this definition (its queue is missing or suspended, its task is refused): it fails
+                // alone, and the round goes on with the others.
+                report.failures[definition.name] = error.message
+                failed(definition.name, because: error.message)
             }
         }
         return report
     }
+
+    /// Counts a failed launch of `name`, and logs it when it is new or its reason changed (not every round).
+    private func failed(_ name: String, because reason: String) {
+        metrics.definitionFailed(name)
+        let isNew = state.withLock { state in
+            defer { state.failing[name] = reason }
+            return state.failing[name] != reason
+        }
+        if isNew {
+            logger.error(
+                "task definition \(name) cannot launch: \(reason); the other definitions go on, and this one is retried every round",
+                metadata: ["errand.definition": "\(name)"]
+            )
+        }
+    }
+
+    private func recovered(_ name: String) {
+        let was = state.withLock { $0.failing.removeValue(forKey: name) }
+        if was != nil { logger.notice("task definition \(name) launches again", metadata: ["errand.definition": "\(name)"]) }
+    }
+
+    /// Definitions whose last round failed, with why.
+    public var failingDefinitions: [String: String] { state.withLock { $0.failing } }
 
     private func launchSlots(of definition: TaskDefinition, now: Date, into report: inout SchedulerReport) async throws {
         let firstSeen = state.withLock { $0.firstSeen[definition.name] } ?? now
@@ -177,8 +214,15 @@ public final class Scheduler: Service {
                     do {
                         let report = try await self.tick()
                         if let next = report.nextSlot { deadline = min(deadline, next) }
+                        if self.state.withLock({ $0.roundFailure.take() }) != nil { self.logger.notice("scheduler rounds run again") }
                     } catch {
-                        self.logger.error("scheduler round failed", metadata: ["errand.error": "\(error)"])
+                        // Logged when it starts or changes, not every second of an outage.
+                        let message = "\(error)"
+                        let isNew = self.state.withLock { state in
+                            defer { state.roundFailure = message }
+                            return state.roundFailure != message
+                        }
+                        if isNew { self.logger.error("scheduler round failed; retrying every round", metadata: ["errand.error": "\(message)"]) }
                     }
                 }
                 seen = await self.wake.wait(beyond: seen, until: deadline, time: self.time)

@@ -18,6 +18,7 @@ import Foundation
 /// | `errand_lease_expiries_total` | counter | `queue` |
 /// | `errand_attempt_duration_seconds` | timer | `queue`, `handler` |
 /// | `errand_start_latency_seconds` | timer | `queue` (from when a task was due to when it started) |
+/// | `errand_definition_failures_total` | counter | `definition` (scheduler rounds in which it could not launch) |
 public struct ErrandMetrics: Sendable {
     private let fixed: (any MetricsFactory)?
 
@@ -102,5 +103,10 @@ public struct ErrandMetrics: Sendable {
             Counter(label: "errand_lease_expiries_total", dimensions: [("queue", queue)], factory: factory).increment(by: count)
         }
         finished(results)
+    }
+
+    /// A definition the scheduler could not launch this round (its queue is missing, its task is refused, …).
+    public func definitionFailed(_ name: String) {
+        Counter(label: "errand_definition_failures_total", dimensions: [("definition", name)], factory: factory).increment()
     }
 }

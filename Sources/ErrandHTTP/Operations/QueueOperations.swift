@@ -131,14 +131,24 @@ struct SystemOperations {
 
     @Sendable func getHealth(_ request: APIRequest) async throws -> Response { .json(.object([("status", "ok")])) }
 
+    /// Ready when the store answers within ``readinessDeadline`` seconds; a probe never waits out a store's own
+    /// (longer) operation timeout, and the reason is the store's message, not a client library's type.
     @Sendable func getReadiness(_ request: APIRequest) async throws -> Response {
+        let client = services.client
         do {
-            _ = try await services.client.queues()
+            _ = try await withDeadline(Self.readinessDeadline) { try await client.queues() }
+        } catch is OperationTimedOut {
+            throw Problem(.serviceUnavailable, "unavailable", "the store did not answer within \(Self.readinessDeadline.formatted()) s")
+        } catch let error as StoreError {
+            throw Problem(.serviceUnavailable, "unavailable", "the store does not answer: \(error.message)")
         } catch {
-            throw Problem(.serviceUnavailable, "unavailable", "the store does not answer: \(error)")
+            throw Problem(.serviceUnavailable, "unavailable", "the store does not answer")
         }
         return .json(.object([("status", "ready")]))
     }
+
+    /// Longest wait of `/readyz` for the store, in seconds.
+    static let readinessDeadline = 1.0
 
     @Sendable func getOpenAPIDocument(_ request: APIRequest) async throws -> Response {
         var buffer = ByteBuffer()
