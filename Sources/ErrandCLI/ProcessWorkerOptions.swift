@@ -17,11 +17,7 @@ struct ProcessWorkerOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Exit 0 once there is nothing to run for --exit-on-empty-grace-period.") var exitOnEmpty: Bool?
     @Option(help: "Seconds with nothing to run before --exit-on-empty exits (default: 10).") var exitOnEmptyGracePeriod: Double?
     @Option(help: "Exit 0 after this many tasks (they finish first).") var numTasks: Int?
-    @Option(help: "Seconds between worker heartbeats (default: 2).") var heartbeatInterval: Double?
-    @Option(help: "Seconds without a heartbeat before this worker counts as lost (default: 10).") var heartbeatExpiration: Double?
-    @Option(help: "Seconds a lost worker waits before its tasks are salvaged (default: 15).") var salvageAfter: Double?
-    @Option(help: "Lost workers to salvage on start, -1 for all (default: -1; the leader salvages anyway).")
-    var numWorkerSalvageOnStart: Int?
+    @OptionGroup var presenceOptions: PresenceOptions
 
     /// What the options resolve to.
     struct Resolved {
@@ -35,26 +31,13 @@ struct ProcessWorkerOptions: ParsableArguments {
 
     /// Resolves every option against the environment and the configuration file's `worker:` section.
     func resolve(command: [String], file: WorkerSettings, queues: [String]) throws -> Resolved {
-        let environment = ProcessInfo.processInfo.environment
-        func variable(_ key: String) -> String? {
-            environment["ERRAND_WORKER_\(key)"].flatMap { $0.isEmpty ? nil : $0 }
-        }
+        let lookup = WorkerSettingLookup()
+        func variable(_ key: String) -> String? { lookup.variable(key) }
         func value<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fromFile: T?) throws -> T? {
-            if let flag { return flag }
-            if let text = variable(key) {
-                guard let parsed = T(text) else {
-                    throw CLIFailure("ERRAND_WORKER_\(key): \"\(text)\" is not a valid value", exitCode: CLIFailure.badInput)
-                }
-                return parsed
-            }
-            return fromFile
+            try lookup.value(flag, key, fromFile)
         }
         func positive(_ number: Double?, _ option: String, allowZero: Bool = false) throws -> Double? {
-            guard let number else { return nil }
-            guard number.isFinite, allowZero ? number >= 0 : number > 0 else {
-                throw CLIFailure("\(option) must be a number of seconds \(allowZero ? ">=" : ">") 0, got \(number)", exitCode: CLIFailure.badInput)
-            }
-            return number
+            try lookup.seconds(number, option, allowZero: allowZero)
         }
         let concurrency = try value(concurrency, "CONCURRENCY", file.concurrency) ?? 1
         guard concurrency >= 1 else { throw CLIFailure("--concurrency must be at least 1", exitCode: CLIFailure.badInput) }
@@ -72,23 +55,8 @@ struct ProcessWorkerOptions: ParsableArguments {
             idleFor: exitOnEmpty ? grace : nil,
             onSuspend: try value(exitOnSuspend, "EXIT_ON_SUSPEND", file.exitOnSuspend) ?? false
         )
-        var presence = WorkerPresenceConfiguration()
+        var presence = try presenceOptions.resolve(file: file)
         presence.name = try value(name, "NAME", file.name)
-        if let seconds = try positive(try value(heartbeatInterval, "HEARTBEAT_INTERVAL", file.heartbeatInterval), "--heartbeat-interval") {
-            presence.heartbeatInterval = seconds
-        }
-        if let seconds = try positive(try value(heartbeatExpiration, "HEARTBEAT_EXPIRATION", file.heartbeatExpiration), "--heartbeat-expiration") {
-            presence.heartbeatExpiration = seconds
-        }
-        guard presence.heartbeatExpiration > presence.heartbeatInterval else {
-            throw CLIFailure("--heartbeat-expiration must be longer than --heartbeat-interval", exitCode: CLIFailure.badInput)
-        }
-        if let seconds = try positive(try value(salvageAfter, "SALVAGE_AFTER", file.salvageAfter), "--salvage-after", allowZero: true) {
-            presence.salvageAfter = seconds
-        }
-        if let count = try value(numWorkerSalvageOnStart, "NUM_WORKER_SALVAGE_ON_START", file.numWorkerSalvageOnStart) {
-            presence.salvageOnStart = count
-        }
         var queues = queues
         if queues.isEmpty, let queue = variable("QUEUE") ?? file.queue { queues = [queue] }
         let argv = command.isEmpty ? (variable("COMMAND").map { $0.split(separator: " ").map(String.init) } ?? file.command ?? []) : command

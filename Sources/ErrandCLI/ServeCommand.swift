@@ -102,12 +102,6 @@ struct NodeOptions: ParsableArguments {
             try await group.run()
             tasks.cancelAll()
         }
-        if node.lostItself {
-            throw CLIFailure(
-                "this node was found lost (salvaged by another node, or cut off from the store) and stopped",
-                exitCode: CLIFailure.failed
-            )
-        }
     }
 }
 
@@ -126,12 +120,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var node: NodeOptions
+    @OptionGroup var presence: PresenceOptions
     @OptionGroup var http: HTTPOptions
 
     func run() async throws {
         let logger = node.logger
-        let settings = try node.settings()
+        var settings = try node.settings()
         let file = try node.configPath.map(ConfigCommand.load) ?? ErrandConfig()
+        settings.presence = try presence.resolve(file: file.worker)
         let httpConfiguration = try http.configuration(file: file.http)
         let taskStore = try await store.openLocal()
         // One registry for the whole process: the engine's counters and the API's gauges.

@@ -69,11 +69,12 @@ public final class ErrandNode: Service {
     public let scheduler: Scheduler?
     let presence: WorkerPresence
 
-    /// This run's worker record id.
+    /// This run's worker record id (a new one after each rejoin).
     public var workerID: String { presence.record.id }
 
-    /// Whether the node stopped because it found itself lost (salvaged by another node, or cut off from the store).
-    public var lostItself: Bool { presence.isLost }
+    /// How many times the node rejoined the worker registry after the store found it lost and salvaged it (cut off
+    /// from the store for longer than its heartbeat expiration).
+    public var rejoins: Int { presence.rejoins }
 
     /// A node running the in-process handlers of `handlers`.
     public convenience init(
@@ -147,7 +148,7 @@ public final class ErrandNode: Service {
                     group.addTask { try await self.janitor.run() }
                     if let scheduler = self.scheduler { group.addTask { try await scheduler.run() } }
                 }
-                group.addTask { await self.presence.heartbeat { self.dispatcher.stop() } }
+                group.addTask { await self.presence.heartbeat() }
                 try await self.dispatcher.run()
                 group.cancelAll()
             }

@@ -64,16 +64,20 @@ extension WorkerRecord {
     }
 }
 
-/// Keeps a node's worker record alive: registers it, heartbeats it, and records how it ended. When the store says
-/// the worker was salvaged meanwhile, or no heartbeat got through for the expiration time, the node must stop: its
-/// tasks are (or will be) run by others.
+/// Keeps a node's worker record alive: registers it, heartbeats it, and records how it ended.
+///
+/// A node rides out a store outage of any length: it keeps trying, logs the outage once, and resumes when the store
+/// answers. When the store says meanwhile that the worker was salvaged (its tasks were given to others) or its record
+/// is gone, the node rejoins under a new worker id rather than exit: the store has judged its old leases already, so
+/// attempts it still runs under them are refused and cancelled by the dispatcher's lease heartbeat.
 final class WorkerPresence: Sendable {
     let configuration: WorkerPresenceConfiguration
-    let record: WorkerRecord
+    private let initial: WorkerRecord
     private let store: any TaskStore
     private let time: any TimeSource
     private let logger: Logger
-    private let lostSelf = Atomic<Bool>(false)
+    private let current: Mutex<WorkerRecord>
+    private let rejoinCount = Atomic<Int>(0)
 
     init(configuration: WorkerPresenceConfiguration, dispatcher: DispatcherConfiguration, store: any TaskStore, time: any TimeSource, logger: Logger)
     {
@@ -81,7 +85,7 @@ final class WorkerPresence: Sendable {
         self.store = store
         self.time = time
         self.logger = logger
-        record = WorkerRecord(
+        initial = WorkerRecord(
             id: configuration.id,
             name: configuration.name ?? dispatcher.worker,
             leaseName: dispatcher.worker,
@@ -91,10 +95,14 @@ final class WorkerPresence: Sendable {
             heartbeatExpiration: configuration.heartbeatExpiration,
             salvageAfter: configuration.salvageAfter
         )
+        current = Mutex(initial)
     }
 
-    /// Whether the worker found itself lost (salvaged, or cut off for longer than its expiration).
-    var isLost: Bool { lostSelf.load(ordering: .relaxed) }
+    /// The worker record as last registered (a rejoin gives it a new id).
+    var record: WorkerRecord { current.withLock { $0 } }
+
+    /// How many times the node rejoined after it was found lost and salvaged.
+    var rejoins: Int { rejoinCount.load(ordering: .relaxed) }
 
     /// Registers the worker, then salvages lost workers as configured.
     func register() async throws {
@@ -102,6 +110,7 @@ final class WorkerPresence: Sendable {
         record.startedAt = time.now
         record.lastHeartbeatAt = record.startedAt
         try await store.registerWorker(record)
+        current.withLock { $0 = record }
         guard configuration.salvageOnStart != 0 else { return }
         let limit = configuration.salvageOnStart < 0 ? 1000 : configuration.salvageOnStart
         let salvage = try await store.salvageWorkers(by: record.id, now: time.now, limit: limit)
@@ -110,36 +119,66 @@ final class WorkerPresence: Sendable {
         }
     }
 
-    /// Heartbeats until cancelled; calls `lost` once when the worker must stop.
-    func heartbeat(lost: @Sendable () -> Void) async {
+    /// Heartbeats until cancelled, through outages of any length; rejoins when the store found the worker lost.
+    func heartbeat() async {
         var lastSuccess = time.now
+        var outageLogged = false
+        var expiryLogged = false
         while !Task.isCancelled {
             do { try await time.sleep(until: time.now.addingTimeInterval(configuration.heartbeatInterval)) } catch { return }
+            let id = record.id
             do {
-                let stored = try await store.workerHeartbeat(record.id, now: time.now)
-                lastSuccess = time.now
-                if let stored, stored.state != .running {
-                    logger.error("this worker was marked \(stored.state.rawValue) by \(stored.salvagedBy ?? "another node"); stopping")
-                    lostSelf.store(true, ordering: .relaxed)
-                    lost()
-                    return
+                let stored = try await store.workerHeartbeat(id, now: time.now)
+                if outageLogged {
+                    let seconds = time.now.timeIntervalSince(lastSuccess).formatted(.number.precision(.fractionLength(1)))
+                    logger.notice("the store answers again after \(seconds) s; heartbeats resume", metadata: ["errand.worker.id": "\(id)"])
                 }
+                lastSuccess = time.now
+                outageLogged = false
+                expiryLogged = false
+                if stored?.state != .running { await rejoin(after: stored) }
             } catch {
-                logger.error("worker heartbeat failed", metadata: ["errand.error": "\(error)"])
-                if time.now.timeIntervalSince(lastSuccess) >= configuration.heartbeatExpiration {
-                    logger.error("no heartbeat got through for \(configuration.heartbeatExpiration) s; stopping (the tasks will be salvaged)")
-                    lostSelf.store(true, ordering: .relaxed)
-                    lost()
-                    return
+                if !outageLogged {
+                    logger.error("worker heartbeat failed; retrying until the store answers", metadata: ["errand.error": "\(error)"])
+                    outageLogged = true
+                }
+                if !expiryLogged, time.now.timeIntervalSince(lastSuccess) >= configuration.heartbeatExpiration {
+                    logger.warning(
+                        "no heartbeat got through for \(configuration.heartbeatExpiration.formatted()) s: the leader may count this node lost and run its tasks elsewhere; it keeps going and rejoins when the store answers"
+                    )
+                    expiryLogged = true
                 }
             }
         }
     }
 
+    /// Registers the node again under a new worker id, after its record was salvaged, ended or pruned.
+    private func rejoin(after stored: WorkerRecord?) async {
+        let reason =
+            stored.map { "was marked \($0.state.rawValue)" + ($0.salvagedBy.map { " by \($0)" } ?? "") } ?? "has no record in the store"
+        var record = self.record
+        let old = record.id
+        record.id = UUID().uuidString.lowercased()
+        record.startedAt = time.now
+        record.lastHeartbeatAt = record.startedAt
+        do {
+            try await store.registerWorker(record)
+        } catch {
+            logger.error("could not rejoin; trying again with the next heartbeat", metadata: ["errand.error": "\(error)"])
+            return
+        }
+        current.withLock { $0 = record }
+        rejoinCount.add(1, ordering: .relaxed)
+        logger.warning(
+            "this worker \(reason) (its tasks run elsewhere); rejoined as a new worker",
+            metadata: ["errand.worker.id": "\(record.id)", "errand.worker.previous_id": "\(old)"]
+        )
+    }
+
     /// Records how the worker ended.
     func end(failed: Bool) async {
         do {
-            try await store.endWorker(record.id, as: failed || isLost ? .failed : .succeeded, now: time.now)
+            try await store.endWorker(record.id, as: failed ? .failed : .succeeded, now: time.now)
         } catch {
             logger.error("could not record the end of this worker", metadata: ["errand.error": "\(error)"])
         }
