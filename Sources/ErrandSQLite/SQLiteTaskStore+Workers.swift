@@ -52,6 +52,12 @@ extension SQLiteTaskStore {
     }
 
     public func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage {
+        // The leader asks every second; a read answers "nothing to do" without taking the write lock.
+        let due = try await read { db in
+            let (lose, salvage) = WorkerSalvage.plan(try Self.fetchWorkers(db, "WHERE state IN ('running', 'lost')", []), now: now, limit: limit)
+            return !lose.isEmpty || !salvage.isEmpty
+        }
+        guard due else { return WorkerSalvage() }
         let salvage = try await writeTasks { db, log in
             let candidates = try Self.fetchWorkers(db, "WHERE state IN ('running', 'lost')", [])
             let (lose, salvage) = WorkerSalvage.plan(candidates, now: now, limit: limit)

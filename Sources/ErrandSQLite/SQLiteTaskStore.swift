@@ -16,8 +16,9 @@ import Synchronization
 /// ``Configuration/synchronousFull`` to fsync every commit instead (several times slower per commit).
 ///
 /// Several processes may open the same file (e.g. `errand serve` and the CLI): writes wait for each other up to
-/// ``Configuration/busyTimeout``, and a change made by another process is signalled through ``changes()`` within
-/// about ``Configuration/changePollInterval`` (a `PRAGMA data_version` check; no table is polled).
+/// ``Configuration/busyTimeout``, and a change made by another process is signalled through ``changes()`` at once
+/// (inotify on the database's files; bursts once per ``Configuration/changePollInterval``; where inotify is missing,
+/// a `PRAGMA data_version` check that often). An idle store wakes nothing.
 public final class SQLiteTaskStore: TaskStore {
     /// How a store opens its file.
     public struct Configuration: Sendable {
@@ -25,7 +26,8 @@ public final class SQLiteTaskStore: TaskStore {
         public var busyTimeout: Double = 10
         /// fsync every commit (`synchronous = FULL`) instead of only at checkpoints.
         public var synchronousFull = false
-        /// How often the change watcher looks for commits made by other processes.
+        /// How often the change watcher reports a burst of commits made by other processes (or, without inotify, looks
+        /// for them).
         public var changePollInterval: Duration = .milliseconds(20)
         /// How often the background checkpoint copies committed pages into the database file.
         public var checkpointInterval: Duration = .milliseconds(100)
@@ -40,7 +42,9 @@ public final class SQLiteTaskStore: TaskStore {
     let pool: DatabasePool
     let changeSignal = ChangeSignal()
     private let configuration: Configuration
-    private let watcher = Mutex<Task<Void, Never>?>(nil)
+    private let watcher = Mutex<FileChangeWatcher?>(nil)
+    /// Rung after every write transaction of this store: the checkpointer waits on it.
+    private let writeSignal = ChangeSignal()
     private let checkpointer = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -65,7 +69,7 @@ public final class SQLiteTaskStore: TaskStore {
             }
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteSchema.migrate(pool)
-            checkpointer.withLock { $0 = Self.startCheckpoints(path: path, every: configuration.checkpointInterval) }
+            checkpointer.withLock { $0 = Self.startCheckpoints(path: path, every: configuration.checkpointInterval, after: writeSignal) }
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
@@ -76,7 +80,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     deinit {
-        watcher.withLock { $0?.cancel() }
+        watcher.withLock { $0?.stop() }
         checkpointer.withLock { $0?.cancel() }
     }
 
@@ -87,41 +91,54 @@ public final class SQLiteTaskStore: TaskStore {
         return changeSignal
     }
 
-    /// Watches `PRAGMA data_version` on a connection of its own: it changes when another connection commits.
-    /// The first reading is taken before this returns, so every later commit is seen.
-    private func startWatcher() -> Task<Void, Never>? {
-        guard let connection = try? DatabaseQueue(path: path),
-            var last = try? connection.read({ db in try Int.fetchOne(db, sql: "PRAGMA data_version") })
-        else { return nil }
-        let interval = configuration.changePollInterval
+    /// Watches the database's files for commits of other processes (``FileChangeWatcher``): no wake-up while
+    /// nothing is written. The watch is in place before this returns, so every later commit is seen.
+    ///
+    /// A write to the files is a change only when `PRAGMA data_version` on this store's writer connection moved:
+    /// it moves for commits of other connections only, so this store's own writes (leader renewals, heartbeats,
+    /// which signal for themselves when they change tasks) wake nobody.
+    private func startWatcher() -> FileChangeWatcher? {
         let signal = changeSignal
-        return Task.detached {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                let version = (try? await connection.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) ?? last
-                if version != last {
-                    last = version
-                    signal.notify()
-                }
+        let pool = self.pool
+        let last = Mutex((try? pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) ?? nil)
+        let otherCommitted: @Sendable () -> Bool = {
+            let version = try? pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }
+            return last.withLock { last in
+                defer { last = version ?? last }
+                return version != nil && version != last
             }
+        }
+        return FileChangeWatcher(path: path, coalescing: configuration.changePollInterval, poll: otherCommitted) {
+            if otherCommitted() { signal.notify() }
         }
     }
 
-    /// Runs passive checkpoints on a connection of its own: they copy what no reader still needs and never wait for
-    /// or block a writer. Without that connection, commits checkpoint by themselves (the backstop) as before.
-    private static func startCheckpoints(path: String, every interval: Duration) -> Task<Void, Never>? {
+    /// Runs a passive checkpoint `interval` after writes, on a connection of its own: it copies what no reader still
+    /// needs and never waits for or blocks a writer. It sleeps while nothing is written, so an idle store costs
+    /// nothing. Without that connection, commits checkpoint by themselves (the backstop) as before.
+    private static func startCheckpoints(path: String, every interval: Duration, after writes: ChangeSignal) -> Task<Void, Never>? {
         guard let connection = try? DatabaseQueue(path: path) else { return nil }
         return Task.detached {
+            var seen = writes.generation
+            var pause = interval
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                _ = try? await connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                seen = await writes.wait(beyond: seen)
+                try? await Task.sleep(for: pause)
+                seen = writes.generation
+                let frames = try? await connection.writeWithoutTransaction { db in
+                    try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { row -> Int in row[1] }
+                }
+                // A log of a few pages (an idle node's leader renewals and heartbeats) waits ten times longer for the
+                // next checkpoint: latency comes from large logs, and each checkpoint syncs the file.
+                pause = (frames ?? nil).map { $0 < 100 } == true ? interval * 10 : interval
             }
         }
     }
 
     /// Runs `body` in one write transaction, turning SQLite errors into ``StoreError``.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await reportingErrors { try await pool.write(body) }
+        defer { writeSignal.notify() }
+        return try await reportingErrors { try await pool.write(body) }
     }
 
     /// Runs `body` in one write transaction that changes tasks: the changes it records in the ``ChangeLog`` are written

@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Calls `changed` soon after any process writes the database's write-ahead log (every commit in WAL mode), and
+/// never while nothing does: an idle store costs no wake-ups.
+///
+/// On Linux it waits on inotify for writes to the files in the database's directory (the directory, so that a log
+/// that is deleted and created again is still seen), on a thread of its own, since the wait blocks. Writes that come
+/// in a burst are reported once per `coalescing` interval. Elsewhere, or when inotify cannot be used, it falls back to
+/// looking at `PRAGMA data_version` every `coalescing` interval (the caller's `poll`).
+final class FileChangeWatcher: Sendable {
+    private let stopped = Atomic<Bool>(false)
+    /// The write end of the pipe that wakes the thread to stop; -1 when polling.
+    private let stopPipe: Int32
+    private let pollTask: Mutex<Task<Void, Never>?>
+
+    /// Starts watching `path` (a database file). The watch is in place when this returns, so every later write is seen.
+    /// - Parameters:
+    ///   - poll: the fallback check, true when another connection committed since the last call.
+    init(path: String, coalescing: Duration, poll: @escaping @Sendable () -> Bool, changed: @escaping @Sendable () -> Void) {
+        #if canImport(Glibc)
+            if let watch = Self.inotify(path: path) {
+                var pipeEnds: [Int32] = [0, 0]
+                if pipe(&pipeEnds) == 0 {
+                    let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+                    // Not inherited by child processes (handlers run as children).
+                    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+                    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+                    stopPipe = writeEnd
+                    pollTask = Mutex(nil)
+                    let names = watch.names
+                    let thread = Thread {
+                        Self.run(inotify: watch.descriptor, stop: readEnd, names: names, coalescing: coalescing, changed: changed)
+                        close(watch.descriptor)
+                        close(readEnd)
+                    }
+                    thread.name = "errand.sqlite.watcher"
+                    thread.start()
+                    return
+                }
+                close(watch.descriptor)
+            }
+        #endif
+        stopPipe = -1
+        pollTask = Mutex(
+            Task.detached {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: coalescing)
+                    if poll() { changed() }
+                }
+            }
+        )
+    }
+
+    /// Stops watching; the thread ends at its next wake-up, which this causes.
+    func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        pollTask.withLock { $0?.cancel() }
+        #if canImport(Glibc)
+            if stopPipe >= 0 {
+                var byte: UInt8 = 1
+                _ = write(stopPipe, &byte, 1)
+                close(stopPipe)
+            }
+        #endif
+    }
+
+    deinit { stop() }
+
+    #if canImport(Glibc)
+        private static func inotify(path: String) -> (descriptor: Int32, names: Set<String>)? {
+            let url = URL(fileURLWithPath: path)
+            let directory = url.deletingLastPathComponent().path
+            let name = url.lastPathComponent
+            let descriptor = inotify_init1(Int32(IN_CLOEXEC))
+            guard descriptor >= 0 else { return nil }
+            let mask = UInt32(IN_MODIFY) | UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)
+            guard inotify_add_watch(descriptor, directory.isEmpty ? "." : directory, mask) >= 0 else {
+                close(descriptor)
+                return nil
+            }
+            // In WAL mode every commit goes to the log; the database file changes only by checkpoints, which commit nothing.
+            return (descriptor, ["\(name)-wal"])
+        }
+
+        /// Waits for events on `inotify` until `stop` becomes readable; reports events on `names` once per `coalescing`.
+        private static func run(inotify: Int32, stop: Int32, names: Set<String>, coalescing: Duration, changed: @Sendable () -> Void) {
+            let bufferSize = 64 * 1024
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
+            defer { buffer.deallocate() }
+            let pause = coalescing.components
+            let pauseMicroseconds = UInt32(pause.seconds * 1_000_000 + pause.attoseconds / 1_000_000_000_000)
+            while true {
+                var descriptors = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stop, events: Int16(POLLIN), revents: 0)]
+                let ready = poll(&descriptors, 2, -1)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                if descriptors[1].revents != 0 { return }
+                let count = read(inotify, buffer, bufferSize)
+                guard count > 0 else { continue }
+                var offset = 0
+                var relevant = false
+                while offset + MemoryLayout<inotify_event>.size <= count {
+                    let event = buffer.advanced(by: offset).assumingMemoryBound(to: inotify_event.self)
+                    let length = Int(event.pointee.len)
+                    if length > 0 {
+                        let namePointer = buffer.advanced(by: offset + MemoryLayout<inotify_event>.size).assumingMemoryBound(to: CChar.self)
+                        if names.contains(String(cString: namePointer)) { relevant = true }
+                    }
+                    offset += MemoryLayout<inotify_event>.size + length
+                }
+                guard relevant else { continue }
+                changed()
+                // A burst of commits arrives as a burst of events: let them gather, then report them with one wake-up.
+                usleep(pauseMicroseconds)
+            }
+        }
+    #endif
+}
