@@ -111,6 +111,11 @@ enum Main {
             FileHandle.standardError.write(Data("errand: warning: \(warning)\n".utf8))
         }
         do {
+            // Before parsing: a node stopped while it starts exits cleanly (EarlyTermination).
+            let words = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }.prefix(2)
+            if let verb = words.first, ["serve", "worker", "start-worker"].contains(verb), words.dropFirst().first != "list" {
+                EarlyTermination.install()
+            }
             var command = try ErrandCommand.parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()

@@ -99,6 +99,16 @@ struct NodeOptions: ParsableArguments {
             if let path = configPath, let scheduler = node.scheduler {
                 tasks.addTask { await ConfigReloader(path: path, scheduler: scheduler, logger: logger).run() }
             }
+            tasks.addTask {
+                // A signal during start-up (see EarlyTermination): looked for while the group takes the signals over.
+                for _ in 0..<50 {
+                    if EarlyTermination.wasRequested {
+                        await group.triggerGracefulShutdown()
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
             try await group.run()
             tasks.cancelAll()
         }
