@@ -65,19 +65,19 @@ import Testing
             var nodes = [serve] + workers
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
 
-            // Run 1: 20,000 tasks, three nodes, every task exactly once.
-            try await cluster.enqueue(20_000, handler: "errand.echo", args: "1")
-            try await eventually(timeout: 120, every: 0.1, "20,000 tasks completed") { try await cluster.completed() == 20_000 }
+            // Run 1: 10,000 tasks, three nodes, every task exactly once. (Kill churn at length is scripts/chaos's.)
+            try await cluster.enqueue(10_000, handler: "errand.echo", args: "1")
+            try await eventually(timeout: 120, every: 0.1, "10,000 tasks completed") { try await cluster.completed() == 10_000 }
             #expect(try await cluster.doubleSuccesses() == 0)
-            #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).attempt") == 20_000)
+            #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).attempt") == 10_000)
             #expect(try await cluster.count("SELECT count(DISTINCT worker) FROM \(cluster.schema).attempt") == 3)
             let firstLeader = try await cluster.leader()
             #expect(["serve-1", "worker-1", "worker-2"].contains(firstLeader))
 
             // Run 2: kill -9 the leader and one other node while tasks run; the survivor leads within 5 s, rescues
             // the dead nodes' tasks and finishes everything.
-            try await cluster.enqueue(20_000, handler: "errand.sleep", args: "0.01", extra: #","ttr":2,"delay":0"#)
-            try await eventually(timeout: 60, every: 0.1, "second run under way") { try await cluster.completed() >= 22_000 }
+            try await cluster.enqueue(6_000, handler: "errand.sleep", args: "0.01", extra: #","ttr":2,"delay":0"#)
+            try await eventually(timeout: 60, every: 0.1, "second run under way") { try await cluster.completed() >= 11_000 }
             let names = ["serve-1", "worker-1", "worker-2"]
             let leaderIndex = try #require(names.firstIndex(of: firstLeader))
             let victimIndex = (leaderIndex + 1) % 3
@@ -88,12 +88,12 @@ import Testing
             try await eventually(timeout: 10, every: 0.1, "\(survivor) leads") { try await cluster.leader() == survivor }
             let takeover = Date().timeIntervalSince(killedAt)
             #expect(takeover < 5, "leadership moved after \(takeover) s")
-            try await eventually(timeout: 180, every: 0.1, "40,000 tasks completed") { try await cluster.completed() == 40_000 }
+            try await eventually(timeout: 180, every: 0.1, "16,000 tasks completed") { try await cluster.completed() == 16_000 }
             #expect(try await cluster.doubleSuccesses() == 0)
             #expect(try await cluster.count("SELECT count(*) FROM \(cluster.schema).task WHERE state <> 'completed'") == 0)
             nodes = nodes.filter(\.isRunning)
             for node in nodes { node.terminate() }
-            for node in nodes { #expect(await node.waitForExit() == 0) }
+            for node in nodes { #expect(await node.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())") }
         }
     }
 }

@@ -2,11 +2,15 @@ import ErrandTesting
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// Nodes ride out a PostgreSQL outage longer than every heartbeat limit, and run new work soon after it ends.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct PostgresOutageTests {
     @Test func nodesOutliveAnOutageLongerThanTheirHeartbeatExpiration() async throws {
         try await TemporaryDirectory.with { directory in
-            let server = try ThrowawayPostgres.start(in: directory)
+            let server = try await ThrowawayPostgres.start(in: directory)
             defer { server.stop() }
             let errand = ErrandBinary(directory: directory, postgresURL: server.url)
             _ = try await errand.ok(["migrate"])
@@ -19,11 +23,21 @@ import Testing
             let first = try await errand.ok(["task", "add", "--handler", "errand.echo", "--args", "1"])
             #expect(try await eventually(timeout: 30, every: 0.1, "the first task done") { try await errand.state(first) == "completed" })
 
-            try server.ctl(["stop"])
+            try await server.ctl(["stop"])
             let outage = 15.0
             try await Task.sleep(for: .seconds(outage))
             for node in nodes { #expect(node.isRunning, "a node stopped during the outage:\n\(errand.nodeLogs())") }
-            try server.ctl(["start"])
+            // Readiness answers at once, with a reason an operator can read.
+            let api = try #require(await errand.apiURL())
+            let asked = Date()
+            let (body, response) = try await URLSession.shared.data(from: try #require(URL(string: "\(api)/readyz")))
+            let took = Date().timeIntervalSince(asked)
+            let reason = String(decoding: body, as: UTF8.self)
+            #expect((response as? HTTPURLResponse)?.statusCode == 503)
+            #expect(took < 1.5, "/readyz took \(took) s")
+            #expect(reason.contains("cannot reach PostgreSQL") || reason.contains("did not answer within 1 s"), "\(reason)")
+            #expect(!reason.contains("PSQLError") && !reason.contains("ConnectionPoolError"), "\(reason)")
+            try await server.ctl(["start"])
             let back = Date()
 
             let second = try await errand.ok(["task", "add", "--handler", "errand.echo", "--args", "2"])

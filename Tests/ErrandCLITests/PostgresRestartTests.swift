@@ -7,7 +7,7 @@ import Testing
 @Suite struct PostgresRestartTests {
     @Test func nodesReconnectAfterAServerRestartAndLoseNothing() async throws {
         try await TemporaryDirectory.with { directory in
-            let server = try ThrowawayPostgres.start(in: directory)
+            let server = try await ThrowawayPostgres.start(in: directory)
             defer { server.stop() }
             let errand = ErrandBinary(directory: directory, postgresURL: server.url)
             _ = try await errand.ok(["migrate"])
@@ -27,9 +27,9 @@ import Testing
             try await eventually(timeout: 60, every: 0.1, "the first hundred tasks done") { try await completed() >= 100 }
 
             #expect(try await completed() < total, "the run ended before the restart; the test proves nothing")
-            try server.ctl(["stop"])
+            try await server.ctl(["stop"])
             try await Task.sleep(for: .seconds(1))
-            try server.ctl(["start"])
+            try await server.ctl(["start"])
 
             let done = try await eventually(timeout: 120, every: 0.1, "every task completed after the restart") { try await completed() == total }
             if !done { Issue.record("node logs:\n\(errand.nodeLogs())") }

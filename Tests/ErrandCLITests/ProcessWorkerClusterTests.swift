@@ -105,7 +105,7 @@ import Testing
                 Set(states.compactMap { "\($0["name"] ?? ""):\($0["state"] ?? "")" }) == ["doomed:salvaged", "survivor:succeeded", "leader:running"]
             )
             leader.terminate()
-            #expect(await leader.waitForExit() == 0)
+            #expect(await leader.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
         }
     }
 }

@@ -216,7 +216,7 @@ import Testing
             let next = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: b\n")
             #expect(try await errand.ok(["task", "wait", next, "--timeout", "30"]) == #""done\n""#)
             worker.terminate()
-            #expect(await worker.waitForExit() == 0)
+            #expect(await worker.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
         }
     }
 }

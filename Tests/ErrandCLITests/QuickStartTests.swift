@@ -15,14 +15,14 @@ import Testing
             #expect(table.contains(id) && table.contains("completed"))
 
             server.terminate()
-            #expect(await server.waitForExit() == 0)
+            #expect(await server.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
             let restarted = try errand.serve()
             #expect(try await errand.state(id) == "completed")
             let second = try await errand.ok(["task", "add", "--handler", "errand.echo", "--args", "[2]"])
             #expect(try await errand.ok(["task", "wait", second, "--timeout", "20"]) == "[2]")
             #expect(try await errand.tasks().count == 2)
             restarted.terminate()
-            #expect(await restarted.waitForExit() == 0)
+            #expect(await restarted.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
         }
     }
 
@@ -51,7 +51,7 @@ import Testing
             for id in others { #expect(try await errand.ok(["task", "wait", id, "--timeout", "30"]).count > 0) }
             #expect(try await errand.tasks(["--state", "completed"]).count == 6)
             restarted.terminate()
-            #expect(await restarted.waitForExit() == 0)
+            #expect(await restarted.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
         }
     }
 
@@ -62,7 +62,7 @@ import Testing
             let id = try await errand.ok(["task", "add", "--handler", "errand.sleep", "--args", "60", "--max-attempts", "1"])
             try await eventually(every: 0.1, "sleep task running") { try await errand.state(id) == "running" }
             server.terminate()
-            #expect(await server.waitForExit() == 0)
+            #expect(await server.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
             let task = try #require(
                 try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any]
             )

@@ -20,7 +20,7 @@ extension MultiNodeTests {
             let led = try await eventually(timeout: 30, every: 0.25, "a leader") { try await ["node-a", "node-b"].contains(cluster.leader()) }
             #expect(led, "\(errand.nodeLogs())")
 
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: .seconds(10))
             let leader = try await cluster.leader()
             let (victim, survivor) = leader == "node-a" ? (nodes[0], nodes[1]) : (nodes[1], nodes[0])
             let killedAt = Date()
@@ -32,14 +32,14 @@ extension MultiNodeTests {
             // The takeover itself is timed by the leader tests (within 5 s); seen through `errand leader` processes on a
             // busy machine it may look slower.
             #expect(Date().timeIntervalSince(killedAt) < 15, "leadership took \(Date().timeIntervalSince(killedAt)) s to move")
-            try await Task.sleep(for: .seconds(Swift.max(1, 60 - Date().timeIntervalSince(first))))
+            try await Task.sleep(for: .seconds(Swift.max(1, 25 - Date().timeIntervalSince(first))))
             survivor.terminate()
             #expect(await survivor.waitForExit() == 0, "\(errand.nodeLogs())")
 
             let slots = try await cluster.database.integers(
                 "SELECT (extract(epoch FROM run_at) * 1000)::bigint FROM \(cluster.schema).task WHERE module = 'tick' ORDER BY run_at"
             )
-            #expect(slots.count >= 55, "only \(slots.count) launches in about 60 s: \(errand.nodeLogs())")
+            #expect(slots.count >= 20, "only \(slots.count) launches in about 25 s: \(errand.nodeLogs())")
             #expect(Set(slots).count == slots.count, "a slot was launched twice")
             #expect(slots.allSatisfy { $0 % 1000 == 0 }, "a launch is not on a whole second")
             let gaps = zip(slots, slots.dropFirst()).map { $1 - $0 }.filter { $0 != 1000 }

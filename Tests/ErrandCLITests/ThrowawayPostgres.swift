@@ -18,16 +18,16 @@ struct ThrowawayPostgres {
     }
 
     /// Creates and starts a server in a new directory under `parent`.
-    static func start(in parent: URL) throws -> ThrowawayPostgres {
+    static func start(in parent: URL) async throws -> ThrowawayPostgres {
         guard let bin = binDirectory(), FileManager.default.isExecutableFile(atPath: "\(bin)/initdb") else {
             throw Failure("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)")
         }
         let directory = parent.appendingPathComponent("pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try sh(["chmod", "755", parent.path, directory.path])
-        if getuid() == 0 { try sh(["chown", "postgres", directory.path]) }
+        try await shOffPool(["chmod", "755", parent.path, directory.path])
+        if getuid() == 0 { try await shOffPool(["chown", "postgres", directory.path]) }
         let server = ThrowawayPostgres(bin: bin, directory: directory, port: freePort())
-        try server.asPostgres(["\(bin)/initdb", "-D", server.data, "-U", "errand", "--auth=trust", "-E", "UTF8", "--no-locale"])
+        try await server.asPostgres(["\(bin)/initdb", "-D", server.data, "-U", "errand", "--auth=trust", "-E", "UTF8", "--no-locale"])
         let settings = """
             listen_addresses = '127.0.0.1'
             port = \(server.port)
@@ -38,18 +38,35 @@ struct ThrowawayPostgres {
         handle.seekToEndOfFile()
         handle.write(Data(settings.utf8))
         try handle.close()
-        try server.ctl(["start"])
+        try await server.ctl(["start"])
         return server
     }
 
-    func ctl(_ arguments: [String]) throws {
-        try asPostgres(["\(bin)/pg_ctl", "-D", data, "-l", directory.appendingPathComponent("server.log").path, "-w", "-m", "fast"] + arguments)
+    func ctl(_ arguments: [String]) async throws {
+        try await asPostgres(
+            ["\(bin)/pg_ctl", "-D", data, "-l", directory.appendingPathComponent("server.log").path, "-w", "-m", "fast"] + arguments
+        )
     }
 
-    func stop() { try? ctl(["stop"]) }
+    /// Stops the server at once (for `defer`, which cannot wait asynchronously; an immediate stop is quick).
+    func stop() {
+        let command = ["\(bin)/pg_ctl", "-D", data, "-w", "-m", "immediate", "stop"]
+        _ = try? Self.sh(getuid() == 0 ? ["runuser", "-u", "postgres", "--"] + command : command)
+    }
 
-    private func asPostgres(_ command: [String]) throws {
-        try Self.sh(getuid() == 0 ? ["runuser", "-u", "postgres", "--"] + command : command)
+    private func asPostgres(_ command: [String]) async throws {
+        try await Self.shOffPool(getuid() == 0 ? ["runuser", "-u", "postgres", "--"] + command : command)
+    }
+
+    /// ``sh(_:)`` on a thread of its own: initdb and pg_ctl take seconds, and a cooperative thread blocked that long
+    /// starves the in-process tests beside this one (two such threads on a 2-core machine).
+    @discardableResult
+    static func shOffPool(_ command: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try sh(command) })
+            }
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {
