@@ -107,6 +107,7 @@ struct StoreOptions: ParsableArguments {
 @main
 enum Main {
     static func main() async {
+        MemoryPolicy.apply()
         for warning in EnvironmentCheck.warnings(ProcessInfo.processInfo.environment) {
             FileHandle.standardError.write(Data("errand: warning: \(warning)\n".utf8))
         }
