@@ -6,13 +6,24 @@ import Synchronization
 #endif
 
 /// Calls `changed` soon after any process writes the database's write-ahead log (every commit in WAL mode), and
-/// never while nothing does: an idle store costs no wake-ups.
+/// never while nothing does: an idle store costs no wake-ups. `changed` answers what it found (``Look``); when it
+/// found nothing yet (the commit was not visible yet), it is asked again after 1 and 5 ms.
 ///
 /// On Linux it waits on inotify for writes to the files in the database's directory (the directory, so that a log
 /// that is deleted and created again is still seen), on a thread of its own, since the wait blocks. Writes that come
 /// in a burst are reported once per `coalescing` interval. Elsewhere, or when inotify cannot be used, it falls back to
 /// looking at `PRAGMA data_version` every `coalescing` interval (the caller's `poll`).
 final class FileChangeWatcher: Sendable {
+    /// What a look after a write found.
+    enum Look {
+        /// Another process committed: reported.
+        case changed
+        /// Nothing new, and the write was most likely this process's own: no need to look again.
+        case ownWrite
+        /// Nothing yet: another process's commit may not be visible yet; look again shortly.
+        case notYet
+    }
+
     private let stopped = Atomic<Bool>(false)
     /// The write end of the pipe that wakes the thread to stop; -1 when polling.
     private let stopPipe: Int32
@@ -21,7 +32,7 @@ final class FileChangeWatcher: Sendable {
     /// Starts watching `path` (a database file). The watch is in place when this returns, so every later write is seen.
     /// - Parameters:
     ///   - poll: the fallback check, true when another connection committed since the last call.
-    init(path: String, coalescing: Duration, poll: @escaping @Sendable () -> Bool, changed: @escaping @Sendable () -> Void) {
+    init(path: String, coalescing: Duration, poll: @escaping @Sendable () -> Bool, changed: @escaping @Sendable () -> Look) {
         #if canImport(Glibc)
             if let watch = Self.inotify(path: path) {
                 var pipeEnds: [Int32] = [0, 0]
@@ -50,7 +61,7 @@ final class FileChangeWatcher: Sendable {
             Task.detached {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: coalescing)
-                    if poll() { changed() }
+                    if poll() { _ = changed() }
                 }
             }
         )
@@ -88,7 +99,7 @@ final class FileChangeWatcher: Sendable {
         }
 
         /// Waits for events on `inotify` until `stop` becomes readable; reports events on `names` once per `coalescing`.
-        private static func run(inotify: Int32, stop: Int32, names: Set<String>, coalescing: Duration, changed: @Sendable () -> Void) {
+        private static func run(inotify: Int32, stop: Int32, names: Set<String>, coalescing: Duration, changed: @Sendable () -> Look) {
             let bufferSize = 64 * 1024
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
             defer { buffer.deallocate() }
@@ -116,9 +127,18 @@ final class FileChangeWatcher: Sendable {
                     offset += MemoryLayout<inotify_event>.size + length
                 }
                 guard relevant else { continue }
-                changed()
-                // A burst of commits arrives as a burst of events: let them gather, then report them with one wake-up.
-                usleep(pauseMicroseconds)
+                // The log is written before its commit is visible: look again shortly when the first look finds nothing.
+                retries: for retry in [0, 1_000, 5_000] as [UInt32] {
+                    if retry > 0 { usleep(retry) }
+                    switch changed() {
+                    case .changed:
+                        // A burst of commits arrives as a burst of events: let them gather, then report them at once.
+                        usleep(pauseMicroseconds)
+                        break retries
+                    case .ownWrite: break retries
+                    case .notYet: continue
+                    }
+                }
             }
         }
     #endif

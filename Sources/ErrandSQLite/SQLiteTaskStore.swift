@@ -45,6 +45,9 @@ public final class SQLiteTaskStore: TaskStore {
     private let watcher = Mutex<FileChangeWatcher?>(nil)
     /// Rung after every write transaction of this store: the checkpointer waits on it.
     private let writeSignal = ChangeSignal()
+    /// This store's own writes: a log write seen during one, or just after, is most likely its own, and is looked at
+    /// once rather than again and again.
+    private let ownWrites = WriteActivity()
     private let checkpointer = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -108,8 +111,14 @@ public final class SQLiteTaskStore: TaskStore {
                 return version != nil && version != last
             }
         }
+        let ownWrites = self.ownWrites
         return FileChangeWatcher(path: path, coalescing: configuration.changePollInterval, poll: otherCommitted) {
-            if otherCommitted() { signal.notify() }
+            if otherCommitted() {
+                signal.notify()
+                return .changed
+            }
+            // Nothing yet: another process's commit not visible yet (look again), or this store's own write (done).
+            return ownWrites.isRecent ? .ownWrite : .notYet
         }
     }
 
@@ -137,7 +146,11 @@ public final class SQLiteTaskStore: TaskStore {
 
     /// Runs `body` in one write transaction, turning SQLite errors into ``StoreError``.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        defer { writeSignal.notify() }
+        ownWrites.begin()
+        defer {
+            ownWrites.end()
+            writeSignal.notify()
+        }
         return try await reportingErrors { try await pool.write(body) }
     }
 
@@ -214,5 +227,27 @@ public final class SQLiteTaskStore: TaskStore {
         case .failure(let refusal):
             throw StoreError.refused(refusal)
         }
+    }
+}
+
+/// Whether a store's own write is under way or ended within the last 20 ms.
+final class WriteActivity: Sendable {
+    private let inProgress = Atomic<Int>(0)
+    /// `CLOCK_MONOTONIC` nanoseconds when the last write ended.
+    private let ended = Atomic<Int64>(0)
+
+    func begin() { inProgress.add(1, ordering: .relaxed) }
+
+    func end() {
+        ended.store(Self.now(), ordering: .relaxed)
+        inProgress.subtract(1, ordering: .relaxed)
+    }
+
+    var isRecent: Bool { inProgress.load(ordering: .relaxed) > 0 || Self.now() - ended.load(ordering: .relaxed) < 20_000_000 }
+
+    private static func now() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 }

@@ -24,3 +24,10 @@ public func eventually(
     Issue.record("timed out after \(timeout) s waiting for \(what())", sourceLocation: sourceLocation)
     return false
 }
+
+extension Tag {
+    /// Tests that take real time: several `errand` processes, a PostgreSQL of their own stopped and started, schedules
+    /// that fire every second. `scripts/test` runs them as a step of their own, after the rest, so that they neither
+    /// slow the fast tests down nor are starved by them.
+    @Tag public static var realTime: Self
+}

@@ -15,7 +15,8 @@ public struct DispatcherConfiguration: Sendable {
     public var queues: [String]
     /// Largest claim per transaction.
     public var maxClaimBatch: Int
-    /// Seconds between checks for work when no change is signalled (a backstop; changes wake it at once).
+    /// Seconds between checks for work when no change is signalled: a backstop, since changes wake it at once (the
+    /// stores signal their own writes, other processes' commits and, on PostgreSQL, poll on their own too).
     public var pollInterval: Double
     /// Seconds a graceful shutdown waits for running attempts before cancelling them (they end `signaled`).
     public var shutdownGrace: Double
@@ -29,7 +30,7 @@ public struct DispatcherConfiguration: Sendable {
         capacity: Int = 32,
         queues: [String] = [],
         maxClaimBatch: Int = 500,
-        pollInterval: Double = 1,
+        pollInterval: Double = 5,
         shutdownGrace: Double = 10,
         defaultTimeout: Double? = nil,
         stopWhen: StopConditions = StopConditions()

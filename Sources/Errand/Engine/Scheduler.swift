@@ -210,6 +210,12 @@ public final class Scheduler: Service {
             var seen = self.wake.generation
             while !Task.isCancelled {
                 var deadline = self.time.now.addingTimeInterval(self.pollInterval)
+                // With nothing to run (no definitions, none removed), it sleeps until the definitions change.
+                let idle = self.state.withLock { $0.definitions.isEmpty && $0.removedContinuous.isEmpty }
+                if idle {
+                    seen = await self.wake.wait(beyond: seen)
+                    continue
+                }
                 if self.leader?.isLeader ?? true {
                     do {
                         let report = try await self.tick()
