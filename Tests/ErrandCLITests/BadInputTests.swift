@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Bad input gets a message naming the problem and a non-zero exit, and changes no other task.
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(5))) struct BadInputTests {
     static let cases: [(String, [String], Int32, String)] = [
         ("unknown handler", ["task", "add", "--handler", "no.such"], 2, "unknown handler \"no.such\""),
         ("malformed JSON arguments", ["task", "add", "--handler", "errand.echo", "--args", "{x"], 2, "arguments: is not valid JSON"),

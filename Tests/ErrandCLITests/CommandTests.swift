@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The task, queue and stats commands on the real binary.
-@Suite struct CommandTests {
+@Suite(.timeLimit(.minutes(5))) struct CommandTests {
     @Test func aYAMLBatchFromStdinIsEnqueuedWithFlagsAsDefaults() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)

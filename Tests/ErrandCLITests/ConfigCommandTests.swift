@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `errand config check` and `print-default` on real files.
-@Suite struct ConfigCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigCommandTests {
     static let tarantool = """
         tasks:
           my_reload: {kind: periodical, func_name: my_module.cache_reload, schedule: "0 */5 * * * *", time_to_resolve: 180}

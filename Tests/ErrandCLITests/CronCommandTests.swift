@@ -3,7 +3,7 @@ import Testing
 
 /// `errand cron next` against every reference case in `Tests/Fixtures/cron` (from ccronexpr's and robfig/cron's
 /// test suites), through the binary.
-@Suite struct CronCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct CronCommandTests {
     struct NextCase: Decodable {
         let expr: String
         let from: String

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `errand task disable|enable NAME`: a definition's schedule off and on for the whole cluster.
-@Suite struct DefinitionSwitchTests {
+@Suite(.timeLimit(.minutes(5))) struct DefinitionSwitchTests {
     @Test func aDisabledDefinitionIsNotLaunchedByServeUntilEnabled() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// Large and slow requests leave `serve`'s memory where it was, give or take: buffers are given back, not kept.
-@Suite(.timeLimit(.minutes(3))) struct MemoryAfterAbuseTests {
+@Suite(.timeLimit(.minutes(3)), .tags(.realTime)) struct MemoryAfterAbuseTests {
     /// Resident memory of a process, in MiB.
     static func residentMiB(_ pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 
 /// Several `errand` processes on one PostgreSQL: shared work, exactly one leader, failover.
-@Suite(.serialized) struct MultiNodeTests {
+@Suite(.serialized, .timeLimit(.minutes(5)), .tags(.realTime)) struct MultiNodeTests {
     /// A fresh schema on the test server, with a client for checking the tables directly.
     struct Cluster {
         let errand: ErrandBinary

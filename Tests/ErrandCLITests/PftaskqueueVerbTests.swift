@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// pftaskqueue's verbs, as its runbooks call them, on the real binary.
-@Suite struct PftaskqueueVerbTests {
+@Suite(.timeLimit(.minutes(5))) struct PftaskqueueVerbTests {
     @Test func aRunbookWorksVerbForVerb() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)

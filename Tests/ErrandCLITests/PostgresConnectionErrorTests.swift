@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// A PostgreSQL store that cannot be used is reported at once, with the reason, and exit status 3.
-@Suite struct PostgresConnectionErrorTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresConnectionErrorTests {
     struct NoServer: Error, CustomStringConvertible {
         var description: String { "ERRAND_TEST_POSTGRES_URL is not set; run scripts/test, which starts a throw-away PostgreSQL" }
     }

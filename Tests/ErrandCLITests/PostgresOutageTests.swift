@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// Nodes ride out a PostgreSQL outage longer than every heartbeat limit, and run new work soon after it ends.
-@Suite(.serialized, .timeLimit(.minutes(4))) struct PostgresOutageTests {
+@Suite(.serialized, .timeLimit(.minutes(4)), .tags(.realTime)) struct PostgresOutageTests {
     @Test func nodesOutliveAnOutageLongerThanTheirHeartbeatExpiration() async throws {
         try await TemporaryDirectory.with { directory in
             let server = try await ThrowawayPostgres.start(in: directory)

@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 
 /// Nodes outlive a restart of their PostgreSQL server and finish the run with nothing lost.
-@Suite struct PostgresRestartTests {
+@Suite(.timeLimit(.minutes(5)), .tags(.realTime)) struct PostgresRestartTests {
     @Test func nodesReconnectAfterAServerRestartAndLoseNothing() async throws {
         try await TemporaryDirectory.with { directory in
             let server = try await ThrowawayPostgres.start(in: directory)

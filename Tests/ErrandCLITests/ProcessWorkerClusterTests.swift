@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Child-process workers on several machines' worth of processes sharing one PostgreSQL store.
-@Suite(.serialized) struct ProcessWorkerClusterTests {
+@Suite(.serialized, .timeLimit(.minutes(5)), .tags(.realTime)) struct ProcessWorkerClusterTests {
     @Test func twoWorkersRunTwoHundredTasksAndTheirFollowUpsExactlyOnce() async throws {
         try await MultiNodeTests.withCluster { cluster in
             let errand = cluster.errand

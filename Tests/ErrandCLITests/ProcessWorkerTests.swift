@@ -5,7 +5,7 @@ import Testing
 
 /// `errand worker -- CMD` on the real binary with real child processes, and a handler script written against
 /// pftaskqueue's protocol (`Tests/Fixtures/pftaskqueue/handler.sh`).
-@Suite struct ProcessWorkerTests {
+@Suite(.timeLimit(.minutes(5))) struct ProcessWorkerTests {
     static let handler = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/pftaskqueue/handler.sh").path
 

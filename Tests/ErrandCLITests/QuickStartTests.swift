@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The README's quick start and the durability promises, on the real binary.
-@Suite(.serialized) struct QuickStartTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct QuickStartTests {
     @Test func echoTaskRunsAndSurvivesARestart() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `errand --server URL --token T …`: the CLI on a remote server's HTTP API instead of the store.
-@Suite struct RemoteCLITests {
+@Suite(.timeLimit(.minutes(5))) struct RemoteCLITests {
     static let admin = "cli-admin-token-0123456789abcdef"
     static let read = "cli-read-token-0123456789abcdef"
 

@@ -4,7 +4,7 @@ import Testing
 
 /// A worker in another language over the HTTP API: `examples/remote-worker.py` (Python, standard library only)
 /// against a real `errand serve`, with the events stream and `/metrics` watching.
-@Suite struct RemoteWorkerTests {
+@Suite(.timeLimit(.minutes(5))) struct RemoteWorkerTests {
     static let admin = "e2e-admin-token-0123456789abcdef"
     static let read = "e2e-read-token-0123456789abcdef"
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -4,7 +4,7 @@ import Testing
 
 /// `errand serve --config examples/errand.yaml`: a periodical task every 2 s, a continuous one restarted after its
 /// pause, a single-shot one started from the CLI, and a schedule changed by editing the file, without a restart.
-@Suite struct ScheduleEndToEndTests {
+@Suite(.timeLimit(.minutes(5)), .tags(.realTime)) struct ScheduleEndToEndTests {
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples/errand.yaml")
 

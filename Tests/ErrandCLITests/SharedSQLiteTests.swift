@@ -4,7 +4,7 @@ import GRDB
 import Testing
 
 /// Two `serve` processes on one SQLite file split the work, run each task once, and elect one leader.
-@Suite(.timeLimit(.minutes(3))) struct SharedSQLiteTests {
+@Suite(.timeLimit(.minutes(3)), .tags(.realTime)) struct SharedSQLiteTests {
     @Test func twoServeProcessesOnOneFileRunEveryTaskOnce() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)

@@ -4,7 +4,7 @@ import Testing
 
 /// `errand task tree|status|abort`, `errand module list|tasks|drain`, `errand ttl get|set`: on the store, and over a
 /// server's HTTP API.
-@Suite struct TreeCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct TreeCommandTests {
     /// A repair root with two keyspace sub-tasks (the second not abortable) and a table under the first; none runs.
     static func buildTree(_ run: ([String]) async throws -> String) async throws -> (root: String, ks1: String, ks2: String, table: String) {
         let root = try await run(["task", "add", "--handler", "errand.echo", "--module", "repair", "--type", "repair", "--scope", "cluster"])

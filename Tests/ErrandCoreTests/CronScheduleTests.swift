@@ -2,7 +2,7 @@ import ErrandCore
 import Foundation
 import Testing
 
-@Suite struct CronScheduleTests {
+@Suite(.timeLimit(.minutes(5))) struct CronScheduleTests {
     static let utc = TimeZone(identifier: "UTC")!
 
     /// A wall-clock reading `2012-07-01T09:53:50` in `zone`, taken at its first occurrence.

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The configuration model read from parsed YAML trees (the CLI parses the text; see `ConfigCommandTests`).
-@Suite struct ErrandConfigTests {
+@Suite(.timeLimit(.minutes(5))) struct ErrandConfigTests {
     /// Tarantool's task manager example, as Yams parses it.
     static var tarantool: [String: Any] {
         [

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The hand-written JSON that stores pass as one parameter per batch must parse back to exactly what went in.
-@Suite struct JSONBuilderTests {
+@Suite(.timeLimit(.minutes(5))) struct JSONBuilderTests {
     @Test(arguments: [
         "plain", "", "quote \" and backslash \\", "lines\nand\ttabs\r", "control \u{01}\u{1f}", "é ü 日本 🚀", "/slash/",
     ])

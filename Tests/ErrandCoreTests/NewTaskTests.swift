@@ -2,7 +2,7 @@ import ErrandCore
 import Foundation
 import Testing
 
-@Suite struct NewTaskTests {
+@Suite(.timeLimit(.minutes(5))) struct NewTaskTests {
     @Test(arguments: [
         (NewTask(handler: ""), "handler"),
         (NewTask(handler: "has space"), "handler"),
@@ -38,7 +38,7 @@ import Testing
     }
 }
 
-@Suite struct TaskIDTests {
+@Suite(.timeLimit(.minutes(5))) struct TaskIDTests {
     @Test func idsFromOneGeneratorIncreaseWithinAMillisecond() {
         let generator = TaskIDGenerator()
         let now = Date(timeIntervalSince1970: 1_790_000_000)

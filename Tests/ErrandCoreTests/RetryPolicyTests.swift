@@ -2,7 +2,7 @@ import ErrandCore
 import Foundation
 import Testing
 
-@Suite struct RetryPolicyTests {
+@Suite(.timeLimit(.minutes(5))) struct RetryPolicyTests {
     @Test func tarantoolsWorkedExampleHolds() {
         let policy = RetryPolicy(maxAttempts: 8, delay: 8, delayFactor: 1.5, maxDelay: 1000)
         let waits = (1..<8).map { policy.delay(afterFailedAttempts: $0) }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Task specs as `errand task add -f`, `add-task` and `output/postHooks.json` give them.
-@Suite struct TaskSpecTests {
+@Suite(.timeLimit(.minutes(5))) struct TaskSpecTests {
     let defaults = NewTask(handler: "", queue: "batch")
 
     @Test func pftaskqueueKeysMapOntoTheTask() throws {

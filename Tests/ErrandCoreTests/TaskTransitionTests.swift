@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Every (state, event) pair, with the state it leads to or the refusal it gets.
-@Suite struct TaskTransitionTests {
+@Suite(.timeLimit(.minutes(5))) struct TaskTransitionTests {
     static let now = Date(timeIntervalSince1970: 1_790_000_000)
     static let lease = Lease(taskID: TaskIDGenerator().next(now: now), attempt: 1, worker: "w")
 

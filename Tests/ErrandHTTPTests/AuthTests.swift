@@ -9,7 +9,7 @@ import Testing
 
 /// Bearer tokens, route by route from the OpenAPI document: no route answers without a token it accepts, and no write
 /// route answers a read token.
-@Suite struct AuthTests {
+@Suite(.timeLimit(.minutes(5))) struct AuthTests {
     /// The route's path with its parameters filled in with well-formed values.
     static func concrete(_ template: String) -> String {
         template

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// `/v1/definitions`: list, start with arguments, enable and disable for the whole cluster.
-@Suite struct DefinitionTests {
+@Suite(.timeLimit(.minutes(5))) struct DefinitionTests {
     static let definitions: [TaskDefinition] = {
         var flush = TaskDefinition(name: "cache_flush", kind: .singleShot, handler: "errand.echo")
         flush.arguments = #"["a","b"]"#

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// `/v1/events` and the library's `stateChanges`: every transition, in order, resumable.
-@Suite struct EventTests {
+@Suite(.timeLimit(.minutes(5))) struct EventTests {
     /// The events of a server-sent-events body: (id, event, data as an object).
     static func events(_ text: String) -> [(id: String, event: String, data: [String: Any])] {
         text.components(separatedBy: "\n\n").compactMap { block in

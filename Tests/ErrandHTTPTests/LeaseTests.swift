@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// Remote workers over HTTP: only the lease holder changes a running task, late completions are refused.
-@Suite struct LeaseTests {
+@Suite(.timeLimit(.minutes(5))) struct LeaseTests {
     /// Enqueues one task and claims it as `worker`; answers the task id and the attempt.
     static func enqueueAndClaim(_ server: TestServer, worker: String, extra: String = "") async throws -> (id: String, attempt: Int) {
         let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "remote.work", "arguments": {"n": 1}\#(extra)}"#)

@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// Bad requests get a precise problem, never a 500, and change nothing.
-@Suite struct RequestCheckTests {
+@Suite(.timeLimit(.minutes(5))) struct RequestCheckTests {
     static func detail(_ answer: HTTPAnswer) -> String { answer.object["detail"] as? String ?? answer.text }
 
     @Test(arguments: [

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// ScyllaDB's task manager paths: each answers with ScyllaDB's field names, over a real port and a real store.
-@Suite struct TaskManagerTests {
+@Suite(.timeLimit(.minutes(5))) struct TaskManagerTests {
     static let statusFields: Set<String> = [
         "id", "type", "kind", "scope", "state", "is_abortable", "start_time", "end_time", "error", "parent_id",
         "sequence_number", "shard", "keyspace", "table", "entity", "progress_units", "progress_total", "progress_completed",

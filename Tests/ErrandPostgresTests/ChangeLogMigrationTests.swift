@@ -8,7 +8,7 @@ import Testing
 @testable import ErrandPostgres
 
 /// Migration 9 turns the row-per-change log of migration 6 into rows per statement, keeping what was logged.
-@Suite struct ChangeLogMigrationTests {
+@Suite(.timeLimit(.minutes(5))) struct ChangeLogMigrationTests {
     @Test func aSchemaAtVersion8KeepsItsLoggedChangesAndTheirCursors() async throws {
         try await PostgresFixture.withFreshStore { admin in
             let old = admin.s + "_v8"

@@ -7,7 +7,7 @@ import Testing
 
 /// A store finishes the tasks it claimed from what the claim returned, without reading them again; a change made
 /// meanwhile by another node must still win.
-@Suite struct ClaimCacheTests {
+@Suite(.timeLimit(.minutes(5))) struct ClaimCacheTests {
     /// Runs `body` with one task claimed by `store`, and a second store on the same schema, as another node.
     private static func withClaimedTask(
         _ body: (_ store: PostgresTaskStore, _ other: PostgresTaskStore, _ task: TaskRecord, _ lease: Lease, _ now: Date) async throws -> Void

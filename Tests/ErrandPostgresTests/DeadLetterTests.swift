@@ -8,7 +8,7 @@ import Testing
 @testable import ErrandPostgres
 
 /// A row that cannot be read becomes a dead letter instead of failing every claim, and comes back once fixed.
-@Suite struct DeadLetterTests {
+@Suite(.timeLimit(.minutes(5))) struct DeadLetterTests {
     @Test func aCorruptRowBecomesADeadLetterAndCanBeRedrivenOnceFixed() async throws {
         try await PostgresFixture.withFreshStore { store in
             let now = Date().wholeMilliseconds

@@ -7,7 +7,7 @@ import Testing
 @testable import ErrandPostgres
 
 /// Finishes are written without row locks, guarded by the row version they were computed from.
-@Suite struct GuardedWriteTests {
+@Suite(.timeLimit(.minutes(5))) struct GuardedWriteTests {
     @Test func aWriteComputedFromAStaleRowIsNotAppliedAndTheEventIsRedoneOnTheFreshRow() async throws {
         try await PostgresFixture.withFreshStore { store in
             let now = Date().wholeMilliseconds

@@ -3,7 +3,7 @@ import ErrandTesting
 import Foundation
 import Testing
 
-@Suite struct PostgresConformanceTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresConformanceTests {
     @Test(arguments: StoreCheck.all)
     func postgresStoreConforms(_ check: StoreCheck) async throws {
         try await PostgresFixture.withFreshStore { store in

@@ -5,7 +5,7 @@ import Testing
 @testable import ErrandPostgres
 
 /// The byte-level id conversions must agree with Foundation's, both ways.
-@Suite struct TaskIDUUIDTests {
+@Suite(.timeLimit(.minutes(5))) struct TaskIDUUIDTests {
     @Test func conversionsAgreeWithFoundation() throws {
         let generator = TaskIDGenerator()
         for _ in 0..<1000 {

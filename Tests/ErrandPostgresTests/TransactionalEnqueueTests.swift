@@ -7,7 +7,7 @@ import PostgresNIO
 import Testing
 
 /// Enqueueing inside the caller's own transaction: the task exists if and only if that transaction commits.
-@Suite struct TransactionalEnqueueTests {
+@Suite(.timeLimit(.minutes(5))) struct TransactionalEnqueueTests {
     struct Rollback: Error {}
 
     @Test func aRolledBackTransactionLeavesNoTaskAndACommittedOneRuns() async throws {

@@ -8,7 +8,7 @@ import Testing
 @testable import ErrandPostgres
 
 /// How nodes learn of new work: debounced `NOTIFY` between processes, and the poll that backs it up.
-@Suite struct WakeUpTests {
+@Suite(.timeLimit(.minutes(5))) struct WakeUpTests {
     final class Sent: Sendable {
         let batches = Mutex<[[String]]>([])
         var all: [[String]] { batches.withLock { $0 } }

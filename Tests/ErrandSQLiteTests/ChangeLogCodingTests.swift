@@ -5,7 +5,7 @@ import Testing
 @testable import ErrandSQLite
 
 /// The binary form of the SQLite change log: what is written reads back exactly, and anything else reads as nothing.
-@Suite struct ChangeLogCodingTests {
+@Suite(.timeLimit(.minutes(5))) struct ChangeLogCodingTests {
     @Test func changesReadBackExactlyWithSharedNamesAndAnyId() throws {
         let now = Date()
         var first = TaskTransition.enqueue(

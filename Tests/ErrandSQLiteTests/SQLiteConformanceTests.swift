@@ -3,7 +3,7 @@ import ErrandTesting
 import Foundation
 import Testing
 
-@Suite struct SQLiteConformanceTests {
+@Suite(.timeLimit(.minutes(5))) struct SQLiteConformanceTests {
     @Test(arguments: StoreCheck.all)
     func sqliteStoreConforms(_ check: StoreCheck) async throws {
         try await TemporaryDirectory.with { directory in

@@ -8,7 +8,7 @@ import Testing
 @testable import ErrandSQLite
 
 /// What only the SQLite store does: files, schema versions, changes made by other connections.
-@Suite struct SQLiteStoreTests {
+@Suite(.timeLimit(.minutes(5))) struct SQLiteStoreTests {
     @Test func aCommitByAnotherConnectionIsSignalled() async throws {
         try await TemporaryDirectory.with { directory in
             let path = directory.appendingPathComponent("shared.db").path

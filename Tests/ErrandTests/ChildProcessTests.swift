@@ -5,7 +5,7 @@ import Testing
 @testable import Errand
 
 /// The child-process runner underneath `errand.command` and `errand worker -- CMD`.
-@Suite struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(5))) struct ChildProcessTests {
     @Test func aChildStartedWhileAnotherRunsGetsNoneOfItsPipes() async throws {
         // Were a running child's pipes inherited by a child started meanwhile, the later child would hold the
         // earlier one's stdin open (its reader would never see end of file) and its output pipes too.

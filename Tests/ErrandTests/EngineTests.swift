@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 
 /// The engine on a real SQLite store with a manual clock.
-@Suite struct EngineTests {
+@Suite(.timeLimit(.minutes(5))) struct EngineTests {
     func state(_ client: ErrandClient, _ id: TaskID) async throws -> TaskState? {
         try await client.task(id)?.state
     }

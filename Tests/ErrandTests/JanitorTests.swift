@@ -3,7 +3,7 @@ import ErrandTesting
 import Foundation
 import Testing
 
-@Suite struct JanitorTests {
+@Suite(.timeLimit(.minutes(5))) struct JanitorTests {
     @Test func aRoundPrunesOldFinishedTasksAndCapsTheLaunchLog() async throws {
         try await TemporaryDirectory.with { directory in
             let store = try SQLiteTaskStore(path: directory.appendingPathComponent("j.db").path)

@@ -8,7 +8,7 @@ import Testing
 @testable import Errand
 
 /// A child process reports progress by writing `output/progress`; the runner records it on its task while it runs.
-@Suite struct ProcessProgressTests {
+@Suite(.timeLimit(.minutes(5))) struct ProcessProgressTests {
     @Test func progressTextIsCompletedOrCompletedOverTotal() {
         #expect(ProcessRunner.progress("3") ?? (0, 0) == (3, nil))
         #expect(ProcessRunner.progress(" 2.5/10\n") ?? (0, 0) == (2.5, 10))

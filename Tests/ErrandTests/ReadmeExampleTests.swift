@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The README's library example, compiled and run.
-@Suite struct ReadmeExampleTests {
+@Suite(.timeLimit(.minutes(5))) struct ReadmeExampleTests {
     struct Mail: Codable, Sendable {
         var to: String
     }

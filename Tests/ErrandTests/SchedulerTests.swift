@@ -6,7 +6,7 @@ import MetricsTestKit
 import Testing
 
 /// The scheduler on a real SQLite store, with a manual clock.
-@Suite struct SchedulerTests {
+@Suite(.timeLimit(.minutes(5))) struct SchedulerTests {
     static func periodical(_ name: String = "tick", schedule: String = "*/2 * * * * *", catchUp: TaskDefinition.CatchUp = .latest, skip: Bool = false)
         throws
         -> TaskDefinition
@@ -155,7 +155,7 @@ import Testing
 }
 
 /// One bad definition fails alone: the others launch, and it is logged once and counted every round.
-@Suite struct SchedulerFailureTests {
+@Suite(.timeLimit(.minutes(5))) struct SchedulerFailureTests {
     @Test func aDefinitionWhoseQueueIsMissingFailsAloneLoudlyAndOnce() async throws {
         try await SchedulerTests.with { store, time in
             var bad = try SchedulerTests.periodical("bad")

@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// A dispatcher that stops on its own: `num_tasks`, `exit_on_empty`, `exit_on_suspend`.
-@Suite struct StopConditionTests {
+@Suite(.timeLimit(.minutes(5))) struct StopConditionTests {
     /// Runs a dispatcher with `conditions` over a fresh store holding `count` echo tasks; returns once it stopped
     /// on its own.
     func run(

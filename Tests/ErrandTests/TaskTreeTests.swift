@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 
 /// Task trees end to end: in-process handlers spawning sub-tasks on a real SQLite store, with a manual clock.
-@Suite struct TaskTreeTests {
+@Suite(.timeLimit(.minutes(5))) struct TaskTreeTests {
     /// A cluster repair: the root spawns one task per keyspace, each spawns one per table; tables report progress.
     /// `failing` names a `keyspace/table` whose task fails (once, for good).
     static func repairHandlers(failing: String? = nil) -> HandlerRegistry {
@@ -157,7 +157,7 @@ import Testing
 }
 
 /// A broadcast across two nodes on one store: one part per live node, the global task derived from its parts.
-@Suite struct BroadcastTests {
+@Suite(.timeLimit(.minutes(5))) struct BroadcastTests {
     @Test func aBroadcastRunsOnceOnEveryLiveNodeAsOneGlobalTask() async throws {
         try await TemporaryDirectory.with { directory in
             let store = try SQLiteTaskStore(path: directory.appendingPathComponent("b.db").path)

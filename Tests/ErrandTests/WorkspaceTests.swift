@@ -6,7 +6,7 @@ import Testing
 @testable import Errand
 
 /// The workspace of one attempt: inputs written as pftaskqueue lays them out, outputs read back with their limits.
-@Suite struct WorkspaceTests {
+@Suite(.timeLimit(.minutes(5))) struct WorkspaceTests {
     static func task(arguments: String = #""hello""#, maxAttempts: Int = 3) -> TaskRecord {
         let now = Date()
         var task = TaskTransition.enqueue(
