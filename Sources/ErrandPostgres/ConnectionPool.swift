@@ -22,7 +22,15 @@ final class ConnectionPool: Sendable {
         self.configuration = configuration
         self.logger = logger
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        state = Mutex(Current(client: client, runner: Task { await client.run() }))
+        state = Mutex(Current(client: client, runner: Self.start(client)))
+    }
+
+    /// Runs `client` until cancelled, detached: a replacement is made inside whichever service's task hit the
+    /// timeout, and a child `Task` would inherit that task's graceful-shutdown handler (a task local), so that
+    /// `PostgresClient.run()` shut the new pool down at the node's first SIGTERM, while the node still needed it to
+    /// write its last finishes (a node then hung at shutdown after an outage).
+    private static func start(_ client: PostgresClient) -> Task<Void, Never> {
+        Task.detached { await client.run() }
     }
 
     /// The pool operations use now.
@@ -35,7 +43,7 @@ final class ConnectionPool: Sendable {
             let old = current.runner
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             current.client = client
-            current.runner = Task { await client.run() }
+            current.runner = Self.start(client)
             return old
         }
         old?.cancel()
