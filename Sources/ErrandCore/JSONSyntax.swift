@@ -7,10 +7,13 @@ public enum JSONSyntax {
     public static let maxDepth = 512
 
     /// Whether `text` holds exactly one JSON value, surrounded by nothing but whitespace.
-    public static func isValid(_ text: String) -> Bool {
+    /// - Parameter trailingCommas: also accept a comma before `]` or `}`, as Foundation's `JSONSerialization` does on
+    ///   Linux: Errand up to 2026-12 checked arguments with it, so rows it stored may hold them, and a store reading
+    ///   them back must not call them corrupt.
+    public static func isValid(_ text: String, allowingTrailingCommas trailingCommas: Bool = false) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            var scanner = Scanner(bytes: bytes)
+            var scanner = Scanner(bytes: bytes, trailingCommas: trailingCommas)
             scanner.skipSpace()
             guard scanner.value(depth: 0) else { return false }
             scanner.skipSpace()
@@ -20,10 +23,12 @@ public enum JSONSyntax {
 
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
+        let trailingCommas: Bool
         var position = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, trailingCommas: Bool) {
             self.bytes = bytes
+            self.trailingCommas = trailingCommas
         }
 
         var current: UInt8? { position < bytes.count ? bytes[position] : nil }
@@ -52,6 +57,10 @@ public enum JSONSyntax {
                 }
                 while true {
                     skipSpace()
+                    if trailingCommas, current == UInt8(ascii: "}") {
+                        position += 1
+                        return true
+                    }
                     guard current == UInt8(ascii: "\""), string() else { return false }
                     skipSpace()
                     guard current == UInt8(ascii: ":") else { return false }
@@ -73,6 +82,10 @@ public enum JSONSyntax {
                 }
                 while true {
                     skipSpace()
+                    if trailingCommas, current == UInt8(ascii: "]") {
+                        position += 1
+                        return true
+                    }
                     guard value(depth: depth + 1) else { return false }
                     skipSpace()
                     guard let next = current else { return false }

@@ -44,7 +44,9 @@ enum PostgresTaskRow {
                 throw corrupt(id, "tags", tagsText)
             }
             let arguments = try cells[3].decode(String.self)
-            guard JSONSyntax.isValid(arguments) else { throw corrupt(id, "arguments", "text that is not JSON: \(arguments)") }
+            guard JSONSyntax.isValid(arguments, allowingTrailingCommas: true) else {
+                throw corrupt(id, "arguments", "text that is not JSON: \(arguments)")
+            }
             return TaskRecord(
                 id: id,
                 queue: try cells[1].decode(String.self),

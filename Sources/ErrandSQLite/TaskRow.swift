@@ -144,7 +144,9 @@ enum TaskRow {
         func date(_ column: Int32) throws -> Date? { try row.integer(column).map(Date.init(millisecondsSince1970:)) }
         func json(_ column: Int32) throws -> String? {
             guard let value = try row.string(column) else { return nil }
-            guard JSONSyntax.isValid(value) else { throw corrupt(idText, columns[Int(column)], "text that is not JSON: \(value)") }
+            guard JSONSyntax.isValid(value, allowingTrailingCommas: true) else {
+                throw corrupt(idText, columns[Int(column)], "text that is not JSON: \(value)")
+            }
             return value
         }
         func taskID(_ column: Int32) throws -> TaskID? {

@@ -151,7 +151,8 @@ public protocol TaskStore: Sendable {
     func registerWorker(_ worker: WorkerRecord) async throws
 
     /// Records a heartbeat of a running (or lost, not yet salvaged) worker, which is then `running` again.
-    /// - Returns: the stored record: one whose state is not `running` afterwards (salvaged, ended) must stop;
+    /// - Returns: the stored record: one whose state is not `running` afterwards (salvaged, ended) no longer holds its
+    ///   tasks, and its node registers again under a new id;
     ///   `nil` when no worker has this id.
     func workerHeartbeat(_ id: String, now: Date) async throws -> WorkerRecord?
 

@@ -4,8 +4,8 @@ import Synchronization
 
 /// A time source that moves only when a test says so.
 ///
-/// Sleepers wake when ``advance(by:)`` moves the time past their deadline. ``sleepers`` tells a test how many
-/// services are waiting, a deterministic point to synchronise on.
+/// Sleepers wake when ``advance(by:)`` moves the time past their deadline. ``sleepers`` and ``deadlines`` tell a test
+/// who is waiting and until when, a deterministic point to synchronise on.
 public final class ManualTimeSource: TimeSource {
     private struct Sleeper {
         var deadline: Date
@@ -29,6 +29,10 @@ public final class ManualTimeSource: TimeSource {
 
     /// Number of tasks currently sleeping on this source.
     public var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    /// When each sleeping task wants to wake, earliest first: a sync point for tests (`eventually { time.deadlines
+    /// .contains(task.runAt) }` holds once the dispatcher sleeps until that task is due), instead of a fixed sleep.
+    public var deadlines: [Date] { state.withLock { $0.sleepers.values.map(\.deadline).sorted() } }
 
     /// Moves time forward and wakes every sleeper whose deadline has come.
     public func advance(by seconds: Double) {

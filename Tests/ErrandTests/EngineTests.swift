@@ -55,7 +55,8 @@ import Testing
             try await eventually("first retry scheduled") { try await client.task(task.id)?.state == .scheduled }
             #expect(try await client.task(task.id)?.runAt == start.addingTimeInterval(10))
             time.advance(by: 9.9)
-            try await Task.sleep(for: .milliseconds(50))
+            // The dispatcher sleeps until the retry is due: nothing can claim it before.
+            await eventually("the dispatcher sleeps until the retry") { time.deadlines.contains(start.addingTimeInterval(10)) }
             #expect(try await state(client, task.id) == .scheduled)
             time.advance(by: 0.1)
             try await eventually("second retry scheduled") {
@@ -159,8 +160,10 @@ import Testing
             let tasks = try await client.enqueue((0..<2).map { _ in NewTask(handler: "block.forever", retry: RetryPolicy(maxAttempts: 1)) })
             let running = Task { try await dispatcher.run() }
             await eventually("both started") { started.withLock { $0 } == 2 }
+            let stoppedAt = time.now
             dispatcher.stop()
-            try await Task.sleep(for: .milliseconds(50))
+            // The wind-down waits for the grace period before cancelling anything.
+            await eventually("the wind-down waits for the grace") { time.deadlines.contains(stoppedAt.addingTimeInterval(10)) }
             #expect(dispatcher.runningCount == 2)
             time.advance(by: 10)
             try await running.value
@@ -220,7 +223,8 @@ import Testing
             _ = try await client.enqueue(NewTask(handler: "nobody.home"))
             let later = try await client.enqueue(NewTask(handler: "errand.echo", arguments: "[1]", runAt: time.now.addingTimeInterval(5))).task
             await eventually("first claim") { node.dispatcher.claimRounds >= 1 }
-            try await Task.sleep(for: .milliseconds(100))
+            // A sync point, not a pause: the dispatcher sleeps until the scheduled task is due.
+            await eventually("the dispatcher sleeps until the task is due") { time.deadlines.contains(later.runAt) }
             time.advance(by: 5)
             let started = try await eventually(timeout: 10, every: 0.01, "the scheduled task ran") {
                 try await client.task(later.id)?.state == .completed
@@ -247,9 +251,12 @@ import Testing
         }
         try await withTestNode(handlers: handlers) { client, node, time in
             let task = try await client.enqueue(NewTask(handler: "wait.forever", retry: RetryPolicy(maxAttempts: 1), timeout: 5)).task
+            let started = time.now
             await eventually("attempt started") { node.dispatcher.runningCount == 1 }
+            // The attempt's timer sleeps until its timeout: after 4 s it has not fired.
+            await eventually("the timer is set") { time.deadlines.contains(started.addingTimeInterval(5)) }
             time.advance(by: 4)
-            try await Task.sleep(for: .milliseconds(50))
+            #expect(time.deadlines.contains(started.addingTimeInterval(5)))
             #expect(try await state(client, task.id) == .running)
             time.advance(by: 1)
             let done = try await client.wait(for: task.id, timeout: 10)

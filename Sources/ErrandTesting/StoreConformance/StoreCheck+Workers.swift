@@ -56,7 +56,7 @@ extension StoreCheck {
             #expect(attempt.outcome == .lost && attempt.salvagedBy == "leader" && attempt.salvagedAt == time.now)
             let stored = try #require(try await store.workers(states: [.salvaged]).first)
             #expect(stored.id == "w-lost" && stored.salvagedAt == time.now && stored.finishedAt == time.now)
-            // A salvaged worker that wakes up learns it must stop; its state stays.
+            // A salvaged worker that wakes up learns it was salvaged (and rejoins under a new id); its state stays.
             #expect(try await store.workerHeartbeat("w-lost", now: time.now)?.state == .salvaged)
             try await store.endWorker("w-lost", as: .failed, now: time.now)
             #expect(try await store.workers(states: [.salvaged]).map(\.id) == ["w-lost"])
