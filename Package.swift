@@ -123,6 +123,7 @@ let package = Package(
             name: "ErrandTests",
             dependencies: [
                 "Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

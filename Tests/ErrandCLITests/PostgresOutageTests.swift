@@ -22,6 +22,13 @@ import Testing
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
             let first = try await errand.ok(["task", "add", "--handler", "errand.echo", "--args", "1"])
             #expect(try await eventually(timeout: 30, every: 0.1, "the first task done") { try await errand.state(first) == "completed" })
+            // Both nodes up before the outage (a node that starts during one waits for the store: its own test).
+            let registered = try await eventually(timeout: 30, every: 0.1, "both nodes registered") {
+                let workers = try await errand.json(["worker", "list", "--state", "running", "-o", "json"]) as? [[String: Any]] ?? []
+                return Set(workers.compactMap { $0["lease_name"] as? String }) == ["serve-1", "worker-1"]
+            }
+            #expect(registered, "\(errand.nodeLogs())")
+            _ = await errand.apiURL()
 
             try await server.ctl(["stop"])
             let outage = 15.0

@@ -4,6 +4,7 @@ import ErrandSQLite
 import ErrandStore
 import ErrandTesting
 import Foundation
+import GRDB
 import Testing
 
 /// A node the cluster found lost rejoins the worker registry and goes on running tasks.
@@ -54,6 +55,54 @@ import Testing
             time.advance(by: 10)
             try await running.value
             #expect(try await store.workers(states: [.succeeded]).map(\.id) == [second])
+        }
+    }
+
+    @Test func aNodeThatCannotRegisterYetWaitsForTheStoreInsteadOfExiting() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.appendingPathComponent("e.db").path
+            var settings = SQLiteTaskStore.Configuration()
+            settings.busyTimeout = 0.05
+            let store = try SQLiteTaskStore(path: path, configuration: settings)
+            // Another connection holds the write lock: every write of the store fails, as in an outage.
+            var unsafe = GRDB.Configuration()
+            unsafe.allowsUnsafeTransactions = true
+            let blocker = try DatabaseQueue(path: path, configuration: unsafe)
+            let release = AsyncStream<Void>.makeStream()
+            let holding = Task {
+                try await blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+                for await _ in release.stream { break }
+                try await blocker.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let time = ManualTimeSource()
+            let configuration = NodeConfiguration(dispatcher: DispatcherConfiguration(worker: "node-b", capacity: 2), leads: false)
+            let node = ErrandNode(store: store, handlers: .withBuiltins(), configuration: configuration, time: time)
+            let running = Task { try await node.run() }
+            defer { running.cancel() }
+            // It retries with a growing pause on the manual clock, and is still there.
+            await eventually("the node waits to register") { !time.deadlines.isEmpty }
+            for _ in 0..<5 {
+                time.advance(by: 5)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            release.continuation.yield()
+            try await holding.value
+            let registered = try await eventually("the node registered once the store answered") {
+                time.advance(by: 5)
+                return try await store.workers(states: [.running]).map(\.leaseName) == ["node-b"]
+            }
+            #expect(registered)
+            let client = ErrandClient(store: store, time: time)
+            let task = try await client.enqueue("errand.echo", arguments: 1).task
+            let done = try await eventually("the task completed") {
+                time.advance(by: 0.1)
+                return try await store.task(task.id)?.state == .completed
+            }
+            #expect(done)
+            node.dispatcher.stop()
+            time.advance(by: 10)
+            try await running.value
         }
     }
 }

@@ -139,7 +139,8 @@ public final class ErrandNode: Service {
     }
 
     public func run() async throws {
-        try await presence.register()
+        // Waits out a store that does not answer yet; a shutdown meanwhile ends the node before it starts anything.
+        guard await presence.register() else { return }
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 if let leader {

@@ -2,6 +2,7 @@ import ErrandCore
 import ErrandStore
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// How a node shows itself in the worker registry (pftaskqueue's worker heartbeat settings).
@@ -104,19 +105,47 @@ final class WorkerPresence: Sendable {
     /// How many times the node rejoined after it was found lost and salvaged.
     var rejoins: Int { rejoinCount.load(ordering: .relaxed) }
 
-    /// Registers the worker, then salvages lost workers as configured.
-    func register() async throws {
-        var record = record
-        record.startedAt = time.now
-        record.lastHeartbeatAt = record.startedAt
-        try await store.registerWorker(record)
-        current.withLock { $0 = record }
-        guard configuration.salvageOnStart != 0 else { return }
-        let limit = configuration.salvageOnStart < 0 ? 1000 : configuration.salvageOnStart
-        let salvage = try await store.salvageWorkers(by: record.id, now: time.now, limit: limit)
-        if !salvage.salvaged.isEmpty {
-            logger.notice("salvaged \(salvage.salvaged.count) lost workers and \(salvage.tasks.count) of their tasks on start")
+    /// Registers the worker, waiting out a store that does not answer (a node may start during an outage), then
+    /// salvages lost workers as configured (the leader salvages anyway, so a failure there is only logged).
+    /// - Returns: `false` when a graceful shutdown or cancellation came first: the node then starts nothing.
+    func register() async -> Bool {
+        var failures = 0
+        while true {
+            var record = record
+            if failures > 0 {
+                // A registration whose answer was lost may have been stored: a fresh id never collides with it (the
+                // stray record holds no tasks, and is salvaged once its heartbeat expires).
+                record.id = UUID().uuidString.lowercased()
+            }
+            record.startedAt = time.now
+            record.lastHeartbeatAt = record.startedAt
+            do {
+                try await store.registerWorker(record)
+                current.withLock { $0 = record }
+                if failures > 0 { logger.notice("the store answers; this worker is registered", metadata: ["errand.worker.id": "\(record.id)"]) }
+                break
+            } catch {
+                failures += 1
+                if failures == 1 {
+                    logger.error("cannot register this worker yet; retrying until the store answers", metadata: ["errand.error": "\(error)"])
+                }
+                if Task.isCancelled || Task.isShuttingDownGracefully { return false }
+                let pause = min(5, 0.25 * Double(failures))
+                do { try await time.sleep(until: time.now.addingTimeInterval(pause)) } catch { return false }
+                if Task.isShuttingDownGracefully { return false }
+            }
         }
+        guard configuration.salvageOnStart != 0 else { return true }
+        let limit = configuration.salvageOnStart < 0 ? 1000 : configuration.salvageOnStart
+        do {
+            let salvage = try await store.salvageWorkers(by: record.id, now: time.now, limit: limit)
+            if !salvage.salvaged.isEmpty {
+                logger.notice("salvaged \(salvage.salvaged.count) lost workers and \(salvage.tasks.count) of their tasks on start")
+            }
+        } catch {
+            logger.warning("could not salvage lost workers on start; the leader will", metadata: ["errand.error": "\(error)"])
+        }
+        return true
     }
 
     /// Heartbeats until cancelled, through outages of any length; rejoins when the store found the worker lost.
@@ -138,6 +167,7 @@ final class WorkerPresence: Sendable {
                 expiryLogged = false
                 if stored?.state != .running { await rejoin(after: stored) }
             } catch {
+                if Task.isCancelled { return }
                 if !outageLogged {
                     logger.error("worker heartbeat failed; retrying until the store answers", metadata: ["errand.error": "\(error)"])
                     outageLogged = true
