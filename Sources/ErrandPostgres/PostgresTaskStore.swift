@@ -62,10 +62,20 @@ public final class PostgresTaskStore: TaskStore {
         let pool = ConnectionPool(configuration: configuration.clientConfiguration, logger: poolLogger)
         self.pool = pool
         let channel = "\(configuration.schema)_wakeup"
+        let timeout = configuration.operationTimeout
         wakeUps = WakeUpSender(window: .milliseconds(2)) { keys in
+            let client = pool.client
             do {
-                // Read to the end: the pool takes its connection back only when the rows are consumed.
-                for try await _ in try await pool.client.query(Self.notifyQuery(channel: channel, keys: keys), logger: logger) {}
+                // Under the same deadline as every operation: finishes and enqueues wait for this send, and a query on
+                // a connection the server has just closed can wait forever (this once stalled every finish of a node
+                // after a server restart, until its leases expired).
+                try await withDeadline(timeout) {
+                    // Read to the end: the pool takes its connection back only when the rows are consumed.
+                    for try await _ in try await client.query(Self.notifyQuery(channel: channel, keys: keys), logger: logger) {}
+                }
+            } catch is OperationTimedOut {
+                logger.warning("NOTIFY did not answer within \(timeout) s; opening new connections")
+                pool.replace(client)
             } catch {
                 // The other nodes' slow poll finds the work; this node was woken directly.
                 logger.debug("NOTIFY failed", metadata: ["errand.error": "\(error)"])
@@ -113,7 +123,8 @@ public final class PostgresTaskStore: TaskStore {
                 return StoreError(.unavailable, "PostgreSQL \(configuration.display): \(message) (SQLSTATE \(code))")
             }
             if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .clientClosedConnection {
-                var reason = error.underlying.map { "\($0)" } ?? "\(error.code)"
+                // A PSQLError underneath describes itself as "Generic description …"; its code says what happened.
+                var reason = error.underlying.map { ($0 as? PSQLError).map { "\($0.code)" } ?? "\($0)" } ?? "\(error.code)"
                 if reason.contains("Connection refused") { reason = "connection refused (is PostgreSQL running and listening there?)" }
                 return StoreError(.unavailable, "cannot reach PostgreSQL at \(configuration.display): \(reason)")
             }
