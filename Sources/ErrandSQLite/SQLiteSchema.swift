@@ -13,6 +13,11 @@ enum SQLiteSchema {
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
     static func migrate(_ pool: DatabasePool) throws {
+        // A file already at this version needs no write lock: every CLI command opens the store, and taking the lock
+        // (and writing the version again) each time made them queue behind a busy node's writes, and the node's
+        // leader renewals behind them.
+        let current = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        if current == migrations.count { return }
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0

@@ -98,7 +98,7 @@ import Testing
             let still = try await eventually(timeout: 30, every: 0.25, "launches continue") {
                 try await Self.launches(errand, "heartbeat").count >= count + 2
             }
-            #expect(still)
+            #expect(still, "\(errand.nodeLogs(lines: 80))")
 
             // SIGHUP re-reads the file too.
             kill(server.processIdentifier, SIGHUP)
