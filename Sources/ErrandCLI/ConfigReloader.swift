@@ -4,7 +4,8 @@ import Logging
 import UnixSignals
 
 /// Applies changes to the configuration file without a restart: on SIGHUP, and when the file changes (checked every
-/// second). A file that does not check out is rejected whole and the running definitions stay (logged). Only the
+/// second, and read once it has not changed for 200 ms). A file that does not check out is rejected whole and the
+/// running definitions stay (logged). Only the
 /// definitions are live; the runner and storage settings take effect at the next start.
 struct ConfigReloader {
     let path: String
@@ -25,11 +26,18 @@ struct ConfigReloader {
             }
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                let now = stamp()
-                if now != last {
-                    last = now
-                    reload(reason: "the file changed")
+                var now = stamp()
+                guard now != last else { continue }
+                // A file being written (an editor that truncates, then writes) is read once it holds still: read
+                // half-way, an empty file is a valid configuration with no definitions, and would stop them all.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    let settled = stamp()
+                    if settled == now { break }
+                    now = settled
                 }
+                last = now
+                reload(reason: "the file changed")
             }
             group.cancelAll()
         }
