@@ -73,9 +73,11 @@ import Testing
             kill(doomed.processIdentifier, SIGKILL)
             _ = await doomed.waitForExit()
 
+            // `lost` lasts about `--salvage-after` (2 s) before the salvage: a busy machine's CLI polls may only see
+            // it salvaged, which passed through lost (the salvage takes only lost workers).
             let lost = try await eventually(timeout: 30, every: 0.2, "doomed lost") {
-                (try await errand.json(["worker", "list", "--state", "lost", "-o", "json"]) as? [[String: Any]])?.first?["name"] as? String
-                    == "doomed"
+                (try await errand.json(["worker", "list", "--state", "lost", "--state", "salvaged", "-o", "json"]) as? [[String: Any]])?
+                    .first?["name"] as? String == "doomed"
             }
             #expect(lost, "\(errand.nodeLogs())")
             let salvaged = try await eventually(timeout: 30, every: 0.2, "doomed salvaged") {
