@@ -62,7 +62,7 @@ struct ErrandBinary {
                 try? input.fileHandleForWriting.close()
                 // Read stderr beside stdout so that neither pipe fills up and stalls the child.
                 let stderrData = StderrReader(handle: err.fileHandleForReading)
-                let stdout = readToEnd(out.fileHandleForReading)
+                let stdout = out.fileHandleForReading.readDataToEndOfFile()
                 let stderr = stderrData.wait()
                 process.waitUntilExit()
                 continuation.resume(
@@ -159,7 +159,7 @@ private final class StderrReader: @unchecked Sendable {
 
     init(handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = readToEnd(handle)
+            data = handle.readDataToEndOfFile()
             done.signal()
         }
     }
@@ -181,20 +181,5 @@ extension Process {
             return nil
         }
         return terminationStatus
-    }
-}
-
-/// Everything left in `handle`, read with read(2) and retried when a signal interrupts it: Foundation's
-/// `readDataToEndOfFile()` crashes on EINTR (a `try!` inside), which a fresh-clone run hit.
-func readToEnd(_ handle: FileHandle) -> Data {
-    var data = Data()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
-        if count > 0 {
-            data.append(contentsOf: buffer[0..<count])
-        } else if count == 0 || errno != EINTR {
-            return data
-        }
     }
 }
