@@ -69,23 +69,25 @@ import Testing
             unsafe.allowsUnsafeTransactions = true
             let blocker = try DatabaseQueue(path: path, configuration: unsafe)
             let release = AsyncStream<Void>.makeStream()
+            try await blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
             let holding = Task {
-                try await blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
                 for await _ in release.stream { break }
                 try await blocker.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
             }
-            try await Task.sleep(for: .milliseconds(100))
             let time = ManualTimeSource()
             let configuration = NodeConfiguration(dispatcher: DispatcherConfiguration(worker: "node-b", capacity: 2), leads: false)
             let node = ErrandNode(store: store, handlers: .withBuiltins(), configuration: configuration, time: time)
             let running = Task { try await node.run() }
             defer { running.cancel() }
             // It retries with a growing pause on the manual clock, and is still there.
-            await eventually("the node waits to register") { !time.deadlines.isEmpty }
-            for _ in 0..<5 {
+            // Nothing else sleeps on the clock yet: its one deadline is the registration's pause, 0.25 s × failures.
+            let retried = await eventually("the node retried its registration four times") {
+                guard let next = time.deadlines.first else { return false }
+                if next.timeIntervalSince(time.now) >= 1 { return true }
                 time.advance(by: 5)
-                try await Task.sleep(for: .milliseconds(20))
+                return false
             }
+            #expect(retried)
             release.continuation.yield()
             try await holding.value
             let registered = try await eventually("the node registered once the store answered") {
