@@ -6,8 +6,43 @@ import PostgresNIO
 
 /// Where and how a ``PostgresTaskStore`` connects.
 public struct PostgresConfiguration: Sendable {
-    public var host: String
-    public var port: Int
+    /// One server the store may connect to.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int = 5432) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Which of several servers the store takes: libpq's `target_session_attrs`.
+    public enum SessionTarget: String, Sendable, CaseIterable {
+        /// The first server that accepts a connection.
+        case any
+        /// The first server whose sessions are not read-only (`SHOW transaction_read_only` is `off`).
+        case readWrite = "read-write"
+        /// The first server that is not in recovery (`pg_is_in_recovery()` is false): not a standby.
+        case primary
+    }
+
+    /// The servers to try, in order: one, or a primary and its standbys (`postgres://h1,h2/db`).
+    public var endpoints: [Endpoint]
+    /// Which server of ``endpoints`` the store uses, and what makes it leave one for another.
+    public var target: SessionTarget
+    /// The first server's host.
+    public var host: String {
+        get { endpoints[0].host }
+        set { endpoints[0].host = newValue }
+    }
+    /// The first server's port.
+    public var port: Int {
+        get { endpoints[0].port }
+        set { endpoints[0].port = newValue }
+    }
     public var username: String
     public var password: String?
     public var database: String?
@@ -37,8 +72,39 @@ public struct PostgresConfiguration: Sendable {
         pollOnly: Bool = false,
         operationTimeout: Double = 10
     ) {
-        self.host = host
-        self.port = port
+        self.init(
+            endpoints: [Endpoint(host: host, port: port)],
+            username: username,
+            password: password,
+            database: database,
+            schema: schema,
+            poolSize: poolSize,
+            requireTLS: requireTLS,
+            pollInterval: pollInterval,
+            pollOnly: pollOnly,
+            operationTimeout: operationTimeout
+        )
+    }
+
+    /// A configuration over several servers: the store uses the first of `endpoints` that `target` accepts, and
+    /// looks again, in the same order, when that one fails or turns read-only.
+    /// - Precondition: `endpoints` is not empty.
+    public init(
+        endpoints: [Endpoint],
+        target: SessionTarget = .any,
+        username: String,
+        password: String? = nil,
+        database: String? = nil,
+        schema: String = "errand",
+        poolSize: Int = 10,
+        requireTLS: Bool = false,
+        pollInterval: Double = 1,
+        pollOnly: Bool = false,
+        operationTimeout: Double = 10
+    ) {
+        precondition(!endpoints.isEmpty, "a PostgreSQL configuration needs a server")
+        self.endpoints = endpoints
+        self.target = target
         self.username = username
         self.password = password
         self.database = database
@@ -51,24 +117,24 @@ public struct PostgresConfiguration: Sendable {
     }
 
     /// Reads `postgres://user:password@host:port/database?schema=errand&pool_size=10&sslmode=require&poll_only=true`
-    /// (also `poll_interval` and `operation_timeout`, in seconds).
+    /// (also `poll_interval` and `operation_timeout`, in seconds). Several servers are written as libpq writes them,
+    /// `postgres://user@h1:5432,h2:5432/database?target_session_attrs=read-write`; with several, the target is
+    /// `read-write` unless the URL says otherwise (libpq's default, `any`, suits readers, and Errand writes).
     /// - Throws: ``StoreError`` `.invalid` naming what is wrong with the URL.
     public init(url: String) throws {
-        guard let components = URLComponents(string: url), let scheme = components.scheme,
-            scheme == "postgres" || scheme == "postgresql"
-        else {
-            throw StoreError(.invalid, "store URL \"\(Self.redacted(url))\" is not a postgres:// URL")
-        }
+        let parsed = try PostgresURL(url)
+        let components = parsed.components
         guard let user = components.user, !user.isEmpty else {
             throw StoreError(.invalid, "store URL \"\(Self.redacted(url))\" names no user (postgres://USER@host/db)")
         }
         self.init(
-            host: components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
-            port: components.port ?? 5432,
+            endpoints: parsed.endpoints,
             username: user.removingPercentEncoding ?? user,
             password: components.password.map { $0.removingPercentEncoding ?? $0 },
             database: components.path.count > 1 ? String(components.path.dropFirst()) : nil
         )
+        // Errand writes to its store: over several servers, libpq's default (`any`) would stay on a demoted primary.
+        if endpoints.count > 1 { target = .readWrite }
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -90,10 +156,19 @@ public struct PostgresConfiguration: Sendable {
                     throw StoreError(.invalid, "store URL: operation_timeout must be a number of seconds > 0, got \"\(value)\"")
                 }
                 operationTimeout = seconds
+            case "target_session_attrs":
+                guard let chosen = SessionTarget(rawValue: value) else {
+                    let known = SessionTarget.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw StoreError(
+                        .invalid,
+                        "store URL: target_session_attrs \"\(value)\" is not one Errand can use (it writes to its store); known: \(known)"
+                    )
+                }
+                target = chosen
             default:
                 throw StoreError(
                     .invalid,
-                    "store URL: unknown parameter \"\(item.name)\"; known: schema, pool_size, sslmode, poll_interval, poll_only, operation_timeout"
+                    "store URL: unknown parameter \"\(item.name)\"; known: schema, pool_size, sslmode, poll_interval, poll_only, operation_timeout, target_session_attrs"
                 )
             }
         }
@@ -109,17 +184,17 @@ public struct PostgresConfiguration: Sendable {
     }
 
     /// The URL with its password hidden, for messages and logs.
-    public static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
-    }
+    public static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
 
-    /// The driver configuration, for programs that open their own `PostgresClient` on the same database.
-    public var clientConfiguration: PostgresClient.Configuration {
+    /// The driver configuration, for programs that open their own `PostgresClient` on the same database (on the
+    /// first server; a store follows the server it chose, see ``PostgresTaskStore/endpoint``).
+    public var clientConfiguration: PostgresClient.Configuration { clientConfiguration(endpoints[0]) }
+
+    /// The driver configuration of a pool on `endpoint`.
+    func clientConfiguration(_ endpoint: Endpoint) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
-            host: host,
-            port: port,
+            host: endpoint.host,
+            port: endpoint.port,
             username: username,
             password: password,
             database: database,
@@ -132,10 +207,10 @@ public struct PostgresConfiguration: Sendable {
 
     /// The configuration of one connection outside the pool: the store's first connection, which runs the migrations
     /// and reports a precise error when the server cannot be reached.
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+    func connectionConfiguration(_ endpoint: Endpoint) throws -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
-            host: host,
-            port: port,
+            host: endpoint.host,
+            port: endpoint.port,
             username: username,
             password: password,
             database: database,
@@ -146,5 +221,5 @@ public struct PostgresConfiguration: Sendable {
     }
 
     /// `user@host:port/database`, for messages.
-    var display: String { "\(username)@\(host):\(port)/\(database ?? username)" }
+    var display: String { "\(username)@\(endpoints.map(\.description).joined(separator: ","))/\(database ?? username)" }
 }

@@ -39,27 +39,20 @@ public final class PostgresTaskStore: TaskStore {
         self.logger = logger
         self.s = configuration.schema
         // One connection of its own first: it migrates, and fails fast with the server's own reason (the pool
-        // would retry for a minute and report only that it gave up).
+        // would retry for a minute and report only that it gave up). With several servers, the first one the session
+        // target accepts.
+        let (connection, index) = try await Self.connectFirst(configuration, logger: logger)
         do {
-            let connection = try await PostgresConnection.connect(
-                configuration: try configuration.connectionConfiguration(),
-                id: 0,
-                logger: logger
-            )
-            do {
-                try await PostgresSchema.migrate(connection, schema: configuration.schema, logger: logger)
-                try await connection.close()
-            } catch {
-                try? await connection.close()
-                throw error
-            }
+            try await PostgresSchema.migrate(connection, schema: configuration.schema, logger: logger)
+            try await connection.close()
         } catch {
+            try? await connection.close()
             throw Self.storeError(error, configuration: configuration)
         }
         // The pool logs every failed connection attempt; this store reports what matters itself.
         var poolLogger = logger
         poolLogger.logLevel = ProcessInfo.processInfo.environment["ERRAND_DEBUG_POOL"] != nil ? .debug : max(logger.logLevel, .error)
-        let pool = ConnectionPool(configuration: configuration.clientConfiguration, logger: poolLogger)
+        let pool = ConnectionPool(configuration: configuration, endpoint: index, logger: logger, poolLogger: poolLogger)
         self.pool = pool
         let channel = "\(configuration.schema)_wakeup"
         let timeout = configuration.operationTimeout
@@ -76,12 +69,34 @@ public final class PostgresTaskStore: TaskStore {
             } catch is OperationTimedOut {
                 logger.warning("NOTIFY did not answer within \(timeout) s; opening new connections")
                 pool.replace(client)
+                pool.failOver(from: pool.client)
             } catch {
                 // The other nodes' slow poll finds the work; this node was woken directly.
                 logger.debug("NOTIFY failed", metadata: ["errand.error": "\(error)"])
+                if Self.meansServerLost(error, target: configuration.target) { pool.failOver(from: client) }
             }
         }
     }
+
+    /// The first server of `configuration` that its session target accepts, connected, and its index.
+    /// - Throws: ``StoreError`` `.unavailable`: the server's own reason with one server, each one's with several.
+    private static func connectFirst(_ configuration: PostgresConfiguration, logger: Logger) async throws -> (PostgresConnection, Int) {
+        var reasons: [String] = []
+        for (index, endpoint) in configuration.endpoints.enumerated() {
+            do {
+                return (try await configuration.connect(to: endpoint, logger: logger), index)
+            } catch {
+                if configuration.endpoints.count == 1, !(error is PostgresConfiguration.ServerRefused) {
+                    throw storeError(error, configuration: configuration)
+                }
+                reasons.append(configuration.reason(error, endpoint: endpoint))
+            }
+        }
+        throw StoreError(.unavailable, configuration.refusedByAll(reasons).description)
+    }
+
+    /// The server this store uses now: the first of ``PostgresConfiguration/endpoints`` its session target accepted.
+    public var endpoint: PostgresConfiguration.Endpoint { pool.endpoint }
 
     /// Opens a store from a `postgres://` URL (see ``PostgresConfiguration/init(url:)``).
     public convenience init(url: String, logger: Logger = Logger(label: "errand.postgres")) async throws {
@@ -150,8 +165,10 @@ public final class PostgresTaskStore: TaskStore {
         } catch is OperationTimedOut {
             logger.warning("PostgreSQL did not answer within \(timeout) s; opening new connections")
             pool.replace(client)
+            pool.failOver(from: pool.client)
             throw StoreError(.unavailable, "PostgreSQL \(configuration.display) did not answer within \(timeout) s")
         } catch {
+            if Self.meansServerLost(error, target: configuration.target) { pool.failOver(from: client) }
             throw Self.storeError(error, configuration: configuration)
         }
     }
@@ -230,8 +247,9 @@ public final class PostgresTaskStore: TaskStore {
         return Task {
             var failures = 0
             while !Task.isCancelled {
+                let client = pool.client
                 do {
-                    try await pool.client.withConnection { connection in
+                    try await client.withConnection { connection in
                         try await connection.listen(on: channel) { notifications in
                             failures = 0
                             // A change may have happened while no one listened.
@@ -242,6 +260,7 @@ public final class PostgresTaskStore: TaskStore {
                 } catch {
                     if Task.isCancelled { return }
                     failures += 1
+                    if Self.meansServerLost(error, target: configuration.target) { pool.failOver(from: client) }
                     // PSQLError's own description hides the reason ("Generic description"); the store's mapping names it.
                     let reason = Self.storeError(error, configuration: configuration).message
                     logger.warning("LISTEN \(channel) failed; reconnecting", metadata: ["errand.error": "\(reason)"])
