@@ -9,7 +9,7 @@ import Synchronization
 // Errand's throughput and latency on the embedded SQLite store, or on PostgreSQL with `--store postgres://…`.
 //
 //   swift run -c release ErrandBenchmarks [--tasks 100000] [--batch 1000] [--capacity 1000] [--latency-tasks 1000]
-//       [--rate 200] [--runs 3] [--synchronous-full] [--store postgres://user@host:port/database]
+//       [--rate 200] [--runs 3] [--synchronous-full] [--store postgres://user@host:port/database] [--nodes 1]
 //   swift run -c release ErrandBenchmarks --process-tasks 2000 [--process-concurrency 8] [--process-work-dir DIR] [--runs 3]
 //       [--store …]
 //   swift run -c release ErrandBenchmarks --remote-tasks 20000 [--remote-batch 100] [--remote-workers 4] [--runs 3] [--store …]
@@ -19,7 +19,9 @@ import Synchronization
 // (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
 //
 // (a) burn-down: enqueue `--tasks` no-op tasks in batches of `--batch`, then drain them with in-process no-op
-//     handlers; prints enqueue/s and drain/s (drain = first claim to the last finish written).
+//     handlers; prints enqueue/s and drain/s (drain = first claim to the last finish written). With `--nodes K`, K
+//     dispatchers of `--capacity` each drain together, each on a store of its own (its own connection pool, or its
+//     own SQLite connection), as K nodes on one database would.
 // (b) latency: with idle workers, enqueue `--latency-tasks` tasks one at a time at about `--rate`/s; prints the
 //     enqueue-to-handler-start latency p50/p95/p99/max (from just before the enqueue call).
 
@@ -32,6 +34,7 @@ struct Options {
     var runs = 3
     var synchronousFull = false
     var postgresURL: String?
+    var nodes = 1
     /// With a count, only the child-process benchmark runs (see ProcessBench.swift).
     var processTasks = 0
     var processConcurrency = 8
@@ -56,6 +59,7 @@ struct Options {
             case "--runs": runs = Int(value()) ?? runs
             case "--synchronous-full": synchronousFull = true
             case "--store": postgresURL = value()
+            case "--nodes": nodes = max(1, Int(value()) ?? nodes)
             case "--process-tasks": processTasks = Int(value()) ?? processTasks
             case "--process-concurrency": processConcurrency = Int(value()) ?? processConcurrency
             case "--process-work-dir": processWorkDir = value()
@@ -76,6 +80,8 @@ struct BenchStore {
     let store: any TaskStore
     /// A second handle on the same PostgreSQL schema (for enqueueing as another process would); SQLite: `store`.
     let producer: any TaskStore
+    /// Another handle on the same database, for one more node (closed by ``cleanup``).
+    let another: () async throws -> any TaskStore
     let cleanup: () async -> Void
 
     static func fresh(_ options: Options) async throws -> BenchStore {
@@ -84,8 +90,14 @@ struct BenchStore {
             configuration.schema = "errand_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(8)
             let store = try await PostgresTaskStore(configuration: configuration)
             let producer = try await PostgresTaskStore(configuration: configuration)
+            let others = Mutex<[PostgresTaskStore]>([])
             return BenchStore(store: store, producer: producer) {
+                let other = try await PostgresTaskStore(configuration: configuration)
+                others.withLock { $0.append(other) }
+                return other
+            } cleanup: {
                 producer.close()
+                for other in others.withLock({ $0 }) { other.close() }
                 try? await store.dropSchema()
                 store.close()
             }
@@ -94,8 +106,13 @@ struct BenchStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = SQLiteTaskStore.Configuration()
         configuration.synchronousFull = options.synchronousFull
-        let store = try SQLiteTaskStore(path: directory.appendingPathComponent("bench.db").path, configuration: configuration)
-        return BenchStore(store: store, producer: store) { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bench.db").path
+        let store = try SQLiteTaskStore(path: path, configuration: configuration)
+        return BenchStore(store: store, producer: store) {
+            try SQLiteTaskStore(path: path, configuration: configuration)
+        } cleanup: {
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 }
 
@@ -123,13 +140,17 @@ func burnDown(_ options: Options) async throws -> (Double, Double) {
         ran.add(1, ordering: .relaxed)
         return nil
     }
-    let dispatcher = Dispatcher(
-        store: store,
-        runner: InProcessRunner(handlers: handlers),
-        configuration: DispatcherConfiguration(worker: "bench", capacity: options.capacity, maxClaimBatch: options.capacity)
-    )
+    var stores: [any TaskStore] = [store]
+    for _ in 1..<options.nodes { stores.append(try await bench.another()) }
+    let dispatchers = stores.enumerated().map { index, store in
+        Dispatcher(
+            store: store,
+            runner: InProcessRunner(handlers: handlers),
+            configuration: DispatcherConfiguration(worker: "bench-\(index)", capacity: options.capacity, maxClaimBatch: options.capacity)
+        )
+    }
     let drainStart = ContinuousClock.now
-    let running = Task { try await dispatcher.run() }
+    let running = dispatchers.map { dispatcher in Task { try await dispatcher.run() } }
     // Done when every handler ran, no task waits and none runs (the last finishes are written).
     while ran.load(ordering: .relaxed) < options.tasks { try await Task.sleep(for: .milliseconds(2)) }
     while true {
@@ -139,8 +160,8 @@ func burnDown(_ options: Options) async throws -> (Double, Double) {
         try await Task.sleep(for: .milliseconds(2))
     }
     let drainRate = Double(options.tasks) / seconds(since: drainStart)
-    dispatcher.stop()
-    try await running.value
+    for dispatcher in dispatchers { dispatcher.stop() }
+    for task in running { try await task.value }
     let completed = try await store.statistics().reduce(0) { $0 + $1[.completed] }
     await bench.cleanup()
     precondition(completed == options.tasks, "only \(completed) of \(options.tasks) tasks completed")
@@ -235,7 +256,7 @@ for run in 1...options.runs {
             + " p95 \(String(format: "%.2f", p95s.last!)) p99 \(String(format: "%.2f", p99s.last!)) max \(String(format: "%.2f", maxima.last!))"
     )
 }
-print("burn-down \(options.tasks) tasks, batches of \(options.batch), capacity \(options.capacity)")
+print("burn-down \(options.tasks) tasks, batches of \(options.batch), \(options.nodes) node(s) of capacity \(options.capacity)")
 print("  enqueue tasks/s: \(summary(enqueueRates))")
 print("  drain tasks/s:   \(summary(drainRates))")
 print("latency \(options.latencyTasks) tasks at \(format(options.rate))/s, enqueue to handler start, ms")

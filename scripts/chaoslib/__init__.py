@@ -1,0 +1,1 @@
+"""The experiments of scripts/chaos, and what they share."""
