@@ -11,7 +11,7 @@ import threading
 import time
 import urllib.request
 
-from chaoslib.common import Errand, Postgres, check, eventually, free_port, out, pg_attempt_figures, summary
+from chaoslib.common import Errand, EventLog, Postgres, check, eventually, free_port, out, pg_attempt_figures, summary
 
 PATRONI_SETTINGS = """scope: errand-chaos
 name: {name}
@@ -242,6 +242,7 @@ def pg_failover(base, args, synchronous=True):
         for node in ("node-a", "node-b"):
             errand.start(node, extra=["--capacity", "16"])
         apis = [errand.api("node-a"), errand.api("node-b")]
+        cursor, marker = EventLog.head(apis[0], errand)
         writer = Writer(apis)
         promotions, follows, lost_windows, lost_total, lags = [], [], [], 0, []
         for cycle in range(cycles):
@@ -296,9 +297,14 @@ def pg_failover(base, args, synchronous=True):
         class Store:
             query = staticmethod(primary.query)
         duplicates, outcomes = pg_attempt_figures(Store, "chaos")
+        seen, events = EventLog(lambda: apis).completions(cursor)
+        seen.pop(marker, None)
+        event_duplicates = sum(1 for count in seen.values() if count > 1)
         alive = sum(process.poll() is None for process in errand.nodes.values())
         out(f"  {name}: acknowledged={total} held by the last primary={len(survivors)} lost={total - len(survivors)} "
-            f"completed={completed} of {len(held)} duplicate_completions(attempts)={duplicates}")
+            f"completed={completed} of {len(held)} duplicate_completions(attempts)={duplicates} "
+            f"duplicate_completions(events)={event_duplicates}")
+        out(f"    events read: {events}; completions in the event log: {sum(seen.values())} of {len(held)}")
         out(f"    attempts by outcome: {json.dumps(outcomes, sort_keys=True)}")
         out(f"    enqueues refused while no primary answered: {writer.refused}")
         out(f"    kill -9 of the primary to a writable standby (Patroni ttl 10 s): {summary(promotions)}")
@@ -315,6 +321,8 @@ def pg_failover(base, args, synchronous=True):
             check(total == len(survivors), f"{name}: {total - len(survivors)} acknowledged tasks lost with synchronous replication")
         check(alive == 2, f"{name}: a node exited:\n" + errand.logs())
         check(duplicates == 0 or not synchronous, f"{name}: {duplicates} tasks succeeded twice")
+        check(event_duplicates == 0 or not synchronous, f"{name}: {event_duplicates} tasks completed twice (event log)")
+        check(sum(seen.values()) >= len(held), f"{name}: the event log misses completions")
         errand.stop_all()
     finally:
         for process in errand.nodes.values():
