@@ -48,7 +48,7 @@ extension PostgresTaskStore {
         let updated = try await rows(
             """
             UPDATE \(unescaped: s).task SET progress_completed = \(completed), progress_total = \(total)
-            WHERE id::text = \(lease.taskID.rawValue) AND state = 'running' AND attempt = \(lease.attempt) AND worker = \(lease.worker)
+            WHERE id = \(lease.taskID.uuid) AND state = 'running' AND attempt = \(lease.attempt) AND worker = \(lease.worker)
             RETURNING 1
             """
         )
