@@ -70,6 +70,20 @@ import Testing
         }
     }
 
+    /// The jitter sample comes from the node's random source: a fixed one pins the wait at an edge of the band.
+    @Test(arguments: [(-1.0, 5.0), (1.0, 15.0), (0.5, 12.5)])
+    func theRetryJitterComesFromTheNodesRandomSource(sample: Double, wait: Double) async throws {
+        var handlers = HandlerRegistry()
+        handlers.register("always.fails") { _ in throw HandlerFailure("no") }
+        try await withTestNode(handlers: handlers, random: FixedRandomSource(sample)) { client, _, time in
+            let policy = RetryPolicy(maxAttempts: 3, delay: 10, jitter: 0.5)
+            let start = time.now
+            let task = try await client.enqueue(NewTask(handler: "always.fails", retry: policy)).task
+            try await eventually("the retry scheduled") { try await client.task(task.id)?.state == .scheduled }
+            #expect(try await client.task(task.id)?.runAt == start.addingTimeInterval(wait))
+        }
+    }
+
     @Test func anExpiredLeaseIsRescuedAndTheTaskRunsAgain() async throws {
         try await withTestNode(handlers: .withBuiltins()) { client, node, time in
             let node2Store = client.store

@@ -10,6 +10,7 @@ func withTestNode(
     capacity: Int = 8,
     shutdownGrace: Double = 10,
     pollInterval: Double = 1,
+    random: any RandomSource = SystemRandomSource(),
     _ body: (ErrandClient, ErrandNode, ManualTimeSource) async throws -> Void
 ) async throws {
     try await TemporaryDirectory.with { directory in
@@ -23,7 +24,7 @@ func withTestNode(
                 shutdownGrace: shutdownGrace
             )
         )
-        let node = ErrandNode(store: store, handlers: handlers, configuration: configuration, time: time)
+        let node = ErrandNode(store: store, handlers: handlers, configuration: configuration, time: time, random: random)
         let client = ErrandClient(store: store, time: time)
         let running = Task { try await node.dispatcher.run() }
         do {

@@ -16,12 +16,20 @@ import Foundation
 public struct ErrandClient: Sendable {
     public let store: any TaskStore
     public let time: any TimeSource
+    /// Where the jitter of the retries this client's finishes schedule comes from (the HTTP API's lease routes).
+    public let random: any RandomSource
     /// Where enqueues are counted (``ErrandMetrics/global`` by default).
     public let metrics: ErrandMetrics
 
-    public init(store: any TaskStore, time: any TimeSource = SystemTimeSource(), metrics: ErrandMetrics = .global) {
+    public init(
+        store: any TaskStore,
+        time: any TimeSource = SystemTimeSource(),
+        random: any RandomSource = SystemRandomSource(),
+        metrics: ErrandMetrics = .global
+    ) {
         self.store = store
         self.time = time
+        self.random = random
         self.metrics = metrics
     }
 

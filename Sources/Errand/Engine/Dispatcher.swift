@@ -102,6 +102,7 @@ public final class Dispatcher: Service {
     /// wake-up, or every attempt has ended after a stop.
     private let heartbeatBell = ChangeSignal()
     private let batcher: CompletionBatcher
+    private let random: any RandomSource
     private let metrics: ErrandMetrics
 
     public init(
@@ -109,6 +110,7 @@ public final class Dispatcher: Service {
         runner: any TaskRunner,
         configuration: DispatcherConfiguration = DispatcherConfiguration(),
         time: any TimeSource = SystemTimeSource(),
+        random: any RandomSource = SystemRandomSource(),
         logger: Logger = Logger(label: "errand.dispatcher"),
         metrics: ErrandMetrics = .global
     ) {
@@ -117,6 +119,7 @@ public final class Dispatcher: Service {
         self.runner = runner
         self.configuration = configuration
         self.time = time
+        self.random = random
         self.logger = logger
         self.metrics = metrics
         self.batcher = CompletionBatcher(store: store, time: time, logger: logger, metrics: metrics)
@@ -280,7 +283,7 @@ public final class Dispatcher: Service {
                 outcome: outcome,
                 result: report.result,
                 message: message,
-                jitterSample: Double.random(in: -1...1),
+                jitterSample: random.jitterSample(),
                 followUps: report.followUps
             )
         )

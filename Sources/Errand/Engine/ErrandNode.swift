@@ -82,10 +82,11 @@ public final class ErrandNode: Service {
         handlers: HandlerRegistry,
         configuration: NodeConfiguration = NodeConfiguration(),
         time: any TimeSource = SystemTimeSource(),
+        random: any RandomSource = SystemRandomSource(),
         logger: Logger = Logger(label: "errand")
     ) {
         let runner = InProcessRunner(handlers: handlers, store: store, time: time)
-        self.init(store: store, runner: runner, configuration: configuration, time: time, logger: logger)
+        self.init(store: store, runner: runner, configuration: configuration, time: time, random: random, logger: logger)
     }
 
     /// A node whose attempts `runner` runs (in-process handlers, a child process per attempt, …).
@@ -94,6 +95,7 @@ public final class ErrandNode: Service {
         runner: any TaskRunner,
         configuration: NodeConfiguration = NodeConfiguration(),
         time: any TimeSource = SystemTimeSource(),
+        random: any RandomSource = SystemRandomSource(),
         logger: Logger = Logger(label: "errand")
     ) {
         dispatcher = Dispatcher(
@@ -101,6 +103,7 @@ public final class ErrandNode: Service {
             runner: runner,
             configuration: configuration.dispatcher,
             time: time,
+            random: random,
             logger: logger,
             metrics: configuration.metrics
         )

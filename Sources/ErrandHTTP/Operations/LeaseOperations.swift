@@ -72,7 +72,7 @@ struct LeaseOperations {
             lease: try Self.lease(request),
             outcome: .failed,
             message: request.body.string("message"),
-            jitterSample: Double.random(in: -1...1),
+            jitterSample: services.client.random.jitterSample(),
             retryable: request.body.bool("retryable") ?? true
         )
         return try await finishOne(finish)
@@ -104,7 +104,7 @@ struct LeaseOperations {
                     outcome: succeeded ? .succeeded : .failed,
                     result: result,
                     message: item.string("message"),
-                    jitterSample: Double.random(in: -1...1),
+                    jitterSample: services.client.random.jitterSample(),
                     retryable: item.bool("retryable") ?? true
                 )
             )
