@@ -293,10 +293,7 @@ def pg_failover(base, args, synchronous=True):
             "SELECT count(*) FROM errand.task WHERE queue = 'chaos' AND state = 'completed'")) == len(held), 120, 0.5),
             f"{name}: the drain did not finish:\n" + errand.logs())
         completed = int(primary.query("SELECT count(*) FROM errand.task WHERE queue = 'chaos' AND state = 'completed'"))
-
-        class Store:
-            query = staticmethod(primary.query)
-        duplicates, outcomes = pg_attempt_figures(Store, "chaos")
+        duplicates, outcomes = pg_attempt_figures(primary, "chaos")
         seen, events = EventLog(lambda: apis).completions(cursor)
         seen.pop(marker, None)
         event_duplicates = sum(1 for count in seen.values() if count > 1)
