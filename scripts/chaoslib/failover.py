@@ -289,10 +289,11 @@ def pg_failover(base, args, synchronous=True):
         total = len(writer.acknowledged)
         held = set(primary.query("SELECT id FROM errand.task WHERE queue = 'chaos'").split())
         survivors = [task for task, _, _ in writer.acknowledged if task in held]
-        check(eventually(lambda: int(primary.query(
-            "SELECT count(*) FROM errand.task WHERE queue = 'chaos' AND state = 'completed'")) == len(held), 120, 0.5),
-            f"{name}: the drain did not finish:\n" + errand.logs())
-        completed = int(primary.query("SELECT count(*) FROM errand.task WHERE queue = 'chaos' AND state = 'completed'"))
+        def completed_count():
+            return int(primary.query("SELECT count(*) FROM errand.task WHERE queue = 'chaos' AND state = 'completed'"))
+        check(eventually(lambda: completed_count() == len(held), 120, 0.5),
+              f"{name}: the drain did not finish:\n" + errand.logs())
+        completed = completed_count()
         duplicates, outcomes = pg_attempt_figures(primary, "chaos")
         seen, events = EventLog(lambda: apis).completions(cursor)
         seen.pop(marker, None)
