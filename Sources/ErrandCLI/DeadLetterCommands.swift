@@ -22,7 +22,7 @@ struct TaskRedriveCommand: AsyncParsableCommand {
     func run() async throws {
         var body: String?
         if let file {
-            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            let data = file == "-" ? try? FileHandle.standardInput.readUntilEnd() : FileManager.default.contents(atPath: file)
             guard let data, let text = String(data: data, encoding: .utf8) else {
                 throw CLIFailure("cannot read the body from \(file)", exitCode: CLIFailure.badInput)
             }

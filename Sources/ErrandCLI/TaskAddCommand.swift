@@ -103,7 +103,11 @@ struct TaskAddCommand: AsyncParsableCommand {
     func readSpec(_ file: String) throws -> String {
         let data: Data
         if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            do {
+                data = try FileHandle.standardInput.readUntilEnd()
+            } catch {
+                throw CLIFailure("cannot read the task spec from stdin: \(error)", exitCode: CLIFailure.badInput)
+            }
         } else {
             guard let contents = FileManager.default.contents(atPath: file) else {
                 throw CLIFailure("cannot read task spec file \(file)", exitCode: CLIFailure.badInput)

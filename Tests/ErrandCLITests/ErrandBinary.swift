@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 import Testing
 
@@ -62,7 +63,7 @@ struct ErrandBinary {
                 try? input.fileHandleForWriting.close()
                 // Read stderr beside stdout so that neither pipe fills up and stalls the child.
                 let stderrData = StderrReader(handle: err.fileHandleForReading)
-                let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                let stdout = (try? out.fileHandleForReading.readUntilEnd()) ?? Data()
                 let stderr = stderrData.wait()
                 process.waitUntilExit()
                 continuation.resume(
@@ -159,7 +160,7 @@ private final class StderrReader: @unchecked Sendable {
 
     init(handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            data = (try? handle.readUntilEnd()) ?? Data()
             done.signal()
         }
     }
