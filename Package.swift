@@ -78,6 +78,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The API's contract, compiled into the binary (no resource bundle to ship beside it).
+            resources: [.embedInCode("openapi.yaml")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -4,12 +4,14 @@ import Yams
 
 /// The OpenAPI 3.1 document of the HTTP API: the contract the server routes, authorises and checks requests by.
 ///
-/// Written as YAML fragments (one per area, in the `APIDocument+…` files) that are merged at start-up. The server
-/// registers exactly the operations the document lists (a handler per `operationId`; start-up fails when one is
-/// missing or extra), takes each operation's role from its `x-errand-role`, and checks every parameter and request
-/// body against the document's schemas before a handler runs. Served as JSON at `/openapi.json`.
+/// The document is `Sources/ErrandHTTP/openapi.yaml`, embedded in the binary at build time (SwiftPM's
+/// `embedInCode`, so one executable carries it without a resource bundle). The server registers exactly the
+/// operations the document lists (a handler per `operationId`; start-up fails when one is missing or extra), takes
+/// each operation's role from its `x-errand-role`, and checks every parameter and request body against the
+/// document's schemas before a handler runs. A schema keyword the checker does not implement fails loading, so the
+/// document cannot promise a rule the server does not enforce. Served as JSON at `/openapi.json`.
 public struct APIDocument: Sendable {
-    /// The merged document.
+    /// The document.
     public let json: JSONValue
     /// The document as JSON text, as served.
     public let text: String
@@ -20,24 +22,21 @@ public struct APIDocument: Sendable {
     /// The document of this build.
     public static let current: APIDocument = {
         do {
-            return try APIDocument(fragments: [systemYAML, tasksYAML, leasesYAML, queuesYAML, taskManagerYAML, componentsYAML])
+            return try APIDocument(yaml: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
         } catch {
-            preconditionFailure("the built-in OpenAPI document does not parse: \(error)")
+            preconditionFailure("the built-in OpenAPI document is invalid: \(error)")
         }
     }()
 
-    init(fragments: [String]) throws {
-        var merged: [String: JSONValue] = [:]
-        for fragment in fragments {
-            guard case .object(let part) = try Self.json(fromYAML: fragment) else { throw DocumentError("a fragment is not a mapping") }
-            merged = Self.merge(merged, part)
-        }
-        Self.addCommonResponses(&merged)
-        json = .object(merged)
+    /// Reads a document from its YAML (or JSON) text.
+    init(yaml: String) throws {
+        guard case .object(let document) = try Self.json(fromYAML: yaml) else { throw DocumentError("the document is not a mapping") }
+        json = .object(document)
         text = json.jsonText
-        guard case .object(let components)? = merged["components"], case .object(let schemas)? = components["schemas"],
-            case .object(let paths)? = merged["paths"]
+        guard case .object(let components)? = document["components"], case .object(let schemas)? = components["schemas"],
+            case .object(let paths)? = document["paths"]
         else { throw DocumentError("the document needs components.schemas and paths") }
+        if let unsupported = SchemaCheck.unsupportedKeyword(in: json) { throw DocumentError(unsupported) }
         schemaCheck = SchemaCheck(schemas: schemas)
         var parameters: [String: JSONValue] = [:]
         if case .object(let declared)? = components["parameters"] { parameters = declared }
@@ -55,7 +54,7 @@ public struct APIDocument: Sendable {
     }
 
     private static func json(fromYAML text: String) throws -> JSONValue {
-        guard let loaded = try Yams.load(yaml: text) else { throw DocumentError("empty fragment") }
+        guard let loaded = try Yams.load(yaml: text) else { throw DocumentError("the document is empty") }
         return try value(loaded)
     }
 
@@ -74,46 +73,6 @@ public struct APIDocument: Sendable {
         case is NSNull: return .null
         default: throw DocumentError("unsupported YAML value \(any)")
         }
-    }
-
-    /// Every operation that needs a token answers 401 and 403, and every one that takes a body 400 and 413: added
-    /// here so that no fragment can forget them.
-    private static func addCommonResponses(_ document: inout [String: JSONValue]) {
-        guard case .object(var paths)? = document["paths"] else { return }
-        for (path, item) in paths {
-            guard case .object(var methods) = item else { continue }
-            for (method, spec) in methods {
-                guard case .object(var operation) = spec, case .object(var responses)? = operation["responses"] else { continue }
-                func add(_ status: String, _ name: String) {
-                    if responses[status] == nil { responses[status] = .object(["$ref": .string("#/components/responses/\(name)")]) }
-                }
-                if operation["x-errand-role"] != .string("public") {
-                    add("401", "Unauthorized")
-                    add("403", "Forbidden")
-                }
-                if operation["requestBody"] != nil {
-                    add("400", "BadRequest")
-                    add("413", "TooLarge")
-                }
-                operation["responses"] = .object(responses)
-                methods[method] = .object(operation)
-            }
-            paths[path] = .object(methods)
-        }
-        document["paths"] = .object(paths)
-    }
-
-    /// Deep merge of mappings: `paths` and `components` of several fragments add up.
-    private static func merge(_ left: [String: JSONValue], _ right: [String: JSONValue]) -> [String: JSONValue] {
-        var result = left
-        for (key, value) in right {
-            if case .object(let old)? = result[key], case .object(let new) = value {
-                result[key] = .object(merge(old, new))
-            } else {
-                result[key] = value
-            }
-        }
-        return result
     }
 }
 

@@ -4,9 +4,10 @@ import Foundation
 /// Checks a JSON value against a schema of the API document: the part of JSON Schema the document uses.
 ///
 /// Supported keywords: `$ref` (to `#/components/schemas/…`), `type` (a name or a list of names), `properties`,
-/// `required`, `additionalProperties` (`false` or a schema), `items`, `enum`, `const`, `not`, `minimum`, `maximum`, `minLength`,
-/// `maxLength`, `minItems`, `maxItems`, `pattern`, and the formats `uuid` and `date-time`. A schema without `type`
-/// accepts any value. Requests are checked before any handler sees them, so the document is the contract for what the
+/// `required`, `additionalProperties` (`false` or a schema), `items`, `enum`, `const`, `not`, `anyOf`, `minimum`,
+/// `maximum`, `exclusiveMinimum`, `minLength`, `maxLength`, `minItems`, `maxItems`, `pattern`, and the formats `uuid`
+/// and `date-time` (``checked``); a document using any other keyword does not load (``unsupportedKeyword(in:)``).
+/// A schema without `type` accepts any value. Requests are checked before any handler sees them, so the document is the contract for what the
 /// API accepts as well as for what it answers (tests check answers the same way).
 struct SchemaCheck: Sendable {
     /// The document's `components.schemas`.
@@ -26,6 +27,12 @@ struct SchemaCheck: Sendable {
         }
         if let negated = rules["not"], problem(value, negated, at: path) == nil {
             return "\(path): \(value.jsonText.prefix(80)) is not allowed"
+        }
+        if case .array(let branches)? = rules["anyOf"] {
+            let problems = branches.map { problem(value, $0, at: path) }
+            if !problems.contains(where: { $0 == nil }), let first = problems.compactMap({ $0 }).first {
+                return problems.count == 1 ? first : "\(path): matches none of \(problems.count) allowed forms (\(first))"
+            }
         }
         if case .array(let allowed)? = rules["enum"], !allowed.contains(value) {
             return "\(path): must be one of \(allowed.map(\.jsonText).joined(separator: ", ")), got \(value.jsonText.prefix(80))"
