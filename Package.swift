@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ErrandSQLite", targets: ["ErrandSQLite"]),
         .library(name: "ErrandPostgres", targets: ["ErrandPostgres"]),
         .library(name: "ErrandHTTP", targets: ["ErrandHTTP"]),
+        .library(name: "ErrandProcess", targets: ["ErrandProcess"]),
         .library(name: "ErrandTesting", targets: ["ErrandTesting"]),
     ],
     dependencies: [
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Child processes: spawn, pipes, process groups and teardown.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(name: "ErrandCore", swiftSettings: strict),
@@ -67,6 +70,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ErrandProcess",
+            dependencies: [
+                "Errand", "ErrandCore", "ErrandStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ErrandHTTP",
             dependencies: [
                 "Errand", "ErrandCore", "ErrandStore",
@@ -85,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "ErrandCLI",
             dependencies: [
-                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP",
+                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP", "ErrandProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -100,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "ErrandBenchmarks",
             dependencies: [
-                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP",
+                "Errand", "ErrandCore", "ErrandStore", "ErrandSQLite", "ErrandPostgres", "ErrandHTTP", "ErrandProcess",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/ErrandBenchmarks",
@@ -129,6 +141,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ErrandProcessTests",
+            dependencies: ["ErrandProcess", "Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Errand
 import ErrandCore
+import ErrandProcess
 import ErrandStore
 import Foundation
 import Synchronization

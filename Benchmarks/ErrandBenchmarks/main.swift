@@ -1,6 +1,7 @@
 import Errand
 import ErrandCore
 import ErrandPostgres
+import ErrandProcess
 import ErrandSQLite
 import ErrandStore
 import Foundation

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandProcess
 import Foundation
 
 /// The options of `errand worker -- CMD` (pftaskqueue's worker settings). Each resolves as: flag, then

@@ -3,6 +3,7 @@ import CoreMetrics
 import Errand
 import ErrandCore
 import ErrandHTTP
+import ErrandProcess
 import Foundation
 import Logging
 import Prometheus
@@ -143,7 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         // One registry for the whole process: the engine's counters and the API's gauges.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let errand = ErrandNode(store: taskStore, handlers: .withBuiltins(), configuration: settings, logger: logger)
+        let errand = ErrandNode(store: taskStore, handlers: .standard(), configuration: settings, logger: logger)
         var services: [any Service] = []
         if let httpConfiguration {
             let scheduler = errand.scheduler

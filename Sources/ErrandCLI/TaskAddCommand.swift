@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandProcess
 import ErrandStore
 import Foundation
 
@@ -80,7 +81,7 @@ struct TaskAddCommand: AsyncParsableCommand {
             guard handler != nil else { throw CLIFailure("give --handler, or a task spec with -f FILE", exitCode: CLIFailure.badInput) }
             tasks = [defaults]
         }
-        let known = HandlerRegistry.builtinNames + [TaskSpec.processHandler]
+        let known = HandlerRegistry.standard().names + [TaskSpec.processHandler]
         for (index, task) in tasks.enumerated() where !anyHandler && !known.contains(task.handler) {
             let which = tasks.count > 1 ? "task \(index): " : ""
             throw CLIFailure(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandProcess
 import ErrandStore
 import Foundation
 
@@ -65,7 +66,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 logger: logger
             )
         } else {
-            let handlers = HandlerRegistry.withBuiltins()
+            let handlers = HandlerRegistry.standard()
             settings.presence.spec = Self.spec(["handlers": handlers.names], concurrency: settings.dispatcher.capacity)
             errand = ErrandNode(store: opened, handlers: handlers, configuration: settings, logger: logger)
         }

@@ -1,3 +1,4 @@
+import Errand
 import ErrandCore
 import ErrandStore
 import Foundation

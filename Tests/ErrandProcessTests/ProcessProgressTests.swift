@@ -1,3 +1,4 @@
+import Errand
 import ErrandCore
 import ErrandSQLite
 import ErrandStore
@@ -5,7 +6,7 @@ import ErrandTesting
 import Foundation
 import Testing
 
-@testable import Errand
+@testable import ErrandProcess
 
 /// A child process reports progress by writing `output/progress`; the runner records it on its task while it runs.
 @Suite(.timeLimit(.minutes(5))) struct ProcessProgressTests {

@@ -1,8 +1,9 @@
+import Errand
 import ErrandTesting
 import Foundation
 import Testing
 
-@testable import Errand
+@testable import ErrandProcess
 
 /// The child-process runner underneath `errand.command` and `errand worker -- CMD`.
 @Suite(.timeLimit(.minutes(5))) struct ChildProcessTests {

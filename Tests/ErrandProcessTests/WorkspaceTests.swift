@@ -1,9 +1,10 @@
+import Errand
 import ErrandCore
 import ErrandTesting
 import Foundation
 import Testing
 
-@testable import Errand
+@testable import ErrandProcess
 
 /// The workspace of one attempt: inputs written as pftaskqueue lays them out, outputs read back with their limits.
 @Suite(.timeLimit(.minutes(5))) struct WorkspaceTests {
