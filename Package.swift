@@ -43,7 +43,8 @@ let package = Package(
         .target(
             name: "ErrandSQLite",
             dependencies: [
-                "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "Errand", "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -62,7 +63,7 @@ let package = Package(
         .target(
             name: "Errand",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandSQLite",
+                "ErrandCore", "ErrandStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,4 @@
-// `import Errand` is all a program needs: the model, the store protocol and the embedded store come with it.
+// `import Errand` brings the model and the store protocol; a store comes from its own module (`import ErrandSQLite`
+// for the embedded one, `import ErrandPostgres`), so the engine links neither GRDB nor postgres-nio.
 @_exported import ErrandCore
-@_exported import ErrandSQLite
 @_exported import ErrandStore

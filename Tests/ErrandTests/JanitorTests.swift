@@ -1,4 +1,5 @@
 import Errand
+import ErrandSQLite
 import ErrandTesting
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import Errand
+import ErrandSQLite
 import ErrandStore
 import ErrandTesting
 import Foundation

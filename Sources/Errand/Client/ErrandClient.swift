@@ -1,5 +1,4 @@
 import ErrandCore
-import ErrandSQLite
 import ErrandStore
 import Foundation
 
@@ -9,6 +8,8 @@ import Foundation
 /// ``ErrandNode`` on the same store.
 ///
 /// ```swift
+/// import ErrandSQLite
+///
 /// let client = try ErrandClient.sqlite(path: "errand.db")
 /// let task = try await client.enqueue(NewTask(handler: "errand.echo", arguments: #"{"x":1}"#)).task
 /// let done = try await client.wait(for: task.id, timeout: 10)
@@ -31,12 +32,6 @@ public struct ErrandClient: Sendable {
         self.time = time
         self.random = random
         self.metrics = metrics
-    }
-
-    /// A client on the SQLite file at `path`, created and migrated if needed.
-    /// - Throws: ``StoreError`` `.unavailable` naming the path when it cannot be opened.
-    public static func sqlite(path: String) throws -> ErrandClient {
-        ErrandClient(store: try SQLiteTaskStore(path: path))
     }
 
     /// Enqueues one task.
