@@ -46,7 +46,7 @@ struct DeadLetterView: Encodable {
         queue = letter.queue
         error = letter.error
         body = letter.body
-        createdAt = Output.timestamp(letter.createdAt)
+        createdAt = letter.createdAt.iso8601
     }
 
     enum CodingKeys: String, CodingKey {

@@ -51,7 +51,7 @@ struct ModuleTasksCommand: AsyncParsableCommand {
                 tasks.map { task in
                     [
                         task.id.rawValue, task.managerState, task.type ?? task.handler, task.scope ?? "", task.keyspace ?? "",
-                        task.table ?? "", task.sequenceNumber.map(String.init) ?? "", Output.timestamp(task.startedAt) ?? "",
+                        task.table ?? "", task.sequenceNumber.map(String.init) ?? "", task.startedAt?.iso8601 ?? "",
                     ]
                 }
             )

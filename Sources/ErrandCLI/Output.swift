@@ -13,15 +13,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Prints values as YAML, JSON or a table.
 enum Output {
-    /// Times as ISO 8601 in UTC with milliseconds, e.g. `2026-11-24T23:47:10.123Z`.
-    static func timestamp(_ date: Date?) -> String? {
-        guard let date else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
-    }
-
     /// A number as a whole number when it is one (`3`, not `3.0`), else as Swift writes it.
     static func number(_ value: Double) -> String {
         value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
@@ -117,12 +108,12 @@ struct TaskView: Encodable {
         result = task.result.map { JSONValue(parsing: $0) ?? .string($0) }
         message = task.message
         lastError = task.lastError
-        runAt = Output.timestamp(task.runAt)
-        createdAt = Output.timestamp(task.createdAt)
-        startedAt = Output.timestamp(task.startedAt)
-        finishedAt = Output.timestamp(task.finishedAt)
+        runAt = task.runAt.iso8601
+        createdAt = task.createdAt.iso8601
+        startedAt = task.startedAt?.iso8601
+        finishedAt = task.finishedAt?.iso8601
         worker = task.worker
-        leaseExpiresAt = Output.timestamp(task.leaseExpiresAt)
+        leaseExpiresAt = task.leaseExpiresAt?.iso8601
         idempotencyKey = task.idempotencyKey
         parentID = task.parentID?.rawValue
         rootID = task.rootID?.rawValue
@@ -190,11 +181,11 @@ struct AttemptView: Encodable {
         number = attempt.number
         worker = attempt.worker
         outcome = attempt.outcome.rawValue
-        startedAt = Output.timestamp(attempt.startedAt)
-        finishedAt = Output.timestamp(attempt.finishedAt)
+        startedAt = attempt.startedAt.iso8601
+        finishedAt = attempt.finishedAt.iso8601
         message = attempt.message
         salvagedBy = attempt.salvagedBy
-        salvagedAt = Output.timestamp(attempt.salvagedAt)
+        salvagedAt = attempt.salvagedAt?.iso8601
     }
 
     enum CodingKeys: String, CodingKey {
@@ -217,8 +208,8 @@ struct QueueView: Encodable {
     init(_ queue: QueueRecord) {
         name = queue.name
         state = queue.state.rawValue
-        createdAt = Output.timestamp(queue.createdAt)
-        updatedAt = Output.timestamp(queue.updatedAt)
+        createdAt = queue.createdAt.iso8601
+        updatedAt = queue.updatedAt.iso8601
     }
 
     enum CodingKeys: String, CodingKey {

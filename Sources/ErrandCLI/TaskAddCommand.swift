@@ -51,7 +51,7 @@ struct TaskAddCommand: AsyncParsableCommand {
         if let queue { defaults.queue = queue }
         if let priority { defaults.priority = priority }
         if let runAt {
-            guard let date = TaskSpec.parseDate(runAt) else {
+            guard let date = ISOTime.instant(runAt) else {
                 throw CLIFailure("--run-at: \"\(runAt)\" is not an ISO 8601 time such as 2026-11-24T12:00:00Z", exitCode: CLIFailure.badInput)
             }
             defaults.runAt = date

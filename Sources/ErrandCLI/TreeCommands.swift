@@ -113,8 +113,8 @@ struct TaskStatusView: Encodable {
         scope = task.scope ?? ""
         state = tree.managerState(of: task.id)
         isAbortable = task.isAbortable
-        startTime = Output.timestamp(task.startedAt)
-        endTime = Output.timestamp(task.finishedAt)
+        startTime = task.startedAt?.iso8601
+        endTime = task.finishedAt?.iso8601
         error = task.managerError
         parentID = task.parentID?.rawValue
         sequenceNumber = task.sequenceNumber

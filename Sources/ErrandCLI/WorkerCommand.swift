@@ -150,13 +150,13 @@ struct WorkerView: Encodable {
         state = worker.state.rawValue
         queues = worker.queues
         spec = JSONValue(parsing: worker.spec) ?? .string(worker.spec)
-        startedAt = Output.timestamp(worker.startedAt)
-        lastHeartbeatAt = Output.timestamp(worker.lastHeartbeatAt)
+        startedAt = worker.startedAt.iso8601
+        lastHeartbeatAt = worker.lastHeartbeatAt.iso8601
         heartbeatExpiration = WholeOrFraction(value: worker.heartbeatExpiration)
         salvageAfter = WholeOrFraction(value: worker.salvageAfter)
-        finishedAt = Output.timestamp(worker.finishedAt)
+        finishedAt = worker.finishedAt?.iso8601
         salvagedBy = worker.salvagedBy
-        salvagedAt = Output.timestamp(worker.salvagedAt)
+        salvagedAt = worker.salvagedAt?.iso8601
     }
 
     enum CodingKeys: String, CodingKey {

@@ -271,23 +271,3 @@ public struct Attempt: Sendable, Hashable, Codable {
         case salvagedAt = "salvaged_at"
     }
 }
-
-extension Date {
-    /// This time rounded to the nearest whole millisecond, the precision every store keeps.
-    public var wholeMilliseconds: Date {
-        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
-    }
-
-    /// ISO 8601 text in UTC with milliseconds, e.g. `2026-11-24T23:47:10.123Z`, as messages show times.
-    public var iso8601: String {
-        formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
-    }
-
-    /// Milliseconds since 1970, as stores persist times.
-    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    /// The time `milliseconds` after 1970.
-    public init(millisecondsSince1970 milliseconds: Int64) {
-        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
-    }
-}

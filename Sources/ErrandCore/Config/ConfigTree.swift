@@ -51,9 +51,7 @@ public enum ConfigTree {
     private static func jsonCompatible(_ value: Any, _ field: String) throws(InvalidField) -> Any {
         switch value {
         case let date as Date:
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter.string(from: date)
+            return date.iso8601
         case let list as [Any]:
             var result: [Any] = []
             for (index, item) in list.enumerated() { result.append(try jsonCompatible(item, "\(field)[\(index)]")) }

@@ -156,15 +156,7 @@ public enum TaskSpec {
 
     private static func date(_ value: Any, _ field: String) throws(InvalidField) -> Date {
         if let date = value as? Date { return date }
-        if let text = value as? String, let date = parseDate(text) { return date }
+        if let text = value as? String, let date = ISOTime.instant(text) { return date }
         throw InvalidField(field: field, reason: "must be an ISO 8601 time such as 2026-11-24T12:00:00Z, got \(ConfigTree.describe(value))")
-    }
-
-    /// Parses ISO 8601 with or without fractional seconds.
-    public static func parseDate(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }

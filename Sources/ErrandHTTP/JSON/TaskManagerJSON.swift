@@ -11,7 +11,7 @@ enum TaskManagerJSON {
 
     /// A time in ScyllaDB's form: whole seconds, UTC; the epoch when unset.
     static func time(_ date: Date?) -> OutputJSON {
-        .string((date ?? Date(timeIntervalSince1970: 0)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt)))
+        .string((date ?? Date(timeIntervalSince1970: 0)).iso8601Seconds)
     }
 
     static func status(_ task: TaskRecord, in tree: TaskTree) -> OutputJSON {
