@@ -50,13 +50,12 @@ struct ChildProcess: Sendable {
     func run() async throws -> Exit {
         guard let program = argv.first, !program.isEmpty else { throw SpawnError(description: "argv is empty") }
         if input != nil { Self.ignoreBrokenPipes }
+        guard let timeout else { return Exit(try await launch(program), timedOut: false) }
         let (outcome, timedOut) = try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask { .exited(try await launch(program)) }
-            if let timeout {
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(timeout))
-                    return Task.isCancelled ? .timerStopped : .timedOut
-                }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeout))
+                return Task.isCancelled ? .timerStopped : .timedOut
             }
             // The first to end: the child (the timer is then cancelled), or the timer, which cancels the child's
             // task — swift-subprocess then tears the process group down, and the child's outcome follows.
@@ -73,14 +72,7 @@ struct ChildProcess: Sendable {
             return (outcome, timedOut)
         }
         guard let outcome else { throw SpawnError(description: "\(program) did not run") }
-        return Exit(
-            status: outcome.status,
-            signal: outcome.signal,
-            stdout: outcome.stdout.text,
-            stderr: outcome.stderr.text,
-            timedOut: timedOut,
-            truncated: outcome.stdout.truncated || outcome.stderr.truncated
-        )
+        return Exit(outcome, timedOut: timedOut)
     }
 
     /// Writing input to a child that exits without reading it must be an `EPIPE` error, not a SIGPIPE that ends
@@ -96,7 +88,7 @@ struct ChildProcess: Sendable {
     }
 
     /// How the child ended and what it printed.
-    private struct Outcome: Sendable {
+    fileprivate struct Outcome: Sendable {
         var status: Int32?
         var signal: Int32?
         var stdout: Drained
@@ -175,7 +167,7 @@ struct ChildProcess: Sendable {
     }
 
     /// What reading one pipe gave: its last `limit` bytes as text.
-    private struct Drained: Sendable {
+    fileprivate struct Drained: Sendable {
         var text: String
         var truncated: Bool
     }
@@ -211,5 +203,18 @@ struct ChildProcess: Sendable {
         }
         if let lines, !pending.isEmpty { lines(String(decoding: pending, as: UTF8.self), isError) }
         return Drained(text: String(decoding: kept, as: UTF8.self), truncated: truncated)
+    }
+}
+
+extension ChildProcess.Exit {
+    fileprivate init(_ outcome: ChildProcess.Outcome, timedOut: Bool) {
+        self.init(
+            status: outcome.status,
+            signal: outcome.signal,
+            stdout: outcome.stdout.text,
+            stderr: outcome.stderr.text,
+            timedOut: timedOut,
+            truncated: outcome.stdout.truncated || outcome.stderr.truncated
+        )
     }
 }

@@ -70,10 +70,23 @@ public struct ProcessRunner: TaskRunner {
             lines: { line, isError in lines.info("\(line)", metadata: ["errand.pipe": isError ? "stderr" : "stdout"]) }
         )
         let exit: ChildProcess.Exit
-        let progress = watchProgress(of: task, in: workspace)
-        defer { progress?.cancel() }
         do {
-            exit = try await child.run()
+            // The progress watcher runs beside the child and is cancelled when the child has ended.
+            exit = try await withThrowingTaskGroup(of: ChildProcess.Exit?.self) { group in
+                group.addTask {
+                    await watchProgress(of: task, in: workspace)
+                    return nil
+                }
+                group.addTask { try await child.run() }
+                var ended: ChildProcess.Exit?
+                while let next = try await group.next() {
+                    guard let next else { continue }
+                    ended = next
+                    group.cancelAll()
+                }
+                guard let ended else { throw ChildProcess.SpawnError(description: "\(configuration.command[0]) did not run") }
+                return ended
+            }
         } catch {
             return AttemptReport(outcome: .internalError, message: "\(error)")
         }
@@ -103,21 +116,18 @@ public struct ProcessRunner: TaskRunner {
         return AttemptReport(outcome: .succeeded, result: output.result, message: output.message, followUps: output.followUps)
     }
 
-    /// Reports `output/progress` about every second while the attempt runs; `nil` without a store.
-    private func watchProgress(of task: TaskRecord, in workspace: Workspace) -> Task<Void, Never>? {
-        guard let store, let lease = task.lease else { return nil }
+    /// Reports `output/progress` about every second until cancelled; returns at once without a store.
+    private func watchProgress(of task: TaskRecord, in workspace: Workspace) async {
+        guard let store, let lease = task.lease else { return }
         let file = workspace.path + "/output/progress"
-        let time = self.time
-        return Task {
-            var last: (Double, Double?)?
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8), let reading = Self.progress(text),
-                    last.map({ $0.0 != reading.0 || $0.1 != reading.1 }) ?? true
-                else { continue }
-                last = reading
-                _ = try? await store.reportProgress(lease, completed: reading.0, total: reading.1, now: time.now)
-            }
+        var last: (Double, Double?)?
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            guard !Task.isCancelled, let text = try? String(contentsOfFile: file, encoding: .utf8), let reading = Self.progress(text),
+                last.map({ $0.0 != reading.0 || $0.1 != reading.1 }) ?? true
+            else { continue }
+            last = reading
+            _ = try? await store.reportProgress(lease, completed: reading.0, total: reading.1, now: time.now)
         }
     }
 
