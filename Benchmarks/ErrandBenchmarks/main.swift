@@ -5,6 +5,7 @@ import ErrandProcess
 import ErrandSQLite
 import ErrandStore
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 // Errand's throughput and latency on the embedded SQLite store, or on PostgreSQL with `--store postgres://…`.
@@ -86,14 +87,21 @@ struct BenchStore {
     let cleanup: () async -> Void
 
     static func fresh(_ options: Options) async throws -> BenchStore {
+        // Each store's background work runs until the cleanup (a benchmark process, not a service group).
+        let runners = Mutex<[Task<Void, Never>]>([])
+        func running<S: Service>(_ store: S) -> S {
+            runners.withLock { $0.append(Task { try? await store.run() }) }
+            return store
+        }
+        let stopRunners = { for runner in runners.withLock({ $0 }) { runner.cancel() } }
         if let url = options.postgresURL {
             var configuration = try PostgresConfiguration(url: url)
             configuration.schema = "errand_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(8)
-            let store = try await PostgresTaskStore(configuration: configuration)
-            let producer = try await PostgresTaskStore(configuration: configuration)
+            let store = running(try await PostgresTaskStore(configuration: configuration))
+            let producer = running(try await PostgresTaskStore(configuration: configuration))
             let others = Mutex<[PostgresTaskStore]>([])
             return BenchStore(store: store, producer: producer) {
-                let other = try await PostgresTaskStore(configuration: configuration)
+                let other = running(try await PostgresTaskStore(configuration: configuration))
                 others.withLock { $0.append(other) }
                 return other
             } cleanup: {
@@ -101,6 +109,7 @@ struct BenchStore {
                 for other in others.withLock({ $0 }) { other.close() }
                 try? await store.dropSchema()
                 store.close()
+                stopRunners()
             }
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-bench-\(UUID().uuidString)")
@@ -108,10 +117,11 @@ struct BenchStore {
         var configuration = SQLiteTaskStore.Configuration()
         configuration.synchronousFull = options.synchronousFull
         let path = directory.appendingPathComponent("bench.db").path
-        let store = try SQLiteTaskStore(path: path, configuration: configuration)
+        let store = running(try SQLiteTaskStore(path: path, configuration: configuration))
         return BenchStore(store: store, producer: store) {
-            try SQLiteTaskStore(path: path, configuration: configuration)
+            running(try SQLiteTaskStore(path: path, configuration: configuration))
         } cleanup: {
+            stopRunners()
             try? FileManager.default.removeItem(at: directory)
         }
     }

@@ -86,9 +86,9 @@ struct StoreOptions: ParsableArguments {
         }
         if let url = postgresURL {
             if db != nil { throw CLIFailure("give either --db (SQLite) or --store (PostgreSQL), not both", exitCode: CLIFailure.badInput) }
-            return try await PostgresTaskStore(url: url)
+            return StoreScope.run(try await PostgresTaskStore(url: url))
         }
-        return try SQLiteTaskStore(path: path)
+        return StoreScope.run(try SQLiteTaskStore(path: path))
     }
 
     /// Where the store is, for messages: the SQLite path or the PostgreSQL URL without its password.
@@ -117,11 +117,13 @@ enum Main {
             if let verb = words.first, ["serve", "worker", "start-worker"].contains(verb), words.dropFirst().first != "list" {
                 EarlyTermination.install()
             }
-            var command = try ErrandCommand.parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
+            try await StoreScope.around {
+                var command = try ErrandCommand.parseAsRoot()
+                if var command = command as? any AsyncParsableCommand {
+                    try await command.run()
+                } else {
+                    try command.run()
+                }
             }
         } catch {
             // Errand's own errors get one line and a status of their own; ArgumentParser reports the rest.

@@ -47,7 +47,7 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
-        return try await run { _ in
+        return try await perform { _ in
             try await self.insert(tasks, now: now, notifying: Array(Set(tasks.map(\.queue))), on: connection)
         }
     }

@@ -3,6 +3,7 @@ import ErrandStore
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 import _ConnectionPoolModule
 
@@ -14,15 +15,22 @@ import _ConnectionPoolModule
 /// still decided by ``TaskTransition``: rows are read, the transition runs here, and the result is written back
 /// guarded by the row version it was computed from (or under row locks when that version moved on).
 ///
-/// The store runs its own connection pool; call ``close()`` when done.
-public final class PostgresTaskStore: TaskStore {
+/// Its background work — the connection pool, `LISTEN` for other nodes' wake-ups, the poll that backs it up, and the
+/// trailing `NOTIFY`s — runs in ``run()``: run the store as a `Service` in the `ServiceGroup` (before the node, so
+/// that it stops after it), or around a piece of work with `withRunning(_:)`. Until it runs, operations wait (and
+/// fail after `operation_timeout`, saying so). ``close()`` ends it.
+public final class PostgresTaskStore: TaskStore, Service {
     public let configuration: PostgresConfiguration
-    let pool: ConnectionPool
+    let pool: ReplaceableClient
     /// The connection pool operations use now.
     var client: PostgresClient { pool.client }
     let logger: Logger
     let changeSignal = ChangeSignal()
-    private let listener = Mutex<[Task<Void, Never>]>([])
+    /// Finished by the first ``changes()``: only then does ``run()`` listen and poll.
+    private let changesWanted: (stream: AsyncStream<Never>, continuation: AsyncStream<Never>.Continuation)
+    private let changesAsked = Atomic<Bool>(false)
+    /// Whether ``run()`` was called: until it is, operations wait.
+    private let running = Atomic<Bool>(false)
     /// Tasks this store claimed, as claimed, so that their finishes need not read them again.
     let claims = ClaimCache()
     /// Debounced `NOTIFY`s to other nodes.
@@ -38,6 +46,7 @@ public final class PostgresTaskStore: TaskStore {
         self.configuration = configuration
         self.logger = logger
         self.s = configuration.schema
+        changesWanted = AsyncStream.makeStream()
         // One connection of its own first: it migrates, and fails fast with the server's own reason (the pool
         // would retry for a minute and report only that it gave up). With several servers, the first one the session
         // target accepts.
@@ -52,7 +61,7 @@ public final class PostgresTaskStore: TaskStore {
         // The pool logs every failed connection attempt; this store reports what matters itself.
         var poolLogger = logger
         poolLogger.logLevel = ProcessInfo.processInfo.environment["ERRAND_DEBUG_POOL"] != nil ? .debug : max(logger.logLevel, .error)
-        let pool = ConnectionPool(configuration: configuration, endpoint: index, logger: logger, poolLogger: poolLogger)
+        let pool = ReplaceableClient(configuration: configuration, endpoint: index, logger: logger, poolLogger: poolLogger)
         self.pool = pool
         let channel = "\(configuration.schema)_wakeup"
         let timeout = configuration.operationTimeout
@@ -108,14 +117,37 @@ public final class PostgresTaskStore: TaskStore {
         _ = try await rows(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(s) CASCADE"))
     }
 
-    /// Stops listening and closes every connection.
+    /// Runs the store's background work until cancelled, shut down gracefully, or ``close()``d: the connection
+    /// pool (and the pools that replace it), the trailing wake-ups to other nodes, and, once ``changes()`` was asked
+    /// for, `LISTEN` and the poll. Call it once.
+    /// - Throws: ``StoreError`` `.invalid` when it already runs.
+    public func run() async throws {
+        guard !running.exchange(true, ordering: .relaxed) else {
+            throw StoreError(.invalid, "this PostgreSQL store runs already: call its run() once")
+        }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.wakeUps.run() }
+                group.addTask {
+                    for await _ in self.changesWanted.stream {}
+                    guard !Task.isCancelled else { return }
+                    await withDiscardingTaskGroup { changes in
+                        changes.addTask { await self.poll() }
+                        if !self.configuration.pollOnly { changes.addTask { await self.listen() } }
+                    }
+                }
+                await self.pool.run()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Stops ``run()`` and closes every connection.
     public func close() {
-        listener.withLock { tasks in for task in tasks { task.cancel() } }
         pool.close()
     }
 
     deinit {
-        listener.withLock { tasks in for task in tasks { task.cancel() } }
         pool.close()
     }
 
@@ -157,12 +189,18 @@ public final class PostgresTaskStore: TaskStore {
 
     /// Runs `body` with errors mapped to ``StoreError``, giving up after `operation_timeout` seconds. A timeout
     /// replaces the connection pool: the server may have dropped the connection `body` was waiting on.
-    func run<T: Sendable>(timeout: Double? = nil, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    func perform<T: Sendable>(timeout: Double? = nil, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = self.client
         let timeout = timeout ?? configuration.operationTimeout
         do {
             return try await withDeadline(timeout) { try await body(client) }
         } catch is OperationTimedOut {
+            guard running.load(ordering: .relaxed) else {
+                throw StoreError(
+                    .unavailable,
+                    "the PostgreSQL store is not running: call its run() (in a ServiceGroup, or with withRunning) before using it"
+                )
+            }
             logger.warning("PostgreSQL did not answer within \(timeout) s; opening new connections")
             pool.replace(client)
             pool.failOver(from: pool.client)
@@ -179,7 +217,7 @@ public final class PostgresTaskStore: TaskStore {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let logger = self.logger
-        return try await run(timeout: timeout) { client in
+        return try await perform(timeout: timeout) { client in
             try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
@@ -195,7 +233,7 @@ public final class PostgresTaskStore: TaskStore {
                 throw Self.storeError(error, configuration: configuration)
             }
         }
-        return try await run { client in try await Self.collect(try await client.query(query, logger: logger)) }
+        return try await perform { client in try await Self.collect(try await client.query(query, logger: logger)) }
     }
 
     private static func collect(_ sequence: PostgresRowSequence) async throws -> [PostgresRow] {
@@ -214,10 +252,8 @@ public final class PostgresTaskStore: TaskStore {
     /// Signals on every change this process makes, on every `NOTIFY` from other nodes (unless `poll_only`), and
     /// every `poll_interval` seconds, the backstop that finds work when no notification arrives.
     public func changes() -> ChangeSignal {
-        listener.withLock { tasks in
-            guard tasks.isEmpty else { return }
-            tasks.append(startPolling())
-            if !configuration.pollOnly { tasks.append(startListening()) }
+        if !changesAsked.load(ordering: .relaxed), !changesAsked.exchange(true, ordering: .relaxed) {
+            changesWanted.continuation.finish()
         }
         return changeSignal
     }
@@ -225,47 +261,37 @@ public final class PostgresTaskStore: TaskStore {
     /// The channel wake-ups are sent on; the payload is the queue name, or empty for "a task finished".
     var channel: String { "\(s)_wakeup" }
 
-    /// Signals every `poll_interval` seconds.
-    private func startPolling() -> Task<Void, Never> {
-        let signal = changeSignal
+    /// Signals every `poll_interval` seconds, until cancelled.
+    private func poll() async {
         let interval = Duration.milliseconds(Int(configuration.pollInterval * 1000))
-        return Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                signal.notify()
-            }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            changeSignal.notify()
         }
     }
 
-    /// Listens for wake-ups on a connection of its own, reconnecting after any failure.
-    private func startListening() -> Task<Void, Never> {
-        let pool = self.pool
-        let channel = self.channel
-        let signal = changeSignal
-        let logger = self.logger
-        let configuration = self.configuration
-        return Task {
-            var failures = 0
-            while !Task.isCancelled {
-                let client = pool.client
-                do {
-                    try await client.withConnection { connection in
-                        try await connection.listen(on: channel) { notifications in
-                            failures = 0
-                            // A change may have happened while no one listened.
-                            signal.notify()
-                            for try await _ in notifications { signal.notify() }
-                        }
+    /// Listens for wake-ups on a connection of its own, reconnecting after any failure, until cancelled.
+    private func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            let client = pool.client
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: self.channel) { notifications in
+                        failures = 0
+                        // A change may have happened while no one listened.
+                        self.changeSignal.notify()
+                        for try await _ in notifications { self.changeSignal.notify() }
                     }
-                } catch {
-                    if Task.isCancelled { return }
-                    failures += 1
-                    if Self.meansServerLost(error, target: configuration.target) { pool.failOver(from: client) }
-                    // PSQLError's own description hides the reason ("Generic description"); the store's mapping names it.
-                    let reason = Self.storeError(error, configuration: configuration).message
-                    logger.warning("LISTEN \(channel) failed; reconnecting", metadata: ["errand.error": "\(reason)"])
-                    try? await Task.sleep(for: .milliseconds(min(2000, 100 * failures)))
                 }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                if Self.meansServerLost(error, target: configuration.target) { pool.failOver(from: client) }
+                // PSQLError's own description hides the reason ("Generic description"); the store's mapping names it.
+                let reason = Self.storeError(error, configuration: configuration).message
+                logger.warning("LISTEN \(channel) failed; reconnecting", metadata: ["errand.error": "\(reason)"])
+                try? await Task.sleep(for: .milliseconds(min(2000, 100 * failures)))
             }
         }
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// PostgreSQL's global notify-queue lock at commit. The first request for a queue is sent at once (no added latency
 /// when the system is idle); requests arriving within `window` of it are merged into one trailing `NOTIFY` sent when
 /// the window ends. A trailing send always follows the commits of the requests it stands for, so no wake-up is lost:
-/// at worst it comes `window` later.
+/// at worst it comes `window` later. Trailing sends are made by ``run()`` (the store's background work).
 final class WakeUpSender: Sendable {
     private struct State {
         var lastSent: [String: ContinuousClock.Instant] = [:]
@@ -18,6 +18,8 @@ final class WakeUpSender: Sendable {
     private let state = Mutex(State())
     private let window: Duration
     private let send: @Sendable ([String]) async -> Void
+    /// Rung when a trailing send is due `window` from now.
+    private let flushes: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
 
     /// - Parameters:
     ///   - window: the shortest time between two sends for one key.
@@ -25,6 +27,15 @@ final class WakeUpSender: Sendable {
     init(window: Duration, send: @escaping @Sendable ([String]) async -> Void) {
         self.window = window
         self.send = send
+        flushes = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Makes the trailing sends, each `window` after the request that opened it, until cancelled.
+    func run() async {
+        for await _ in flushes.stream {
+            try? await Task.sleep(for: window)
+            await flush()
+        }
     }
 
     /// Sends a wake-up for each key now, or merges it into the trailing send of the current window.
@@ -45,13 +56,7 @@ final class WakeUpSender: Sendable {
             return (due, schedule)
         }
         if !due.isEmpty { await send(due) }
-        if scheduleFlush {
-            let window = self.window
-            Task {
-                try? await Task.sleep(for: window)
-                await self.flush()
-            }
-        }
+        if scheduleFlush { flushes.continuation.yield() }
     }
 
     /// The keys whose window is open, marked as sent now: the caller sends them itself (inside its transaction).

@@ -13,6 +13,8 @@ import Synchronization
 /// that is deleted and created again is still seen), on a thread of its own, since the wait blocks. Writes that come
 /// in a burst are reported once per `coalescing` interval. Elsewhere, or when inotify cannot be used, it falls back to
 /// looking at `PRAGMA data_version` every `coalescing` interval (the caller's `poll`).
+///
+/// The watch is set up by `init`; the waiting is done by ``run()``, for as long as it runs.
 final class FileChangeWatcher: Sendable {
     /// What a look after a write found.
     enum Look {
@@ -24,63 +26,95 @@ final class FileChangeWatcher: Sendable {
         case notYet
     }
 
-    private let stopped = Atomic<Bool>(false)
-    /// The write end of the pipe that wakes the thread to stop; -1 when polling.
-    private let stopPipe: Int32
-    private let pollTask: Mutex<Task<Void, Never>?>
+    /// An inotify watch and the pipe that wakes its thread to stop.
+    private struct Watch {
+        var descriptor: Int32
+        var names: Set<String>
+        var stopRead: Int32
+        var stopWrite: Int32
+    }
 
-    /// Starts watching `path` (a database file). The watch is in place when this returns, so every later write is seen.
+    private let watch: Watch?
+    private let stopped = Atomic<Bool>(false)
+    private let coalescing: Duration
+    private let poll: @Sendable () -> Bool
+    private let changed: @Sendable () -> Look
+
+    /// Starts watching `path` (a database file). The watch is in place when this returns, so every later write is
+    /// reported once ``run()`` runs.
     /// - Parameters:
     ///   - poll: the fallback check, true when another connection committed since the last call.
     init(path: String, coalescing: Duration, poll: @escaping @Sendable () -> Bool, changed: @escaping @Sendable () -> Look) {
+        self.coalescing = coalescing
+        self.poll = poll
+        self.changed = changed
+        watch = Self.watch(path: path)
+    }
+
+    /// Reports changes until cancelled or ``stop()``ped.
+    func run() async {
         #if canImport(Glibc)
-            if let watch = Self.inotify(path: path) {
-                var pipeEnds: [Int32] = [0, 0]
-                if pipe(&pipeEnds) == 0 {
-                    let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
-                    // Not inherited by child processes (handlers run as children).
-                    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-                    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-                    stopPipe = writeEnd
-                    pollTask = Mutex(nil)
-                    let names = watch.names
-                    let thread = Thread {
-                        Self.run(inotify: watch.descriptor, stop: readEnd, names: names, coalescing: coalescing, changed: changed)
-                        close(watch.descriptor)
-                        close(readEnd)
+            if let watch {
+                let (coalescing, changed) = (self.coalescing, self.changed)
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                        let thread = Thread {
+                            Self.run(inotify: watch.descriptor, stop: watch.stopRead, names: watch.names, coalescing: coalescing, changed: changed)
+                            done.resume()
+                        }
+                        thread.name = "errand.sqlite.watcher"
+                        thread.start()
                     }
-                    thread.name = "errand.sqlite.watcher"
-                    thread.start()
-                    return
+                } onCancel: {
+                    self.stop()
                 }
-                close(watch.descriptor)
+                return
             }
         #endif
-        stopPipe = -1
-        pollTask = Mutex(
-            Task.detached {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: coalescing)
-                    if poll() { _ = changed() }
-                }
-            }
-        )
+        while !Task.isCancelled, !stopped.load(ordering: .relaxed) {
+            try? await Task.sleep(for: coalescing)
+            if poll() { _ = changed() }
+        }
     }
 
     /// Stops watching; the thread ends at its next wake-up, which this causes.
     func stop() {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        pollTask.withLock { $0?.cancel() }
         #if canImport(Glibc)
-            if stopPipe >= 0 {
+            if let watch {
                 var byte: UInt8 = 1
-                _ = write(stopPipe, &byte, 1)
-                close(stopPipe)
+                _ = write(watch.stopWrite, &byte, 1)
             }
         #endif
     }
 
-    deinit { stop() }
+    deinit {
+        #if canImport(Glibc)
+            if let watch {
+                close(watch.descriptor)
+                close(watch.stopRead)
+                close(watch.stopWrite)
+            }
+        #endif
+    }
+
+    /// The inotify watch on `path`'s directory and its stop pipe, or `nil` where inotify cannot be used.
+    private static func watch(path: String) -> Watch? {
+        #if canImport(Glibc)
+            guard let watch = inotify(path: path) else { return nil }
+            var pipeEnds: [Int32] = [0, 0]
+            guard pipe(&pipeEnds) == 0 else {
+                close(watch.descriptor)
+                return nil
+            }
+            // Not inherited by child processes (handlers run as children).
+            _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
+            return Watch(descriptor: watch.descriptor, names: watch.names, stopRead: pipeEnds[0], stopWrite: pipeEnds[1])
+        #else
+            return nil
+        #endif
+    }
 
     #if canImport(Glibc)
         private static func inotify(path: String) -> (descriptor: Int32, names: Set<String>)? {
@@ -107,7 +141,7 @@ final class FileChangeWatcher: Sendable {
             let pauseMicroseconds = UInt32(pause.seconds * 1_000_000 + pause.attoseconds / 1_000_000_000_000)
             while true {
                 var descriptors = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stop, events: Int16(POLLIN), revents: 0)]
-                let ready = poll(&descriptors, 2, -1)
+                let ready = Glibc.poll(&descriptors, 2, -1)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     return

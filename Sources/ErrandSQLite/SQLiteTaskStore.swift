@@ -2,6 +2,7 @@ import ErrandCore
 import ErrandStore
 import Foundation
 import GRDB
+import ServiceLifecycle
 import Synchronization
 
 /// The embedded ``TaskStore``: one SQLite file in WAL mode, through GRDB.
@@ -19,7 +20,12 @@ import Synchronization
 /// ``Configuration/busyTimeout``, and a change made by another process is signalled through ``changes()`` at once
 /// (inotify on the database's files; bursts once per ``Configuration/changePollInterval``; where inotify is missing,
 /// a `PRAGMA data_version` check that often). An idle store wakes nothing.
-public final class SQLiteTaskStore: TaskStore {
+///
+/// The background checkpoints and the change watcher run in ``run()``: run the store as a `Service` in the
+/// `ServiceGroup` (before the node), or around a piece of work with `withRunning(_:)`. Without it every operation
+/// still works; commits then checkpoint by themselves, and commits of other processes are found only by the
+/// dispatchers' poll.
+public final class SQLiteTaskStore: TaskStore, Service {
     /// How a store opens its file.
     public struct Configuration: Sendable {
         /// How long a write waits for another process's transaction before failing.
@@ -43,18 +49,21 @@ public final class SQLiteTaskStore: TaskStore {
     let changeSignal = ChangeSignal()
     private let configuration: Configuration
     private let watcher = Mutex<FileChangeWatcher?>(nil)
+    /// Finished by the first ``changes()``: only then does ``run()`` watch the files.
+    private let changesWanted: (stream: AsyncStream<Never>, continuation: AsyncStream<Never>.Continuation)
+    private let running = Atomic<Bool>(false)
     /// Rung after every write transaction of this store: the checkpointer waits on it.
     private let writeSignal = ChangeSignal()
     /// This store's own writes: a log write seen during one, or just after, is most likely its own, and is looked at
     /// once rather than again and again.
     private let ownWrites = WriteActivity()
-    private let checkpointer = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens (creating if needed) and migrates the database at `path`.
     /// - Throws: ``StoreError`` `.unavailable` when the file cannot be opened or migrated, with the path and why.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         self.configuration = configuration
+        changesWanted = AsyncStream.makeStream()
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
@@ -72,7 +81,6 @@ public final class SQLiteTaskStore: TaskStore {
             }
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteSchema.migrate(pool)
-            checkpointer.withLock { $0 = Self.startCheckpoints(path: path, every: configuration.checkpointInterval, after: writeSignal) }
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
@@ -82,15 +90,37 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    /// Runs the background checkpoints and, once ``changes()`` was asked for, the change watcher, until cancelled or
+    /// shut down gracefully. Call it once.
+    /// - Throws: ``StoreError`` `.invalid` when it already runs.
+    public func run() async throws {
+        guard !running.exchange(true, ordering: .relaxed) else {
+            throw StoreError(.invalid, "this SQLite store runs already: call its run() once")
+        }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await _ in self.changesWanted.stream {}
+                    guard !Task.isCancelled, let watcher = self.watcher.withLock({ $0 }) else { return }
+                    await watcher.run()
+                }
+                await self.checkpoints()
+                group.cancelAll()
+            }
+        }
+    }
+
     deinit {
         watcher.withLock { $0?.stop() }
-        checkpointer.withLock { $0?.cancel() }
     }
 
     public func changes() -> ChangeSignal {
-        watcher.withLock { task in
-            if task == nil { task = startWatcher() }
+        let first = watcher.withLock { watcher -> Bool in
+            guard watcher == nil else { return false }
+            watcher = startWatcher()
+            return true
         }
+        if first { changesWanted.continuation.finish() }
         return changeSignal
     }
 
@@ -122,25 +152,30 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    /// Runs a passive checkpoint `interval` after writes, on a connection of its own: it copies what no reader still
-    /// needs and never waits for or blocks a writer. It sleeps while nothing is written, so an idle store costs
-    /// nothing. Without that connection, commits checkpoint by themselves (the backstop) as before.
-    private static func startCheckpoints(path: String, every interval: Duration, after writes: ChangeSignal) -> Task<Void, Never>? {
-        guard let connection = try? DatabaseQueue(path: path) else { return nil }
-        return Task.detached {
-            var seen = writes.generation
-            var pause = interval
-            while !Task.isCancelled {
-                seen = await writes.wait(beyond: seen)
-                try? await Task.sleep(for: pause)
-                seen = writes.generation
-                let frames = try? await connection.writeWithoutTransaction { db in
-                    try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { row -> Int in row[1] }
-                }
-                // A log of a few pages (an idle node's leader renewals and heartbeats) waits ten times longer for the
-                // next checkpoint: latency comes from large logs, and each checkpoint syncs the file.
-                pause = (frames ?? nil).map { $0 < 100 } == true ? interval * 10 : interval
+    /// Runs a passive checkpoint ``Configuration/checkpointInterval`` after writes, on a connection of its own, until
+    /// cancelled: it copies what no reader still needs and never waits for or blocks a writer. It sleeps while nothing
+    /// is written, so an idle store costs nothing. Without that connection, commits checkpoint by themselves (the
+    /// backstop) as before, and this waits to be cancelled.
+    private func checkpoints() async {
+        let writes = writeSignal
+        let interval = configuration.checkpointInterval
+        guard let connection = try? DatabaseQueue(path: path) else {
+            while !Task.isCancelled { _ = await writes.wait(beyond: writes.generation) }
+            return
+        }
+        var seen = writes.generation
+        var pause = interval
+        while !Task.isCancelled {
+            seen = await writes.wait(beyond: seen)
+            guard !Task.isCancelled else { return }
+            try? await Task.sleep(for: pause)
+            seen = writes.generation
+            let frames = try? await connection.writeWithoutTransaction { db in
+                try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { row -> Int in row[1] }
             }
+            // A log of a few pages (an idle node's leader renewals and heartbeats) waits ten times longer for the
+            // next checkpoint: latency comes from large logs, and each checkpoint syncs the file.
+            pause = (frames ?? nil).map { $0 < 100 } == true ? interval * 10 : interval
         }
     }
 

@@ -28,25 +28,32 @@ import Testing
             configuration.poolSize = 2
             let store = try await PostgresTaskStore(configuration: configuration)
             defer { store.close() }
-            do {
-                let xid = try #require(xids.first)
-                let kept = try await store.visibleStateChanges(after: nil, count: 2)
-                #expect(kept.map(\.cursor) == ["\(xid):7:1", "\(xid):9:1"])
-                #expect(kept.map { "\($0.from?.rawValue ?? "new")>\($0.to.rawValue)@\($0.attempt)" } == ["new>pending@0", "pending>running@1"])
-                #expect(kept.allSatisfy { $0.taskID == TaskID(id) && $0.handler == "h" })
-                // A cursor given out before the migration, `xid:id`, still means "after that change".
-                #expect(try await store.stateChanges(after: "\(xid):7", limit: 10).map(\.cursor) == ["\(xid):9:1"])
-                // New rows are numbered after the kept ones.
-                _ = try await store.enqueue([NewTask(handler: "new"), NewTask(handler: "new")], now: Date())
-                let later = try await store.visibleStateChanges(after: kept.last?.cursor, count: 2)
-                #expect(later.map(\.handler) == ["new", "new"])
-                #expect(later.allSatisfy { $0.cursor.split(separator: ":").dropFirst().first.flatMap { Int($0) } ?? 0 > 9 })
-                try await store.dropSchema()
-            } catch {
-                try? await store.dropSchema()
-                throw error
+            try await store.withRunning {
+                do {
+                    try await Self.checkKeptChanges(store, task: id, xids: xids)
+                    try await store.dropSchema()
+                } catch {
+                    try? await store.dropSchema()
+                    throw error
+                }
             }
         }
+    }
+
+    /// The changes logged at version 8 are kept, with cursors old and new, and new changes are numbered after them.
+    private static func checkKeptChanges(_ store: PostgresTaskStore, task id: UUID, xids: [String]) async throws {
+        let xid = try #require(xids.first)
+        let kept = try await store.visibleStateChanges(after: nil, count: 2)
+        #expect(kept.map(\.cursor) == ["\(xid):7:1", "\(xid):9:1"])
+        #expect(kept.map { "\($0.from?.rawValue ?? "new")>\($0.to.rawValue)@\($0.attempt)" } == ["new>pending@0", "pending>running@1"])
+        #expect(kept.allSatisfy { $0.taskID == TaskID(id) && $0.handler == "h" })
+        // A cursor given out before the migration, `xid:id`, still means "after that change".
+        #expect(try await store.stateChanges(after: "\(xid):7", limit: 10).map(\.cursor) == ["\(xid):9:1"])
+        // New rows are numbered after the kept ones.
+        _ = try await store.enqueue([NewTask(handler: "new"), NewTask(handler: "new")], now: Date())
+        let later = try await store.visibleStateChanges(after: kept.last?.cursor, count: 2)
+        #expect(later.map(\.handler) == ["new", "new"])
+        #expect(later.allSatisfy { $0.cursor.split(separator: ":").dropFirst().first.flatMap { Int($0) } ?? 0 > 9 })
     }
 
     /// Creates `schema` as Errand's migrations 1 to 8 left it.

@@ -19,7 +19,7 @@ import Testing
             let lease = try #require(task.lease)
             let other = try await PostgresTaskStore(configuration: store.configuration)
             defer { other.close() }
-            try await body(store, other, task, lease, now)
+            try await other.withRunning { try await body(store, other, task, lease, now) }
         }
     }
 

@@ -1,4 +1,5 @@
 import ErrandPostgres
+import ErrandStore
 import Foundation
 import Testing
 
@@ -23,15 +24,16 @@ enum PostgresFixture {
         configuration.schema = "errand_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         configuration.poolSize = 4
         let store = try await PostgresTaskStore(configuration: configuration)
-        do {
-            let result = try await body(store)
-            try await store.dropSchema()
-            store.close()
-            return result
-        } catch {
-            try? await store.dropSchema()
-            store.close()
-            throw error
+        defer { store.close() }
+        return try await store.withRunning {
+            do {
+                let result = try await body(store)
+                try await store.dropSchema()
+                return result
+            } catch {
+                try? await store.dropSchema()
+                throw error
+            }
         }
     }
 }

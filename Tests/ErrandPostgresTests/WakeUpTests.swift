@@ -18,6 +18,8 @@ import Testing
         let sent = Sent()
         // A long window, so that a loaded machine cannot stretch the gap between two requests past it.
         let sender = WakeUpSender(window: .seconds(2)) { keys in sent.batches.withLock { $0.append(keys.sorted()) } }
+        let flushing = Task { await sender.run() }
+        defer { flushing.cancel() }
         await sender.request(["a"])
         #expect(sent.all == [["a"]], "the first request of an idle queue is sent at once")
         await sender.request(["a"])
@@ -39,20 +41,25 @@ import Testing
             configuration.pollInterval = pollOnly ? 0.2 : 60
             let second = try await PostgresTaskStore(configuration: configuration)
             defer { second.close() }
-            let signal = second.changes()
-            // Give LISTEN time to start, then wait for a change beyond what its start signalled.
-            try await Task.sleep(for: .milliseconds(500))
-            let seen = signal.generation
-            let woken = Task { await signal.wait(beyond: seen) }
-            _ = try await first.enqueue([NewTask(handler: "errand.echo")], now: Date())
-            let timeout = Task {
-                try await Task.sleep(for: .seconds(5))
-                woken.cancel()
-            }
-            let generation = await woken.value
-            timeout.cancel()
-            #expect(generation > seen, "the other node was not woken within 5 s")
-            #expect(try await second.claim(ClaimRequest(worker: "w", limit: 10, now: Date())).count == 1)
+            try await second.withRunning { try await Self.wakes(second, after: first) }
         }
+    }
+
+    /// An enqueue on `first` wakes a waiter on `second`, which then claims the task.
+    private static func wakes(_ second: PostgresTaskStore, after first: PostgresTaskStore) async throws {
+        let signal = second.changes()
+        // Give LISTEN time to start, then wait for a change beyond what its start signalled.
+        try await Task.sleep(for: .milliseconds(500))
+        let seen = signal.generation
+        let woken = Task { await signal.wait(beyond: seen) }
+        _ = try await first.enqueue([NewTask(handler: "errand.echo")], now: Date())
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(5))
+            woken.cancel()
+        }
+        let generation = await woken.value
+        timeout.cancel()
+        #expect(generation > seen, "the other node was not woken within 5 s")
+        #expect(try await second.claim(ClaimRequest(worker: "w", limit: 10, now: Date())).count == 1)
     }
 }

@@ -16,8 +16,30 @@ import Testing
             let writing = try SQLiteTaskStore(path: path)
             let changes = watching.changes()
             let before = changes.generation
-            _ = try await writing.enqueue([NewTask(handler: "h")], now: Date())
-            await eventually(timeout: 5, "the other connection's commit is signalled") { changes.generation > before }
+            try await watching.withRunning {
+                _ = try await writing.enqueue([NewTask(handler: "h")], now: Date())
+                await eventually(timeout: 5, "the other connection's commit is signalled") { changes.generation > before }
+            }
+        }
+    }
+
+    /// The watcher and the checkpoints are the store's `run()`: they end with it, and one store runs once.
+    @Test func runEndsWhenCancelledAndRunsOnce() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.appendingPathComponent("run.db").path
+            let store = try SQLiteTaskStore(path: path)
+            let writing = try SQLiteTaskStore(path: path)
+            let changes = store.changes()
+            let running = Task { try await store.run() }
+            await eventually(every: 0.1, "the running store sees another connection's commit") {
+                _ = try? await writing.enqueue([NewTask(handler: "h")], now: Date())
+                return changes.generation > 0
+            }
+            let second = await storeError { try await store.run() }
+            #expect(second?.code == .invalid && second?.message.contains("runs already") == true)
+            // Cancelled, it ends: the watcher's thread is woken to stop, the checkpoint loop sees the cancellation.
+            running.cancel()
+            try await running.value
         }
     }
 

@@ -2,6 +2,8 @@ import Errand
 import ErrandSQLite
 import ErrandTesting
 import Foundation
+import Logging
+import ServiceLifecycle
 import Testing
 
 /// The README's library example, compiled and run.
@@ -22,14 +24,15 @@ import Testing
             let store = try SQLiteTaskStore(path: directory.appendingPathComponent("errand.db").path)
             let client = ErrandClient(store: store)
             let node = ErrandNode(store: store, handlers: handlers)
-            let running = Task { try await node.run() }
+            let group = ServiceGroup(services: [store, node], logger: Logger(label: "readme"))
+            let running = Task { try await group.run() }
 
             let task = try await client.enqueue("mail.send", arguments: Mail(to: "ops@example.com")).task
             let finished = try await client.wait(for: task.id, timeout: 30)
             #expect(finished.state == .completed)
             #expect(finished.result == nil)
             #expect(await sent.addresses == ["ops@example.com"])
-            running.cancel()
+            await group.triggerGracefulShutdown()
             try await running.value
         }
     }

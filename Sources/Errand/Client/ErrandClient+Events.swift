@@ -63,7 +63,7 @@ public struct StateChangeFollower: Sendable {
 
 extension ErrandClient {
     /// Follows the state changes of tasks as the store records them, from every process on the store: each change
-    /// after `cursor` (a ``StateChange/cursor`` seen before, to resume), or from now on when `nil`.
+    /// after `cursor` (a ``StateChange/cursor`` seen before, to resume), or, when `nil`, from the first iteration on.
     ///
     /// ```swift
     /// for try await change in client.stateChanges(matching: StateChangeFilter(queue: "billing")) {
@@ -71,27 +71,56 @@ extension ErrandClient {
     /// }
     /// ```
     /// The store is read again every `pollInterval` seconds of real time while nothing new comes (at once on a change
-    /// in this process). The sequence ends when the task iterating it is cancelled; it throws when the store fails,
-    /// or (``StoreError`` `.invalid`) for a cursor the store did not give.
+    /// in this process), in the task that iterates. The sequence ends when that task is cancelled; it throws when the
+    /// store fails, or (``StoreError`` `.invalid`) for a cursor the store did not give.
     public func stateChanges(
         after cursor: String? = nil,
         matching filter: StateChangeFilter = StateChangeFilter(),
         pollInterval: Double = 0.25
-    ) -> AsyncThrowingStream<StateChange, any Error> {
-        let store = self.store
-        return AsyncThrowingStream { continuation in
-            let follower = Task {
-                do {
-                    var follower = try await StateChangeFollower(store: store, after: cursor, matching: filter, pollInterval: pollInterval)
-                    while !Task.isCancelled {
-                        for change in try await follower.next(waitingAtMost: pollInterval) { continuation.yield(change) }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+    ) -> StateChanges {
+        StateChanges(store: store, cursor: cursor, filter: filter, pollInterval: pollInterval)
+    }
+}
+
+/// The state changes ``ErrandClient/stateChanges(after:matching:pollInterval:)`` follows, read by the iterating task.
+public struct StateChanges: AsyncSequence, Sendable {
+    public typealias Element = StateChange
+    let store: any TaskStore
+    let cursor: String?
+    let filter: StateChangeFilter
+    let pollInterval: Double
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(changes: self)
+    }
+
+    /// Reads batches with a ``StateChangeFollower`` (made at the first `next()`), and hands their changes out one by one.
+    public struct Iterator: AsyncIteratorProtocol {
+        let changes: StateChanges
+        var follower: StateChangeFollower?
+        var buffered: [StateChange] = []
+        var position = 0
+
+        public mutating func next() async throws -> StateChange? {
+            while position == buffered.count {
+                if Task.isCancelled { return nil }
+                var follower: StateChangeFollower
+                if let existing = self.follower {
+                    follower = existing
+                } else {
+                    follower = try await StateChangeFollower(
+                        store: changes.store,
+                        after: changes.cursor,
+                        matching: changes.filter,
+                        pollInterval: changes.pollInterval
+                    )
                 }
+                buffered = try await follower.next(waitingAtMost: changes.pollInterval)
+                position = 0
+                self.follower = follower
             }
-            continuation.onTermination = { _ in follower.cancel() }
+            defer { position += 1 }
+            return buffered[position]
         }
     }
 }

@@ -265,8 +265,8 @@ public final class Dispatcher: Service {
             slotFreed.notify()
         }
         let entry = state.withLock { state in state.running[id].map { ($0, state.cancelledForShutdown) } }
+        entry?.0.timer?.cancel()
         guard let (running, shuttingDown) = entry, !running.leaseLost else { return }
-        running.timer?.cancel()
         var outcome = report.outcome
         var message = report.message
         if outcome == .cancelled && running.timedOut {
