@@ -20,6 +20,8 @@ import Logging
 /// within a second.
 public struct ProcessRunner: TaskRunner {
     public let configuration: ProcessWorkerConfiguration
+    /// `configuration.jsonText`, encoded once: every workspace gets it.
+    private let configurationJSON: String
     private let logger: Logger
     private let store: (any TaskStore)?
     private let time: any TimeSource
@@ -32,6 +34,7 @@ public struct ProcessRunner: TaskRunner {
     ) {
         precondition(!configuration.command.isEmpty, "the handler command must not be empty")
         self.configuration = configuration
+        configurationJSON = configuration.jsonText
         self.logger = logger
         self.store = store
         self.time = time
@@ -43,9 +46,11 @@ public struct ProcessRunner: TaskRunner {
         let timeout = task.timeout ?? configuration.defaultTimeout
         let workspace: Workspace
         // File work blocks its thread; it runs off the few cooperative threads the dispatcher and store need.
-        let configuration = self.configuration
+        let (configuration, configurationJSON) = (self.configuration, self.configurationJSON)
         do {
-            workspace = try await Self.offloaded { try Workspace(task: task, timeout: timeout, configuration: configuration) }
+            workspace = try await Self.offloaded {
+                try Workspace(task: task, timeout: timeout, configuration: configuration, configurationJSON: configurationJSON)
+            }
         } catch let error as WorkspaceError {
             return AttemptReport(outcome: .internalError, message: error.description)
         } catch {

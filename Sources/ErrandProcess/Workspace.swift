@@ -29,9 +29,15 @@ struct Workspace {
     /// Environment values longer than this are left out (Linux refuses a variable over 128 KiB); the file has them.
     static let environmentValueLimit = 64 * 1024
 
-    /// Creates the workspace of `task`'s current attempt and writes its inputs.
+    /// Creates the workspace of `task`'s current attempt and writes its inputs; `configurationJSON` is
+    /// `configuration.jsonText`, when the caller has it already.
     /// - Throws: ``WorkspaceError`` naming the path that could not be made or written.
-    init(task: TaskRecord, timeout: Double, configuration: ProcessWorkerConfiguration) throws(WorkspaceError) {
+    init(
+        task: TaskRecord,
+        timeout: Double,
+        configuration: ProcessWorkerConfiguration,
+        configurationJSON: String? = nil
+    ) throws(WorkspaceError) {
         processID = "\(task.id.rawValue)-\(task.attempt)"
         path =
             URL(fileURLWithPath: configuration.workDirectory).appendingPathComponent(configuration.id)
@@ -54,7 +60,7 @@ struct Workspace {
             ("input/meta/task.json", "TASK_JSON", Self.taskJSON(task, timeout: timeout)),
             ("input/meta/workerName", "WORKER_NAME", configuration.name),
             ("input/meta/workerUID", "WORKER_UID", configuration.id),
-            ("input/meta/workerConfig.json", "WORKER_CONFIG_JSON", configuration.jsonText),
+            ("input/meta/workerConfig.json", "WORKER_CONFIG_JSON", configurationJSON ?? configuration.jsonText),
         ]
         for input in inputs {
             let file = "\(path)/\(input.file)"
@@ -93,30 +99,18 @@ struct Workspace {
     }
 
     /// The task as `task.json`: Errand's record, plus pftaskqueue's `uid`, `parentUID`, `spec` and `status` keys.
+    ///
+    /// Encoded in one pass, in the record's own key order: sorting the keys (JSONSerialization's `.sortedKeys`
+    /// compares them through ICU collation) and parsing the record back to add keys took a third of a worker's time
+    /// per `/bin/true` task (`perf`, issue 16).
     static func taskJSON(_ task: TaskRecord, timeout: Double) -> String {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(date.iso8601)
         }
-        var object = (try? encoder.encode(task)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        object["uid"] = task.id.rawValue
-        object["parentUID"] = task.parentID?.rawValue
-        object["spec"] =
-            [
-                "name": task.name ?? "",
-                "payload": TaskSpec.payload(ofArguments: task.arguments),
-                "retryLimit": task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1,
-                "timeoutSeconds": Int(timeout.rounded(.up)),
-            ] as [String: Any]
-        object["status"] =
-            [
-                "phase": "Processing",
-                "createdAt": task.createdAt.iso8601,
-                "failureCount": max(0, task.chargedAttempts - 1),
-                "salvageCount": 0,
-            ] as [String: Any]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(TaskFile(task: task, timeout: timeout))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -134,4 +128,44 @@ struct WorkspaceError: Error, CustomStringConvertible {
     var path: String
     var reason: String
     var description: String { "cannot prepare the workspace: \(path): \(reason)" }
+}
+
+/// `task.json`'s shape: the task record's keys, then pftaskqueue's.
+private struct TaskFile: Encodable {
+    let task: TaskRecord
+    let timeout: Double
+
+    private enum Key: String, CodingKey {
+        case uid, parentUID, spec, status
+    }
+
+    private struct Spec: Encodable {
+        var name: String
+        var payload: String
+        var retryLimit: Int
+        var timeoutSeconds: Int
+    }
+
+    private struct Status: Encodable {
+        var phase = "Processing"
+        var createdAt: String
+        var failureCount: Int
+        var salvageCount = 0
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try task.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(task.id.rawValue, forKey: .uid)
+        try container.encodeIfPresent(task.parentID?.rawValue, forKey: .parentUID)
+        let retryLimit = task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1
+        let spec = Spec(
+            name: task.name ?? "",
+            payload: TaskSpec.payload(ofArguments: task.arguments),
+            retryLimit: retryLimit,
+            timeoutSeconds: Int(timeout.rounded(.up))
+        )
+        try container.encode(spec, forKey: .spec)
+        try container.encode(Status(createdAt: task.createdAt.iso8601, failureCount: max(0, task.chargedAttempts - 1)), forKey: .status)
+    }
 }
