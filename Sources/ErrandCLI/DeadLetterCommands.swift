@@ -1,5 +1,6 @@
 import ArgumentParser
 import Errand
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -30,27 +31,5 @@ struct TaskRedriveCommand: AsyncParsableCommand {
         }
         let task = try await store.open().redrive(id, body: body, now: Date())
         print("\(task.id) \(task.state.rawValue)")
-    }
-}
-
-/// A dead letter as the CLI shows it (pftaskqueue's `body` and `error`, with its id, queue and time).
-struct DeadLetterView: Encodable {
-    var id: String
-    var queue: String?
-    var error: String
-    var body: String
-    var createdAt: String?
-
-    init(_ letter: DeadLetter) {
-        id = letter.id
-        queue = letter.queue
-        error = letter.error
-        body = letter.body
-        createdAt = letter.createdAt.iso8601
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, queue, error, body
-        case createdAt = "created_at"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 import Yams
@@ -30,6 +31,41 @@ enum Output {
         try YAMLEncoder().encode(value).trimmingCharacters(in: .newlines)
     }
 
+    /// Prints `json` — the API's representation of what was asked for, so that `-o json` prints what the HTTP API
+    /// answers — in `format`, using `table` for the table form. JSON is indented; YAML is the same document.
+    static func print(_ json: OutputJSON, as format: OutputFormat, table: () -> String) throws {
+        switch format {
+        case .yaml: Swift.print(try yaml(json))
+        case .json: Swift.print(json.prettyText)
+        case .table: Swift.print(table())
+        }
+    }
+
+    /// The document as YAML: `json`'s members in their order, its numbers as written (a task's stored arguments
+    /// included), strings unquoted where YAML reads them back as the same strings.
+    static func yaml(_ json: OutputJSON) throws -> String {
+        guard let node = try Yams.compose(yaml: json.text) else { return "null" }
+        return try Yams.serialize(node: block(node)).trimmingCharacters(in: .newlines)
+    }
+
+    /// `node` (composed from JSON, so in flow style with every string double-quoted) in block style, with strings
+    /// plain where that reads back as the same string.
+    private static func block(_ node: Node) -> Node {
+        switch node {
+        case .mapping(let mapping): return .mapping(Node.Mapping(mapping.map { (block($0.key), block($0.value)) }, .implicit, .block))
+        case .sequence(let sequence): return .sequence(Node.Sequence(sequence.map(block), .implicit, .block))
+        case .scalar(let scalar):
+            guard scalar.style == .doubleQuoted else { return .scalar(Node.Scalar(scalar.string, .implicit, scalar.style)) }
+            let plain = Node.scalar(Node.Scalar(scalar.string, .implicit, .plain))
+            let text = scalar.string
+            let safe =
+                !text.isEmpty && Resolver.default.resolveTag(of: plain) == .str && text.unicodeScalars.allSatisfy { $0.value >= 0x20 }
+                && text.trimmingCharacters(in: .whitespaces) == text
+            return safe ? plain : .scalar(Node.Scalar(text, .implicit, .doubleQuoted))
+        case .alias: return node
+        }
+    }
+
     /// Prints `value` in `format`, using `table` for the table form.
     static func print(_ value: some Encodable, as format: OutputFormat, table: () -> String) throws {
         switch format {
@@ -52,170 +88,30 @@ enum Output {
     }
 }
 
-/// A task as the CLI shows it: arguments and result as JSON structure, times as ISO 8601 text.
-struct TaskView: Encodable {
-    var id: String
-    var queue: String
-    var handler: String
-    var state: String
-    var priority: Int
-    var attempt: Int
-    var maxAttempts: Int
-    var arguments: JSONValue
-    var result: JSONValue?
-    var message: String?
-    var lastError: String?
-    var runAt: String?
-    var createdAt: String?
-    var startedAt: String?
-    var finishedAt: String?
-    var worker: String?
-    var leaseExpiresAt: String?
-    var idempotencyKey: String?
-    var parentID: String?
-    var rootID: String?
-    /// The definition a launch belongs to (or the module code gave it).
-    var module: String?
-    var tags: [String]
-    /// The display name (pftaskqueue's `name`).
-    var name: String?
-    /// Seconds an attempt may run.
-    var timeout: WholeOrFraction?
-    /// What its worker last reported: `completed`, `total`, `units`.
-    var progress: [String: String]?
-    /// The task tree's labels, when set (docs/trees.md); `locality` only when global, `abortable` only when not,
-    /// `folded` only when folded.
-    var type: String?
-    var scope: String?
-    var keyspace: String?
-    var table: String?
-    var entity: String?
-    var sequenceNumber: Int?
-    var locality: String?
-    var abortable: Bool?
-    var folded: Bool?
-    var attempts: [AttemptView]?
+/// The table rows of the resources the CLI lists: views of the records, whose JSON and YAML forms are the API's
+/// (``Representation``).
+enum Tables {
+    static let taskHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]
 
-    init(_ task: TaskRecord, attempts: [Attempt]? = nil) {
-        id = task.id.rawValue
-        queue = task.queue
-        handler = task.handler
-        state = task.state.rawValue
-        priority = task.priority
-        attempt = task.attempt
-        maxAttempts = task.retry.maxAttempts
-        arguments = JSONValue(parsing: task.arguments) ?? .string(task.arguments)
-        result = task.result.map { JSONValue(parsing: $0) ?? .string($0) }
-        message = task.message
-        lastError = task.lastError
-        runAt = task.runAt.iso8601
-        createdAt = task.createdAt.iso8601
-        startedAt = task.startedAt?.iso8601
-        finishedAt = task.finishedAt?.iso8601
-        worker = task.worker
-        leaseExpiresAt = task.leaseExpiresAt?.iso8601
-        idempotencyKey = task.idempotencyKey
-        parentID = task.parentID?.rawValue
-        rootID = task.rootID?.rawValue
-        module = task.module
-        tags = task.tags
-        name = task.name
-        timeout = task.timeout.map(WholeOrFraction.init)
-        if let completed = task.progressCompleted {
-            progress = ["completed": Output.number(completed)]
-            progress?["total"] = task.progressTotal.map(Output.number)
-            progress?["units"] = task.progressUnits
-        }
-        (type, scope, keyspace, table, entity) = (task.type, task.scope, task.keyspace, task.table, task.entity)
-        sequenceNumber = task.sequenceNumber
-        locality = task.locality == .global ? task.locality.rawValue : nil
-        abortable = task.isAbortable ? nil : false
-        folded = task.isFolded ? true : nil
-        self.attempts = attempts?.map(AttemptView.init)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, queue, handler, state, priority, attempt
-        case maxAttempts = "max_attempts"
-        case arguments, result, message
-        case lastError = "last_error"
-        case runAt = "run_at"
-        case createdAt = "created_at"
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case worker
-        case leaseExpiresAt = "lease_expires_at"
-        case idempotencyKey = "idempotency_key"
-        case parentID = "parent_id"
-        case rootID = "root_id"
-        case module, tags, name, timeout, progress, type, scope, keyspace, table, entity
-        case sequenceNumber = "sequence_number"
-        case locality, abortable, folded, attempts
-    }
-
-    static let tableHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]
-
-    var tableRow: [String] {
-        let outcome = result?.jsonText ?? lastError ?? message ?? ""
+    static func task(_ task: TaskRecord) -> [String] {
+        let outcome = task.result ?? task.lastError ?? task.message ?? ""
+        let maxAttempts = task.retry.maxAttempts == RetryPolicy.unlimited ? "-" : "\(task.retry.maxAttempts)"
         return [
-            id, queue, handler, state, "\(priority)", "\(attempt)/\(maxAttempts == RetryPolicy.unlimited ? "-" : "\(maxAttempts)")",
-            createdAt ?? "",
-            outcome.count > 40 ? String(outcome.prefix(39)) + "…" : outcome,
+            task.id.rawValue, task.queue, task.handler, task.state.rawValue, "\(task.priority)", "\(task.attempt)/\(maxAttempts)",
+            task.createdAt.iso8601, outcome.count > 40 ? String(outcome.prefix(39)) + "…" : outcome,
         ]
     }
-}
 
-/// One line of the launch log as the CLI shows it.
-struct AttemptView: Encodable {
-    var number: Int
-    var worker: String
-    var outcome: String
-    var startedAt: String?
-    var finishedAt: String?
-    var message: String?
-    /// The node that salvaged the attempt after its worker was lost.
-    var salvagedBy: String?
-    var salvagedAt: String?
+    static let attemptHeader = ["NUMBER", "WORKER", "OUTCOME", "STARTED", "FINISHED", "MESSAGE"]
 
-    init(_ attempt: Attempt) {
-        number = attempt.number
-        worker = attempt.worker
-        outcome = attempt.outcome.rawValue
-        startedAt = attempt.startedAt.iso8601
-        finishedAt = attempt.finishedAt.iso8601
-        message = attempt.message
-        salvagedBy = attempt.salvagedBy
-        salvagedAt = attempt.salvagedAt?.iso8601
+    static func attempt(_ attempt: Attempt) -> [String] {
+        ["\(attempt.number)", attempt.worker, attempt.outcome.rawValue, attempt.startedAt.iso8601, attempt.finishedAt.iso8601, attempt.message ?? ""]
     }
 
-    enum CodingKeys: String, CodingKey {
-        case number, worker, outcome
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case message
-        case salvagedBy = "salvaged_by"
-        case salvagedAt = "salvaged_at"
-    }
-}
+    static let deadLetterHeader = ["ID", "QUEUE", "CREATED", "ERROR"]
 
-/// A queue as the CLI shows it.
-struct QueueView: Encodable {
-    var name: String
-    var state: String
-    var createdAt: String?
-    var updatedAt: String?
-
-    init(_ queue: QueueRecord) {
-        name = queue.name
-        state = queue.state.rawValue
-        createdAt = queue.createdAt.iso8601
-        updatedAt = queue.updatedAt.iso8601
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, state
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
+    static func deadLetter(_ letter: DeadLetter) -> [String] {
+        [letter.id, letter.queue ?? "", letter.createdAt.iso8601, letter.error]
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -104,9 +105,9 @@ enum Pftaskqueue {
 
         func run() async throws {
             if state == "deadletter" {
-                let letters = try await store.open().deadLetters(limit: 100_000).filter { $0.queue == queue }.map(DeadLetterView.init)
-                try Output.print(letters, as: output) {
-                    Output.table(["ID", "CREATED", "ERROR"], letters.map { [$0.id, $0.createdAt ?? "", $0.error] })
+                let letters = try await store.open().deadLetters(limit: 100_000).filter { $0.queue == queue }
+                try Output.print(.array(letters.map(Representation.deadLetter)), as: output) {
+                    Output.table(Tables.deadLetterHeader, letters.map(Tables.deadLetter))
                 }
                 return
             }
@@ -114,18 +115,17 @@ enum Pftaskqueue {
                 throw CLIFailure("--state must be one of \(Self.states.keys.sorted().joined(separator: ", "))", exitCode: CLIFailure.badInput)
             }
             let client = try await store.client()
-            var views: [TaskView] = []
+            var tasks: [TaskRecord] = []
             var cursor: TaskID?
             repeat {
                 let page = try await client.list(TaskQuery(queue: queue, states: states, limit: 1000, cursor: cursor))
                 for task in page.tasks {
-                    let attempts = try await client.attempts(of: task.id)
-                    if state == "workerlost", attempts.last?.outcome != .lost { continue }
-                    views.append(TaskView(task, attempts: attempts))
+                    if state == "workerlost", try await client.attempts(of: task.id).last?.outcome != .lost { continue }
+                    tasks.append(task)
                 }
                 cursor = page.nextCursor
             } while cursor != nil
-            try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
+            try Output.print(.array(tasks.map(Representation.task)), as: output) { Output.table(Tables.taskHeader, tasks.map(Tables.task)) }
         }
     }
 

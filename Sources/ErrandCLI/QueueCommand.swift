@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -29,9 +30,11 @@ struct QueueCommand: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
 
         func run() async throws {
-            let views = try await store.client().queues().map(QueueView.init)
-            try Output.print(views, as: output) {
-                Output.table(["NAME", "STATE", "CREATED"], views.map { [$0.name, $0.state, $0.createdAt ?? ""] })
+            let client = try await store.client()
+            let (queues, statistics) = (try await client.queues(), try await client.statistics())
+            let json = OutputJSON.array(queues.map { queue in Representation.queue(queue, statistics: statistics.first { $0.queue == queue.name }) })
+            try Output.print(json, as: output) {
+                Output.table(["NAME", "STATE", "CREATED"], queues.map { [$0.name, $0.state.rawValue, $0.createdAt.iso8601] })
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandProcess
 import ErrandStore
 import Foundation
@@ -97,8 +98,8 @@ struct TaskAddCommand: AsyncParsableCommand {
             for result in results { print(result.task.id) }
             return
         }
-        let views = results.map { TaskView($0.task) }
-        try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
+        let added = results.map(\.task)
+        try Output.print(.array(added.map(Representation.task)), as: output) { Output.table(Tables.taskHeader, added.map(Tables.task)) }
     }
 
     func readSpec(_ file: String) throws -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -10,7 +11,8 @@ struct TaskCommand: AsyncParsableCommand {
         commandName: "task",
         abstract: "Add, inspect, wait for, cancel, abort and retry tasks and task trees.",
         subcommands: [
-            TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskListCommand.self, TaskWaitCommand.self,
+            TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskAttemptsCommand.self,
+            TaskListCommand.self, TaskWaitCommand.self,
             TaskTreeCommand.self, TaskStatusCommand.self, TaskCancelCommand.self, TaskAbortCommand.self, TaskBroadcastCommand.self,
             TaskRetryCommand.self,
             TaskRedriveCommand.self, TaskEnableCommand.self, TaskDisableCommand.self,
@@ -25,7 +27,27 @@ func parseTaskID(_ text: String) throws -> TaskID {
 }
 
 struct TaskGetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one task with its attempts.")
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Show one task, as GET /v1/tasks/{id} answers (its attempts: errand task attempts ID)."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Task id.") var id: String
+    @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .yaml
+
+    func run() async throws {
+        let id = try parseTaskID(id)
+        guard let task = try await store.client().task(id) else { throw StoreError.notFound(id) }
+        try Output.print(Representation.task(task), as: output) { Output.table(Tables.taskHeader, [Tables.task(task)]) }
+    }
+}
+
+struct TaskAttemptsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attempts",
+        abstract: "Show a task's launch log, oldest attempt first, as GET /v1/tasks/{id}/attempts answers."
+    )
 
     @OptionGroup var store: StoreOptions
     @Argument(help: "Task id.") var id: String
@@ -34,9 +56,11 @@ struct TaskGetCommand: AsyncParsableCommand {
     func run() async throws {
         let id = try parseTaskID(id)
         let client = try await store.client()
-        guard let task = try await client.task(id) else { throw StoreError.notFound(id) }
-        let view = TaskView(task, attempts: try await client.attempts(of: id))
-        try Output.print(view, as: output) { Output.table(TaskView.tableHeader, [view.tableRow]) }
+        guard try await client.task(id) != nil else { throw StoreError.notFound(id) }
+        let attempts = try await client.attempts(of: id)
+        try Output.print(.object([("attempts", .array(attempts.map(Representation.attempt)))]), as: output) {
+            Output.table(Tables.attemptHeader, attempts.map(Tables.attempt))
+        }
     }
 }
 
@@ -59,9 +83,9 @@ struct TaskListCommand: AsyncParsableCommand {
 
     func run() async throws {
         if state == ["deadletter"] {
-            let letters = try await store.open().deadLetters(limit: limit).map(DeadLetterView.init)
-            try Output.print(letters, as: output) {
-                Output.table(["ID", "QUEUE", "CREATED", "ERROR"], letters.map { [$0.id, $0.queue ?? "", $0.createdAt ?? "", $0.error] })
+            let letters = try await store.open().deadLetters(limit: limit)
+            try Output.print(.array(letters.map(Representation.deadLetter)), as: output) {
+                Output.table(Tables.deadLetterHeader, letters.map(Tables.deadLetter))
             }
             return
         }
@@ -84,8 +108,9 @@ struct TaskListCommand: AsyncParsableCommand {
             cursor: try after.map(parseTaskID)
         )
         let page = try await store.client().list(query)
-        let views = page.tasks.map { TaskView($0) }
-        try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
+        try Output.print(.array(page.tasks.map(Representation.task)), as: output) {
+            Output.table(Tables.taskHeader, page.tasks.map(Tables.task))
+        }
         if let next = page.nextCursor {
             FileHandle.standardError.write(Data("more tasks: --after \(next)\n".utf8))
         }

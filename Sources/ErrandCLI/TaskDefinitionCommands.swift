@@ -1,5 +1,6 @@
 import ArgumentParser
 import Errand
+import ErrandHTTP
 import Foundation
 
 /// `errand task start NAME`: launch a definition of the configuration file by name.
@@ -43,8 +44,9 @@ struct TaskHistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let page = try await store.client().list(TaskQuery(module: name, limit: limit))
-        let views = page.tasks.map { TaskView($0) }
-        try Output.print(views, as: output) { Output.table(TaskView.tableHeader, views.map(\.tableRow)) }
+        try Output.print(.array(page.tasks.map(Representation.task)), as: output) {
+            Output.table(Tables.taskHeader, page.tasks.map(Tables.task))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandProcess
 import ErrandStore
 import Foundation
@@ -115,60 +116,17 @@ struct WorkerListCommand: AsyncParsableCommand {
             return state
         }
         let workers = try await store.open().workers(states: states)
-        let views = workers.filter { queue == nil || $0.queues.isEmpty || $0.queues.contains(queue ?? "") }.map(WorkerView.init)
-        try Output.print(views, as: output) {
+        let shown = workers.filter { queue == nil || $0.queues.isEmpty || $0.queues.contains(queue ?? "") }
+        try Output.print(.array(shown.map(Representation.worker)), as: output) {
             Output.table(
                 ["ID", "NAME", "STATE", "QUEUES", "STARTED", "LAST HEARTBEAT", "SALVAGED BY"],
-                views.map {
-                    [$0.id, $0.name, $0.state, $0.queues.joined(separator: ","), $0.startedAt ?? "", $0.lastHeartbeatAt ?? "", $0.salvagedBy ?? ""]
+                shown.map {
+                    [
+                        $0.id, $0.name, $0.state.rawValue, $0.queues.joined(separator: ","), $0.startedAt.iso8601, $0.lastHeartbeatAt.iso8601,
+                        $0.salvagedBy ?? "",
+                    ]
                 }
             )
         }
-    }
-}
-
-/// A worker as the CLI shows it.
-struct WorkerView: Encodable {
-    var id: String
-    var name: String
-    var leaseName: String
-    var state: String
-    var queues: [String]
-    var spec: JSONValue
-    var startedAt: String?
-    var lastHeartbeatAt: String?
-    var heartbeatExpiration: WholeOrFraction
-    var salvageAfter: WholeOrFraction
-    var finishedAt: String?
-    var salvagedBy: String?
-    var salvagedAt: String?
-
-    init(_ worker: WorkerRecord) {
-        id = worker.id
-        name = worker.name
-        leaseName = worker.leaseName
-        state = worker.state.rawValue
-        queues = worker.queues
-        spec = JSONValue(parsing: worker.spec) ?? .string(worker.spec)
-        startedAt = worker.startedAt.iso8601
-        lastHeartbeatAt = worker.lastHeartbeatAt.iso8601
-        heartbeatExpiration = WholeOrFraction(value: worker.heartbeatExpiration)
-        salvageAfter = WholeOrFraction(value: worker.salvageAfter)
-        finishedAt = worker.finishedAt?.iso8601
-        salvagedBy = worker.salvagedBy
-        salvagedAt = worker.salvagedAt?.iso8601
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, name
-        case leaseName = "lease_name"
-        case state, queues, spec
-        case startedAt = "started_at"
-        case lastHeartbeatAt = "last_heartbeat_at"
-        case heartbeatExpiration = "heartbeat_expiration"
-        case salvageAfter = "salvage_after"
-        case finishedAt = "finished_at"
-        case salvagedBy = "salvaged_by"
-        case salvagedAt = "salvaged_at"
     }
 }

@@ -28,7 +28,7 @@ import Testing
                 try await errand.json(["task", "get", ids[1], "-o", "json"]) as? [String: Any]
             )
             #expect(second["queue"] as? String == "default")
-            #expect(second["max_attempts"] as? Int == 4)
+            #expect((second["retry"] as? [String: Any])?["max_attempts"] as? Int == 4)
         }
     }
 
@@ -103,7 +103,7 @@ import Testing
             #expect(timedOut.status == 1)
             #expect(timedOut.stderr.contains("ran past its timeout"))
             let task = try #require(
-                try await errand.json(["task", "get", slow, "-o", "json"]) as? [String: Any]
+                try await errand.json(["task", "attempts", slow, "-o", "json"]) as? [String: Any]
             )
             #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "timeout")
         }

@@ -96,8 +96,8 @@ import Testing
             #expect(try await cluster.doubleSuccesses() == 0)
             var salvagedAttempts = 0
             for id in ids {
-                let task = try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
-                let attempts = task["attempts"] as? [[String: Any]] ?? []
+                let listed = try #require(try await errand.json(["task", "attempts", id, "-o", "json"]) as? [String: Any])
+                let attempts = listed["attempts"] as? [[String: Any]] ?? []
                 #expect(attempts.last?["outcome"] as? String == "succeeded" && (attempts.last?["worker"] as? String)?.hasPrefix("survivor:") == true)
                 salvagedAttempts += attempts.filter { $0["outcome"] as? String == "lost" && $0["salvaged_by"] != nil }.count
             }

@@ -24,6 +24,12 @@ import Testing
         try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
     }
 
+    /// The task's attempts, as `errand task attempts ID -o json` lists them.
+    static func attempts(_ errand: ErrandBinary, _ id: String) async throws -> [[String: Any]] {
+        let listed = try #require(try await errand.json(["task", "attempts", id, "-o", "json"]) as? [String: Any])
+        return try #require(listed["attempts"] as? [[String: Any]])
+    }
+
     @Test func aPftaskqueueHandlerScriptRunsUnchanged() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
@@ -45,7 +51,7 @@ import Testing
             #expect(children.count == 1)
             #expect(children.first?["state"] as? String == "completed" && children.first?["result"] as? String == "CHAIN-A-CHILD")
             #expect(children.first?["name"] as? String == "child of \(ids[1])" && children.first?["timeout"] as? Double == 30)
-            let attempts = try #require(try await errand.json(["task", "get", ids[0], "-o", "json"]) as? [String: Any])
+            let attempts = try #require(try await errand.json(["task", "attempts", ids[0], "-o", "json"]) as? [String: Any])
             #expect(((attempts["attempts"] as? [[String: Any]])?.first?["worker"] as? String)?.hasPrefix("pod-7:") == true)
         }
     }
@@ -72,7 +78,7 @@ import Testing
             let task = try await Self.task(errand, id)
             #expect(task["state"] as? String == "failed")
             #expect((task["last_error"] as? String)?.contains("timeout of 1 s") == true)
-            let attempts = try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
+            let attempts = try #require(try await errand.json(["task", "attempts", id, "-o", "json"]) as? [String: Any])
             #expect((attempts["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["timeout"])
             let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             // Gone, or a zombie waiting for an init that does not reap (as in some containers): dead either way.
@@ -113,7 +119,7 @@ import Testing
             let badTask = try await Self.task(errand, bad)
             #expect(badTask["state"] as? String == "failed")
             #expect((badTask["last_error"] as? String)?.contains("postHooks.json is not valid JSON") == true)
-            let victimAttempts = try #require(try await errand.json(["task", "get", victim, "-o", "json"]) as? [String: Any])
+            let victimAttempts = try #require(try await errand.json(["task", "attempts", victim, "-o", "json"]) as? [String: Any])
             let outcomes = (victimAttempts["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String }
             #expect(outcomes == ["internal_error", "succeeded"], "\(victimAttempts)")
             #expect(
@@ -169,7 +175,7 @@ import Testing
             #expect(await worker.waitForExit(timeout: 30) == 0, "\(errand.nodeLogs())")
             let task = try await Self.task(errand, id)
             #expect(task["state"] as? String == "pending" && task["attempt"] as? Int == 1)
-            #expect((task["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["signaled"])
+            #expect(try await Self.attempts(errand, id).map { $0["outcome"] as? String } == ["signaled"])
             let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             #expect(kill(pid, 0) == -1, "the handler \(pid) outlived its worker")
             let workers = try #require(try await errand.json(["worker", "list", "-o", "json"]) as? [[String: Any]])
@@ -210,7 +216,7 @@ import Testing
             let failed = try await eventually(timeout: 30, every: 0.1, "attempt failed") { try await errand.state(broken) == "failed" }
             #expect(failed, "\(errand.nodeLogs())")
             let task = try await Self.task(errand, broken)
-            #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "internal_error")
+            #expect(try await Self.attempts(errand, broken).first?["outcome"] as? String == "internal_error")
             #expect((task["last_error"] as? String)?.contains("cannot start \(script.path)") == true, "\(task)")
             try errand.script("handler.sh", text)
             let next = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: b\n")

@@ -45,7 +45,7 @@ import Testing
             #expect(try await errand.ok(["task", "wait", sleeper, "--timeout", "60"]) == #"{"slept":8.0}"#)
             let attempts =
                 try #require(
-                    try await errand.json(["task", "get", sleeper, "-o", "json"]) as? [String: Any]
+                    try await errand.json(["task", "attempts", sleeper, "-o", "json"]) as? [String: Any]
                 )["attempts"] as? [[String: Any]]
             #expect(attempts?.compactMap { $0["outcome"] as? String } == ["lost", "succeeded"])
             for id in others { #expect(try await errand.ok(["task", "wait", id, "--timeout", "30"]).count > 0) }
@@ -67,7 +67,8 @@ import Testing
                 try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any]
             )
             #expect(task["state"] as? String == "pending")
-            #expect((task["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "signaled")
+            let attempts = try await errand.json(["task", "attempts", id, "-o", "json"]) as? [String: Any]
+            #expect((attempts?["attempts"] as? [[String: Any]])?.first?["outcome"] as? String == "signaled")
         }
     }
 }

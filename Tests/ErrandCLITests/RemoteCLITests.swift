@@ -30,7 +30,7 @@ import Testing
             let tasks = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
             #expect(tasks.map { $0["id"] as? String } == [id])
             #expect(tasks.first?["state"] as? String == "completed")
-            let got = try await remote(["task", "get", id, "-o", "json"], token: Self.read)
+            let got = try await remote(["task", "attempts", id, "-o", "json"], token: Self.read)
             let attempts = (try JSONSerialization.jsonObject(with: Data(got.stdout.utf8)) as? [String: Any])?["attempts"] as? [[String: Any]]
             #expect(attempts?.count == 1)
 

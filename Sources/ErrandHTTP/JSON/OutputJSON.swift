@@ -3,7 +3,7 @@ import Foundation
 
 /// A JSON answer being written: members keep their order, and stored JSON text (a task's arguments and result) is
 /// written as it is stored, never re-encoded.
-enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
     case null
     case bool(Bool)
     case int(Int)
@@ -14,28 +14,58 @@ enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiter
     case array([OutputJSON])
     case object([(String, OutputJSON)])
 
-    init(stringLiteral value: String) { self = .string(value) }
-    init(integerLiteral value: Int) { self = .int(value) }
-    init(nilLiteral: ()) { self = .null }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(integerLiteral value: Int) { self = .int(value) }
+    package init(nilLiteral: ()) { self = .null }
 
     /// Stored JSON text as a value: verbatim when it is valid JSON, else as a string (a damaged row stays readable).
-    static func stored(_ text: String?) -> OutputJSON {
+    package static func stored(_ text: String?) -> OutputJSON {
         guard let text else { return .null }
         return JSONText.problem(text) == nil ? .raw(text) : .string(text)
     }
 
-    static func date(_ date: Date?) -> OutputJSON { date.map { .string($0.iso8601) } ?? .null }
-    static func nullable(_ text: String?) -> OutputJSON { text.map { .string($0) } ?? .null }
-    static func number(_ value: Double?) -> OutputJSON {
+    package static func date(_ date: Date?) -> OutputJSON { date.map { .string($0.iso8601) } ?? .null }
+    package static func nullable(_ text: String?) -> OutputJSON { text.map { .string($0) } ?? .null }
+    package static func number(_ value: Double?) -> OutputJSON {
         guard let value else { return .null }
         return value.rounded() == value && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
     }
 
     /// Compact JSON text.
-    var text: String {
+    package var text: String {
         var out = ""
         write(into: &out)
         return out
+    }
+
+    /// The same JSON text indented by two spaces a level, for people (stored JSON is written as stored).
+    package var prettyText: String {
+        var out = ""
+        write(into: &out, indent: "")
+        return out
+    }
+
+    private func write(into out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                out += index > 0 ? ",\n" + inner : inner
+                item.write(into: &out, indent: inner)
+            }
+            out += "\n" + indent + "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{\n"
+            for (index, (key, value)) in members.enumerated() {
+                out += index > 0 ? ",\n" + inner : inner
+                Self.quote(key, into: &out)
+                out += ": "
+                value.write(into: &out, indent: inner)
+            }
+            out += "\n" + indent + "}"
+        default: write(into: &out)
+        }
     }
 
     private func write(into out: inout String) {

@@ -2,9 +2,10 @@ import ErrandCore
 import ErrandStore
 import Foundation
 
-/// How records read in the API: the shapes `components.schemas` describes (`Task`, `Attempt`, `Queue`…).
-enum Representation {
-    static func task(_ task: TaskRecord) -> OutputJSON {
+/// How records read in the API: the shapes `components.schemas` describes (`Task`, `Attempt`, `Queue`…). The one
+/// JSON form of each resource: the server answers with it, and the CLI's `-o json` and `-o yaml` print it.
+package enum Representation {
+    package static func task(_ task: TaskRecord) -> OutputJSON {
         .object([
             ("id", .string(task.id.rawValue)),
             ("queue", .string(task.queue)),
@@ -50,7 +51,7 @@ enum Representation {
         ])
     }
 
-    static func retry(_ policy: RetryPolicy) -> OutputJSON {
+    package static func retry(_ policy: RetryPolicy) -> OutputJSON {
         .object([
             ("max_attempts", .int(policy.maxAttempts)),
             ("delay", .number(policy.delay)),
@@ -61,7 +62,7 @@ enum Representation {
         ])
     }
 
-    static func attempt(_ attempt: Attempt) -> OutputJSON {
+    package static func attempt(_ attempt: Attempt) -> OutputJSON {
         .object([
             ("task_id", .string(attempt.taskID.rawValue)),
             ("number", .int(attempt.number)),
@@ -77,11 +78,11 @@ enum Representation {
         ])
     }
 
-    static func counts(_ counts: [TaskState: Int]) -> OutputJSON {
+    package static func counts(_ counts: [TaskState: Int]) -> OutputJSON {
         .object(TaskState.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })
     }
 
-    static func queue(_ queue: QueueRecord, statistics: QueueStatistics?) -> OutputJSON {
+    package static func queue(_ queue: QueueRecord, statistics: QueueStatistics?) -> OutputJSON {
         .object([
             ("name", .string(queue.name)),
             ("state", .string(queue.state.rawValue)),
@@ -92,7 +93,7 @@ enum Representation {
         ])
     }
 
-    static func worker(_ worker: WorkerRecord) -> OutputJSON {
+    package static func worker(_ worker: WorkerRecord) -> OutputJSON {
         .object([
             ("id", .string(worker.id)),
             ("name", .string(worker.name)),
@@ -102,6 +103,8 @@ enum Representation {
             ("started_at", .date(worker.startedAt)),
             ("last_heartbeat_at", .date(worker.lastHeartbeatAt)),
             ("expires_at", .date(worker.expiresAt)),
+            ("heartbeat_expiration", .number(worker.heartbeatExpiration)),
+            ("salvage_after", .number(worker.salvageAfter)),
             ("finished_at", .date(worker.finishedAt)),
             ("salvaged_by", .nullable(worker.salvagedBy)),
             ("salvaged_at", .date(worker.salvagedAt)),
@@ -109,7 +112,7 @@ enum Representation {
         ])
     }
 
-    static func definition(_ definition: TaskDefinition, enabled: Bool) -> OutputJSON {
+    package static func definition(_ definition: TaskDefinition, enabled: Bool) -> OutputJSON {
         .object([
             ("name", .string(definition.name)),
             ("enabled", .bool(enabled)),
@@ -121,7 +124,7 @@ enum Representation {
         ])
     }
 
-    static func deadLetter(_ letter: DeadLetter) -> OutputJSON {
+    package static func deadLetter(_ letter: DeadLetter) -> OutputJSON {
         .object([
             ("id", .string(letter.id)),
             ("queue", .nullable(letter.queue)),
