@@ -103,18 +103,7 @@ public struct ErrandClient: Sendable {
     /// change interval), so waiting costs no polling of the task.
     /// - Throws: ``WaitTimeout`` when `timeout` seconds pass first; ``StoreError`` `.notFound` for an unknown id.
     public func wait(for id: TaskID, timeout: Double) async throws -> TaskRecord {
-        if let waiting = store as? any TaskWaiting { return try await waiting.wait(for: id, timeout: timeout) }
-        let changes = store.changes()
-        let deadline = time.now.addingTimeInterval(timeout)
-        while true {
-            let seen = changes.generation
-            guard let task = try await store.task(id) else { throw StoreError.notFound(id) }
-            if task.state.isFinal { return task }
-            if time.now >= deadline { throw WaitTimeout(task: task, timeout: timeout) }
-            try Task.checkCancellation()
-            // Re-check at least every second: a change can slip between the read and the wait in another process.
-            _ = await changes.wait(beyond: seen, until: min(deadline, time.now.addingTimeInterval(1)), time: time)
-        }
+        try await store.wait(for: id, timeout: timeout, time: time)
     }
 
     // MARK: queues
@@ -141,20 +130,4 @@ public struct ErrandClient: Sendable {
     /// Deletes a queue with all its tasks; returns how many tasks went.
     @discardableResult
     public func deleteQueue(_ name: String) async throws -> Int { try await store.deleteQueue(name) }
-}
-
-/// ``ErrandClient/wait(for:timeout:)`` gave up before the task finished.
-public struct WaitTimeout: Error, Sendable, CustomStringConvertible {
-    /// The task as last seen.
-    public var task: TaskRecord
-    public var timeout: Double
-
-    public init(task: TaskRecord, timeout: Double) {
-        self.task = task
-        self.timeout = timeout
-    }
-
-    public var description: String {
-        "task \(task.id) is still \(task.state.rawValue) after \(timeout) s"
-    }
 }

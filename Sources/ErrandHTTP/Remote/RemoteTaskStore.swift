@@ -14,7 +14,7 @@ import Foundation
 /// only a node on the store does — the scheduler's slots, rescue, pruning, leadership, the worker registry's writes,
 /// reading the change log — throws ``StoreError`` `.unavailable` saying so. Server problems become the store errors
 /// they stand for (404 → `.notFound`, 409 → `.refused`, …), with the server's message.
-public struct RemoteTaskStore: TaskStore, TaskWaiting {
+public struct RemoteTaskStore: TaskStore {
     let api: RemoteAPI
 
     /// - Parameters:
@@ -223,8 +223,9 @@ public struct RemoteTaskStore: TaskStore, TaskWaiting {
         )
     }
 
-    /// Waits on the server (`GET /v1/tasks/{id}/wait`), in rounds no longer than the server holds a wait.
-    public func wait(for id: TaskID, timeout: Double) async throws -> TaskRecord {
+    /// Waits on the server (`GET /v1/tasks/{id}/wait`), in rounds no longer than the server holds a wait; the
+    /// server's clock counts, not `time`.
+    public func wait(for id: TaskID, timeout: Double, time: any TimeSource) async throws -> TaskRecord {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let left = max(0, deadline.timeIntervalSinceNow)

@@ -1,4 +1,3 @@
-import ErrandStore
 import Foundation
 
 extension ChangeSignal {
