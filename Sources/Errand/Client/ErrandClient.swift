@@ -99,8 +99,8 @@ public struct ErrandClient: Sendable {
 
     /// Waits until the task reaches a final state and returns it.
     ///
-    /// Wakes on every change the store signals (in this process at once; from another process within the store's
-    /// change interval), so waiting costs no polling of the task.
+    /// The store does the waiting (``TaskRecords/wait(for:timeout:time:)``): a local store wakes on its change
+    /// signal, so waiting costs no polling of the task; a remote one waits on its server.
     /// - Throws: ``WaitTimeout`` when `timeout` seconds pass first; ``StoreError`` `.notFound` for an unknown id.
     public func wait(for id: TaskID, timeout: Double) async throws -> TaskRecord {
         try await store.wait(for: id, timeout: timeout, time: time)
