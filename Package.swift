@@ -166,7 +166,7 @@ let package = Package(
             name: "ErrandCLITests",
             dependencies: [
                 "ErrandCLI", "ErrandCore", "ErrandTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict
         ),

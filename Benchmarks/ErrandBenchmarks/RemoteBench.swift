@@ -100,7 +100,7 @@ func remoteBenchmark(_ options: Options) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = try ErrandHTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
-            services: APIServices(client: ErrandClient(store: served.store)),
+            services: APIServices(store: served.store),
             logger: logger
         ) { _, port in continuation.yield(port) }
         let running = Task { try await server.run() }

@@ -67,15 +67,19 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens (and migrates) the chosen store, or a remote server's API with `--server`.
-    func open() async throws -> any TaskStore {
-        if let server = remoteURL {
-            if serverURL != nil, db != nil || storeURL != nil {
-                throw CLIFailure("give either --server (a remote API) or --db/--store (a store), not both", exitCode: CLIFailure.badInput)
-            }
-            let token = self.token ?? ProcessInfo.processInfo.environment["ERRAND_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-            return try RemoteTaskStore(url: server, token: token)
-        }
+    func open() async throws -> any ClientStore {
+        if let remote = try remote() { return remote }
         return try await openLocal()
+    }
+
+    /// The remote server's API when `--server` (or `$ERRAND_SERVER`) chooses one, else `nil`.
+    func remote() throws -> RemoteTaskStore? {
+        guard let server = remoteURL else { return nil }
+        if serverURL != nil, db != nil || storeURL != nil {
+            throw CLIFailure("give either --server (a remote API) or --db/--store (a store), not both", exitCode: CLIFailure.badInput)
+        }
+        let token = self.token ?? ProcessInfo.processInfo.environment["ERRAND_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return try RemoteTaskStore(url: server, token: token)
     }
 
     /// Opens (and migrates) the chosen store itself: for what only a node on the store does.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -89,7 +90,11 @@ struct TTLCommand: AsyncParsableCommand {
 }
 
 struct TTLGetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the TTL in seconds.")
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Print the TTL in seconds.",
+        discussion: "With --server, the TTL in force on that server (set at run time, or its configured one)."
+    )
 
     @OptionGroup var store: StoreOptions
     @Flag(help: "The user TTL.") var user = false
@@ -97,7 +102,11 @@ struct TTLGetCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        if let seconds = try await store.client().ttl(user: user) {
+        if let remote = try store.remote() {
+            print(Output.number(try await remote.ttlInForce(user: user)))
+            return
+        }
+        if let seconds = try await store.openLocal().ttl(user: user) {
             print(Output.number(seconds))
             return
         }
@@ -116,8 +125,11 @@ struct TTLSetCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard seconds >= 0 else { throw CLIFailure("ttl must be a whole number of seconds >= 0, got \(seconds)", exitCode: CLIFailure.badInput) }
-        let client = try await store.client()
-        try await client.setTTL(seconds, user: user)
+        if let remote = try store.remote() {
+            try await remote.setTTL(seconds, user: user)
+        } else {
+            try await store.openLocal().setTTL(seconds, user: user, now: Date())
+        }
         print("\(user ? "user ttl" : "ttl") \(seconds)")
     }
 }

@@ -102,9 +102,20 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try await store.client()
         // A remote server answers queue counts; launch counts need the store (--definitions says so).
-        let launches = store.remoteURL != nil && !definitions ? [] : try await client.store.launchStatistics()
+        let client: ErrandClient
+        let launches: [LaunchStatistics]
+        if let remote = try store.remote() {
+            if definitions {
+                throw CLIFailure("launch statistics (--definitions) are not available over HTTP; give --db or --store", exitCode: CLIFailure.badInput)
+            }
+            client = ErrandClient(store: remote)
+            launches = []
+        } else {
+            let local = try await store.openLocal()
+            client = ErrandClient(store: local)
+            launches = try await local.launchStatistics()
+        }
         let launchRows = launches.map { module in
             LaunchRow(
                 task: module.module,

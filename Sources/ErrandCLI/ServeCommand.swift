@@ -150,7 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
             let scheduler = errand.scheduler
             let definitions = settings.definitions
             let api = APIServices(
-                client: ErrandClient(store: taskStore),
+                store: taskStore,
                 definitions: { scheduler?.definitions ?? definitions },
                 registry: registry,
                 nodeName: settings.dispatcher.worker,

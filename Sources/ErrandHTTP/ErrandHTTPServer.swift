@@ -9,8 +9,10 @@ import ServiceLifecycle
 
 /// What the API's operations work on.
 public struct APIServices: Sendable {
-    /// The store and clock every operation uses.
-    public var client: ErrandClient
+    /// The store the API serves, change log included (`/v1/events`).
+    public let store: any TaskStore
+    /// The client over ``store`` every operation uses, with its clock and random source.
+    public let client: ErrandClient
     /// The task definitions the server knows now (the configuration file's, reloaded with it).
     public var definitions: @Sendable () async -> [TaskDefinition]
     /// Longest a long-poll (`wait` of a claim, `timeout` of a task wait) is held, in seconds, whatever the request
@@ -26,15 +28,22 @@ public struct APIServices: Sendable {
     /// Set from ``HTTPServerConfiguration/longestWait`` by the server.
     var longestWait: Double = 300
 
+    /// - Parameters:
+    ///   - store: the store to serve.
+    ///   - time: the clock of every operation (a manual one in tests).
+    ///   - random: where the jitter of the retries that finishes schedule comes from.
     public init(
-        client: ErrandClient,
+        store: any TaskStore,
+        time: any TimeSource = SystemTimeSource(),
+        random: any RandomSource = SystemRandomSource(),
         definitions: @escaping @Sendable () async -> [TaskDefinition] = { [] },
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         nodeName: String? = nil,
         taskTTLs: (code: Double, user: Double) = (7 * 86_400, 7 * 86_400)
     ) {
         self.taskTTLs = taskTTLs
-        self.client = client
+        self.store = store
+        self.client = ErrandClient(store: store, time: time, random: random)
         self.definitions = definitions
         self.registry = registry
         self.nodeName = nodeName
@@ -77,7 +86,7 @@ public struct HTTPServerConfiguration: Sendable {
 /// The HTTP API as a service: runs until its service group shuts down.
 ///
 /// ```swift
-/// let server = try ErrandHTTPServer(configuration: .init(port: 8080), services: APIServices(client: client))
+/// let server = try ErrandHTTPServer(configuration: .init(port: 8080), services: APIServices(store: store))
 /// // run it in a ServiceGroup beside an ErrandNode
 /// ```
 public struct ErrandHTTPServer: Service {

@@ -115,3 +115,18 @@ public protocol SettingStore: Sendable {
     /// Sets (or, with `nil`, clears) a setting shared by every node.
     func setSetting(_ name: String, to value: String?, now: Date) async throws
 }
+
+extension SettingStore {
+    /// The TTL set at run time for finished trees (`user` for those a user started), or `nil` when the nodes use
+    /// their configured one.
+    public func ttl(user: Bool = false) async throws -> Double? {
+        try await setting(user ? StoreSetting.userTaskTTL : StoreSetting.taskTTL).flatMap(Double.init)
+    }
+
+    /// Sets the TTL of finished trees (`user` for those a user started) for every node, from the next janitor round.
+    /// - Throws: ``StoreError`` `.invalid` for a negative number of seconds.
+    public func setTTL(_ seconds: Int, user: Bool = false, now: Date) async throws {
+        guard seconds >= 0 else { throw StoreError(.invalid, "ttl must be a whole number of seconds >= 0, got \(seconds)") }
+        try await setSetting(user ? StoreSetting.userTaskTTL : StoreSetting.taskTTL, to: String(seconds), now: now)
+    }
+}

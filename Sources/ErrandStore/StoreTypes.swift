@@ -289,7 +289,7 @@ public struct DeadLetter: Sendable, Hashable, Codable {
     }
 }
 
-/// Names of the settings stores keep for every node (``TaskStore/setting(_:)``).
+/// Names of the settings stores keep for every node (``SettingStore/setting(_:)``).
 public enum StoreSetting {
     /// Seconds a finished root task (and its tree) is kept when code started it; ScyllaDB's `task_ttl`.
     public static let taskTTL = "task_ttl"

@@ -1,6 +1,14 @@
 import ErrandCore
 import Foundation
+import GRDB
+import Subprocess
 import Testing
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 /// Runs the built `errand` executable as a child process, on a database in a temporary directory.
 struct ErrandBinary {
@@ -15,6 +23,13 @@ struct ErrandBinary {
     var postgresURL: String? = nil
     var database: String { directory.appendingPathComponent("errand.db").path }
     var storeArguments: [String] { postgresURL.map { ["--store", $0] } ?? ["--db", database] }
+
+    /// The SQLite file opened directly, waiting (as the nodes do) while a running node holds the write lock.
+    func openDatabase() throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: database, configuration: configuration)
+    }
 
     /// The `errand` binary next to the test bundle (SwiftPM builds it because the tests depend on it), or
     /// `$ERRAND_BINARY`.
@@ -35,46 +50,52 @@ struct ErrandBinary {
     }
 
     /// Runs `errand ARGS` to completion, without store arguments.
-    ///
-    /// The child is waited for on a thread of its own: blocking a cooperative thread here would starve the
-    /// in-process tests that run beside this one on a 2-core machine.
     func runBare(_ arguments: [String], stdin: String? = nil) async throws -> Result {
         try await Self.runProgram(Self.executable, arguments, stdin: stdin)
     }
 
-    /// Runs any program to completion (on a thread of its own, as ``runBare(_:stdin:)``).
+    /// Runs any program to completion, on swift-subprocess: Foundation's `Process.run()` over-reads memory while
+    /// closing descriptors when many are open (swift-corelibs-foundation #5472), which crashed the suite.
     static func runProgram(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
         -> Result
     {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-                try? input.fileHandleForWriting.close()
-                // Read stderr beside stdout so that neither pipe fills up and stalls the child.
-                let stderrData = StderrReader(handle: err.fileHandleForReading)
-                let stdout = (try? out.fileHandleForReading.readUntilEnd()) ?? Data()
-                let stderr = stderrData.wait()
-                process.waitUntilExit()
-                continuation.resume(
-                    returning: Result(
-                        status: process.terminationStatus,
-                        stdout: String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                        stderr: String(decoding: stderr, as: UTF8.self)
-                    )
-                )
-            }
+        let overrides = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
+        let input = Array((stdin ?? "").utf8)
+        let result = try await Subprocess.run(
+            .path(FilePath(executable.path)),
+            arguments: Arguments(arguments),
+            environment: .inherit.updating(overrides),
+            input: .inputWriter,
+            output: .sequence,
+            error: .sequence
+        ) { execution in
+            let writer = execution.standardInputWriter
+            async let written: Void = {
+                if !input.isEmpty { _ = try? await writer.write(input) }
+                try? await writer.finish()
+            }()
+            // Read stderr beside stdout so that neither pipe fills up and stalls the child.
+            async let stderr = Self.collect(execution.standardError)
+            let stdout = try await Self.collect(execution.standardOutput)
+            await written
+            return (stdout, try await stderr)
         }
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = signal
+        }
+        return Result(
+            status: status,
+            stdout: String(decoding: result.closureResult.0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            stderr: String(decoding: result.closureResult.1, as: UTF8.self)
+        )
+    }
+
+    private static func collect(_ pipe: SubprocessOutputSequence) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await buffer in pipe { buffer.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+        return bytes
     }
 
     /// Runs a command that must succeed and returns its stdout.
@@ -150,24 +171,6 @@ struct ErrandBinary {
     func state(_ id: String) async throws -> String? {
         let text = try await ok(["task", "get", id, "-o", "json"])
         return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["state"] as? String
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-private final class StderrReader: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = (try? handle.readUntilEnd()) ?? Data()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
     }
 }
 

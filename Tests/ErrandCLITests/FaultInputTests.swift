@@ -126,7 +126,7 @@ import Testing
             _ = try await errand.ok(["queue", "suspend", "paused"])
             _ = try await Self.addBystanders(errand)
             let bystanders = try await errand.tasks(["--limit", "100"]).compactMap { $0["id"] as? String }.filter { $0 != victim }
-            let queue = try DatabaseQueue(path: errand.database)
+            let queue = try errand.openDatabase()
             try await queue.write { db in try db.execute(sql: sql, arguments: [victim]) }
 
             if listedFirst {

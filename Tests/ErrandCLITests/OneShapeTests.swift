@@ -89,7 +89,7 @@ import Testing
             }
             #expect(workersAgreed, "errand worker list never printed what GET /v1/workers answered")
             let broken = try #require(try await api.object("POST", "/v1/tasks", #"{"handler": "shape.broken"}"#)["id"] as? String)
-            let queue = try DatabaseQueue(path: errand.database)
+            let queue = try errand.openDatabase()
             try await queue.write { db in try db.execute(sql: "UPDATE errand_task SET tags = 'not json' WHERE id = ?", arguments: [broken]) }
             _ = try await errand.json(["task", "list", "-o", "json"])  // a listing moves the row to the dead letters
             let letters = try await api.object("GET", "/v1/dead-letters")["dead_letters"] as? [Any]

@@ -134,7 +134,7 @@ import Testing
             let errand = ErrandBinary(directory: directory)
             let ids = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: one\n---\npayload: two\n---\npayload: three\n")
                 .split(separator: "\n").map(String.init)
-            let database = try DatabaseQueue(path: errand.database)
+            let database = try errand.openDatabase()
             try await database.write { db in
                 try db.execute(sql: "UPDATE errand_task SET tags = 'oops' WHERE id = ?", arguments: [ids[1]])
             }

@@ -25,7 +25,7 @@ import Testing
             let id = added.stdout
             let waited = try await remote(["task", "wait", id, "--timeout", "30"], token: Self.read)
             #expect(waited.status == 0, "\(waited.stderr)")
-            #expect(waited.stdout == #"{"n":12345678901234567}"#)
+            #expect(waited.stdout == #"{"n": 12345678901234567}"#, "the result as the handler wrote it, byte for byte")
             let listed = try await remote(["task", "list", "-o", "json"], token: Self.read)
             let tasks = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
             #expect(tasks.map { $0["id"] as? String } == [id])

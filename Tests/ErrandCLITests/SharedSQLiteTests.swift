@@ -17,7 +17,7 @@ import Testing
                 try errand.serve(["--worker", "second", "--capacity", "8"]),
             ]
             defer { for node in nodes where node.isRunning { kill(node.processIdentifier, SIGKILL) } }
-            let database = try DatabaseQueue(path: errand.database)
+            let database = try errand.openDatabase()
             let done = try await eventually(timeout: 120, every: 0.2, "every task completed") {
                 try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM errand_task WHERE state = 'completed'") } == total
             }

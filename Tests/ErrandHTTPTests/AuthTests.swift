@@ -75,7 +75,7 @@ import Testing
     }
 
     static func checkLoopbackRule(_ directory: URL) throws {
-        let services = APIServices(client: ErrandClient(store: try SQLiteTaskStore(path: directory.appendingPathComponent("e.db").path)))
+        let services = APIServices(store: try SQLiteTaskStore(path: directory.appendingPathComponent("e.db").path))
         #expect(throws: HTTPServerError.self) {
             _ = try ErrandHTTPServer(configuration: HTTPServerConfiguration(host: "0.0.0.0", port: 0, auth: .none), services: services)
         }

@@ -30,13 +30,13 @@ import Testing
 
             let disabled = try await server.send("POST", "/v1/definitions/keep_alive/disable")
             #expect(disabled.object["enabled"] as? Bool == false)
-            let stored = try await server.client.store.disabledDefinitions()
+            let stored = try await server.store.disabledDefinitions()
             #expect(stored == ["keep_alive"])
             let relisted = try await server.send("GET", "/v1/definitions")
             #expect((relisted.object["definitions"] as? [[String: Any]])?.map { $0["enabled"] as? Bool } == [true, false])
             let enabled = try await server.send("POST", "/v1/definitions/keep_alive/enable")
             #expect(enabled.object["enabled"] as? Bool == true)
-            let none = try await server.client.store.disabledDefinitions()
+            let none = try await server.store.disabledDefinitions()
             #expect(none.isEmpty)
 
             let unknown = try await server.send("POST", "/v1/definitions/nope/disable")

@@ -5,7 +5,7 @@ import ErrandTesting
 import Foundation
 import Testing
 
-/// `/v1/events` and the library's `stateChanges`: every transition, in order, resumable.
+/// `/v1/events` and the library's `StateChanges`: every transition, in order, resumable.
 @Suite(.timeLimit(.minutes(5))) struct EventTests {
     /// The events of a server-sent-events body: (id, event, data as an object).
     static func events(_ text: String) -> [(id: String, event: String, data: [String: Any])] {
@@ -29,7 +29,7 @@ import Testing
 
     @Test func aStreamResumedAfterAnEventIdReplaysEveryTransitionInOrder() async throws {
         try await TestServer.with(longestWait: 1) { server in
-            let cursor = try await server.client.store.stateChangeHead()
+            let cursor = try await server.store.stateChangeHead()
             let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "remote.work"}"#)
             let id = try #require(created.object["id"] as? String)
             _ = try await server.send("POST", "/v1/tasks", json: #"{"handler": "other.work"}"#)
@@ -62,7 +62,7 @@ import Testing
             let client = HTTPTestClient(baseURL: server.baseURL, token: TestServer.readToken)
             // From a cursor taken now, so that the order in which the server sees the two requests does not matter;
             // the stream stays open (300 s), so the event can only come live.
-            let cursor = try await server.client.store.stateChangeHead()
+            let cursor = try await server.store.stateChangeHead()
             async let stream = client.stream("/v1/events?handler=live.work&after=\(cursor)") { $0.contains("event: transition") }
             try await Task.sleep(for: .milliseconds(200))
             let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "live.work"}"#)
@@ -92,10 +92,10 @@ import Testing
     @Test func theLibraryFollowsTheSameChangesAsAnAsyncSequence() async throws {
         try await TestServer.with { server in
             let client = server.client
-            let head = try await client.store.stateChangeHead()
+            let head = try await server.store.stateChangeHead()
             let task = try await client.enqueue(NewTask(handler: "lib.work")).task
             _ = try await client.enqueue(NewTask(handler: "lib.other"))
-            let changes = client.stateChanges(after: head, matching: StateChangeFilter(taskID: task.id))
+            let changes = StateChanges(following: server.store, after: head, matching: StateChangeFilter(taskID: task.id))
             _ = try await client.cancel(task.id)
             // The first two changes of the task, or whatever came within 30 s.
             let seen = try await withThrowingTaskGroup(of: [String]?.self) { group in

@@ -71,7 +71,7 @@ import Testing
         try await TestServer.with(time: time) { server in
             let (id, first) = try await Self.enqueueAndClaim(server, worker: "slow", extra: #", "time_to_resolve": 5"#)
             time.advance(by: 6)
-            let rescued = try await server.client.store.rescueExpiredLeases(now: time.now, limit: 10)
+            let rescued = try await server.store.rescueExpiredLeases(now: time.now, limit: 10)
             #expect(rescued.count == 1)
             time.advance(by: 60)  // past the retry's backoff
             let claim = try await server.send("POST", "/v1/claims", json: #"{"worker": "fast", "handlers": ["remote.work"]}"#)

@@ -19,7 +19,7 @@ import Testing
 
     /// A repair root (running, awaiting nothing yet) with two keyspace children, one of them finished; answers the ids.
     static func tree(_ server: TestServer) async throws -> (root: TaskRecord, done: TaskRecord, open: TaskRecord) {
-        let store = server.client.store
+        let store = server.store
         let now = Date()
         let root = try await store.enqueue(
             [NewTask(handler: "repair.cluster", module: "repair", type: "repair", scope: "cluster", isUserTask: true)],
@@ -160,8 +160,8 @@ import Testing
                 #expect(try await server.send("POST", "/task_manager/\(path)?ttl=-1").status == 400)
                 #expect(try await server.send("POST", "/task_manager/\(path)?ttl=5", token: TestServer.readToken).status == 403)
             }
-            #expect(try await server.client.ttl() == 30)
-            #expect(try await server.client.ttl(user: true) == 30)
+            #expect(try await server.store.ttl() == 30)
+            #expect(try await server.store.ttl(user: true) == 30)
         }
     }
 

@@ -17,6 +17,8 @@ struct TestServer: Sendable {
     static let readToken = "read-token-for-tests-0123456789"
 
     let baseURL: String
+    /// The store the server serves, for what only a node does (the change log, rescue).
+    let store: any TaskStore
     let client: ErrandClient
 
     /// Runs `body` against a server with an admin and a read token (or no authentication with `auth: .none`).
@@ -35,14 +37,14 @@ struct TestServer: Sendable {
             logger.logLevel = .critical
             let server = try ErrandHTTPServer(
                 configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, auth: auth, longestWait: longestWait),
-                services: APIServices(client: client, definitions: { definitions }),
+                services: APIServices(store: store, time: time, definitions: { definitions }),
                 logger: logger
             ) { _, port in continuation.yield(port) }
             let running = Task { try await server.run() }
             defer { running.cancel() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw HTTPServerError("the server did not start") }
-            return try await body(TestServer(baseURL: "http://127.0.0.1:\(port)", client: client))
+            return try await body(TestServer(baseURL: "http://127.0.0.1:\(port)", store: store, client: client))
         }
     }
 

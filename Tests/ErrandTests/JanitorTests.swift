@@ -59,18 +59,18 @@ import Testing
             // At run time: a shorter user TTL, then a longer TTL, for every node from the next round.
             let quick = try await finishedTree(user: true)
             let slow = try await finishedTree(user: false)
-            try await client.setTTL(5, user: true)
-            try await client.setTTL(3600)
+            try await store.setTTL(5, user: true, now: time.now)
+            try await store.setTTL(3600, now: time.now)
             let ttls = try await janitor.currentTTLs()
             #expect(ttls.ttl == 3600 && ttls.userTTL == 5)
-            #expect(try await client.ttl(user: true) == 5)
+            #expect(try await store.ttl(user: true) == 5)
             time.advance(by: 6)
             #expect(try await janitor.tick().pruned == 2)
             #expect(try await store.task(quick) == nil)
             time.advance(by: 600)
             #expect(try await janitor.tick().pruned == 0)
             #expect(try await store.task(slow) != nil)
-            let negative = await storeError { try await client.setTTL(-1) }
+            let negative = await storeError { try await store.setTTL(-1, now: time.now) }
             #expect(negative?.code == .invalid)
         }
     }

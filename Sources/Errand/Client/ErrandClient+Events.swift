@@ -21,10 +21,10 @@ public struct StateChangeFilter: Sendable, Hashable {
     }
 }
 
-/// Reads the store's state changes batch by batch from a cursor: what ``ErrandClient/stateChanges(after:matching:pollInterval:)``
-/// and the HTTP API's event stream are made of.
+/// Reads the store's state changes batch by batch from a cursor: what ``StateChanges`` and the HTTP API's event stream
+/// are made of.
 public struct StateChangeFollower: Sendable {
-    let store: any TaskStore
+    let store: any ChangeLog
     let filter: StateChangeFilter
     let pollInterval: Double
     private let signal: ChangeSignal
@@ -33,7 +33,7 @@ public struct StateChangeFollower: Sendable {
 
     /// Follows from `cursor`, or from now when `nil`.
     /// - Throws: ``StoreError`` `.invalid` for a cursor the store did not give.
-    public init(store: any TaskStore, after cursor: String?, matching filter: StateChangeFilter, pollInterval: Double = 0.25) async throws {
+    public init(store: any ChangeLog, after cursor: String?, matching filter: StateChangeFilter, pollInterval: Double = 0.25) async throws {
         self.store = store
         self.filter = filter
         self.pollInterval = pollInterval
@@ -61,34 +61,37 @@ public struct StateChangeFollower: Sendable {
     }
 }
 
-extension ErrandClient {
-    /// Follows the state changes of tasks as the store records them, from every process on the store: each change
-    /// after `cursor` (a ``StateChange/cursor`` seen before, to resume), or, when `nil`, from the first iteration on.
-    ///
-    /// ```swift
-    /// for try await change in client.stateChanges(matching: StateChangeFilter(queue: "billing")) {
-    ///     print(change.taskID, change.from?.rawValue ?? "new", "→", change.to.rawValue)
-    /// }
-    /// ```
-    /// The store is read again every `pollInterval` seconds of real time while nothing new comes (at once on a change
-    /// in this process), in the task that iterates. The sequence ends when that task is cancelled; it throws when the
-    /// store fails, or (``StoreError`` `.invalid`) for a cursor the store did not give.
-    public func stateChanges(
-        after cursor: String? = nil,
-        matching filter: StateChangeFilter = StateChangeFilter(),
-        pollInterval: Double = 0.25
-    ) -> StateChanges {
-        StateChanges(store: store, cursor: cursor, filter: filter, pollInterval: pollInterval)
-    }
-}
-
-/// The state changes ``ErrandClient/stateChanges(after:matching:pollInterval:)`` follows, read by the iterating task.
+/// The state changes of tasks as a store's change log records them, from every process on the store, read by the
+/// iterating task.
+///
+/// ```swift
+/// for try await change in StateChanges(following: store, matching: StateChangeFilter(queue: "billing")) {
+///     print(change.taskID, change.from?.rawValue ?? "new", "→", change.to.rawValue)
+/// }
+/// ```
+/// The change log is a node's part of the store (``ChangeLog``); over HTTP, follow `GET /v1/events` instead.
 public struct StateChanges: AsyncSequence, Sendable {
     public typealias Element = StateChange
-    let store: any TaskStore
+    let store: any ChangeLog
     let cursor: String?
     let filter: StateChangeFilter
     let pollInterval: Double
+
+    /// Follows each change after `cursor` (a ``StateChange/cursor`` seen before, to resume), or, when `nil`, from the
+    /// first iteration on. The store is read again every `pollInterval` seconds of real time while nothing new comes
+    /// (at once on a change in this process). The sequence ends when the iterating task is cancelled; it throws when
+    /// the store fails, or (``StoreError`` `.invalid`) for a cursor the store did not give.
+    public init(
+        following store: any ChangeLog,
+        after cursor: String? = nil,
+        matching filter: StateChangeFilter = StateChangeFilter(),
+        pollInterval: Double = 0.25
+    ) {
+        self.store = store
+        self.cursor = cursor
+        self.filter = filter
+        self.pollInterval = pollInterval
+    }
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(changes: self)

@@ -34,20 +34,6 @@ extension ErrandClient {
     /// Deletes the finished local trees of `module`; returns how many tasks went.
     @discardableResult
     public func drainModule(_ module: String) async throws -> Int { try await store.drainModule(module) }
-
-    /// The TTL set at run time for finished trees (`user` for those a user started), or `nil` when the nodes use
-    /// their configured one.
-    public func ttl(user: Bool = false) async throws -> Double? {
-        try await store.setting(user ? StoreSetting.userTaskTTL : StoreSetting.taskTTL).flatMap(Double.init)
-    }
-
-    /// Sets the TTL of finished trees (`user` for those a user started) for every node, from the next janitor round.
-    /// - Throws: ``StoreError`` `.invalid` for a negative number of seconds.
-    public func setTTL(_ seconds: Int, user: Bool = false) async throws {
-        guard seconds >= 0 else { throw StoreError(.invalid, "ttl must be a whole number of seconds >= 0, got \(seconds)") }
-        let name = user ? StoreSetting.userTaskTTL : StoreSetting.taskTTL
-        try await store.setSetting(name, to: String(seconds), now: time.now)
-    }
 }
 
 extension ErrandClient {

@@ -4,8 +4,8 @@ import Foundation
 
 /// The library's front door: enqueue tasks, look at them, wait for results, cancel and retry, manage queues.
 ///
-/// A client is a thin, `Sendable` value over a ``TaskStore``; make as many as you like. To run tasks, start an
-/// ``ErrandNode`` on the same store.
+/// A client is a thin, `Sendable` value over a ``ClientStore``: a store opened here, or a remote server's API
+/// (`RemoteTaskStore`); make as many as you like. To run tasks, start an ``ErrandNode`` on the same store.
 ///
 /// ```swift
 /// import ErrandSQLite
@@ -15,7 +15,7 @@ import Foundation
 /// let done = try await client.wait(for: task.id, timeout: 10)
 /// ```
 public struct ErrandClient: Sendable {
-    public let store: any TaskStore
+    public let store: any ClientStore
     public let time: any TimeSource
     /// Where the jitter of the retries this client's finishes schedule comes from (the HTTP API's lease routes).
     public let random: any RandomSource
@@ -23,7 +23,7 @@ public struct ErrandClient: Sendable {
     public let metrics: ErrandMetrics
 
     public init(
-        store: any TaskStore,
+        store: any ClientStore,
         time: any TimeSource = SystemTimeSource(),
         random: any RandomSource = SystemRandomSource(),
         metrics: ErrandMetrics = .global

@@ -21,7 +21,7 @@ struct EventOperations {
         )
         // Made here, so that a cursor of another store is a 400 before the stream starts.
         let start = try await StateChangeFollower(
-            store: services.client.store,
+            store: services.store,
             after: request.queryString("after") ?? request.queryString("Last-Event-ID"),
             matching: filter
         )

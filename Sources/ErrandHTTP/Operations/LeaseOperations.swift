@@ -17,7 +17,7 @@ struct LeaseOperations {
     }
 
     @Sendable func claimTasks(_ request: APIRequest) async throws -> Response {
-        let store = services.client.store
+        let store = services.store
         let time = services.client.time
         let body = request.body
         let changes = store.changes()
@@ -44,7 +44,7 @@ struct LeaseOperations {
 
     @Sendable func heartbeatTask(_ request: APIRequest) async throws -> Response {
         let lease = try Self.lease(request)
-        let store = services.client.store
+        let store = services.store
         let now = services.client.time.now
         let held: Bool
         if let progress = request.body.object("progress") {
@@ -58,24 +58,29 @@ struct LeaseOperations {
     }
 
     @Sendable func completeTask(_ request: APIRequest) async throws -> Response {
-        let finish = Finish(
-            lease: try Self.lease(request),
-            outcome: .succeeded,
-            result: try Self.result(request.body),
-            message: request.body.string("message")
-        )
-        return try await finishOne(finish)
+        try await finishOne(try finish(try Self.lease(request), .succeeded, request.body))
     }
 
     @Sendable func failTask(_ request: APIRequest) async throws -> Response {
-        let finish = Finish(
-            lease: try Self.lease(request),
-            outcome: .failed,
-            message: request.body.string("message"),
+        let outcome = request.body.string("outcome").flatMap(AttemptOutcome.init(rawValue:)) ?? .failed
+        return try await finishOne(try finish(try Self.lease(request), outcome, request.body))
+    }
+
+    /// The finish a request's members give (`result`, `message`, `retryable`, `follow_ups`), with the jitter drawn here.
+    private func finish(_ lease: Lease, _ outcome: AttemptOutcome, _ body: BodyObject) throws -> Finish {
+        Finish(
+            lease: lease,
+            outcome: outcome,
+            result: outcome == .succeeded ? try Self.result(body) : nil,
+            message: body.string("message"),
             jitterSample: services.client.random.jitterSample(),
-            retryable: request.body.bool("retryable") ?? true
+            followUps: try body.objects("follow_ups").enumerated().map { index, task in
+                do { return try Representation.newTask(from: task) } catch let problem as Problem {
+                    throw Problem.badRequest("follow_ups[\(index)]: \(problem.detail)")
+                }
+            },
+            retryable: body.bool("retryable") ?? true
         )
-        return try await finishOne(finish)
     }
 
     @Sendable func unclaimTask(_ request: APIRequest) async throws -> Response {
@@ -93,21 +98,10 @@ struct LeaseOperations {
         for (index, item) in request.body.objects("finishes").enumerated() {
             guard let id = item.string("id").flatMap(TaskID.init) else { throw Problem.badRequest("finishes[\(index)].id: must be a UUID") }
             let lease = Lease(taskID: id, attempt: item.int("attempt") ?? 0, worker: item.string("worker") ?? "")
-            let succeeded = item.string("outcome") == "succeeded"
-            let result: String?
-            do { result = succeeded ? try Self.result(item) : nil } catch let problem as Problem {
+            let outcome = item.string("outcome").flatMap(AttemptOutcome.init(rawValue:)) ?? .failed
+            do { finishes.append(try finish(lease, outcome, item)) } catch let problem as Problem {
                 throw Problem.badRequest("finishes[\(index)].\(problem.detail)")
             }
-            finishes.append(
-                Finish(
-                    lease: lease,
-                    outcome: succeeded ? .succeeded : .failed,
-                    result: result,
-                    message: item.string("message"),
-                    jitterSample: services.client.random.jitterSample(),
-                    retryable: item.bool("retryable") ?? true
-                )
-            )
         }
         let results = try await services.client.store.finish(finishes, now: services.client.time.now)
         services.client.metrics.finished(results)

@@ -89,13 +89,13 @@ struct TaskManagerOperations {
     /// Sets a TTL for every node and answers the one it replaces, as ScyllaDB does.
     private func setTTL(_ request: APIRequest, user: Bool) async throws -> Response {
         let previous = try await currentTTL(user: user)
-        try await services.client.setTTL(Int(request.queryNumber("ttl") ?? 0), user: user)
+        try await services.store.setTTL(Int(request.queryNumber("ttl") ?? 0), user: user, now: services.client.time.now)
         return .json(.int(Int(previous)))
     }
 
     /// The TTL in force: set at run time, or the server's configured one.
     private func currentTTL(user: Bool) async throws -> Double {
-        try await services.client.ttl(user: user) ?? (user ? services.taskTTLs.user : services.taskTTLs.code)
+        try await services.store.ttl(user: user) ?? (user ? services.taskTTLs.user : services.taskTTLs.code)
     }
 
     @Sendable func drainModule(_ request: APIRequest) async throws -> Response {

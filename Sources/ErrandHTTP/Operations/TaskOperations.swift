@@ -16,7 +16,7 @@ struct TaskOperations {
     }
 
     @Sendable func enqueueTask(_ request: APIRequest) async throws -> Response {
-        let task = try Self.newTask(request.body)
+        let task = try Representation.newTask(from: request.body)
         try await parentsExist([task])
         let result = try await services.client.enqueue(task)
         return .json(Representation.task(result.task), status: result.isNew ? .created : .ok)
@@ -25,7 +25,7 @@ struct TaskOperations {
     @Sendable func enqueueTasks(_ request: APIRequest) async throws -> Response {
         var tasks: [NewTask] = []
         for (index, object) in request.body.objects("tasks").enumerated() {
-            do { tasks.append(try Self.newTask(object)) } catch let problem as Problem {
+            do { tasks.append(try Representation.newTask(from: object)) } catch let problem as Problem {
                 throw Problem.badRequest("tasks[\(index)].\(problem.detail)")
             }
         }
@@ -91,53 +91,8 @@ struct TaskOperations {
     /// 404 for a `parent_id` that names no task (the store checks again as it stores).
     private func parentsExist(_ tasks: [NewTask]) async throws {
         for parent in Set(tasks.compactMap(\.parentID)) where try await services.client.task(parent) == nil {
-            throw Problem.notFound("parent_id: no task with id \(parent)")
+            throw Problem(.notFound, Problem.unknownParent, "parent_id: no task with id \(parent)")
         }
     }
 
-    /// A task to enqueue from a (checked) `NewTask` object; the rules the document cannot say are checked here.
-    static func newTask(_ body: BodyObject) throws -> NewTask {
-        var task = NewTask(handler: body.string("handler") ?? "")
-        if let arguments = body.rawJSON("arguments") { task.arguments = arguments }
-        if let queue = body.string("queue") { task.queue = queue }
-        if let priority = body.int("priority") { task.priority = priority }
-        if let runAt = body.string("run_at") { task.runAt = RFC3339.date(runAt) }
-        if let retry = body.object("retry") { task.retry = retryPolicy(retry) }
-        if let ttr = body.double("time_to_resolve") { task.timeToResolve = ttr }
-        task.idempotencyKey = body.string("idempotency_key")
-        task.parentID = body.string("parent_id").flatMap(TaskID.init)
-        task.module = body.string("module")
-        task.tags = body.strings("tags")
-        task.name = body.string("name")
-        task.timeout = body.double("timeout")
-        task.isInternal = body.bool("internal") ?? false
-        task.type = body.string("type")
-        task.scope = body.string("scope")
-        task.entity = body.string("entity")
-        task.keyspace = body.string("keyspace")
-        task.table = body.string("table")
-        task.progressUnits = body.string("progress_units")
-        task.locality = body.string("locality").flatMap(TaskLocality.init(rawValue:)) ?? .local
-        task.isAbortable = body.bool("abortable") ?? true
-        // Over HTTP a task is a user's unless the caller says otherwise (its finished root is kept for the user TTL).
-        task.isUserTask = body.bool("user_task") ?? true
-        task.targetWorker = body.string("target_worker")
-        do {
-            try task.validate()
-        } catch {
-            throw Problem.badRequest(error.description)
-        }
-        return task
-    }
-
-    static func retryPolicy(_ body: BodyObject) -> RetryPolicy {
-        var policy = RetryPolicy.default
-        if let value = body.int("max_attempts") { policy.maxAttempts = value }
-        if let value = body.double("delay") { policy.delay = value }
-        if let value = body.double("delay_factor") { policy.delayFactor = value }
-        if let value = body.double("max_delay") { policy.maxDelay = value }
-        if let value = body.double("jitter") { policy.jitter = value }
-        if let value = body.int("priority_decrement") { policy.priorityDecrement = value }
-        return policy
-    }
 }

@@ -19,13 +19,14 @@ struct RemoteAPI: Sendable {
     /// Sends one request and answers the JSON object of a 2xx answer.
     /// - Throws: ``StoreError`` with the problem's detail: `.notFound` (404), `.refused` (409, or `.queueSuspended`,
     ///   `.alreadyExists`, `.unknownQueue` by the problem's type), `.invalid` (400, 413), `.unavailable` (401, 403,
-    ///   503, no answer).
-    func call(_ method: String, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil) async throws -> [String: Any] {
-        try await value(method, path, query: query, body: body) as? [String: Any] ?? [:]
+    ///   503, no answer); `.corrupt` for an answer that is not JSON.
+    func call(_ method: String, _ path: String, query: [(String, String)] = [], body: OutputJSON? = nil) async throws -> BodyObject {
+        BodyObject(try await value(method, path, query: query, body: body))
     }
 
-    /// Sends one request and answers its JSON body, whatever its shape (an array, a number).
-    func value(_ method: String, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil) async throws -> Any {
+    /// Sends one request and answers its JSON body, whatever its shape (an array, a number), parsed by the server's
+    /// own strict parser, so stored JSON in it keeps its exact text.
+    func value(_ method: String, _ path: String, query: [(String, String)] = [], body: OutputJSON? = nil) async throws -> ParsedJSON {
         var components = URLComponents(string: base + path)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else { throw StoreError(.invalid, "cannot make a URL of \(base + path)") }
@@ -34,7 +35,7 @@ struct RemoteAPI: Sendable {
         request.timeoutInterval = 330
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
-            request.httpBody = Data(RemoteCoding.json(body).utf8)
+            request.httpBody = Data(body.text.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         let data: Data
@@ -45,25 +46,28 @@ struct RemoteAPI: Sendable {
             throw StoreError(.unavailable, "cannot reach the Errand server at \(base): \(error.localizedDescription)")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let answer = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        let answer = try? ParsedJSON(Array(data))
         guard (200..<300).contains(status) else {
-            throw Self.error(status: status, problem: answer as? [String: Any] ?? [:], url: url)
+            throw Self.error(status: status, problem: answer.map(BodyObject.init) ?? .empty, url: url)
         }
-        return answer ?? [String: Any]()
+        guard let answer else { throw StoreError(.corrupt, "the answer of \(method) \(url) is not JSON") }
+        return answer
     }
 
-    private static func error(status: Int, problem: [String: Any], url: URL) -> StoreError {
-        let detail = problem["detail"] as? String ?? "HTTP \(status) from \(url)"
-        let kind = (problem["type"] as? String)?.split(separator: "/").last.map(String.init) ?? ""
-        switch (status, kind) {
-        case (404, "unknown-queue"): return StoreError(.unknownQueue, detail)
-        case (404, _): return StoreError(.notFound, detail)
-        case (409, "queue-suspended"): return StoreError(.queueSuspended, detail)
-        case (409, "already-exists"): return StoreError(.alreadyExists, detail)
-        case (409, _): return StoreError(.refused, detail)
-        case (400, _), (413, _): return StoreError(.invalid, detail)
-        case (403, "not-abortable"): return StoreError(.notAbortable, detail)
-        case (401, _), (403, _): return StoreError(.unavailable, "the server refused the token: \(detail)")
+    /// The store error a problem stands for: by its type when that names a ``StoreError/Code`` (the server writes
+    /// store errors so, `unknown-queue` for `.unknownQueue`), else by its status.
+    private static func error(status: Int, problem: BodyObject, url: URL) -> StoreError {
+        let detail = problem.string("detail") ?? "HTTP \(status) from \(url)"
+        let kind = problem.string("type")?.split(separator: "/").last.map(String.init) ?? ""
+        if kind == Problem.unknownParent { return StoreError(.invalid, detail) }
+        if let code = StoreError.Code(rawValue: kind.replacingOccurrences(of: "-", with: "_")), code != .unavailable {
+            return StoreError(code, detail)
+        }
+        switch status {
+        case 404: return StoreError(.notFound, detail)
+        case 409: return StoreError(.refused, detail)
+        case 400, 413: return StoreError(.invalid, detail)
+        case 401, 403: return StoreError(.unavailable, "the server refused the token: \(detail)")
         default: return StoreError(.unavailable, detail)
         }
     }

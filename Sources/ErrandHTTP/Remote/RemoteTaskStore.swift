@@ -7,14 +7,14 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// A ``TaskStore`` that is an Errand server's HTTP API: what `errand --server URL task …` uses, so that operators
+/// A ``ClientStore`` that is an Errand server's HTTP API: what `errand --server URL task …` uses, so that operators
 /// manage a remote cluster from a laptop, and what a Swift program can give ``ErrandClient`` to do the same.
 ///
-/// Tasks, queues, workers, statistics, dead letters and leases (claim, heartbeat, finish, unclaim) go over HTTP. What
-/// only a node on the store does — the scheduler's slots, rescue, pruning, leadership, the worker registry's writes,
-/// reading the change log — throws ``StoreError`` `.unavailable` saying so. Server problems become the store errors
-/// they stand for (404 → `.notFound`, 409 → `.refused`, …), with the server's message.
-public struct RemoteTaskStore: TaskStore {
+/// Tasks, queues, workers, statistics, dead letters and leases (claim, heartbeat, finish, unclaim) go over HTTP: what
+/// the API offers, and no more. What only a node on the store does (the scheduler's slots, rescue, pruning,
+/// leadership, the worker registry's writes, the change log) is not part of ``ClientStore``. Server problems become
+/// the store errors they stand for (404 → `.notFound`, 409 → `.refused`, …), with the server's message.
+public struct RemoteTaskStore: ClientStore {
     let api: RemoteAPI
 
     /// - Parameters:
@@ -28,23 +28,33 @@ public struct RemoteTaskStore: TaskStore {
     }
 
     public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {
-        let body = try await api.call("POST", "/v1/tasks/batch", body: ["tasks": tasks.map(RemoteCoding.newTask)])
-        return try RemoteCoding.list(body["results"]).map { item in
-            let task = try RemoteCoding.task(item["task"])
-            return item["created"] as? Bool == true ? .created(task) : .existing(task)
+        // Checked here as the store would: arguments that are not JSON cannot even be sent.
+        for (index, task) in tasks.enumerated() {
+            do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
+        }
+        let body = try await api.call("POST", "/v1/tasks/batch", body: .object([("tasks", .array(tasks.map(Representation.newTask)))]))
+        return try ShapeReader(body, "enqueue answer").list("results") { item in
+            let read = ShapeReader(item, "enqueue result")
+            let task = try Representation.task(from: try read.object("task"))
+            return try read.bool("created") ? .created(task) : .existing(task)
         }
     }
 
     public func task(_ id: TaskID) async throws -> TaskRecord? {
         do {
-            return try RemoteCoding.task(try await api.call("GET", "/v1/tasks/\(id)"))
+            return try Representation.task(from: try await api.call("GET", "/v1/tasks/\(id)"))
         } catch let error as StoreError where error.code == .notFound {
             return nil
         }
     }
 
     public func attempts(of id: TaskID) async throws -> [Attempt] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/tasks/\(id)/attempts")["attempts"]).map(RemoteCoding.attempt)
+        do {
+            let answer = try await api.call("GET", "/v1/tasks/\(id)/attempts")
+            return try ShapeReader(answer, "attempt list").list("attempts", Representation.attempt(from:))
+        } catch let error as StoreError where error.code == .notFound {
+            return []
+        }
     }
 
     public func list(_ query: TaskQuery) async throws -> TaskPage {
@@ -60,113 +70,117 @@ public struct RemoteTaskStore: TaskStore {
         parameters.append(("limit", String(min(1000, max(1, query.limit)))))
         let body = try await api.call("GET", "/v1/tasks", query: parameters)
         return TaskPage(
-            tasks: try RemoteCoding.list(body["tasks"]).map(RemoteCoding.task),
-            nextCursor: (body["next_cursor"] as? String).flatMap(TaskID.init)
+            tasks: try ShapeReader(body, "task list").list("tasks", Representation.task(from:)),
+            nextCursor: body.string("next_cursor").flatMap(TaskID.init)
         )
     }
 
     public func statistics() async throws -> [QueueStatistics] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/statistics")["queues"]).map { item in
-            QueueStatistics(queue: item["queue"] as? String ?? "", counts: RemoteCoding.counts(item["counts"]))
+        try ShapeReader(try await api.call("GET", "/v1/statistics"), "statistics").list("queues") { item in
+            let read = ShapeReader(item, "queue statistics")
+            return QueueStatistics(queue: try read.string("queue"), counts: Representation.counts(from: try read.object("counts")))
         }
     }
 
     public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
-        try RemoteCoding.task(try await api.call("POST", "/v1/tasks/\(id)/cancel", body: ["reason": reason as Any]))
+        try Representation.task(from: try await api.call("POST", "/v1/tasks/\(id)/cancel", body: .object([("reason", .nullable(reason))])))
     }
 
     public func tree(of id: TaskID) async throws -> [TaskRecord] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/tasks/\(id)/tree")["tasks"]).map(RemoteCoding.task)
+        try ShapeReader(try await api.call("GET", "/v1/tasks/\(id)/tree"), "tree").list("tasks", Representation.task(from:))
     }
 
     public func modules() async throws -> [String] {
-        guard let names = try await api.value("GET", "/task_manager/list_modules") as? [String] else {
+        guard case .array(let items) = try await api.value("GET", "/task_manager/list_modules").root.kind else {
             throw StoreError(.corrupt, "the server's answer is not the documented list of modules")
         }
-        return names
+        return try items.map { item in
+            guard case .string(let name) = item.kind else { throw StoreError(.corrupt, "the server's list of modules holds a non-string") }
+            return name
+        }
     }
 
     public func drainModule(_ module: String) async throws -> Int {
-        try await api.call("POST", "/task_manager/drain/\(Self.pathSegment(module))")["deleted"] as? Int ?? 0
+        try ShapeReader(try await api.call("POST", "/task_manager/drain/\(Self.pathSegment(module))"), "drain answer").int("deleted")
     }
 
-    /// Over HTTP a TTL setting reads as the TTL in force (the server's configured one when none was set), and
-    /// another setting as unavailable.
-    public func setting(_ name: String) async throws -> String? {
-        let answer = try await api.value("GET", try Self.ttlPath(name))
-        return (answer as? Int).map(String.init)
-    }
-
-    public func setSetting(_ name: String, to value: String?, now: Date) async throws {
-        guard let value else { throw notOverHTTP("clearing a setting") }
-        _ = try await api.value("POST", try Self.ttlPath(name), query: [("ttl", value)])
-    }
-
-    private static func ttlPath(_ setting: String) throws -> String {
-        switch setting {
-        case StoreSetting.taskTTL: return "/task_manager/ttl"
-        case StoreSetting.userTaskTTL: return "/task_manager/user_ttl"
-        default: throw StoreError(.unavailable, "the setting \(setting) is not available over HTTP")
+    /// The TTL in force on the server for finished trees (`user` for those a user started): the one set at run time,
+    /// or the server's configured one (ScyllaDB's `GET /task_manager/ttl`).
+    public func ttlInForce(user: Bool = false) async throws -> Double {
+        guard case .number(let seconds) = try await api.value("GET", Self.ttlPath(user: user)).root.kind else {
+            throw StoreError(.corrupt, "the server's answer is not the documented number of seconds")
         }
+        return seconds
     }
+
+    /// Sets the TTL of finished trees (`user` for those a user started) for every node of the server's store.
+    public func setTTL(_ seconds: Int, user: Bool = false) async throws {
+        _ = try await api.value("POST", Self.ttlPath(user: user), query: [("ttl", String(seconds))])
+    }
+
+    private static func ttlPath(user: Bool) -> String { user ? "/task_manager/user_ttl" : "/task_manager/ttl" }
 
     private static func pathSegment(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }
 
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
-        try RemoteCoding.task(try await api.call("POST", "/v1/tasks/\(id)/retry"))
+        try Representation.task(from: try await api.call("POST", "/v1/tasks/\(id)/retry"))
     }
 
     public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
-        try RemoteCoding.queue(try await api.call("POST", "/v1/queues", body: ["name": name]))
+        try Representation.queue(from: try await api.call("POST", "/v1/queues", body: .object([("name", .string(name))])))
     }
 
     public func queues() async throws -> [QueueRecord] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/queues")["queues"]).map(RemoteCoding.queue)
+        try ShapeReader(try await api.call("GET", "/v1/queues"), "queue list").list("queues", Representation.queue(from:))
     }
 
     public func setQueueState(_ name: String, to state: QueueState, now: Date) async throws -> QueueRecord {
         let action = state == .active ? "resume" : "suspend"
-        return try RemoteCoding.queue(try await api.call("POST", "/v1/queues/\(RemoteAPI.segment(name))/\(action)"))
+        return try Representation.queue(from: try await api.call("POST", "/v1/queues/\(RemoteAPI.segment(name))/\(action)"))
     }
 
     public func deleteQueue(_ name: String) async throws -> Int {
-        try await api.call("DELETE", "/v1/queues/\(RemoteAPI.segment(name))")["deleted_tasks"] as? Int ?? 0
+        try ShapeReader(try await api.call("DELETE", "/v1/queues/\(RemoteAPI.segment(name))"), "queue deletion").int("deleted_tasks")
     }
 
     public func workers(states: [WorkerState]) async throws -> [WorkerRecord] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/workers", query: states.map { ("state", $0.rawValue) })["workers"])
-            .map(RemoteCoding.worker)
+        let answer = try await api.call("GET", "/v1/workers", query: states.map { ("state", $0.rawValue) })
+        return try ShapeReader(answer, "worker list").list("workers", Representation.worker(from:))
     }
 
     public func leader(now: Date) async throws -> String? {
-        try await api.call("GET", "/v1/statistics")["leader"] as? String
+        try await api.call("GET", "/v1/statistics").string("leader")
     }
 
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {
-        try RemoteCoding.list(try await api.call("GET", "/v1/dead-letters", query: [("limit", String(min(1000, max(1, limit))))])["dead_letters"])
-            .map(RemoteCoding.deadLetter)
+        let answer = try await api.call("GET", "/v1/dead-letters", query: [("limit", String(min(1000, max(1, limit))))])
+        return try ShapeReader(answer, "dead letter list").list("dead_letters", Representation.deadLetter(from:))
     }
 
     public func redrive(_ id: String, body: String?, now: Date) async throws -> TaskRecord {
-        try RemoteCoding.task(try await api.call("POST", "/v1/dead-letters/\(RemoteAPI.segment(id))/redrive", body: ["body": body as Any]))
+        try Representation.task(
+            from: try await api.call("POST", "/v1/dead-letters/\(RemoteAPI.segment(id))/redrive", body: .object([("body", .nullable(body))]))
+        )
     }
 
     // MARK: leases
 
     public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
-        let body: [String: Any] = [
-            "worker": request.worker, "queues": request.queues, "handlers": request.handlers, "max": min(1000, max(1, request.limit)),
-        ]
-        return try RemoteCoding.list(try await api.call("POST", "/v1/claims", body: body)["tasks"]).map(RemoteCoding.task)
+        guard request.limit > 0 else { return [] }
+        let body = OutputJSON.object([
+            ("worker", .string(request.worker)), ("queues", .array(request.queues.map { .string($0) })),
+            ("handlers", .array(request.handlers.map { .string($0) })), ("max", .int(min(1000, request.limit))),
+        ])
+        return try ShapeReader(try await api.call("POST", "/v1/claims", body: body), "claim").list("tasks", Representation.task(from:))
     }
 
     public func heartbeat(_ leases: [Lease], now: Date) async throws -> [Lease] {
         var held: [Lease] = []
         for lease in leases {
             do {
-                _ = try await api.call("POST", "/v1/tasks/\(lease.taskID)/heartbeat", body: ["worker": lease.worker, "attempt": lease.attempt])
+                _ = try await api.call("POST", "/v1/tasks/\(lease.taskID)/heartbeat", body: Self.lease(lease))
                 held.append(lease)
             } catch let error as StoreError where error.code == .refused || error.code == .notFound {
                 continue
@@ -176,14 +190,9 @@ public struct RemoteTaskStore: TaskStore {
     }
 
     public func reportProgress(_ lease: Lease, completed: Double, total: Double?, now: Date) async throws -> Bool {
-        var progress: [String: Any] = ["completed": completed]
-        if let total { progress["total"] = total }
+        let progress = OutputJSON.object([("completed", .number(completed)), ("total", .number(total))])
         do {
-            _ = try await api.call(
-                "POST",
-                "/v1/tasks/\(lease.taskID)/heartbeat",
-                body: ["worker": lease.worker, "attempt": lease.attempt, "progress": progress]
-            )
+            _ = try await api.call("POST", "/v1/tasks/\(lease.taskID)/heartbeat", body: Self.lease(lease, [("progress", progress)]))
             return true
         } catch let error as StoreError where error.code == .refused || error.code == .notFound {
             return false
@@ -194,16 +203,25 @@ public struct RemoteTaskStore: TaskStore {
         var results: [FinishResult] = []
         for finish in finishes {
             let path = "/v1/tasks/\(finish.lease.taskID)/\(finish.outcome == .succeeded ? "complete" : "fail")"
-            var body: [String: Any] = ["worker": finish.lease.worker, "attempt": finish.lease.attempt]
+            var members: [(String, OutputJSON)] = []
             if finish.outcome == .succeeded {
-                if let result = finish.result { body["result"] = RemoteCoding.Raw(result) }
-                if let message = finish.message { body["message"] = message }
+                if let result = finish.result { members.append(("result", .raw(result))) }
+                members.append(("message", .nullable(finish.message)))
             } else {
-                body["message"] = finish.message ?? finish.outcome.rawValue
-                body["retryable"] = finish.retryable
+                members += [
+                    ("outcome", .string(finish.outcome.rawValue)), ("message", .string(finish.message ?? finish.outcome.rawValue)),
+                    ("retryable", .bool(finish.retryable)),
+                ]
             }
+            if !finish.followUps.isEmpty {
+                for (index, task) in finish.followUps.enumerated() {
+                    do { try task.validate() } catch { throw StoreError.invalid(error, index: index) }
+                }
+                members.append(("follow_ups", .array(finish.followUps.map(Representation.newTask))))
+            }
+            let body = Self.lease(finish.lease, members)
             do {
-                results.append(.applied(task: try RemoteCoding.task(try await api.call("POST", path, body: body)), attempt: nil))
+                results.append(.applied(task: try Representation.task(from: try await api.call("POST", path, body: body)), attempt: nil))
             } catch let error as StoreError where error.code == .refused {
                 results.append(
                     .refused(
@@ -217,10 +235,13 @@ public struct RemoteTaskStore: TaskStore {
         return results
     }
 
+    /// A lease as request members (`worker`, `attempt`), with `more`.
+    private static func lease(_ lease: Lease, _ more: [(String, OutputJSON)] = []) -> OutputJSON {
+        .object([("worker", .string(lease.worker)), ("attempt", .int(lease.attempt))] + more)
+    }
+
     public func unclaim(_ lease: Lease, now: Date) async throws -> TaskRecord {
-        try RemoteCoding.task(
-            try await api.call("POST", "/v1/tasks/\(lease.taskID)/unclaim", body: ["worker": lease.worker, "attempt": lease.attempt])
-        )
+        try Representation.task(from: try await api.call("POST", "/v1/tasks/\(lease.taskID)/unclaim", body: Self.lease(lease)))
     }
 
     /// Waits on the server (`GET /v1/tasks/{id}/wait`), in rounds no longer than the server holds a wait; the
@@ -229,55 +250,23 @@ public struct RemoteTaskStore: TaskStore {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let left = max(0, deadline.timeIntervalSinceNow)
-            let task = try RemoteCoding.task(
-                try await api.call("GET", "/v1/tasks/\(id)/wait", query: [("timeout", String(format: "%.3f", min(left, 300)))])
+            let task = try Representation.task(
+                from: try await api.call("GET", "/v1/tasks/\(id)/wait", query: [("timeout", String(format: "%.3f", min(left, 300)))])
             )
             if task.state.isFinal { return task }
             if Date() >= deadline { throw WaitTimeout(task: task, timeout: timeout) }
         }
     }
 
-    // MARK: what only a node on the store does
-
-    private func notOverHTTP(_ what: String) -> StoreError {
-        StoreError(.unavailable, "\(what) is not available over HTTP; run it on a node that opens the store (--db or --store)")
-    }
-
-    public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
-        throw notOverHTTP("the scheduler")
-    }
-    public func launchStatistics() async throws -> [LaunchStatistics] { throw notOverHTTP("launch statistics") }
-    public func scheduleMark(_ name: String) async throws -> Date? { throw notOverHTTP("the scheduler") }
-    public func rescueExpiredLeases(now: Date, limit: Int) async throws -> [FinishResult] { throw notOverHTTP("rescue") }
-    public func trimAttemptLog(maxPerHandler: Int) async throws -> Int { throw notOverHTTP("trimming the launch log") }
-    public func trimLaunches(maxPerModule: Int) async throws -> Int { throw notOverHTTP("trimming launches") }
-    public func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int {
-        throw notOverHTTP("pruning")
-    }
-    public func nextRunAt(queues: [String], handlers: [String]) async throws -> Date? { nil }
-    public func nextLeaseExpiry() async throws -> Date? { nil }
-    public func acquireLeadership(_ node: String, ttl: Double, now: Date) async throws -> Bool { false }
-    public func releaseLeadership(_ node: String) async throws {}
-    public func registerWorker(_ worker: WorkerRecord) async throws { throw notOverHTTP("registering a worker") }
-    public func workerHeartbeat(_ id: String, now: Date) async throws -> WorkerRecord? { throw notOverHTTP("the worker registry") }
-    public func endWorker(_ id: String, as state: WorkerState, now: Date) async throws { throw notOverHTTP("the worker registry") }
-    public func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage { throw notOverHTTP("salvage") }
-    public func pruneWorkers(endedBefore: Date) async throws -> Int { throw notOverHTTP("pruning workers") }
-    public func stateChanges(after cursor: String?, limit: Int) async throws -> [StateChange] {
-        throw notOverHTTP("reading the change log (use GET /v1/events)")
-    }
     public func setDefinitionEnabled(_ name: String, _ enabled: Bool, now: Date) async throws {
         _ = try await api.call("POST", "/v1/definitions/\(RemoteAPI.segment(name))/\(enabled ? "enable" : "disable")")
     }
 
     public func disabledDefinitions() async throws -> Set<String> {
-        let definitions = try RemoteCoding.list(try await api.call("GET", "/v1/definitions")["definitions"])
-        return Set(definitions.filter { $0["enabled"] as? Bool == false }.compactMap { $0["name"] as? String })
+        let definitions = try ShapeReader(try await api.call("GET", "/v1/definitions"), "definition list").list("definitions") { item in
+            let read = ShapeReader(item, "definition")
+            return (name: try read.string("name"), enabled: try read.bool("enabled"))
+        }
+        return Set(definitions.filter { !$0.enabled }.map(\.name))
     }
-
-    public func stateChangeHead() async throws -> String { throw notOverHTTP("reading the change log (use GET /v1/events)") }
-    public func pruneStateChanges(keeping: Int) async throws -> Int { throw notOverHTTP("pruning the change log") }
-
-    /// Never signals: a remote client waits on the server instead.
-    public func changes() -> ChangeSignal { ChangeSignal() }
 }

@@ -81,6 +81,13 @@ struct BodyObject: Sendable {
         return items.compactMap { if case .string(let text) = $0.kind { text } else { nil } }
     }
 
+    /// Whether a member is absent or `null`.
+    func isNull(_ name: String) -> Bool {
+        guard let node = members[name] else { return true }
+        if case .null = node.kind { return true }
+        return false
+    }
+
     /// A member as the exact JSON text the client sent, or `nil` when absent.
     func rawJSON(_ name: String) -> String? {
         guard let parsed, let node = members[name] else { return nil }

@@ -34,6 +34,9 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
     static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "bad-request", detail) }
     static func notFound(_ detail: String) -> Problem { Problem(.notFound, "not-found", detail) }
 
+    /// The type of the 404 for a `parent_id` that names no task (which a store calls `.invalid`).
+    static let unknownParent = "unknown-parent"
+
     /// The problem a thrown error stands for: store errors by their code, anything else a 500 that names it.
     static func from(_ error: any Error) -> Problem {
         switch error {

@@ -5,7 +5,7 @@ import Testing
 
 extension StoreCheck {
     static let claimChecks: [StoreCheck] = [
-        StoreCheck("claim takes tasks by priority, then run_at, then id") { store, time in
+        StoreCheck(client: "claim takes tasks by priority, then run_at, then id") { store, time in
             let now = time.now
             let late = try await store.add(NewTask(handler: "h", arguments: "1", priority: 5), now: now)
             let urgent = try await store.add(NewTask(handler: "h", arguments: "2", priority: 1), now: now)
@@ -14,7 +14,7 @@ extension StoreCheck {
             let claimed = try await store.claimAll(now: now)
             #expect(claimed.map(\.id) == [urgent.id, earlier.id, late.id, sameTime.id])
         },
-        StoreCheck("a claimed task is running with a lease of time_to_resolve") { store, time in
+        StoreCheck(client: "a claimed task is running with a lease of time_to_resolve") { store, time in
             let added = try await store.add(NewTask(handler: "h", timeToResolve: 30), now: time.now)
             time.advance(by: 1)
             let task = try await store.claimOne(worker: "worker-a", now: time.now)
@@ -26,7 +26,7 @@ extension StoreCheck {
             #expect(task.leaseExpiresAt == time.now.addingTimeInterval(30))
             #expect(try await store.stored(task.id) == task)
         },
-        StoreCheck("claim respects the limit and never hands a task out twice") { store, time in
+        StoreCheck(client: "claim respects the limit and never hands a task out twice") { store, time in
             _ = try await store.enqueue((0..<10).map { _ in NewTask(handler: "h") }, now: time.now)
             let first = try await store.claim(ClaimRequest(worker: "a", limit: 4, now: time.now))
             let second = try await store.claim(ClaimRequest(worker: "b", limit: 100, now: time.now))
@@ -59,7 +59,7 @@ extension StoreCheck {
             _ = try await store.setQueueState("q", to: .active, now: time.now)
             #expect(try await store.claimAll(now: time.now).map(\.id) == [task.id])
         },
-        StoreCheck("claim can be limited to queues and handlers") { store, time in
+        StoreCheck(client: "claim can be limited to queues and handlers") { store, time in
             _ = try await store.createQueue("q", now: time.now)
             let inQ = try await store.add(NewTask(handler: "a", queue: "q"), now: time.now)
             let other = try await store.add(NewTask(handler: "b"), now: time.now)
@@ -69,7 +69,7 @@ extension StoreCheck {
             #expect(byHandler.map(\.id) == [handlerA.id])
             #expect(try await store.claimAll(now: time.now).map(\.id) == [other.id])
         },
-        StoreCheck("claim with a zero limit claims nothing") { store, time in
+        StoreCheck(client: "claim with a zero limit claims nothing") { store, time in
             _ = try await store.add(NewTask(handler: "h"), now: time.now)
             #expect(try await store.claim(ClaimRequest(worker: "w", limit: 0, now: time.now)).isEmpty)
             #expect(try await store.claimAll(now: time.now).count == 1)

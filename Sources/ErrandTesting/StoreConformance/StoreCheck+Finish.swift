@@ -5,7 +5,7 @@ import Testing
 
 extension StoreCheck {
     static let finishChecks: [StoreCheck] = [
-        StoreCheck("a successful finish completes the task and logs the attempt") { store, time in
+        StoreCheck(client: "a successful finish completes the task and logs the attempt") { store, time in
             _ = try await store.add(NewTask(handler: "h", arguments: "[1]"), now: time.now)
             let task = try await store.claimOne(now: time.now)
             time.advance(by: 2)
@@ -25,7 +25,7 @@ extension StoreCheck {
             #expect(attempts.first?.finishedAt == time.now)
             #expect(attempts.first?.result == #"{"ok":true}"#)
         },
-        StoreCheck("a failed attempt is retried after the policy's delay, then fails for good") { store, time in
+        StoreCheck(client: "a failed attempt is retried after the policy's delay, then fails for good") { store, time in
             let policy = RetryPolicy(maxAttempts: 3, delay: 8, delayFactor: 1.5)
             let added = try await store.add(NewTask(handler: "h", retry: policy), now: time.now)
             var waits: [Double] = []
@@ -46,7 +46,7 @@ extension StoreCheck {
             #expect(failed.finishedAt == time.now)
             #expect(try await store.attempts(of: added.id).map(\.outcome) == [.failed, .failed, .timeout])
         },
-        StoreCheck("follow-ups are stored with an applied finish, as its children, and never with a refused one") { store, time in
+        StoreCheck(client: "follow-ups are stored with an applied finish, as its children, and never with a refused one") { store, time in
             let root = try await store.add(NewTask(handler: "h", name: "root"), now: time.now)
             let task = try await store.claimOne(now: time.now)
             let followUps = [
@@ -66,7 +66,7 @@ extension StoreCheck {
             #expect(children.last?.retry.maxAttempts == RetryPolicy.unlimited)
             #expect(try await store.task(root.id)?.name == "root")
         },
-        StoreCheck("a finish from a worker that does not hold the lease is refused") { store, time in
+        StoreCheck(client: "a finish from a worker that does not hold the lease is refused") { store, time in
             _ = try await store.add(NewTask(handler: "h"), now: time.now)
             let task = try await store.claimOne(worker: "owner", now: time.now)
             let intruder = Finish(lease: Lease(taskID: task.id, attempt: task.attempt, worker: "intruder"), outcome: .succeeded)
@@ -76,7 +76,7 @@ extension StoreCheck {
             #expect(try await store.stored(task.id) == task)
             #expect(try await store.attempts(of: task.id).isEmpty)
         },
-        StoreCheck("a batch of finishes applies each one that holds its lease") { store, time in
+        StoreCheck(client: "a batch of finishes applies each one that holds its lease") { store, time in
             _ = try await store.enqueue((0..<3).map { _ in NewTask(handler: "h") }, now: time.now)
             let claimed = try await store.claimAll(now: time.now)
             let missing = TaskIDGenerator().next(now: time.now)
@@ -93,7 +93,7 @@ extension StoreCheck {
             #expect(results[3].appliedTask?.state == .scheduled)
             #expect(try await store.stored(claimed[1].id).state == .running)
         },
-        StoreCheck("a signaled attempt gives its attempt back and waits no delay") { store, time in
+        StoreCheck(client: "a signaled attempt gives its attempt back and waits no delay") { store, time in
             _ = try await store.add(NewTask(handler: "h", retry: RetryPolicy(maxAttempts: 1)), now: time.now)
             let task = try await store.claimOne(now: time.now)
             let back = try #require(try await store.finishOne(task, .signaled, message: "shutdown", now: time.now).appliedTask)
@@ -103,7 +103,7 @@ extension StoreCheck {
             #expect(again.attempt == 2 && again.chargedAttempts == 1)
             #expect(try await store.attempts(of: task.id).map(\.outcome) == [.signaled])
         },
-        StoreCheck("cancel stops a waiting or running task, and a cancelled task's late finish is refused") { store, time in
+        StoreCheck(client: "cancel stops a waiting or running task, and a cancelled task's late finish is refused") { store, time in
             let waiting = try await store.add(NewTask(handler: "h", runAt: time.now.addingTimeInterval(60)), now: time.now)
             let cancelled = try await store.cancel(waiting.id, reason: "not needed", now: time.now)
             #expect(cancelled.state == .cancelled && cancelled.message == "not needed")
@@ -118,7 +118,7 @@ extension StoreCheck {
             let missing = await storeError { _ = try await store.cancel(TaskIDGenerator().next(now: time.now), reason: nil, now: time.now) }
             #expect(missing?.code == .notFound)
         },
-        StoreCheck("unclaim puts a task back without using an attempt") { store, time in
+        StoreCheck(client: "unclaim puts a task back without using an attempt") { store, time in
             _ = try await store.add(NewTask(handler: "h"), now: time.now)
             let task = try await store.claimOne(now: time.now)
             let back = try await store.unclaim(try #require(task.lease), now: time.now)
@@ -127,7 +127,7 @@ extension StoreCheck {
             #expect(notHeld?.code == .refused)
             #expect(try await store.claimOne(now: time.now).attempt == 2)
         },
-        StoreCheck("retry runs a failed task once more") { store, time in
+        StoreCheck(client: "retry runs a failed task once more") { store, time in
             _ = try await store.add(NewTask(handler: "h", retry: RetryPolicy(maxAttempts: 1)), now: time.now)
             let task = try await store.claimOne(now: time.now)
             #expect(try await store.finishOne(task, .failed, now: time.now).appliedTask?.state == .failed)
@@ -138,7 +138,7 @@ extension StoreCheck {
             let notFinished = await storeError { _ = try await store.retry(task.id, now: time.now) }
             #expect(notFinished?.code == .refused)
         },
-        StoreCheck("a retry that would give two unfinished tasks one idempotency key is refused, changing nothing") { store, time in
+        StoreCheck(client: "a retry that would give two unfinished tasks one idempotency key is refused, changing nothing") { store, time in
             let first = try await store.add(NewTask(handler: "h", idempotencyKey: "k"), now: time.now)
             _ = try await store.cancel(first.id, reason: nil, now: time.now)
             let second = try await store.add(NewTask(handler: "h", idempotencyKey: "k"), now: time.now)

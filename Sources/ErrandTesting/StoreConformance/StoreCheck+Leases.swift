@@ -44,7 +44,7 @@ extension StoreCheck {
             #expect(first.compactMap(\.appliedTask?.id) == [claimed[1].id])
             #expect(try await store.rescueExpiredLeases(now: time.now, limit: 1).compactMap(\.appliedTask?.id) == [claimed[0].id])
         },
-        StoreCheck("progress is recorded, with a longer lease, only for the lease holder") { store, time in
+        StoreCheck(client: "progress is recorded, with a longer lease, only for the lease holder") { store, time in
             _ = try await store.add(NewTask(handler: "h", timeToResolve: 30), now: time.now)
             let claimed = try await store.claimOne(now: time.now)
             let lease = try #require(claimed.lease)

@@ -5,11 +5,11 @@ import Testing
 
 extension StoreCheck {
     static let queryChecks: [StoreCheck] = [
-        StoreCheck("get of an unknown id is nil") { store, time in
+        StoreCheck(client: "get of an unknown id is nil") { store, time in
             let missing = try await store.task(TaskIDGenerator().next(now: time.now))
             #expect(missing == nil)
         },
-        StoreCheck("list pages through all tasks newest first without gaps or repeats") { store, time in
+        StoreCheck(client: "list pages through all tasks newest first without gaps or repeats") { store, time in
             let added = try await store.enqueue((0..<25).map { NewTask(handler: "h", arguments: "\($0)") }, now: time.now).map(\.task)
             var seen: [TaskRecord] = []
             var cursor: TaskID?
@@ -21,7 +21,7 @@ extension StoreCheck {
             } while cursor != nil
             #expect(seen == added.reversed())
         },
-        StoreCheck("list filters by queue, state, handler and parent") { store, time in
+        StoreCheck(client: "list filters by queue, state, handler and parent") { store, time in
             _ = try await store.createQueue("q", now: time.now)
             let parent = try await store.add(NewTask(handler: "parent"), now: time.now)
             let child = try await store.add(NewTask(handler: "child", parentID: parent.id), now: time.now)
@@ -34,7 +34,7 @@ extension StoreCheck {
             #expect(try await store.list(TaskQuery(parentID: parent.id)).tasks.map(\.id) == [child.id])
             #expect(try await store.list(TaskQuery(queue: "q", handler: "parent")).tasks.isEmpty)
         },
-        StoreCheck("statistics count tasks by queue and state") { store, time in
+        StoreCheck(client: "statistics count tasks by queue and state") { store, time in
             _ = try await store.createQueue("empty", now: time.now)
             _ = try await store.enqueue((0..<4).map { _ in NewTask(handler: "h") }, now: time.now)
             _ = try await store.add(NewTask(handler: "h", runAt: time.now.addingTimeInterval(9)), now: time.now)

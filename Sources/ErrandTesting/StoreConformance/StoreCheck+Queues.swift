@@ -5,12 +5,12 @@ import Testing
 
 extension StoreCheck {
     static let queueChecks: [StoreCheck] = [
-        StoreCheck("a fresh store has the active default queue") { store, _ in
+        StoreCheck(client: "a fresh store has the active default queue") { store, _ in
             let queues = try await store.queues()
             #expect(queues.map(\.name) == ["default"])
             #expect(queues.first?.state == .active)
         },
-        StoreCheck("queues are created, listed, suspended and resumed") { store, time in
+        StoreCheck(client: "queues are created, listed, suspended and resumed") { store, time in
             let created = try await store.createQueue("reports", now: time.now)
             #expect(created.state == .active && created.createdAt == time.now)
             time.advance(by: 1)
@@ -19,7 +19,7 @@ extension StoreCheck {
             #expect(try await store.queues().map(\.name) == ["default", "reports"])
             #expect(try await store.setQueueState("reports", to: .active, now: time.now).state == .active)
         },
-        StoreCheck("queue errors name the queue") { store, time in
+        StoreCheck(client: "queue errors name the queue") { store, time in
             _ = try await store.createQueue("dup", now: time.now)
             #expect(await storeError { _ = try await store.createQueue("dup", now: time.now) }?.code == .alreadyExists)
             #expect(await storeError { _ = try await store.createQueue("bad name!", now: time.now) }?.code == .invalid)
@@ -27,7 +27,7 @@ extension StoreCheck {
             #expect(unknown?.code == .unknownQueue && unknown?.message.contains("ghost") == true)
             #expect(await storeError { _ = try await store.deleteQueue("ghost") }?.code == .unknownQueue)
         },
-        StoreCheck("deleting a queue deletes its tasks and attempts, and nothing else") { store, time in
+        StoreCheck(client: "deleting a queue deletes its tasks and attempts, and nothing else") { store, time in
             _ = try await store.createQueue("doomed", now: time.now)
             let keep = try await store.add(NewTask(handler: "h"), now: time.now)
             _ = try await store.enqueue((0..<3).map { _ in NewTask(handler: "h", queue: "doomed") }, now: time.now)

@@ -129,7 +129,7 @@ extension StoreCheck {
             for id in finished.prefix(3) { #expect(try await store.attempts(of: id).isEmpty) }
             #expect(try await store.trimLaunches(maxPerModule: 2) == 0)
         },
-        StoreCheck("definitions are enabled until disabled, and enabled again") { store, time in
+        StoreCheck(client: "definitions are enabled until disabled, and enabled again") { store, time in
             #expect(try await store.disabledDefinitions().isEmpty)
             try await store.setDefinitionEnabled("nightly", false, now: time.now)
             try await store.setDefinitionEnabled("hourly", false, now: time.now)

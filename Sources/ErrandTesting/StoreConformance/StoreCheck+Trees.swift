@@ -5,7 +5,7 @@ import Testing
 
 extension StoreCheck {
     static let treeChecks: [StoreCheck] = [
-        StoreCheck("a child joins its parent's tree, module and operation number; a module numbers its roots in order") { store, time in
+        StoreCheck(client: "a child joins its parent's tree, module and operation number; a module numbers its roots in order") { store, time in
             let first = try await store.add(NewTask(handler: "repair", module: "repair", type: "repair", scope: "cluster"), now: time.now)
             let second = try await store.add(NewTask(handler: "repair", module: "repair"), now: time.now)
             let other = try await store.add(NewTask(handler: "compact", module: "compaction"), now: time.now)
@@ -47,7 +47,7 @@ extension StoreCheck {
             let done = try await store.stored(root.id)
             #expect(done.state == .completed && done.finishedAt == time.now && done.result == #"{"r":1}"#)
         },
-        StoreCheck("a parent fails when a child it left unfinished fails; a handler that outlived its children decides") { store, time in
+        StoreCheck(client: "a parent fails when a child it left unfinished fails; a handler that outlived its children decides") { store, time in
             let left = try await store.add(NewTask(handler: "root"), now: time.now)
             let leftRunning = try await store.claimOne(now: time.now)
             let once = RetryPolicy(maxAttempts: 1)
@@ -68,7 +68,7 @@ extension StoreCheck {
             let done = try #require(try await store.finishOne(waitedRunning, .succeeded, now: time.now).appliedTask)
             #expect(done.state == .completed)
         },
-        StoreCheck("reading a finished tree changes nothing: the same records every time, folded ones included") { store, time in
+        StoreCheck(client: "reading a finished tree changes nothing: the same records every time, folded ones included") { store, time in
             let root = try await store.add(NewTask(handler: "root"), now: time.now)
             let running = try await store.claimOne(now: time.now)
             for _ in 0..<2 { _ = try await store.add(NewTask(handler: "leaf", parentID: root.id, isInternal: true), now: time.now) }
@@ -83,7 +83,7 @@ extension StoreCheck {
             #expect(try await store.task(root.id) == first[0])
             #expect(try await store.task(root.id) == first[0])
         },
-        StoreCheck("a finished tree folds: only the root stays listed, except a failure and its ancestors") { store, time in
+        StoreCheck(client: "a finished tree folds: only the root stays listed, except a failure and its ancestors") { store, time in
             // root → a → (a1, a2), b; a2 fails, so a (which awaited it) fails, and so does the root.
             let root = try await store.add(NewTask(handler: "root", arguments: #"{"n":1}"#), now: time.now)
             let rootRun = try await store.claimOne(now: time.now)
@@ -116,7 +116,7 @@ extension StoreCheck {
             #expect(try await store.list(TaskQuery(rootsOnly: true)).tasks.map(\.id) == [root.id])
             #expect(Set(try await store.list(TaskQuery(parentID: root.id)).tasks.map(\.id)) == [a.id, b.id], "children listed, folded too")
         },
-        StoreCheck("abort cascades to unfinished abortable descendants and refuses a task that is not abortable") { store, time in
+        StoreCheck(client: "abort cascades to unfinished abortable descendants and refuses a task that is not abortable") { store, time in
             // root → (a running, b pending → b1, guard (not abortable) → g1)
             let root = try await store.add(NewTask(handler: "root"), now: time.now)
             let rootRun = try await store.claimOne(now: time.now)
@@ -177,7 +177,7 @@ extension StoreCheck {
             #expect(try await store.task(user.id) == nil)
             #expect(try await store.tree(of: open.id).count == 3)
         },
-        StoreCheck("draining a module deletes its finished local trees and nothing else") { store, time in
+        StoreCheck(client: "draining a module deletes its finished local trees and nothing else") { store, time in
             let done = try await store.add(NewTask(handler: "h", module: "repair"), now: time.now)
             let global = try await store.add(NewTask(handler: "h", module: "repair", locality: .global), now: time.now)
             let other = try await store.add(NewTask(handler: "h", module: "compaction"), now: time.now)

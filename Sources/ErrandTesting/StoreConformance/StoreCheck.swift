@@ -3,7 +3,8 @@ import ErrandStore
 import Foundation
 import Testing
 
-/// One behaviour every ``TaskStore`` must have, runnable against any store.
+/// One behaviour every ``TaskStore`` must have, runnable against any store; a client check (``isClientCheck``) needs
+/// only a ``ClientStore``, so it runs against a remote server's API as well.
 ///
 /// A store's test file runs them all, one test case each, on a fresh store per check:
 /// ```swift
@@ -12,23 +13,55 @@ import Testing
 ///     try await check.run(on: makeFreshStore(), time: ManualTimeSource())
 /// }
 /// ```
-/// A new store is done when every check passes. Checks assume a fresh store holding only the `default` queue.
+/// A client store runs ``clientChecks`` with ``run(onClient:time:)``. A new store is done when every check it can run
+/// passes. Checks assume a fresh store holding only the `default` queue, and pass `time.now` as every `now`.
 public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    enum Body: Sendable {
+        case client(@Sendable (any ClientStore, ManualTimeSource) async throws -> Void)
+        case node(@Sendable (any TaskStore, ManualTimeSource) async throws -> Void)
+    }
+
     /// The behaviour checked, as a sentence.
     public let name: String
-    let body: @Sendable (any TaskStore, ManualTimeSource) async throws -> Void
+    let body: Body
 
+    /// A check that needs the whole store (a node's part of it too).
     init(_ name: String, _ body: @escaping @Sendable (any TaskStore, ManualTimeSource) async throws -> Void) {
         self.name = name
-        self.body = body
+        self.body = .node(body)
+    }
+
+    /// A check that needs only what a client store offers.
+    init(client name: String, _ body: @escaping @Sendable (any ClientStore, ManualTimeSource) async throws -> Void) {
+        self.name = name
+        self.body = .client(body)
     }
 
     public var testDescription: String { name }
     public var description: String { name }
 
+    /// Whether the check needs only a ``ClientStore``.
+    public var isClientCheck: Bool {
+        if case .client = body { return true }
+        return false
+    }
+
     /// Runs the check against `store`, with `time` as the only clock.
     public func run(on store: some TaskStore, time: ManualTimeSource) async throws {
-        try await body(store, time)
+        switch body {
+        case .client(let check): try await check(store, time)
+        case .node(let check): try await check(store, time)
+        }
+    }
+
+    /// Runs a client check against `store` (a remote server's API whose clock is `time`); a node check is recorded
+    /// as an issue, as it cannot run there.
+    public func run(onClient store: some ClientStore, time: ManualTimeSource) async throws {
+        guard case .client(let check) = body else {
+            Issue.record("\(name): a node check does not run on a client store")
+            return
+        }
+        try await check(store, time)
     }
 
     /// Every check, in groups: enqueue, claim, finish, leases, queries, queues, housekeeping, leader, schedules,
@@ -37,11 +70,14 @@ public struct StoreCheck: Sendable, CustomTestStringConvertible, CustomStringCon
         enqueueChecks + claimChecks + finishChecks + leaseChecks + queryChecks + queueChecks + housekeepingChecks + leaderChecks
             + scheduleChecks + workerChecks + eventChecks + treeChecks
     }
+
+    /// The checks a ``ClientStore`` runs: those of ``all`` that need nothing more.
+    public static var clientChecks: [StoreCheck] { all.filter(\.isClientCheck) }
 }
 
 // MARK: helpers shared by the checks
 
-extension TaskStore {
+extension ClientStore {
     /// Enqueues one task and returns its record, failing the test when it was not newly created.
     func add(_ new: NewTask, now: Date, sourceLocation: SourceLocation = #_sourceLocation) async throws -> TaskRecord {
         let results = try await enqueue([new], now: now)
