@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Child processes: spawn, pipes, process groups and teardown.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // The generated client of the contract tests (scripts/generate-openapi), on Foundation's URLSession.
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.4.0"),
     ],
     targets: [
         .target(name: "ErrandCore", swiftSettings: strict),
@@ -159,7 +162,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandHTTPTests",
-            dependencies: ["ErrandHTTP", "Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore"],
+            dependencies: [
+                "ErrandHTTP", "Errand", "ErrandTesting", "ErrandSQLite", "ErrandStore", "ErrandCore",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["openapi-generator-config.yaml"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,8 +11,15 @@ extension Date {
     }
 
     /// ISO 8601 text in UTC with milliseconds, e.g. `2026-11-24T23:47:10.123Z`, as messages show times.
+    ///
+    /// The millisecond is this time's nearest (``millisecondsSince1970``), written from the integer: Foundation's
+    /// fractional format truncates the binary fraction, so a time read back from `.306Z` could print as `.305Z`.
     public var iso8601: String {
-        formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let milliseconds = millisecondsSince1970
+        let (seconds, fraction) = (milliseconds.floorDivided(by: 1000), milliseconds - milliseconds.floorDivided(by: 1000) * 1000)
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     /// ISO 8601 text in UTC to the second, e.g. `2026-11-24T23:47:10Z` (ScyllaDB's task manager's times).
@@ -26,6 +33,14 @@ extension Date {
     /// The time `milliseconds` after 1970.
     public init(millisecondsSince1970 milliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}
+
+extension Int64 {
+    /// The quotient rounded towards negative infinity (times before 1970 keep a positive millisecond).
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return self % divisor < 0 ? quotient - 1 : quotient
     }
 }
 

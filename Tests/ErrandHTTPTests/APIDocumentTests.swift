@@ -7,10 +7,12 @@ import Testing
 /// The document in `openapi.yaml` is the whole contract: complete, and using only rules the server enforces.
 @Suite struct APIDocumentTests {
     @Test func theDocumentHasNoHolesAndEveryOperationARole() throws {
-        // A YAML slip (an unquoted ", " inside a flow mapping) turns text into a key without a value: none may be null.
+        // A YAML slip (an unquoted ", " inside a flow mapping) turns text into a key without a value: none may be null
+        // (but a value an `enum` allows).
         func nulls(_ value: JSONValue, _ path: String) -> [String] {
             switch value {
             case .null: [path]
+            case .array(let items) where path.hasSuffix("/enum"): items.enumerated().flatMap { $1 == .null ? [] : nulls($1, "\(path)/\($0)") }
             case .array(let items): items.enumerated().flatMap { nulls($1, "\(path)/\($0)") }
             case .object(let members): members.flatMap { nulls($1, "\(path)/\($0)") }
             default: []

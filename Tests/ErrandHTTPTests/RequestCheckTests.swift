@@ -18,7 +18,10 @@ import Testing
         (#"{"handler": "bad name!"}"#, "body.handler"),
         (#"{"handler": "errand.echo", "run_at": "tomorrow"}"#, "body.run_at: must be an RFC 3339 date-time"),
         (#"{"handler": "errand.echo", "run_at": "2026-02-30T00:00:00Z"}"#, "body.run_at: must be an RFC 3339 date-time"),
-        (#"{"handler": "errand.echo", "retry": {"max_attempts": 0}}"#, "body.retry.max_attempts: 0 is not allowed"),
+        (
+            #"{"handler": "errand.echo", "retry": {"max_attempts": 0}}"#,
+            "body.retry.max_attempts: matches none of 2 allowed forms (body.retry.max_attempts: must be at least 1, got 0)"
+        ),
         (#"{"handler": "errand.echo", "retry": {"delay_factor": 0.5}}"#, "body.retry.delay_factor: must be at least 1"),
         (#"{"queue": "default"}"#, "body: handler is required"),
         (#"{"handler": "errand.echo", "handler": "errand.fail"}"#, #"duplicate key "handler" at line 1, column 28"#),

@@ -19,6 +19,8 @@ struct TestServer: Sendable {
     let baseURL: String
     /// The store the server serves, for what only a node does (the change log, rescue).
     let store: any TaskStore
+    /// The SQLite file behind `store`, for tests that write rows no API writes (a corrupt row).
+    let databasePath: String
     let client: ErrandClient
 
     /// Runs `body` against a server with an admin and a read token (or no authentication with `auth: .none`).
@@ -30,7 +32,8 @@ struct TestServer: Sendable {
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         try await TemporaryDirectory.with { directory in
-            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("errand.db").path)
+            let databasePath = directory.appendingPathComponent("errand.db").path
+            let store = try SQLiteTaskStore(path: databasePath)
             let client = ErrandClient(store: store, time: time)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             var logger = Logger(label: "errand.http.test")
@@ -44,7 +47,7 @@ struct TestServer: Sendable {
             defer { running.cancel() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw HTTPServerError("the server did not start") }
-            return try await body(TestServer(baseURL: "http://127.0.0.1:\(port)", store: store, client: client))
+            return try await body(TestServer(baseURL: "http://127.0.0.1:\(port)", store: store, databasePath: databasePath, client: client))
         }
     }
 

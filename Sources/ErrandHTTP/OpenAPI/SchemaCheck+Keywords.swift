@@ -3,7 +3,7 @@ import ErrandCore
 extension SchemaCheck {
     /// The validation keywords ``problem(_:_:at:)`` enforces.
     static let checked: Set<String> = [
-        "$ref", "type", "properties", "required", "additionalProperties", "items", "enum", "const", "not", "anyOf",
+        "$ref", "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf",
         "minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "format",
     ]
     /// Keywords that only describe (JSON Schema's annotations), and OpenAPI's `x-` extensions.
@@ -32,7 +32,7 @@ extension SchemaCheck {
             if case .object(let properties)? = rules["properties"] {
                 for name in properties.keys.sorted() { visitSchema(properties[name] ?? .null, at: "\(path).properties.\(name)") }
             }
-            for key in ["items", "additionalProperties", "not", "contentSchema"] { visitSchema(rules[key] ?? .null, at: "\(path).\(key)") }
+            for key in ["items", "additionalProperties", "contentSchema"] { visitSchema(rules[key] ?? .null, at: "\(path).\(key)") }
             if case .array(let branches)? = rules["anyOf"] {
                 for (index, branch) in branches.enumerated() { visitSchema(branch, at: "\(path).anyOf[\(index)]") }
             }

@@ -4,7 +4,7 @@ import Foundation
 /// Checks a JSON value against a schema of the API document: the part of JSON Schema the document uses.
 ///
 /// Supported keywords: `$ref` (to `#/components/schemas/…`), `type` (a name or a list of names), `properties`,
-/// `required`, `additionalProperties` (`false` or a schema), `items`, `enum`, `const`, `not`, `anyOf`, `minimum`,
+/// `required`, `additionalProperties` (`false` or a schema), `items`, `enum`, `const`, `anyOf`, `minimum`,
 /// `maximum`, `exclusiveMinimum`, `minLength`, `maxLength`, `minItems`, `maxItems`, `pattern`, and the formats `uuid`
 /// and `date-time` (``checked``); a document using any other keyword does not load (``unsupportedKeyword(in:)``).
 /// A schema without `type` accepts any value. Requests are checked before any handler sees them, so the document is the contract for what the
@@ -24,9 +24,6 @@ struct SchemaCheck: Sendable {
         if let problem = typeProblem(value, rules, at: path) { return problem }
         if let constant = rules["const"], value != constant {
             return "\(path): must be \(constant.jsonText), got \(value.jsonText.prefix(80))"
-        }
-        if let negated = rules["not"], problem(value, negated, at: path) == nil {
-            return "\(path): \(value.jsonText.prefix(80)) is not allowed"
         }
         if case .array(let branches)? = rules["anyOf"] {
             let problems = branches.map { problem(value, $0, at: path) }
