@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a caller asks to run: everything about a task that exists before it is stored.
 public struct NewTask: Sendable, Hashable, Codable {

@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+    public import Darwin
 #endif
 
 /// A task's identifier: a UUIDv7 whose leading 48 bits are the creation time in milliseconds.

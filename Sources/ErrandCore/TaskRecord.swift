@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One task and everything Errand knows about it: what to run, its state, its lease and its last result.
 public struct TaskRecord: Sendable, Hashable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Something that happens to a task. ``TaskTransition/apply(_:to:now:)`` decides what it does.
 public enum TaskEvent: Sendable, Hashable {

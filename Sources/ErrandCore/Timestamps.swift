@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 // Errand's one date module: how times are written (``Foundation/Date/iso8601``: UTC with milliseconds) and read —
 // strictly as RFC 3339 for the HTTP API (``RFC3339``), leniently as ISO 8601 for configuration files and the CLI

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a worker is in its life (pftaskqueue's worker phases and reasons).
 ///

@@ -1,11 +1,11 @@
-import Errand
-import ErrandCore
+public import Errand
+public import ErrandCore
 import Foundation
 import Hummingbird
-import Logging
+public import Logging
 import NIOCore
-import Prometheus
-import ServiceLifecycle
+public import Prometheus
+public import ServiceLifecycle
 
 /// What the API's operations work on.
 public struct APIServices: Sendable {

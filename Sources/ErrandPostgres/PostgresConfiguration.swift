@@ -2,7 +2,7 @@ import ErrandCore
 import ErrandStore
 import Foundation
 import NIOSSL
-import PostgresNIO
+public import PostgresNIO
 
 /// Where and how a ``PostgresTaskStore`` connects.
 public struct PostgresConfiguration: Sendable {

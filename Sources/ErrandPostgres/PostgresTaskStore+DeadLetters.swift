@@ -1,6 +1,6 @@
-import ErrandCore
-import ErrandStore
-import Foundation
+public import ErrandCore
+public import ErrandStore
+public import Foundation
 import PostgresNIO
 
 /// Dead letters: task rows that could not be read, moved aside with their raw columns.

@@ -1,7 +1,7 @@
-import ErrandCore
-import ErrandStore
-import Foundation
-import PostgresNIO
+public import ErrandCore
+public import ErrandStore
+public import Foundation
+public import PostgresNIO
 
 extension PostgresTaskStore {
     public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {

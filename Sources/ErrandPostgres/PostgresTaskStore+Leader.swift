@@ -1,6 +1,6 @@
 import ErrandCore
 import ErrandStore
-import Foundation
+public import Foundation
 import PostgresNIO
 
 extension PostgresTaskStore {

@@ -1,6 +1,6 @@
-import ErrandCore
+public import ErrandCore
 import ErrandStore
-import Foundation
+public import Foundation
 import PostgresNIO
 
 /// Task trees: abort, the tree read, modules, settings, and deleting whole trees (TTL, drain, launch cap).

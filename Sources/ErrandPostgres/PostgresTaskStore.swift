@@ -1,9 +1,9 @@
 import ErrandCore
-import ErrandStore
+public import ErrandStore
 import Foundation
-import Logging
+public import Logging
 import PostgresNIO
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 import _ConnectionPoolModule
 

@@ -1,4 +1,4 @@
-import Errand
+public import Errand
 import ErrandCore
 import Foundation
 

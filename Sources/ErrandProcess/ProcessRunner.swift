@@ -1,8 +1,8 @@
-import Errand
-import ErrandCore
-import ErrandStore
+public import Errand
+public import ErrandCore
+public import ErrandStore
 import Foundation
-import Logging
+public import Logging
 
 /// Runs each attempt as a child process of one command, pftaskqueue's task handler protocol
 /// (`errand worker -- CMD ARGS`).

@@ -1,6 +1,6 @@
 import Errand
-import ErrandCore
-import Foundation
+public import ErrandCore
+public import Foundation
 
 /// Settings of a child-process worker (`errand worker -- CMD`), pftaskqueue's `worker:` section.
 ///

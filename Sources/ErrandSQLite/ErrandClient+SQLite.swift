@@ -1,4 +1,4 @@
-import Errand
+public import Errand
 
 extension ErrandClient {
     /// A client on the SQLite file at `path`, created and migrated if needed.

@@ -1,6 +1,6 @@
-import ErrandCore
+public import ErrandCore
 import ErrandStore
-import Foundation
+public import Foundation
 import GRDB
 
 extension SQLiteTaskStore {

@@ -1,6 +1,6 @@
 import ErrandCore
-import ErrandStore
-import Foundation
+public import ErrandStore
+public import Foundation
 import GRDB
 
 extension SQLiteTaskStore {

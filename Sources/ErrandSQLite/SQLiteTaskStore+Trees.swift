@@ -1,6 +1,6 @@
-import ErrandCore
+public import ErrandCore
 import ErrandStore
-import Foundation
+public import Foundation
 import GRDB
 
 /// Task trees: abort, the tree read, modules, settings, and the tree rules (``TaskTree``) that saving a finished

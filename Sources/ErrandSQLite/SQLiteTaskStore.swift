@@ -1,8 +1,8 @@
 import ErrandCore
-import ErrandStore
+public import ErrandStore
 import Foundation
 import GRDB
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// The embedded ``TaskStore``: one SQLite file in WAL mode, through GRDB.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension ChangeSignal {
     /// Waits until the generation passes `seen` or `deadline` comes, whichever is first.

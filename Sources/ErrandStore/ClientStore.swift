@@ -1,5 +1,5 @@
-import ErrandCore
-import Foundation
+public import ErrandCore
+public import Foundation
 
 /// Tasks: enqueue, read, cancel and retry them, their trees and modules.
 public protocol TaskRecords: Sendable {

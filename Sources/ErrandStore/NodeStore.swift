@@ -1,5 +1,5 @@
-import ErrandCore
-import Foundation
+public import ErrandCore
+public import Foundation
 
 /// The writes of the worker registry: what a node does for its own workers and to salvage lost ones.
 public protocol WorkerRegistry: Sendable {

@@ -1,4 +1,4 @@
-import ServiceLifecycle
+public import ServiceLifecycle
 
 extension Service {
     /// Runs `body` while this service's ``Service/run()`` runs beside it, as a child task; cancels the service when

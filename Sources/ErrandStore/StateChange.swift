@@ -1,5 +1,5 @@
-import ErrandCore
-import Foundation
+public import ErrandCore
+public import Foundation
 
 /// One state change of a task, as the store recorded it: the event log that `/v1/events` and
 /// ``TaskStore/stateChanges(after:limit:)`` read.

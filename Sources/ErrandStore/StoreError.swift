@@ -1,4 +1,4 @@
-import ErrandCore
+public import ErrandCore
 
 /// A store operation that could not be done, with what the operator needs to know.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {

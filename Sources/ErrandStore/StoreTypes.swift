@@ -1,5 +1,5 @@
-import ErrandCore
-import Foundation
+public import ErrandCore
+public import Foundation
 
 /// The answer to one enqueued task.
 public enum EnqueueResult: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import ErrandCore
-import Foundation
+public import ErrandCore
+public import Foundation
 
 /// Persists tasks, queues and the launch log. The one plug-in point for storage: the protocols of each concern,
 /// composed. ``ClientStore`` is the part a client needs (an Errand server's HTTP API offers it too); the rest is what

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the engine reads the time and how it sleeps. The one seam tests replace (with `ManualTimeSource`).
 public protocol TimeSource: Sendable {

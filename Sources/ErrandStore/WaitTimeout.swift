@@ -1,4 +1,4 @@
-import ErrandCore
+public import ErrandCore
 import Foundation
 
 /// ``TaskRecords/wait(for:timeout:time:)`` gave up before the task finished.

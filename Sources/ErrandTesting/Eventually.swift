@@ -1,5 +1,5 @@
 import Foundation
-import Testing
+public import Testing
 
 /// Polls `condition` until it holds or `timeout` seconds of real time pass; records a failure on timeout.
 ///

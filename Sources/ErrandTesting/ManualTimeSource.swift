@@ -1,5 +1,5 @@
-import Errand
-import Foundation
+public import Errand
+public import Foundation
 import Synchronization
 
 /// A time source that moves only when a test says so.

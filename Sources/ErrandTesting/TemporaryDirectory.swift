@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A directory that exists for the length of a test and is removed afterwards.
 public enum TemporaryDirectory {

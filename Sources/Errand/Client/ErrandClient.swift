@@ -1,6 +1,6 @@
-import ErrandCore
-import ErrandStore
-import Foundation
+public import ErrandCore
+public import ErrandStore
+public import Foundation
 
 /// The library's front door: enqueue tasks, look at them, wait for results, cancel and retry, manage queues.
 ///

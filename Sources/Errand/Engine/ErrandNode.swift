@@ -1,8 +1,8 @@
-import ErrandCore
-import ErrandStore
+public import ErrandCore
+public import ErrandStore
 import Foundation
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// Settings of an ``ErrandNode``.
 public struct NodeConfiguration: Sendable {

@@ -1,8 +1,8 @@
 import ErrandCore
-import ErrandStore
+public import ErrandStore
 import Foundation
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// What one rescue round did.
 public struct RescueReport: Sendable, Hashable {

@@ -1,8 +1,8 @@
-import ErrandCore
-import ErrandStore
-import Foundation
-import Logging
-import ServiceLifecycle
+public import ErrandCore
+public import ErrandStore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// What one scheduler round did.

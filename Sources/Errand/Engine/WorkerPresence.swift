@@ -1,6 +1,6 @@
-import ErrandCore
+public import ErrandCore
 import ErrandStore
-import Foundation
+public import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization

@@ -1,6 +1,6 @@
-import CoreMetrics
-import ErrandCore
-import ErrandStore
+public import CoreMetrics
+public import ErrandCore
+public import ErrandStore
 import Foundation
 
 /// What this process did, as swift-metrics counters and timers: tasks enqueued, claimed and finished by queue and

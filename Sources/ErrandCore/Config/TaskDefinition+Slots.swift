@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension CronSchedule {
     /// Fire times in `(after, through]`, oldest first, at most `limit`.

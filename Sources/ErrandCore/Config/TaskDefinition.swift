@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A named, configured task template (`tasks:` in the config file): what runs, when, and with which policy.
 public struct TaskDefinition: Sendable, Hashable {

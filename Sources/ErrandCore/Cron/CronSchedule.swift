@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A parsed cron schedule: 6 fields (second first) or 5 (minute first), a macro (`@daily`, …) or `@every 1h30m`.
 ///

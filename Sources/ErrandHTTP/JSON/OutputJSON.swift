@@ -1,5 +1,5 @@
 import ErrandCore
-import Foundation
+package import Foundation
 
 /// A JSON answer being written: members keep their order, and stored JSON text (a task's arguments and result) is
 /// written as it is stored, never re-encoded.

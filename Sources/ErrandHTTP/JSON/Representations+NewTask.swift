@@ -1,4 +1,4 @@
-import ErrandCore
+package import ErrandCore
 import Foundation
 
 /// The `NewTask` shape, both ways: written by the remote client, read by the server, with the same members.

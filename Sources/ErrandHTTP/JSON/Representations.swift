@@ -1,5 +1,5 @@
-import ErrandCore
-import ErrandStore
+package import ErrandCore
+package import ErrandStore
 import Foundation
 
 /// How records read in the API: the shapes `components.schemas` describes (`Task`, `Attempt`, `Queue`…). The one

@@ -1,4 +1,4 @@
-import ErrandCore
+public import ErrandCore
 import Foundation
 import Yams
 

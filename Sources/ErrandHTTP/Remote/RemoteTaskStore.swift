@@ -1,7 +1,7 @@
 import Errand
-import ErrandCore
-import ErrandStore
-import Foundation
+public import ErrandCore
+public import ErrandStore
+public import Foundation
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

@@ -1,7 +1,7 @@
 import ErrandCore
 import ErrandStore
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// An error answered as RFC 9457 problem details (`application/problem+json`).
 public struct Problem: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import ErrandCore
-import ErrandStore
+public import ErrandStore
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
 import ErrandCore
-import ErrandStore
+public import ErrandStore
 import Foundation
-import Testing
+public import Testing
 
 /// One behaviour every ``TaskStore`` must have, runnable against any store; a client check (``isClientCheck``) needs
 /// only a ``ClientStore``, so it runs against a remote server's API as well.
