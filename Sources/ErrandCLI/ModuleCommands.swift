@@ -30,7 +30,10 @@ struct ModuleTasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks",
         abstract: "A module's tasks, newest first: its root tasks, or every task with --internal.",
-        discussion: "Folded tasks (finished sub-tasks of a finished tree) are never listed; `task tree` shows them."
+        discussion: """
+            Folded tasks (finished sub-tasks of a finished tree) are never listed; `task tree` shows them. -o json|yaml \
+            print what /task_manager/list_module_tasks/MODULE answers.
+            """
     )
 
     @OptionGroup var store: StoreOptions
@@ -45,8 +48,7 @@ struct ModuleTasksCommand: AsyncParsableCommand {
         if tasks.isEmpty, try await !client.modules().contains(module) {
             throw CLIFailure("no module named \(module); `errand module list` shows them", exitCode: CLIFailure.failed)
         }
-        let views = tasks.map { TaskStatusView($0, in: TaskTree([$0])) }
-        try Output.print(views, as: output) {
+        try Output.print(try await TaskManagerJSON.stats(of: tasks, client: client), as: output) {
             Output.table(
                 ["ID", "STATE", "TYPE", "SCOPE", "KEYSPACE", "TABLE", "SEQ", "STARTED"],
                 tasks.map { task in

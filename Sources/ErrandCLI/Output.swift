@@ -114,13 +114,3 @@ enum Tables {
         [letter.id, letter.queue ?? "", letter.createdAt.iso8601, letter.error]
     }
 }
-
-/// A number (seconds, progress), written as a whole number when it is one (YAML would write 100.0 as 1e+2).
-struct WholeOrFraction: Encodable {
-    var value: Double
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
-    }
-}

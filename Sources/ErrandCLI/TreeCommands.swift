@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandCore
+import ErrandHTTP
 import ErrandStore
 import Foundation
 
@@ -9,7 +10,7 @@ struct TaskTreeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tree",
         abstract: "Show a task and its descendants as a tree, with states and progress.",
-        discussion: "The table form draws the tree; yaml and json nest each task's children under it."
+        discussion: "The table form draws the tree; yaml and json nest each task's status (as `task status`) and children."
     )
 
     @OptionGroup var store: StoreOptions
@@ -20,7 +21,7 @@ struct TaskTreeCommand: AsyncParsableCommand {
         let id = try parseTaskID(id)
         let tree = try await store.client().tree(of: id)
         guard let task = tree.tasks[id] else { throw StoreError.notFound(id) }
-        try Output.print(TreeNodeView(task, in: tree), as: output) { Self.draw(id, in: tree) }
+        try Output.print(Self.nested(task, in: tree), as: output) { Self.draw(id, in: tree) }
     }
 
     /// One line per task, children under their parent with box-drawing branches.
@@ -38,6 +39,14 @@ struct TaskTreeCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// `{"task": STATUS, "children": [...]}`: the task's status as the task manager API answers it, and its children's.
+    static func nested(_ task: TaskRecord, in tree: TaskTree) -> OutputJSON {
+        .object([
+            ("task", TaskManagerJSON.status(task, in: tree)),
+            ("children", .array(tree.children(of: task.id).map { nested($0, in: tree) })),
+        ])
+    }
+
     /// `ID  TYPE [SCOPE LABELS]  STATE  COMPLETED/TOTAL UNITS`.
     static func line(_ task: TaskRecord, in tree: TaskTree) -> String {
         let labels = [task.scope, task.keyspace, task.table, task.entity].compactMap { $0 }.joined(separator: " ")
@@ -50,23 +59,15 @@ struct TaskTreeCommand: AsyncParsableCommand {
     }
 }
 
-/// A task with its children nested, for `task tree -o yaml|json`.
-struct TreeNodeView: Encodable {
-    var task: TaskStatusView
-    var children: [TreeNodeView]
-
-    init(_ task: TaskRecord, in tree: TaskTree) {
-        self.task = TaskStatusView(task, in: tree)
-        children = tree.children(of: task.id).map { TreeNodeView($0, in: tree) }
-    }
-}
-
 /// `errand task status ID [--recursive]`: the task manager's status of a task (and its descendants).
 struct TaskStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show a task's status in the task manager's terms (ScyllaDB's field names).",
-        discussion: "Reading a status never removes a finished task: it stays until its TTL."
+        discussion: """
+            -o json|yaml print what /task_manager/task_status/ID (with --recursive, task_status_recursive) answers. \
+            Reading a status never removes a finished task: it stays until its TTL.
+            """
     )
 
     @OptionGroup var store: StoreOptions
@@ -78,78 +79,20 @@ struct TaskStatusCommand: AsyncParsableCommand {
         let id = try parseTaskID(id)
         let tree = try await store.client().tree(of: id)
         guard let task = tree.tasks[id] else { throw StoreError.notFound(id) }
-        let views = (recursive ? tree.breadthFirst(from: id) : [task]).map { TaskStatusView($0, in: tree) }
-        let table = { Output.table(TaskStatusView.tableHeader, views.map(\.tableRow)) }
-        if recursive { try Output.print(views, as: output, table: table) } else { try Output.print(views[0], as: output, table: table) }
+        let tasks = recursive ? tree.breadthFirst(from: id) : [task]
+        let statuses = tasks.map { TaskManagerJSON.status($0, in: tree) }
+        try Output.print(recursive ? .array(statuses) : statuses[0], as: output) {
+            Output.table(["ID", "STATE", "TYPE", "SCOPE", "PROGRESS", "PARENT", "ERROR"], tasks.map { Self.row($0, in: tree) })
+        }
     }
-}
 
-/// A task as ScyllaDB's task manager shows it (the `task_status` of `/task_manager/task_status`).
-struct TaskStatusView: Encodable {
-    var id: String
-    var type: String
-    var kind: String
-    var scope: String
-    var state: String
-    var isAbortable: Bool
-    var startTime: String?
-    var endTime: String?
-    var error: String
-    var parentID: String?
-    var sequenceNumber: Int?
-    var keyspace: String?
-    var table: String?
-    var entity: String?
-    var progressUnits: String?
-    var progressTotal: WholeOrFraction
-    var progressCompleted: WholeOrFraction
-    var childrenIDs: [String]
-
-    init(_ task: TaskRecord, in tree: TaskTree) {
+    /// The table's row: the status's essentials.
+    static func row(_ task: TaskRecord, in tree: TaskTree) -> [String] {
         let progress = tree.progress(of: task.id)
-        id = task.id.rawValue
-        type = task.type ?? task.handler
-        kind = task.locality.rawValue
-        scope = task.scope ?? ""
-        state = tree.managerState(of: task.id)
-        isAbortable = task.isAbortable
-        startTime = task.startedAt?.iso8601
-        endTime = task.finishedAt?.iso8601
-        error = task.managerError
-        parentID = task.parentID?.rawValue
-        sequenceNumber = task.sequenceNumber
-        keyspace = task.keyspace
-        table = task.table
-        entity = task.entity
-        progressUnits = task.progressUnits
-        progressTotal = WholeOrFraction(value: progress.total)
-        progressCompleted = WholeOrFraction(value: progress.completed)
-        childrenIDs = tree.children(of: task.id).map(\.id.rawValue)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, type, kind, scope, state
-        case isAbortable = "is_abortable"
-        case startTime = "start_time"
-        case endTime = "end_time"
-        case error
-        case parentID = "parent_id"
-        case sequenceNumber = "sequence_number"
-        case keyspace, table, entity
-        case progressUnits = "progress_units"
-        case progressTotal = "progress_total"
-        case progressCompleted = "progress_completed"
-        case childrenIDs = "children_ids"
-    }
-
-    static let tableHeader = ["ID", "STATE", "TYPE", "SCOPE", "PROGRESS", "PARENT", "ERROR"]
-
-    var tableRow: [String] {
-        [
-            id, state, type, scope,
-            "\(Output.number(progressCompleted.value))/\(Output.number(progressTotal.value))"
-                + (progressUnits.map { " \($0)" } ?? ""),
-            parentID ?? "", error,
+        return [
+            task.id.rawValue, tree.managerState(of: task.id), task.type ?? task.handler, task.scope ?? "",
+            "\(Output.number(progress.completed))/\(Output.number(progress.total))" + (task.progressUnits.map { " \($0)" } ?? ""),
+            task.parentID?.rawValue ?? "", task.managerError,
         ]
     }
 }

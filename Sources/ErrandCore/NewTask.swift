@@ -1,7 +1,7 @@
 public import Foundation
 
 /// What a caller asks to run: everything about a task that exists before it is stored.
-public struct NewTask: Sendable, Hashable, Codable {
+public struct NewTask: Sendable, Hashable {
     public var handler: String
     /// JSON text; `{}` when the handler takes nothing.
     public var arguments: String
@@ -42,7 +42,7 @@ public struct NewTask: Sendable, Hashable, Codable {
     /// user-started root is kept for the user TTL.
     public var isUserTask: Bool
     /// The only worker (by lease name) that may claim it; `nil` lets any worker claim it (see
-    /// ``TaskRecord/targetWorker``).
+    /// ``TaskTreeFields/Values/targetWorker``).
     public var targetWorker: String?
 
     /// Lease length of a task that names none (Tarantool's `task_ttr`).
@@ -104,51 +104,6 @@ public struct NewTask: Sendable, Hashable, Codable {
         self.isAbortable = isAbortable
         self.isUserTask = isUserTask
         self.targetWorker = targetWorker
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case handler, arguments, queue, priority
-        case runAt = "run_at"
-        case retry
-        case timeToResolve = "time_to_resolve"
-        case idempotencyKey = "idempotency_key"
-        case parentID = "parent_id"
-        case module
-        case isInternal = "internal"
-        case tags, name, timeout
-        case progressUnits = "progress_units"
-        case type, scope, entity, keyspace, table, locality
-        case isAbortable = "abortable"
-        case isUserTask = "user_task"
-        case targetWorker = "target_worker"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        handler = try container.decode(String.self, forKey: .handler)
-        arguments = try container.decodeIfPresent(String.self, forKey: .arguments) ?? "{}"
-        queue = try container.decodeIfPresent(String.self, forKey: .queue) ?? QueueName.default
-        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? Priority.default
-        runAt = try container.decodeIfPresent(Date.self, forKey: .runAt)
-        retry = try container.decodeIfPresent(RetryPolicy.self, forKey: .retry) ?? .default
-        timeToResolve = try container.decodeIfPresent(Double.self, forKey: .timeToResolve) ?? NewTask.defaultTimeToResolve
-        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
-        parentID = try container.decodeIfPresent(TaskID.self, forKey: .parentID)
-        module = try container.decodeIfPresent(String.self, forKey: .module)
-        isInternal = try container.decodeIfPresent(Bool.self, forKey: .isInternal) ?? false
-        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
-        progressUnits = try container.decodeIfPresent(String.self, forKey: .progressUnits)
-        type = try container.decodeIfPresent(String.self, forKey: .type)
-        scope = try container.decodeIfPresent(String.self, forKey: .scope)
-        entity = try container.decodeIfPresent(String.self, forKey: .entity)
-        keyspace = try container.decodeIfPresent(String.self, forKey: .keyspace)
-        table = try container.decodeIfPresent(String.self, forKey: .table)
-        locality = try container.decodeIfPresent(TaskLocality.self, forKey: .locality) ?? .local
-        isAbortable = try container.decodeIfPresent(Bool.self, forKey: .isAbortable) ?? true
-        isUserTask = try container.decodeIfPresent(Bool.self, forKey: .isUserTask) ?? false
-        targetWorker = try container.decodeIfPresent(String.self, forKey: .targetWorker)
     }
 
     /// Refuses a request that cannot be stored or run, naming the offending field.

@@ -1,6 +1,9 @@
 public import Foundation
 
 /// One task and everything Errand knows about it: what to run, its state, its lease and its last result.
+///
+/// Its tree fields (``TaskTreeFields/Values``) read and set as its own members: `task.type`, `task.hasChildren`.
+@dynamicMemberLookup
 public struct TaskRecord: Sendable, Hashable, Codable {
     /// Sortable unique id.
     public var id: TaskID
@@ -64,8 +67,14 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     /// The work there is in all, when the worker knows it.
     public var progressTotal: Double?
     /// The tree fields (labels, locality, abortable, …), one reference however many there are: nil for a plain
-    /// task. Read and set them through the properties below.
+    /// task. Read and set them as the record's own members.
     public var treeFields: TaskTreeFields
+
+    /// A tree field, as if it were the record's own (`task.type`, `task.isAbortable = false`).
+    public subscript<Value>(dynamicMember field: WritableKeyPath<TaskTreeFields.Values, Value>) -> Value {
+        get { treeFields.values[keyPath: field] }
+        set { treeFields.values[keyPath: field] = newValue }
+    }
 
     public init(
         id: TaskID,
@@ -97,39 +106,11 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         timeout: Double? = nil,
         progressCompleted: Double? = nil,
         progressTotal: Double? = nil,
-        progressUnits: String? = nil,
-        type: String? = nil,
-        scope: String? = nil,
-        entity: String? = nil,
-        keyspace: String? = nil,
-        table: String? = nil,
-        locality: TaskLocality = .local,
-        isAbortable: Bool = true,
-        sequenceNumber: Int? = nil,
-        isUserTask: Bool = false,
-        targetWorker: String? = nil,
-        hasChildren: Bool = false,
-        isFolded: Bool = false
+        tree: TaskTreeFields.Values = TaskTreeFields.Values()
     ) {
         self.progressCompleted = progressCompleted
         self.progressTotal = progressTotal
-        self.treeFields = TaskTreeFields(
-            TaskTreeFields.Values(
-                progressUnits: progressUnits,
-                type: type,
-                scope: scope,
-                entity: entity,
-                keyspace: keyspace,
-                table: table,
-                locality: locality,
-                isAbortable: isAbortable,
-                sequenceNumber: sequenceNumber,
-                isUserTask: isUserTask,
-                targetWorker: targetWorker,
-                hasChildren: hasChildren,
-                isFolded: isFolded
-            )
-        )
+        self.treeFields = TaskTreeFields(tree)
         self.id = id
         self.queue = queue
         self.handler = handler

@@ -46,14 +46,6 @@ public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
     case cancelled
     /// Errand itself could not run the handler (unknown handler, unreadable output).
     case internalError = "internal_error"
-
-    /// Whether this outcome counts against `max_attempts` and may be retried.
-    public var isRetryableFailure: Bool {
-        switch self {
-        case .failed, .timeout, .lost, .internalError: true
-        case .succeeded, .signaled, .cancelled: false
-        }
-    }
 }
 
 /// Where a task's work happens (ScyllaDB's task `kind`).

@@ -141,21 +141,21 @@ extension TaskRecord {
         parentID = parent.id
         rootID = parent.rootID ?? parent.id
         if module == nil { module = parent.module }
-        sequenceNumber = parent.sequenceNumber
+        self.sequenceNumber = parent.sequenceNumber
     }
 }
 
 extension TaskRecord {
-    /// Whether the task's row is a global task's own: no worker claims it (``targetWorker`` is empty); it stands for
+    /// Whether the task's row is a global task's own: no worker claims it (``TaskTreeFields/Values/targetWorker`` is empty); it stands for
     /// its per-node parts and ends when the last of them does.
-    public var isVirtual: Bool { locality == .global && targetWorker == "" }
+    public var isVirtual: Bool { self.locality == .global && self.targetWorker == "" }
 
     /// Whether the task ends when its children do: its handler succeeded with children unfinished, or it is virtual
     /// and unfinished.
     public var awaitsChildren: Bool { isAwaitingChildren || (isVirtual && !state.isFinal) }
 
     /// Whether the task belongs to a tree: it has a parent or has had a child.
-    public var isInTree: Bool { parentID != nil || hasChildren }
+    public var isInTree: Bool { parentID != nil || self.hasChildren }
 }
 
 extension TaskRecord {

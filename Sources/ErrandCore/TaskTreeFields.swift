@@ -2,21 +2,39 @@ import Foundation
 
 /// A task's tree fields, stored behind one reference: copying a ``TaskRecord`` (which the engine does at every step)
 /// then retains one object instead of seven strings, and a plain task (every field at its default) holds none.
+/// A record reads and sets them as its own (`task.type`, `task.hasChildren`) through its dynamic members.
 public struct TaskTreeFields: Sendable, Hashable, Codable {
     /// The fields themselves.
     public struct Values: Sendable, Hashable, Codable {
+        /// What the progress counts, e.g. `ranges` or `bytes` (ScyllaDB's `progress_units`).
         public var progressUnits: String? = nil
+        /// The operation the task belongs to, e.g. `repair` or `major compaction` (ScyllaDB's `type`).
         public var type: String? = nil
+        /// Which part of the operation it covers, e.g. `keyspace` or `table` (ScyllaDB's `scope`).
         public var scope: String? = nil
+        /// The object it works on, free-form (ScyllaDB's `entity`).
         public var entity: String? = nil
+        /// The keyspace (or database, schema) it works on, free-form.
         public var keyspace: String? = nil
+        /// The table it works on, free-form.
         public var table: String? = nil
+        /// Whether the task runs on one node (`local`) or stands for work spread over every node (`global`).
         public var locality: TaskLocality = .local
+        /// Whether an abort (cancel) may stop it; a task that is not abortable refuses one.
         public var isAbortable = true
+        /// The operation's number within its module: a root task gets the module's next number, a child its root's.
+        /// `nil` for a task without a module.
         public var sequenceNumber: Int? = nil
+        /// Whether a user started it (CLI, HTTP, dashboard) rather than code: such a finished root is kept for the
+        /// user TTL rather than the TTL.
         public var isUserTask = false
+        /// The only worker (its lease name) that may claim the task: one part of a broadcast. Empty for a global task's
+        /// own row, which no worker claims; `nil` for a task any worker may claim.
         public var targetWorker: String? = nil
+        /// Whether a child was ever enqueued under this task (the stores set it with the first child).
         public var hasChildren = false
+        /// Whether the task was folded into its tree: it succeeded inside a finished tree, so only its essentials are
+        /// kept (its arguments and attempts are dropped) and general listings leave it out; its tree still shows it.
         public var isFolded = false
 
         static let defaults = Values()
@@ -93,88 +111,4 @@ public struct TaskTreeFields: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws { self.init(try Values(from: decoder)) }
 
     public func encode(to encoder: any Encoder) throws { try values.encode(to: encoder) }
-}
-
-extension TaskRecord {
-    /// What the progress counts, e.g. `ranges` or `bytes` (ScyllaDB's `progress_units`).
-    public var progressUnits: String? {
-        get { treeFields.values.progressUnits }
-        set { treeFields.values.progressUnits = newValue }
-    }
-
-    /// The operation the task belongs to, e.g. `repair` or `major compaction` (ScyllaDB's `type`).
-    public var type: String? {
-        get { treeFields.values.type }
-        set { treeFields.values.type = newValue }
-    }
-
-    /// Which part of the operation it covers, e.g. `keyspace` or `table` (ScyllaDB's `scope`).
-    public var scope: String? {
-        get { treeFields.values.scope }
-        set { treeFields.values.scope = newValue }
-    }
-
-    /// The object it works on, free-form (ScyllaDB's `entity`).
-    public var entity: String? {
-        get { treeFields.values.entity }
-        set { treeFields.values.entity = newValue }
-    }
-
-    /// The keyspace (or database, schema) it works on, free-form.
-    public var keyspace: String? {
-        get { treeFields.values.keyspace }
-        set { treeFields.values.keyspace = newValue }
-    }
-
-    /// The table it works on, free-form.
-    public var table: String? {
-        get { treeFields.values.table }
-        set { treeFields.values.table = newValue }
-    }
-
-    /// Whether the task runs on one node (`local`) or stands for work spread over every node (`global`).
-    public var locality: TaskLocality {
-        get { treeFields.values.locality }
-        set { treeFields.values.locality = newValue }
-    }
-
-    /// Whether an abort (cancel) may stop it; a task that is not abortable refuses one.
-    public var isAbortable: Bool {
-        get { treeFields.values.isAbortable }
-        set { treeFields.values.isAbortable = newValue }
-    }
-
-    /// The operation's number within its module: a root task gets the module's next number, a child its root's.
-    /// `nil` for a task without a module.
-    public var sequenceNumber: Int? {
-        get { treeFields.values.sequenceNumber }
-        set { treeFields.values.sequenceNumber = newValue }
-    }
-
-    /// Whether a user started it (CLI, HTTP, dashboard) rather than code: such a finished root is kept for the
-    /// user TTL rather than the TTL.
-    public var isUserTask: Bool {
-        get { treeFields.values.isUserTask }
-        set { treeFields.values.isUserTask = newValue }
-    }
-
-    /// The only worker (its lease name) that may claim the task: one part of a broadcast. Empty for a global task's
-    /// own row, which no worker claims; `nil` for a task any worker may claim.
-    public var targetWorker: String? {
-        get { treeFields.values.targetWorker }
-        set { treeFields.values.targetWorker = newValue }
-    }
-
-    /// Whether a child was ever enqueued under this task (the stores set it with the first child).
-    public var hasChildren: Bool {
-        get { treeFields.values.hasChildren }
-        set { treeFields.values.hasChildren = newValue }
-    }
-
-    /// Whether the task was folded into its tree: it succeeded inside a finished tree, so only its essentials are
-    /// kept (its arguments and attempts are dropped) and general listings leave it out; its tree still shows it.
-    public var isFolded: Bool {
-        get { treeFields.values.isFolded }
-        set { treeFields.values.isFolded = newValue }
-    }
 }

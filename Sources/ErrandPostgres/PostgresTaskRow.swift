@@ -84,19 +84,21 @@ enum PostgresTaskRow {
                 timeout: try cells[31].decode(Double?.self),
                 progressCompleted: try cells[32].decode(Double?.self),
                 progressTotal: try cells[33].decode(Double?.self),
-                progressUnits: try cells[34].decode(String?.self),
-                type: try cells[35].decode(String?.self),
-                scope: try cells[36].decode(String?.self),
-                entity: try cells[37].decode(String?.self),
-                keyspace: try cells[38].decode(String?.self),
-                table: try cells[39].decode(String?.self),
-                locality: locality,
-                isAbortable: try cells[41].decode(Bool.self),
-                sequenceNumber: try cells[42].decode(Int?.self),
-                isUserTask: try cells[43].decode(Bool.self),
-                targetWorker: try cells[44].decode(String?.self),
-                hasChildren: try cells[45].decode(Bool.self),
-                isFolded: try cells[46].decode(Bool.self)
+                tree: TaskTreeFields.Values(
+                    progressUnits: try cells[34].decode(String?.self),
+                    type: try cells[35].decode(String?.self),
+                    scope: try cells[36].decode(String?.self),
+                    entity: try cells[37].decode(String?.self),
+                    keyspace: try cells[38].decode(String?.self),
+                    table: try cells[39].decode(String?.self),
+                    locality: locality,
+                    isAbortable: try cells[41].decode(Bool.self),
+                    sequenceNumber: try cells[42].decode(Int?.self),
+                    isUserTask: try cells[43].decode(Bool.self),
+                    targetWorker: try cells[44].decode(String?.self),
+                    hasChildren: try cells[45].decode(Bool.self),
+                    isFolded: try cells[46].decode(Bool.self)
+                )
             )
         } catch let error as StoreError {
             throw error

@@ -124,8 +124,6 @@ struct Columns {
 
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
-    func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
-
     /// An integer, or `nil` when the column holds NULL; throws for any other storage class.
     func integer(_ column: Int32) throws(ColumnProblem) -> Int64? {
         switch sqlite3_column_type(handle, column) {

@@ -197,19 +197,21 @@ enum TaskRow {
             timeout: try row.real(31),
             progressCompleted: try row.real(32),
             progressTotal: try row.real(33),
-            progressUnits: try row.string(34),
-            type: try row.string(35),
-            scope: try row.string(36),
-            entity: try row.string(37),
-            keyspace: try row.string(38),
-            table: try row.string(39),
-            locality: locality,
-            isAbortable: try flag(41),
-            sequenceNumber: try row.integer(42).map(Int.init),
-            isUserTask: try flag(43),
-            targetWorker: try row.string(44),
-            hasChildren: try flag(45),
-            isFolded: try flag(46)
+            tree: TaskTreeFields.Values(
+                progressUnits: try row.string(34),
+                type: try row.string(35),
+                scope: try row.string(36),
+                entity: try row.string(37),
+                keyspace: try row.string(38),
+                table: try row.string(39),
+                locality: locality,
+                isAbortable: try flag(41),
+                sequenceNumber: try row.integer(42).map(Int.init),
+                isUserTask: try flag(43),
+                targetWorker: try row.string(44),
+                hasChildren: try flag(45),
+                isFolded: try flag(46)
+            )
         )
     }
 

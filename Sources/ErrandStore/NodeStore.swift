@@ -18,7 +18,7 @@ public protocol WorkerRegistry: Sendable {
     /// Marks running workers whose heartbeat expired as `lost`, then salvages up to `limit` lost workers whose
     /// salvage time has come: each becomes `salvaged` (by `salvager`), and each task it still held ends its attempt
     /// `lost` at once (``TaskEvent/salvage(by:)``) and runs again by its retry policy. Tasks only it could claim
-    /// (``TaskRecord/targetWorker``, a broadcast's parts) that it never started are cancelled.
+    /// (``TaskTreeFields/Values/targetWorker``, a broadcast's parts) that it never started are cancelled.
     func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage
 
     /// Deletes workers that stopped (succeeded, failed, salvaged) before `endedBefore`.

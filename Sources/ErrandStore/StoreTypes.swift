@@ -65,7 +65,7 @@ public struct TaskQuery: Sendable, Hashable {
     public var rootsOnly: Bool
     /// Whether internal tasks (``TaskRecord/isInternal``) are listed.
     public var includeInternal: Bool
-    /// Whether folded tasks (``TaskRecord/isFolded``) are listed; listings leave them out unless asked, or unless
+    /// Whether folded tasks (``TaskTreeFields/Values/isFolded``) are listed; listings leave them out unless asked, or unless
     /// they list one parent's children.
     public var includeFolded: Bool
     /// At most this many tasks per page.

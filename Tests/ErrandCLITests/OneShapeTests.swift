@@ -40,7 +40,8 @@ import Testing
     @Test func theCLIPrintsEachResourceAsTheAPIAnswersIt() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            let serve = try errand.serve([])
+            // Rare heartbeats, so that the worker records hold still while the CLI and the API are compared.
+            let serve = try errand.serve(["--heartbeat-interval", "30", "--heartbeat-expiration", "120"])
             defer {
                 serve.terminate()
                 serve.waitUntilExit()
@@ -75,19 +76,36 @@ import Testing
                     try await api.object("GET", "/v1/tasks/\(child)/attempts")
                 )
             )
+            // The task manager's status of the tree, one task and recursive, and the module's task stats.
+            let status = try await errand.json(["task", "status", parent, "-o", "json"])
+            #expect(Self.same(status, try await api.call("GET", "/task_manager/task_status/\(parent)")))
+            #expect(
+                Self.same(
+                    try await errand.json(["task", "status", parent, "--recursive", "-o", "json"]),
+                    try await api.call("GET", "/task_manager/task_status_recursive/\(parent)")
+                )
+            )
+            #expect(
+                Self.same(
+                    try await errand.json(["module", "tasks", "m", "-o", "json"]),
+                    try await api.call("GET", "/task_manager/list_module_tasks/m")
+                )
+            )
             let listed = try await errand.json(["task", "list", "--module", "m", "-o", "json"]) as? [Any]
             #expect(Self.same(listed, try await api.object("GET", "/v1/tasks?module=m")["tasks"]))
 
             // Queues (with their counts), workers (read until two API answers agree: heartbeats move them), dead letters.
             #expect(Self.same(try await errand.json(["queue", "list", "-o", "json"]), try await api.object("GET", "/v1/queues")["queues"]))
             var workersAgreed = false
+            var lastWorkers: (shown: Any?, answered: Any?)
             for _ in 0..<10 where !workersAgreed {
                 let before = try await api.object("GET", "/v1/workers")["workers"]
                 let shown = try await errand.json(["worker", "list", "-o", "json"])
                 let after = try await api.object("GET", "/v1/workers")["workers"]
                 workersAgreed = Self.same(before, after) && Self.same(shown, after)
+                lastWorkers = (shown, after)
             }
-            #expect(workersAgreed, "errand worker list never printed what GET /v1/workers answered")
+            #expect(workersAgreed, "errand worker list never printed what GET /v1/workers answered: \(lastWorkers)")
             let broken = try #require(try await api.object("POST", "/v1/tasks", #"{"handler": "shape.broken"}"#)["id"] as? String)
             let queue = try errand.openDatabase()
             try await queue.write { db in try db.execute(sql: "UPDATE errand_task SET tags = 'not json' WHERE id = ?", arguments: [broken]) }

@@ -31,11 +31,6 @@ import Testing
         // 255 characters however many bytes each takes, as the API's schema counts them.
         try NewTask(handler: "h", idempotencyKey: String(repeating: "é", count: 255)).validate()
     }
-
-    @Test func decodingFillsDefaults() throws {
-        let task = try JSONDecoder().decode(NewTask.self, from: Data(#"{"handler":"errand.echo"}"#.utf8))
-        #expect(task == NewTask(handler: "errand.echo"))
-    }
 }
 
 @Suite(.timeLimit(.minutes(5))) struct TaskIDTests {

@@ -41,7 +41,7 @@ extension ErrandClient {
     /// virtual task).
     ///
     /// The task's own row is claimed by no worker (its target is empty); each part is its child, claimable only by
-    /// its worker (``TaskRecord/targetWorker``). The task's progress and, until it ends, its task-manager state are
+    /// its worker (``TaskTreeFields/Values/targetWorker``). The task's progress and, until it ends, its task-manager state are
     /// derived from the parts on read (``TaskTree``); its row changes once, when the last part ends: `completed`
     /// when every part did, `failed` otherwise. A part whose worker is lost before running it is cancelled.
     /// - Returns: the global task and its parts.

@@ -14,7 +14,7 @@ public struct NodeConfiguration: Sendable {
     /// Seconds a finished task (a root, with its tree) is kept before the janitor deletes it (7 days by default);
     /// ScyllaDB's `task_ttl`. The store's ``StoreSetting/taskTTL``, set at run time, takes precedence.
     public var finishedTaskTTL: Double
-    /// The same for a task a user started (``TaskRecord/isUserTask``); `finishedTaskTTL` when `nil`. The store's
+    /// The same for a task a user started (``TaskTreeFields/Values/isUserTask``); `finishedTaskTTL` when `nil`. The store's
     /// ``StoreSetting/userTaskTTL`` takes precedence.
     public var userTaskTTL: Double?
     /// Attempts kept in the launch log per handler name (Tarantool's `task_log_max_size`, default 100).

@@ -47,19 +47,21 @@ extension Representation {
             timeout: json.double("timeout"),
             progressCompleted: try progress?.number("completed"),
             progressTotal: progress?.object.double("total"),
-            progressUnits: json.string("progress_units"),
-            type: json.string("type"),
-            scope: json.string("scope"),
-            entity: json.string("entity"),
-            keyspace: json.string("keyspace"),
-            table: json.string("table"),
-            locality: try read.value("locality"),
-            isAbortable: try read.bool("abortable"),
-            sequenceNumber: json.int("sequence_number"),
-            isUserTask: try read.bool("user_task"),
-            targetWorker: json.string("target_worker"),
-            hasChildren: try read.bool("has_children"),
-            isFolded: try read.bool("folded")
+            tree: TaskTreeFields.Values(
+                progressUnits: json.string("progress_units"),
+                type: json.string("type"),
+                scope: json.string("scope"),
+                entity: json.string("entity"),
+                keyspace: json.string("keyspace"),
+                table: json.string("table"),
+                locality: try read.value("locality"),
+                isAbortable: try read.bool("abortable"),
+                sequenceNumber: json.int("sequence_number"),
+                isUserTask: try read.bool("user_task"),
+                targetWorker: json.string("target_worker"),
+                hasChildren: try read.bool("has_children"),
+                isFolded: try read.bool("folded")
+            )
         )
     }
 

@@ -1,12 +1,13 @@
-import ErrandCore
+package import Errand
+package import ErrandCore
 import Foundation
 
 /// Tasks as ScyllaDB's task manager API shows them (`task_status`, `task_stats`), for the `/task_manager` paths.
 ///
 /// Field names and value shapes are ScyllaDB's: every field is present, an unknown text is `""`, an unset time is
 /// 1970-01-01T00:00:00Z, a root's `parent_id` is the nil UUID, `shard` is 0 (Errand has no shards). States map as
-/// ``TaskRecord/managerState`` says; `error` is ``TaskRecord/managerError``.
-enum TaskManagerJSON {
+/// ``TaskRecord/managerState`` says; `error` is ``TaskRecord/managerError``. `errand task status` prints the same.
+package enum TaskManagerJSON {
     static let nilUUID = "00000000-0000-0000-0000-000000000000"
 
     /// A time in ScyllaDB's form: whole seconds, UTC; the epoch when unset.
@@ -14,7 +15,7 @@ enum TaskManagerJSON {
         .string((date ?? Date(timeIntervalSince1970: 0)).iso8601Seconds)
     }
 
-    static func status(_ task: TaskRecord, in tree: TaskTree) -> OutputJSON {
+    package static func status(_ task: TaskRecord, in tree: TaskTree) -> OutputJSON {
         let progress = tree.progress(of: task.id)
         return .object([
             ("id", .string(task.id.rawValue)),
@@ -37,6 +38,17 @@ enum TaskManagerJSON {
             ("progress_completed", .double(progress.completed)),
             ("children_ids", .array(tree.children(of: task.id).map { .string($0.id.rawValue) })),
         ])
+    }
+
+    /// A module's tasks as `list_module_tasks` answers them (and `errand module tasks` prints them): a global
+    /// task's state, until it ends, is its parts'.
+    package static func stats(of tasks: [TaskRecord], client: ErrandClient) async throws -> OutputJSON {
+        var stats: [OutputJSON] = []
+        for task in tasks {
+            let state = task.isVirtual && !task.state.isFinal ? try await client.tree(of: task.id).managerState(of: task.id) : nil
+            stats.append(Self.stats(task, state: state))
+        }
+        return .array(stats)
     }
 
     /// `state` is the task's own unless given (a global task's, derived from its parts).

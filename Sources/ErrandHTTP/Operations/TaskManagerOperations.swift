@@ -29,13 +29,7 @@ struct TaskManagerOperations {
         }
         if let keyspace = request.queryString("keyspace") { tasks = tasks.filter { $0.keyspace == keyspace } }
         if let table = request.queryString("table") { tasks = tasks.filter { $0.table == table } }
-        var stats: [OutputJSON] = []
-        for task in tasks {
-            // A global task's state until it ends is its parts'.
-            let state = task.isVirtual && !task.state.isFinal ? try await services.client.tree(of: task.id).managerState(of: task.id) : nil
-            stats.append(TaskManagerJSON.stats(task, state: state))
-        }
-        return .json(.array(stats))
+        return .json(try await TaskManagerJSON.stats(of: tasks, client: services.client))
     }
 
     @Sendable func taskStatus(_ request: APIRequest) async throws -> Response {
