@@ -79,21 +79,15 @@ struct StatsCommand: AsyncParsableCommand {
         commandName: "stats",
         abstract: "Count tasks by queue and state, and the launches of each task definition.",
         discussion: """
-            The table shows both; -o json|yaml gives the queue counts, or with --definitions the launch counts per task
-            definition in Tarantool's vocabulary: pending, running, completed, failed, lost, stopped, did_not_start,
-            unknown_task, total.
+            The table shows both; -o json|yaml gives the queue counts (the `queues` of GET /v1/statistics), or with \
+            --definitions the launch counts per task definition in Tarantool's vocabulary: pending, running, \
+            completed, failed, lost, stopped, did_not_start, unknown_task, total.
             """
     )
 
     @OptionGroup var store: StoreOptions
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
     @Flag(help: "Only the launch counts per task definition.") var definitions = false
-
-    struct Row: Encodable {
-        var queue: String
-        var counts: [String: Int]
-        var total: Int
-    }
 
     struct LaunchRow: Encodable {
         var task: String
@@ -132,14 +126,7 @@ struct StatsCommand: AsyncParsableCommand {
             return
         }
         let stats = try await client.statistics()
-        let rows = stats.map { queue in
-            Row(
-                queue: queue.queue,
-                counts: Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0.rawValue, queue[$0]) }),
-                total: queue.total
-            )
-        }
-        try Output.print(rows, as: output) {
+        try Output.print(.array(stats.map(Representation.statistics)), as: output) {
             let queues = Output.table(
                 ["QUEUE"] + TaskState.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
                 stats.map { queue in [queue.queue] + TaskState.allCases.map { "\(queue[$0])" } + ["\(queue.total)"] }

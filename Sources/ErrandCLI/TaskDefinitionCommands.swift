@@ -1,6 +1,7 @@
 import ArgumentParser
 import Errand
 import ErrandHTTP
+import ErrandStore
 import Foundation
 
 /// `errand task start NAME`: launch a definition of the configuration file by name.

@@ -3,7 +3,7 @@
 /// Mapped from a task: `scheduled`/`pending` → pending, `running` → running, `completed` → completed, `failed` →
 /// failed, or lost when its last attempt ended `lost` (the worker vanished); `cancelled` → stopped, or did not start
 /// when it was cancelled before any attempt began; `dead` (an undecodable record) → unknown task.
-public enum LaunchStatus: String, Sendable, Hashable, Codable, CaseIterable {
+public enum LaunchStatus: String, Sendable, Hashable, CaseIterable {
     case pending
     case running
     case completed
@@ -28,7 +28,7 @@ public enum LaunchStatus: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Launch counts of one module (a definition's launches carry its name) in Tarantool's vocabulary.
-public struct LaunchStatistics: Sendable, Hashable, Codable {
+public struct LaunchStatistics: Sendable, Hashable {
     public var module: String
     public var counts: [LaunchStatus: Int]
 

@@ -1,6 +1,7 @@
 public import Foundation
 
 /// What a caller asks to run: everything about a task that exists before it is stored.
+@dynamicMemberLookup
 public struct NewTask: Sendable, Hashable {
     public var handler: String
     /// JSON text; `{}` when the handler takes nothing.
@@ -22,28 +23,17 @@ public struct NewTask: Sendable, Hashable {
     /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker
     /// (an `errand worker -- CMD` applies its default timeout; in-process handlers run until they finish).
     public var timeout: Double?
-    /// What the task's progress counts, e.g. `ranges` (shown with its progress).
-    public var progressUnits: String?
-    /// The operation it belongs to, e.g. `repair` (ScyllaDB's `type`); the handler name stands in when `nil`.
-    public var type: String?
-    /// Which part of the operation it covers, e.g. `keyspace` (ScyllaDB's `scope`).
-    public var scope: String?
-    /// The object it works on, free-form.
-    public var entity: String?
-    /// The keyspace (or database, schema) it works on, free-form.
-    public var keyspace: String?
-    /// The table it works on, free-form.
-    public var table: String?
-    /// `local` (one node runs it) or `global` (work spread over every node).
-    public var locality: TaskLocality
-    /// Whether an abort may stop it (default `true`).
-    public var isAbortable: Bool
-    /// Whether a user started it (the CLI, HTTP API and dashboard set this; code leaves it `false`): a finished
-    /// user-started root is kept for the user TTL.
-    public var isUserTask: Bool
-    /// The only worker (by lease name) that may claim it; `nil` lets any worker claim it (see
-    /// ``TaskTreeFields/Values/targetWorker``).
-    public var targetWorker: String?
+    /// Its tree fields (labels such as `type` and `scope`, locality, abortable, user task, target worker), read and
+    /// set as its own members: `task.type = "repair"`. The store sets the others (sequence number, children,
+    /// folding), whatever they say here. Over HTTP, the CLI and the dashboard, `isUserTask` is set; code leaves it
+    /// `false`.
+    public var tree: TaskTreeFields.Values
+
+    /// A tree field, as if it were the request's own.
+    public subscript<Value>(dynamicMember field: WritableKeyPath<TaskTreeFields.Values, Value>) -> Value {
+        get { tree[keyPath: field] }
+        set { tree[keyPath: field] = newValue }
+    }
 
     /// Lease length of a task that names none (Tarantool's `task_ttr`).
     public static let defaultTimeToResolve: Double = 60
@@ -94,16 +84,18 @@ public struct NewTask: Sendable, Hashable {
         self.tags = tags
         self.name = name
         self.timeout = timeout
-        self.progressUnits = progressUnits
-        self.type = type
-        self.scope = scope
-        self.entity = entity
-        self.keyspace = keyspace
-        self.table = table
-        self.locality = locality
-        self.isAbortable = isAbortable
-        self.isUserTask = isUserTask
-        self.targetWorker = targetWorker
+        self.tree = TaskTreeFields.Values(
+            progressUnits: progressUnits,
+            type: type,
+            scope: scope,
+            entity: entity,
+            keyspace: keyspace,
+            table: table,
+            locality: locality,
+            isAbortable: isAbortable,
+            isUserTask: isUserTask,
+            targetWorker: targetWorker
+        )
     }
 
     /// Refuses a request that cannot be stored or run, naming the offending field.
@@ -138,14 +130,11 @@ public struct NewTask: Sendable, Hashable {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")
         }
         do { try retry.validate() } catch { throw error.nested(under: "retry") }
-        if let targetWorker, targetWorker.count > 200 {
+        if let targetWorker = tree.targetWorker, targetWorker.count > 200 {
             throw InvalidField(field: "target_worker", reason: "is \(targetWorker.count) characters; the limit is 200")
         }
-        for (field, value) in [
-            ("type", type), ("scope", scope), ("entity", entity), ("keyspace", keyspace), ("table", table),
-            ("progress_units", progressUnits),
-        ] {
-            if let value, value.count > NewTask.maxLabelLength {
+        for (field, label) in TaskTreeFields.Values.labels {
+            if let value = tree[keyPath: label], value.count > NewTask.maxLabelLength {
                 throw InvalidField(field: field, reason: "is \(value.count) characters; the limit is \(NewTask.maxLabelLength)")
             }
         }

@@ -6,7 +6,7 @@ import Foundation
 /// `jitter`. With delay 8, factor 1.5 and 8 attempts the retries wait 8, 12, 18, 27, 40.5, 60.75 and 91.125 s
 /// (Tarantool's worked example). Delays are computed in `Double` seconds; the resulting `run_at` is rounded to the
 /// nearest millisecond, the precision every store keeps.
-public struct RetryPolicy: Sendable, Hashable, Codable {
+public struct RetryPolicy: Sendable, Hashable {
     /// Total attempts, the first included (1 = never retry; ``unlimited`` = retry until it succeeds).
     public var maxAttempts: Int
     /// Seconds to wait after the first failed attempt.
@@ -40,26 +40,6 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
         self.maxDelay = maxDelay
         self.jitter = jitter
         self.priorityDecrement = priorityDecrement
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case maxAttempts = "max_attempts"
-        case delay
-        case delayFactor = "delay_factor"
-        case maxDelay = "max_delay"
-        case jitter
-        case priorityDecrement = "priority_decrement"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let fallback = RetryPolicy.default
-        maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? fallback.maxAttempts
-        delay = try container.decodeIfPresent(Double.self, forKey: .delay) ?? fallback.delay
-        delayFactor = try container.decodeIfPresent(Double.self, forKey: .delayFactor) ?? fallback.delayFactor
-        maxDelay = try container.decodeIfPresent(Double.self, forKey: .maxDelay) ?? fallback.maxDelay
-        jitter = try container.decodeIfPresent(Double.self, forKey: .jitter) ?? fallback.jitter
-        priorityDecrement = try container.decodeIfPresent(Int.self, forKey: .priorityDecrement) ?? fallback.priorityDecrement
     }
 
     /// Refuses a policy that cannot mean anything, naming the offending field.

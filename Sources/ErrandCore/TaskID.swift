@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// The canonical lowercase text form sorts in creation order, so stores can use it as a keyset cursor and as the
 /// last tie-breaker of the claim order. Ids minted by one ``TaskIDGenerator`` are strictly increasing.
-public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The canonical text form, e.g. `01937f3c-9a2b-7c3d-8e4f-5a6b7c8d9e0f`.
     public let rawValue: String
 
@@ -42,19 +42,6 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
     public var description: String { rawValue }
 
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = TaskID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a task id: \(text)"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// Mints UUIDv7 task ids that increase strictly, even for many ids in one millisecond.

@@ -4,7 +4,7 @@ public import Foundation
 ///
 /// Its tree fields (``TaskTreeFields/Values``) read and set as its own members: `task.type`, `task.hasChildren`.
 @dynamicMemberLookup
-public struct TaskRecord: Sendable, Hashable, Codable {
+public struct TaskRecord: Sendable, Hashable {
     /// Sortable unique id.
     public var id: TaskID
     /// Name of the queue the task belongs to.
@@ -140,32 +140,6 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         self.timeout = timeout
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, queue, handler, arguments, priority
-        case runAt = "run_at"
-        case state, attempt
-        case chargedAttempts = "charged_attempts"
-        case retry
-        case timeToResolve = "time_to_resolve"
-        case idempotencyKey = "idempotency_key"
-        case parentID = "parent_id"
-        case rootID = "root_id"
-        case module
-        case isInternal = "internal"
-        case tags
-        case createdAt = "created_at"
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case result, message
-        case lastError = "last_error"
-        case worker
-        case leaseExpiresAt = "lease_expires_at"
-        case name, timeout
-        case progressCompleted = "progress_completed"
-        case progressTotal = "progress_total"
-        case treeFields = "tree"
-    }
-
     /// Whether the task's own attempt succeeded and it now waits for its children to finish: `running` without a
     /// lease. It ends when its last child does (see ``TaskTree``).
     public var isAwaitingChildren: Bool { state == .running && worker == nil }
@@ -181,7 +155,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
 ///
 /// A finish, heartbeat or unclaim is applied only while the task's current lease equals this one, so a worker
 /// whose lease expired (and whose task was claimed again) cannot overwrite the newer attempt.
-public struct Lease: Sendable, Hashable, Codable {
+public struct Lease: Sendable, Hashable {
     public var taskID: TaskID
     public var attempt: Int
     public var worker: String
@@ -191,15 +165,10 @@ public struct Lease: Sendable, Hashable, Codable {
         self.attempt = attempt
         self.worker = worker
     }
-
-    enum CodingKeys: String, CodingKey {
-        case taskID = "task_id"
-        case attempt, worker
-    }
 }
 
 /// One execution of a task by one worker: a line of the launch log.
-public struct Attempt: Sendable, Hashable, Codable {
+public struct Attempt: Sendable, Hashable {
     public var taskID: TaskID
     /// 1 for the first attempt.
     public var number: Int
@@ -240,15 +209,5 @@ public struct Attempt: Sendable, Hashable, Codable {
         self.result = result
         self.salvagedBy = salvagedBy
         self.salvagedAt = salvagedAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case taskID = "task_id"
-        case number, handler, worker
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case outcome, message, result
-        case salvagedBy = "salvaged_by"
-        case salvagedAt = "salvaged_at"
     }
 }

@@ -1,5 +1,5 @@
 /// Where a task is in its life. See DESIGN.md's state diagram.
-public enum TaskState: String, Sendable, Codable, CaseIterable {
+public enum TaskState: String, Sendable, CaseIterable {
     /// Waiting for its `runAt` (enqueued for later, or a retry waiting out its backoff). The dispatcher claims it
     /// once `runAt` has passed; no promoter has to move it.
     case scheduled
@@ -31,7 +31,7 @@ public enum TaskState: String, Sendable, Codable, CaseIterable {
 }
 
 /// How one attempt ended.
-public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
+public enum AttemptOutcome: String, Sendable, CaseIterable {
     /// The handler returned normally.
     case succeeded
     /// The handler threw or exited non-zero.
@@ -49,7 +49,7 @@ public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
 }
 
 /// Where a task's work happens (ScyllaDB's task `kind`).
-public enum TaskLocality: String, Sendable, Codable, CaseIterable {
+public enum TaskLocality: String, Sendable, CaseIterable {
     /// One node runs it.
     case local
     /// It stands for work spread over every live node; its state is derived from its per-node parts.

@@ -146,18 +146,7 @@ public enum TaskTransition {
             createdAt: now,
             name: nonEmpty(new.name),
             timeout: new.timeout,
-            tree: TaskTreeFields.Values(
-                progressUnits: nonEmpty(new.progressUnits),
-                type: nonEmpty(new.type),
-                scope: nonEmpty(new.scope),
-                entity: nonEmpty(new.entity),
-                keyspace: nonEmpty(new.keyspace),
-                table: nonEmpty(new.table),
-                locality: new.locality,
-                isAbortable: new.isAbortable,
-                isUserTask: new.isUserTask,
-                targetWorker: new.targetWorker
-            )
+            tree: new.tree.requested
         )
     }
 

@@ -3,9 +3,9 @@ import Foundation
 /// A task's tree fields, stored behind one reference: copying a ``TaskRecord`` (which the engine does at every step)
 /// then retains one object instead of seven strings, and a plain task (every field at its default) holds none.
 /// A record reads and sets them as its own (`task.type`, `task.hasChildren`) through its dynamic members.
-public struct TaskTreeFields: Sendable, Hashable, Codable {
+public struct TaskTreeFields: Sendable, Hashable {
     /// The fields themselves.
-    public struct Values: Sendable, Hashable, Codable {
+    public struct Values: Sendable, Hashable {
         /// What the progress counts, e.g. `ranges` or `bytes` (ScyllaDB's `progress_units`).
         public var progressUnits: String? = nil
         /// The operation the task belongs to, e.g. `repair` or `major compaction` (ScyllaDB's `type`).
@@ -39,6 +39,21 @@ public struct TaskTreeFields: Sendable, Hashable, Codable {
 
         static let defaults = Values()
 
+        /// The free-form labels by their names in the API and in task specs, in the order the API writes them: one
+        /// list for checking, reading and writing them.
+        public static let labels: [(name: String, field: any WritableKeyPath<Values, String?> & Sendable)] = [
+            ("progress_units", \.progressUnits), ("type", \.type), ("scope", \.scope), ("entity", \.entity),
+            ("keyspace", \.keyspace), ("table", \.table),
+        ]
+
+        /// The fields a caller may set on a new task: empty labels as none, and what the store decides at its defaults.
+        var requested: Values {
+            if self == Self.defaults { return self }
+            var values = Values(locality: locality, isAbortable: isAbortable, isUserTask: isUserTask, targetWorker: targetWorker)
+            for (_, field) in Self.labels { values[keyPath: field] = self[keyPath: field].flatMap { $0.isEmpty ? nil : $0 } }
+            return values
+        }
+
         public init(
             progressUnits: String? = nil,
             type: String? = nil,
@@ -68,17 +83,6 @@ public struct TaskTreeFields: Sendable, Hashable, Codable {
             self.hasChildren = hasChildren
             self.isFolded = isFolded
         }
-
-        enum CodingKeys: String, CodingKey {
-            case progressUnits = "progress_units"
-            case type, scope, entity, keyspace, table, locality
-            case isAbortable = "abortable"
-            case sequenceNumber = "sequence_number"
-            case isUserTask = "user_task"
-            case targetWorker = "target_worker"
-            case hasChildren = "has_children"
-            case isFolded = "folded"
-        }
     }
 
     private final class Storage: Sendable {
@@ -107,8 +111,4 @@ public struct TaskTreeFields: Sendable, Hashable, Codable {
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(values) }
-
-    public init(from decoder: any Decoder) throws { self.init(try Values(from: decoder)) }
-
-    public func encode(to encoder: any Encoder) throws { try values.encode(to: encoder) }
 }

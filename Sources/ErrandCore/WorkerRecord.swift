@@ -7,7 +7,7 @@ public import Foundation
 ///    │    ──▶ failed      (stopped on an error)
 ///    └──▶ lost ──▶ salvaged   (heartbeat expired; after salvage_after its tasks were re-queued)
 /// ```
-public enum WorkerState: String, Sendable, Hashable, Codable, CaseIterable {
+public enum WorkerState: String, Sendable, Hashable, CaseIterable {
     case running
     case succeeded
     case failed
@@ -18,7 +18,7 @@ public enum WorkerState: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One run of a worker process, as registered in the store.
-public struct WorkerRecord: Sendable, Hashable, Codable {
+public struct WorkerRecord: Sendable, Hashable {
     /// Unique per run (pftaskqueue's `workerUID`).
     public var id: String
     /// The name it was given (pftaskqueue's `workerName`), stamped into attempts.
@@ -69,19 +69,6 @@ public struct WorkerRecord: Sendable, Hashable, Codable {
         self.finishedAt = finishedAt
         self.salvagedBy = salvagedBy
         self.salvagedAt = salvagedAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, name
-        case leaseName = "lease_name"
-        case queues, spec, state
-        case startedAt = "started_at"
-        case lastHeartbeatAt = "last_heartbeat_at"
-        case heartbeatExpiration = "heartbeat_expiration"
-        case salvageAfter = "salvage_after"
-        case finishedAt = "finished_at"
-        case salvagedBy = "salvaged_by"
-        case salvagedAt = "salvaged_at"
     }
 
     /// When its heartbeat expires (it is lost from then on, unless it beats again).

@@ -1,5 +1,6 @@
 import Errand
 import ErrandCore
+import ErrandStore
 import Foundation
 
 #if canImport(Glibc)
@@ -98,20 +99,24 @@ struct Workspace {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    /// The task as `task.json`: Errand's record, plus pftaskqueue's `uid`, `parentUID`, `spec` and `status` keys.
-    ///
-    /// Encoded in one pass, in the record's own key order: sorting the keys (JSONSerialization's `.sortedKeys`
-    /// compares them through ICU collation) and parsing the record back to add keys took a third of a worker's time
-    /// per `/bin/true` task (`perf`, issue 16).
+    /// The task as `task.json`: the task as the HTTP API shows it (``Representation/task(_:)``), then pftaskqueue's
+    /// `uid`, `parentUID`, `spec` and `status` keys.
     static func taskJSON(_ task: TaskRecord, timeout: Double) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.iso8601)
-        }
-        let data = (try? encoder.encode(TaskFile(task: task, timeout: timeout))) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        let retryLimit = task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1
+        let spec: OutputJSON = .object([
+            ("name", .string(task.name ?? "")),
+            ("payload", .string(TaskSpec.payload(ofArguments: task.arguments))),
+            ("retryLimit", .int(retryLimit)),
+            ("timeoutSeconds", .int(Int(timeout.rounded(.up)))),
+        ])
+        let status: OutputJSON = .object([
+            ("phase", "Processing"), ("createdAt", .date(task.createdAt)), ("failureCount", .int(max(0, task.chargedAttempts - 1))),
+            ("salvageCount", 0),
+        ])
+        let parent: [(String, OutputJSON)] = task.parentID.map { [("parentUID", .string($0.rawValue))] } ?? []
+        return OutputJSON.object(
+            Representation.taskMembers(task) + [("uid", .string(task.id.rawValue))] + parent + [("spec", spec), ("status", status)]
+        ).text
     }
 
     private static func reason(_ error: any Error) -> String {
@@ -128,44 +133,4 @@ struct WorkspaceError: Error, CustomStringConvertible {
     var path: String
     var reason: String
     var description: String { "cannot prepare the workspace: \(path): \(reason)" }
-}
-
-/// `task.json`'s shape: the task record's keys, then pftaskqueue's.
-private struct TaskFile: Encodable {
-    let task: TaskRecord
-    let timeout: Double
-
-    private enum Key: String, CodingKey {
-        case uid, parentUID, spec, status
-    }
-
-    private struct Spec: Encodable {
-        var name: String
-        var payload: String
-        var retryLimit: Int
-        var timeoutSeconds: Int
-    }
-
-    private struct Status: Encodable {
-        var phase = "Processing"
-        var createdAt: String
-        var failureCount: Int
-        var salvageCount = 0
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try task.encode(to: encoder)
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(task.id.rawValue, forKey: .uid)
-        try container.encodeIfPresent(task.parentID?.rawValue, forKey: .parentUID)
-        let retryLimit = task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1
-        let spec = Spec(
-            name: task.name ?? "",
-            payload: TaskSpec.payload(ofArguments: task.arguments),
-            retryLimit: retryLimit,
-            timeoutSeconds: Int(timeout.rounded(.up))
-        )
-        try container.encode(spec, forKey: .spec)
-        try container.encode(Status(createdAt: task.createdAt.iso8601, failureCount: max(0, task.chargedAttempts - 1)), forKey: .status)
-    }
 }

@@ -111,13 +111,13 @@ public struct TaskPage: Sendable, Hashable {
 }
 
 /// Whether a queue's tasks may be enqueued and claimed.
-public enum QueueState: String, Sendable, Codable, CaseIterable {
+public enum QueueState: String, Sendable, CaseIterable {
     case active
     case suspended
 }
 
 /// A queue as stored.
-public struct QueueRecord: Sendable, Hashable, Codable {
+public struct QueueRecord: Sendable, Hashable {
     public var name: String
     public var state: QueueState
     public var createdAt: Date
@@ -129,16 +129,10 @@ public struct QueueRecord: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, state
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
 }
 
 /// Task counts of one queue, by state.
-public struct QueueStatistics: Sendable, Hashable, Codable {
+public struct QueueStatistics: Sendable, Hashable {
     public var queue: String
     public var counts: [TaskState: Int]
 
@@ -252,7 +246,7 @@ public struct WorkerSalvage: Sendable, Hashable {
 }
 
 /// A stored record that could not be read (pftaskqueue's dead letter): its raw columns and why.
-public struct DeadLetter: Sendable, Hashable, Codable {
+public struct DeadLetter: Sendable, Hashable {
     /// This dead letter's own id (the task's id may be what is broken).
     public var id: String
     /// The queue the record was in, if that column could be read.
@@ -269,11 +263,6 @@ public struct DeadLetter: Sendable, Hashable, Codable {
         self.body = body
         self.error = error
         self.createdAt = createdAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, queue, body, error
-        case createdAt = "created_at"
     }
 
     /// Parses a (fixed) body into column values, refusing keys that are not among `columns`.

@@ -96,6 +96,7 @@ import Testing
 
             // Queues (with their counts), workers (read until two API answers agree: heartbeats move them), dead letters.
             #expect(Self.same(try await errand.json(["queue", "list", "-o", "json"]), try await api.object("GET", "/v1/queues")["queues"]))
+            #expect(Self.same(try await errand.json(["stats", "-o", "json"]), try await api.object("GET", "/v1/statistics")["queues"]))
             var workersAgreed = false
             var lastWorkers: (shown: Any?, answered: Any?)
             for _ in 0..<10 where !workersAgreed {

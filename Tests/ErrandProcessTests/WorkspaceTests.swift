@@ -1,5 +1,6 @@
 import Errand
 import ErrandCore
+import ErrandStore
 import ErrandTesting
 import Foundation
 import Testing
@@ -35,6 +36,12 @@ import Testing
             #expect(try file("input/meta/workerUID") == configuration.id)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(try file("input/meta/task.json").utf8)) as? [String: Any])
             #expect((json["spec"] as? [String: Any])?["payload"] as? String == "hello" && json["uid"] as? String == task.id.rawValue)
+            // Errand's part is the task as the HTTP API shows it.
+            let api = try #require(try JSONSerialization.jsonObject(with: Data(Representation.task(task).text.utf8)) as? [String: Any])
+            func canonical(_ object: [String: Any]) throws -> String {
+                String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+            #expect(try canonical(json.filter { !["uid", "parentUID", "spec", "status"].contains($0.key) }) == canonical(api))
             #expect(FileManager.default.fileExists(atPath: "\(workspace.path)/output"))
             for prefix in ["ERRAND_TASK_HANDLER_INPUT_", "PFTQ_TASK_HANDLER_INPUT_"] {
                 #expect(workspace.environment[prefix + "PAYLOAD"] == "hello" && workspace.environment[prefix + "RETRY_LIMIT"] == "-1")

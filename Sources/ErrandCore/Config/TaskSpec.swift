@@ -25,10 +25,7 @@ public enum TaskSpec {
     static let taskKeys: Set<String> = Set([
         "handler", "args", "arguments", "queue", "priority", "run_at", "retry", "time_to_resolve", "ttr", "timeout",
         "idempotency_key", "tags", "parent_id", "module", "name",
-    ]).union(retryKeys).union(pftaskqueueKeys).union(labelKeys).union(["internal", "abortable"])
-
-    /// The free-form labels of a task tree's task.
-    static let labelKeys: Set<String> = ["type", "scope", "keyspace", "table", "entity", "progress_units"]
+    ]).union(retryKeys).union(pftaskqueueKeys).union(TaskTreeFields.Values.labels.map(\.name)).union(["internal", "abortable"])
 
     /// Reads the tasks of a parsed document.
     /// - Throws: ``InvalidField`` naming the path of the first problem (e.g. `tasks[2].priority`).
@@ -92,17 +89,8 @@ public enum TaskSpec {
         if let value = mapping["time_to_resolve"] ?? mapping["ttr"] { task.timeToResolve = try ConfigTree.number(value, field("time_to_resolve")) }
         if let value = mapping["idempotency_key"] { task.idempotencyKey = try ConfigTree.string(value, field("idempotency_key")) }
         if let value = mapping["module"] { task.module = try ConfigTree.string(value, field("module")) }
-        for key in labelKeys.sorted() {
-            guard let value = mapping[key] else { continue }
-            let text = try ConfigTree.string(value, field(key))
-            switch key {
-            case "type": task.type = text
-            case "scope": task.scope = text
-            case "keyspace": task.keyspace = text
-            case "table": task.table = text
-            case "entity": task.entity = text
-            default: task.progressUnits = text
-            }
+        for (key, label) in TaskTreeFields.Values.labels {
+            if let value = mapping[key] { task.tree[keyPath: label] = try ConfigTree.string(value, field(key)) }
         }
         if let value = mapping["internal"] { task.isInternal = try ConfigTree.bool(value, field("internal")) }
         if let value = mapping["abortable"] { task.isAbortable = try ConfigTree.bool(value, field("abortable")) }

@@ -1,36 +1,33 @@
 package import ErrandCore
+package import ErrandStore
 import Foundation
 
 /// The `NewTask` shape, both ways: written by the remote client, read by the server, with the same members.
 extension Representation {
     /// A task to enqueue as a request body (the client's side).
     package static func newTask(_ task: NewTask) -> OutputJSON {
-        .object([
-            ("handler", .string(task.handler)),
-            ("arguments", .raw(task.arguments)),
-            ("queue", .string(task.queue)),
-            ("priority", .int(task.priority)),
-            ("run_at", .date(task.runAt)),
-            ("retry", retry(task.retry)),
-            ("time_to_resolve", .number(task.timeToResolve)),
-            ("idempotency_key", .nullable(task.idempotencyKey)),
-            ("parent_id", .nullable(task.parentID?.rawValue)),
-            ("module", .nullable(task.module)),
-            ("tags", .array(task.tags.map { .string($0) })),
-            ("name", .nullable(task.name)),
-            ("timeout", .number(task.timeout)),
-            ("internal", .bool(task.isInternal)),
-            ("type", .nullable(task.type)),
-            ("scope", .nullable(task.scope)),
-            ("entity", .nullable(task.entity)),
-            ("keyspace", .nullable(task.keyspace)),
-            ("table", .nullable(task.table)),
-            ("progress_units", .nullable(task.progressUnits)),
-            ("locality", .string(task.locality.rawValue)),
-            ("abortable", .bool(task.isAbortable)),
-            ("user_task", .bool(task.isUserTask)),
-            ("target_worker", .nullable(task.targetWorker)),
-        ])
+        .object(
+            [
+                ("handler", .string(task.handler)),
+                ("arguments", .raw(task.arguments)),
+                ("queue", .string(task.queue)),
+                ("priority", .int(task.priority)),
+                ("run_at", .date(task.runAt)),
+                ("retry", retry(task.retry)),
+                ("time_to_resolve", .number(task.timeToResolve)),
+                ("idempotency_key", .nullable(task.idempotencyKey)),
+                ("parent_id", .nullable(task.parentID?.rawValue)),
+                ("module", .nullable(task.module)),
+                ("tags", .array(task.tags.map { .string($0) })),
+                ("name", .nullable(task.name)),
+                ("timeout", .number(task.timeout)),
+                ("internal", .bool(task.isInternal)),
+                ("locality", .string(task.locality.rawValue)),
+                ("abortable", .bool(task.isAbortable)),
+                ("user_task", .bool(task.isUserTask)),
+                ("target_worker", .nullable(task.targetWorker)),
+            ] + labels(of: task.tree)
+        )
     }
 
     /// A task to enqueue from a (checked) `NewTask` object (the server's side); the rules the document cannot say
@@ -51,12 +48,7 @@ extension Representation {
         task.name = body.string("name")
         task.timeout = body.double("timeout")
         task.isInternal = body.bool("internal") ?? false
-        task.type = body.string("type")
-        task.scope = body.string("scope")
-        task.entity = body.string("entity")
-        task.keyspace = body.string("keyspace")
-        task.table = body.string("table")
-        task.progressUnits = body.string("progress_units")
+        for (name, field) in TaskTreeFields.Values.labels { task.tree[keyPath: field] = body.string(name) }
         task.locality = body.string("locality").flatMap(TaskLocality.init(rawValue:)) ?? .local
         task.isAbortable = body.bool("abortable") ?? true
         // Over HTTP a task is a user's unless the caller says otherwise (its finished root is kept for the user TTL).

@@ -10,6 +10,16 @@ extension Representation {
         let read = ShapeReader(json, "task")
         let retry = ShapeReader(try read.object("retry"), "task's retry")
         let progress = json.object("progress").map { ShapeReader($0, "task's progress") }
+        var tree = TaskTreeFields.Values(
+            locality: try read.value("locality"),
+            isAbortable: try read.bool("abortable"),
+            sequenceNumber: json.int("sequence_number"),
+            isUserTask: try read.bool("user_task"),
+            targetWorker: json.string("target_worker"),
+            hasChildren: try read.bool("has_children"),
+            isFolded: try read.bool("folded")
+        )
+        for (name, field) in TaskTreeFields.Values.labels { tree[keyPath: field] = json.string(name) }
         return TaskRecord(
             id: try read.id("id"),
             queue: try read.string("queue"),
@@ -47,21 +57,7 @@ extension Representation {
             timeout: json.double("timeout"),
             progressCompleted: try progress?.number("completed"),
             progressTotal: progress?.object.double("total"),
-            tree: TaskTreeFields.Values(
-                progressUnits: json.string("progress_units"),
-                type: json.string("type"),
-                scope: json.string("scope"),
-                entity: json.string("entity"),
-                keyspace: json.string("keyspace"),
-                table: json.string("table"),
-                locality: try read.value("locality"),
-                isAbortable: try read.bool("abortable"),
-                sequenceNumber: json.int("sequence_number"),
-                isUserTask: try read.bool("user_task"),
-                targetWorker: json.string("target_worker"),
-                hasChildren: try read.bool("has_children"),
-                isFolded: try read.bool("folded")
-            )
+            tree: tree
         )
     }
 

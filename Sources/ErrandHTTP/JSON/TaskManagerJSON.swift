@@ -1,5 +1,6 @@
 package import Errand
 package import ErrandCore
+package import ErrandStore
 import Foundation
 
 /// Tasks as ScyllaDB's task manager API shows them (`task_status`, `task_stats`), for the `/task_manager` paths.

@@ -103,11 +103,13 @@ struct QueueOperations {
         let statistics = try await client.statistics()
         var totals: [TaskState: Int] = [:]
         for queue in statistics { totals.merge(queue.counts, uniquingKeysWith: +) }
-        let queues: [OutputJSON] = statistics.map { queue in
-            .object([("queue", .string(queue.queue)), ("counts", Representation.counts(queue.counts)), ("total", .int(queue.total))])
-        }
         let leader = try await client.store.leader(now: client.time.now)
-        return .json(.object([("queues", .array(queues)), ("totals", Representation.counts(totals)), ("leader", .nullable(leader))]))
+        return .json(
+            .object([
+                ("queues", .array(statistics.map(Representation.statistics))), ("totals", Representation.counts(totals)),
+                ("leader", .nullable(leader)),
+            ])
+        )
     }
 
     @Sendable func listDeadLetters(_ request: APIRequest) async throws -> Response {

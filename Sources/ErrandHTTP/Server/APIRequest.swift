@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandStore
 import Foundation
 import Hummingbird
 

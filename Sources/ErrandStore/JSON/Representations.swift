@@ -1,12 +1,16 @@
 package import ErrandCore
-package import ErrandStore
 import Foundation
 
 /// How records read in the API: the shapes `components.schemas` describes (`Task`, `Attempt`, `Queue`…). The one
 /// JSON form of each resource: the server answers with it, and the CLI's `-o json` and `-o yaml` print it.
 package enum Representation {
-    package static func task(_ task: TaskRecord) -> OutputJSON {
-        .object([
+    package static func task(_ task: TaskRecord) -> OutputJSON { .object(taskMembers(task)) }
+
+    /// A task's members, in order: for documents that add their own (a child process's `task.json`).
+    package static func taskMembers(_ task: TaskRecord) -> [(String, OutputJSON)] {
+        let progress: OutputJSON =
+            task.progressCompleted.map { .object([("completed", .number($0)), ("total", .number(task.progressTotal))]) } ?? .null
+        let members: [(String, OutputJSON)] = [
             ("id", .string(task.id.rawValue)),
             ("queue", .string(task.queue)),
             ("handler", .string(task.handler)),
@@ -34,13 +38,9 @@ package enum Representation {
             ("module", .nullable(task.module)),
             ("internal", .bool(task.isInternal)),
             ("tags", .array(task.tags.map { .string($0) })),
-            ("progress", task.progressCompleted.map { .object([("completed", .number($0)), ("total", .number(task.progressTotal))]) } ?? .null),
-            ("progress_units", .nullable(task.progressUnits)),
-            ("type", .nullable(task.type)),
-            ("scope", .nullable(task.scope)),
-            ("entity", .nullable(task.entity)),
-            ("keyspace", .nullable(task.keyspace)),
-            ("table", .nullable(task.table)),
+            ("progress", progress),
+        ]
+        return members + labels(of: task.treeFields.values) + [
             ("locality", .string(task.locality.rawValue)),
             ("abortable", .bool(task.isAbortable)),
             ("sequence_number", task.sequenceNumber.map { .int($0) } ?? .null),
@@ -48,7 +48,12 @@ package enum Representation {
             ("target_worker", .nullable(task.targetWorker)),
             ("has_children", .bool(task.hasChildren)),
             ("folded", .bool(task.isFolded)),
-        ])
+        ]
+    }
+
+    /// The tree's labels, as members named as in ``TaskTreeFields/Values/labels``.
+    package static func labels(of tree: TaskTreeFields.Values) -> [(String, OutputJSON)] {
+        TaskTreeFields.Values.labels.map { name, field in (name, .nullable(tree[keyPath: field])) }
     }
 
     package static func retry(_ policy: RetryPolicy) -> OutputJSON {
@@ -80,6 +85,11 @@ package enum Representation {
 
     package static func counts(_ counts: [TaskState: Int]) -> OutputJSON {
         .object(TaskState.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })
+    }
+
+    /// One queue's task counts, a member of `/v1/statistics`'s `queues` (and `errand stats -o json`).
+    package static func statistics(_ queue: QueueStatistics) -> OutputJSON {
+        .object([("queue", .string(queue.queue)), ("counts", counts(queue.counts)), ("total", .int(queue.total))])
     }
 
     package static func queue(_ queue: QueueRecord, statistics: QueueStatistics?) -> OutputJSON {

@@ -1,4 +1,4 @@
-import ErrandCore
+package import ErrandCore
 package import Foundation
 
 /// A JSON answer being written: members keep their order, and stored JSON text (a task's arguments and result) is
@@ -115,7 +115,7 @@ package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByInte
 
 extension OutputJSON {
     /// A `JSONValue` (the problem bodies, the document) as output.
-    init(_ value: JSONValue) {
+    package init(_ value: JSONValue) {
         switch value {
         case .null: self = .null
         case .bool(let flag): self = .bool(flag)
