@@ -22,7 +22,7 @@ struct ModuleListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let modules = try await store.client().modules()
-        try Output.print(modules, as: output) { modules.joined(separator: "\n") }
+        try Output.print(.array(modules.map { .string($0) }), as: output) { modules.joined(separator: "\n") }
     }
 }
 

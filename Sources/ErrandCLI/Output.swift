@@ -19,18 +19,6 @@ enum Output {
         value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    /// The value as pretty JSON with sorted keys.
-    static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// The value as YAML.
-    static func yaml(_ value: some Encodable) throws -> String {
-        try YAMLEncoder().encode(value).trimmingCharacters(in: .newlines)
-    }
-
     /// Prints `json` — the API's representation of what was asked for, so that `-o json` prints what the HTTP API
     /// answers — in `format`, using `table` for the table form. JSON is indented; YAML is the same document.
     static func print(_ json: OutputJSON, as format: OutputFormat, table: () -> String) throws {
@@ -63,15 +51,6 @@ enum Output {
                 && text.trimmingCharacters(in: .whitespaces) == text
             return safe ? plain : .scalar(Node.Scalar(text, .implicit, .doubleQuoted))
         case .alias: return node
-        }
-    }
-
-    /// Prints `value` in `format`, using `table` for the table form.
-    static func print(_ value: some Encodable, as format: OutputFormat, table: () -> String) throws {
-        switch format {
-        case .yaml: Swift.print(try yaml(value))
-        case .json: Swift.print(try json(value))
-        case .table: Swift.print(table())
         }
     }
 

@@ -89,12 +89,6 @@ struct StatsCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
     @Flag(help: "Only the launch counts per task definition.") var definitions = false
 
-    struct LaunchRow: Encodable {
-        var task: String
-        var counts: [String: Int]
-        var total: Int
-    }
-
     func run() async throws {
         // A remote server answers queue counts; launch counts need the store (--definitions says so).
         let client: ErrandClient
@@ -110,13 +104,15 @@ struct StatsCommand: AsyncParsableCommand {
             client = ErrandClient(store: local)
             launches = try await local.launchStatistics()
         }
-        let launchRows = launches.map { module in
-            LaunchRow(
-                task: module.module,
-                counts: Dictionary(uniqueKeysWithValues: LaunchStatus.allCases.map { ($0.rawValue, module[$0]) }),
-                total: module.total
-            )
-        }
+        let launchRows: OutputJSON = .array(
+            launches.map { module in
+                .object([
+                    ("task", .string(module.module)),
+                    ("counts", .object(LaunchStatus.allCases.map { ($0.rawValue, .int(module[$0])) })),
+                    ("total", .int(module.total)),
+                ])
+            }
+        )
         let launchTable = Output.table(
             ["TASK"] + LaunchStatus.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
             launches.map { module in [module.module] + LaunchStatus.allCases.map { "\(module[$0])" } + ["\(module.total)"] }

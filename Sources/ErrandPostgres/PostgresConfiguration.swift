@@ -33,16 +33,6 @@ public struct PostgresConfiguration: Sendable {
     public var endpoints: [Endpoint]
     /// Which server of ``endpoints`` the store uses, and what makes it leave one for another.
     public var target: SessionTarget
-    /// The first server's host.
-    public var host: String {
-        get { endpoints[0].host }
-        set { endpoints[0].host = newValue }
-    }
-    /// The first server's port.
-    public var port: Int {
-        get { endpoints[0].port }
-        set { endpoints[0].port = newValue }
-    }
     public var username: String
     public var password: String?
     public var database: String?
@@ -59,38 +49,11 @@ public struct PostgresConfiguration: Sendable {
     /// Seconds one store operation may take before the store gives up on its connections and opens new ones.
     public var operationTimeout: Double
 
-    public init(
-        host: String = "127.0.0.1",
-        port: Int = 5432,
-        username: String,
-        password: String? = nil,
-        database: String? = nil,
-        schema: String = "errand",
-        poolSize: Int = 10,
-        requireTLS: Bool = false,
-        pollInterval: Double = 1,
-        pollOnly: Bool = false,
-        operationTimeout: Double = 10
-    ) {
-        self.init(
-            endpoints: [Endpoint(host: host, port: port)],
-            username: username,
-            password: password,
-            database: database,
-            schema: schema,
-            poolSize: poolSize,
-            requireTLS: requireTLS,
-            pollInterval: pollInterval,
-            pollOnly: pollOnly,
-            operationTimeout: operationTimeout
-        )
-    }
-
-    /// A configuration over several servers: the store uses the first of `endpoints` that `target` accepts, and
-    /// looks again, in the same order, when that one fails or turns read-only.
+    /// A configuration over one server or several: the store uses the first of `endpoints` that `target` accepts,
+    /// and looks again, in the same order, when that one fails or turns read-only.
     /// - Precondition: `endpoints` is not empty.
     public init(
-        endpoints: [Endpoint],
+        endpoints: [Endpoint] = [Endpoint(host: "127.0.0.1")],
         target: SessionTarget = .any,
         username: String,
         password: String? = nil,

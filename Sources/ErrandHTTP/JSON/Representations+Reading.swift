@@ -141,44 +141,22 @@ struct ShapeReader {
         StoreError(.corrupt, "the server's \(shape) has no valid \"\(name)\"")
     }
 
-    func string(_ name: String) throws -> String {
-        guard let value = object.string(name) else { throw failure(name) }
+    /// The member `read` gets from the object; a missing or unreadable one fails naming it.
+    private func required<Value>(_ name: String, _ read: (String) throws -> Value?) throws -> Value {
+        guard let value = try read(name) else { throw failure(name) }
         return value
     }
 
-    func int(_ name: String) throws -> Int {
-        guard let value = object.int(name) else { throw failure(name) }
-        return value
-    }
-
-    func number(_ name: String) throws -> Double {
-        guard let value = object.double(name) else { throw failure(name) }
-        return value
-    }
-
-    func bool(_ name: String) throws -> Bool {
-        guard let value = object.bool(name) else { throw failure(name) }
-        return value
-    }
-
-    func id(_ name: String) throws -> TaskID {
-        guard let value = object.string(name).flatMap(TaskID.init) else { throw failure(name) }
-        return value
-    }
+    func string(_ name: String) throws -> String { try required(name) { object.string($0) } }
+    func int(_ name: String) throws -> Int { try required(name) { object.int($0) } }
+    func number(_ name: String) throws -> Double { try required(name) { object.double($0) } }
+    func bool(_ name: String) throws -> Bool { try required(name) { object.bool($0) } }
+    func id(_ name: String) throws -> TaskID { try required(name) { object.string($0).flatMap(TaskID.init) } }
+    func object(_ name: String) throws -> BodyObject { try required(name) { object.object($0) } }
+    func date(_ name: String) throws -> Date { try required(name, optionalDate) }
 
     func value<Value: RawRepresentable>(_ name: String) throws -> Value where Value.RawValue == String {
-        guard let value = object.string(name).flatMap(Value.init(rawValue:)) else { throw failure(name) }
-        return value
-    }
-
-    func object(_ name: String) throws -> BodyObject {
-        guard let value = object.object(name) else { throw failure(name) }
-        return value
-    }
-
-    func date(_ name: String) throws -> Date {
-        guard let value = try optionalDate(name) else { throw failure(name) }
-        return value
+        try required(name) { object.string($0).flatMap(Value.init(rawValue:)) }
     }
 
     /// A date member, `nil` when absent or `null`.

@@ -101,7 +101,7 @@ public struct RemoteTaskStore: ClientStore {
     }
 
     public func drainModule(_ module: String) async throws -> Int {
-        try ShapeReader(try await api.call("POST", "/task_manager/drain/\(Self.pathSegment(module))"), "drain answer").int("deleted")
+        try ShapeReader(try await api.call("POST", "/task_manager/drain/\(RemoteAPI.segment(module))"), "drain answer").int("deleted")
     }
 
     /// The TTL in force on the server for finished trees (`user` for those a user started): the one set at run time,
@@ -119,10 +119,6 @@ public struct RemoteTaskStore: ClientStore {
     }
 
     private static func ttlPath(user: Bool) -> String { user ? "/task_manager/user_ttl" : "/task_manager/ttl" }
-
-    private static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
-    }
 
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
         try Representation.task(from: try await api.call("POST", "/v1/tasks/\(id)/retry"))
