@@ -55,6 +55,20 @@ public enum JSONValue: Sendable, Hashable, Codable {
 }
 
 extension JSONText {
+    /// A list of strings as the JSON array a store keeps in one column (a task's tags, a worker's queues).
+    public static func array(_ strings: [String]) -> String {
+        guard !strings.isEmpty else { return "[]" }
+        var json = Builder()
+        json.strings(strings)
+        return json.text
+    }
+
+    /// The list of strings such a column holds; `nil` when it holds anything else.
+    public static func strings(_ text: String) -> [String]? {
+        if text == "[]" { return [] }
+        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String]
+    }
+
     /// Writes JSON text by hand: arrays of flat objects with string, integer or null fields.
     ///
     /// For stores that pass a batch of rows as one JSON parameter; much cheaper than `JSONEncoder` per row.

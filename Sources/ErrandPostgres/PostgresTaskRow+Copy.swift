@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandStore
 import Foundation
 import NIOCore
 
@@ -6,13 +7,7 @@ import NIOCore
 /// per row and no parameters to bind, and the server writes whole pages of rows at once.
 extension PostgresTaskRow {
     /// The columns `copyText` writes, in order.
-    static let copyColumns = [
-        "id", "queue", "handler", "arguments", "priority", "run_at", "state", "attempt", "charged_attempts",
-        "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter",
-        "retry_priority_decrement", "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal",
-        "tags", "created_at", "name", "timeout", "progress_units", "type", "scope", "entity", "keyspace", "table_name",
-        "locality", "abortable", "sequence_number", "user_task", "target_worker",
-    ]
+    static let copyColumns = TaskColumns.enqueued
 
     /// How many leading `copyColumns` a batch of tasks with only default tree fields writes.
     static let plainCopyColumnCount = copyColumns.firstIndex(of: "progress_units") ?? copyColumns.count
@@ -47,7 +42,7 @@ extension PostgresTaskRow {
             line.text(task.rootID?.rawValue)
             line.text(task.module)
             line.text(task.isInternal ? "t" : "f")
-            line.text(tagsJSON(task.tags))
+            line.text(JSONText.array(task.tags))
             line.timestamp(task.createdAt)
             line.text(task.name)
             if let timeout = task.timeout { line.number(timeout) } else { line.text(nil) }
@@ -77,14 +72,6 @@ extension PostgresTaskRow {
     }
 
     private static let copyableTimes = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_402_300_799)
-
-    /// Tags as the JSON array stored in `tags`.
-    static func tagsJSON(_ tags: [String]) -> String {
-        guard !tags.isEmpty else { return "[]" }
-        var json = JSONText.Builder()
-        json.strings(tags)
-        return json.text
-    }
 }
 
 /// Writes lines of COPY text: fields separated by tabs, `\N` for NULL, backslash escapes for the characters the

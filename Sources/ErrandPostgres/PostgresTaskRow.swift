@@ -6,23 +6,14 @@ import PostgresNIO
 /// Reads task and attempt rows, and writes transition results as one JSON parameter per batch.
 enum PostgresTaskRow {
     /// The task columns in the order `decode` reads them (`tags` as text, since it is stored as jsonb).
-    static let columnList = """
-        id, queue, handler, arguments, priority, run_at, state, attempt, charged_attempts, max_attempts, retry_delay, \
-        retry_delay_factor, retry_max_delay, retry_jitter, retry_priority_decrement, time_to_resolve, idempotency_key, \
-        parent_id, root_id, module, internal, tags::text, created_at, started_at, finished_at, result, message, \
-        last_error, worker, lease_expires_at, name, timeout, progress_completed, progress_total, progress_units, type, \
-        scope, entity, keyspace, table_name, locality, abortable, sequence_number, user_task, target_worker, has_children, folded
-        """
+    static let columnList = TaskColumns.task.map { $0 == "tags" ? "tags::text" : $0 }.joined(separator: ", ")
 
     /// How many columns `columnList` names.
-    static let columnCount = columnList.split(separator: ",").count
+    static let columnCount = TaskColumns.task.count
 
     /// The same columns qualified by a table alias.
     static func columns(_ alias: String) -> String {
-        columnList.split(separator: ",").map { column in
-            let name = column.trimmingCharacters(in: .whitespacesAndNewlines)
-            return "\(alias).\(name)"
-        }.joined(separator: ", ")
+        TaskColumns.task.map { $0 == "tags" ? "\(alias).tags::text" : "\(alias).\($0)" }.joined(separator: ", ")
     }
 
     /// Decodes a row selected with `columnList`, checking what the column types do not: known states and locality,
@@ -40,9 +31,7 @@ enum PostgresTaskRow {
             let localityText = try cells[40].decode(String.self)
             guard let locality = TaskLocality(rawValue: localityText) else { throw corrupt(id, "locality", localityText) }
             let tagsText = try cells[21].decode(String.self)
-            guard let tags = (try? JSONSerialization.jsonObject(with: Data(tagsText.utf8))) as? [String] else {
-                throw corrupt(id, "tags", tagsText)
-            }
+            guard let tags = JSONText.strings(tagsText) else { throw corrupt(id, "tags", tagsText) }
             let arguments = try cells[3].decode(String.self)
             guard JSONSyntax.isValid(arguments, allowingTrailingCommas: true) else {
                 throw corrupt(id, "arguments", "text that is not JSON: \(arguments)")
@@ -170,7 +159,7 @@ enum PostgresTaskRow {
         """
 
     /// The attempt columns in the order `decodeAttempt` reads them.
-    static let attemptColumns = "task_id, number, handler, worker, started_at, finished_at, outcome, message, result, salvaged_by, salvaged_at"
+    static let attemptColumns = TaskColumns.attempt
 
     static func attemptJSON(_ attempts: [Attempt]) -> String {
         var json = JSONText.Builder()

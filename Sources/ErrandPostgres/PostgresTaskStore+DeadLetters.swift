@@ -86,7 +86,5 @@ extension PostgresTaskStore {
     }
 
     /// The task table's column names, as `row_to_json` writes them.
-    static let columnNames: [String] = PostgresTaskRow.columnList.split(separator: ",").map {
-        $0.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "::text", with: "")
-    }
+    static let columnNames = TaskColumns.task
 }

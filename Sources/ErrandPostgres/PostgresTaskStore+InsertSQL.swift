@@ -27,7 +27,7 @@ extension PostgresTaskStore {
         let roots = column { $0.rootID?.rawValue ?? "" }
         let modules = column { $0.module ?? "" }
         let internals = column(\.isInternal)
-        let tags = column { PostgresTaskRow.tagsJSON($0.tags) }
+        let tags = column { JSONText.array($0.tags) }
         let createdAts = column(\.createdAt)
         let names = column { $0.name ?? "" }
         // A timeout is > 0 when present, so -1 can stand for none.

@@ -11,7 +11,7 @@ extension PostgresTaskStore {
         """
 
     public func registerWorker(_ worker: WorkerRecord) async throws {
-        let queues = PostgresTaskRow.tagsJSON(worker.queues)
+        let queues = JSONText.array(worker.queues)
         _ = try await rows(
             """
             INSERT INTO \(unescaped: s).worker (id, name, lease_name, queues, spec, state, started_at, last_heartbeat_at,
@@ -124,7 +124,7 @@ extension PostgresTaskStore {
         guard let state = WorkerState(rawValue: stateText) else {
             throw StoreError(.corrupt, "worker \(id) is corrupt: column state holds \(stateText.prefix(80))")
         }
-        let queues = (try? JSONSerialization.jsonObject(with: Data(try cells[3].decode(String.self).utf8))) as? [String] ?? []
+        let queues = JSONText.strings(try cells[3].decode(String.self)) ?? []
         return WorkerRecord(
             id: id,
             name: try cells[1].decode(String.self),

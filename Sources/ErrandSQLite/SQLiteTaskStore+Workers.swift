@@ -15,7 +15,7 @@ extension SQLiteTaskStore {
             try db.execute(
                 sql: "INSERT INTO errand_worker (\(Self.workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    worker.id, worker.name, worker.leaseName, TaskRow.encodeTags(worker.queues), worker.spec, worker.state.rawValue,
+                    worker.id, worker.name, worker.leaseName, JSONText.array(worker.queues), worker.spec, worker.state.rawValue,
                     worker.startedAt.millisecondsSince1970, worker.lastHeartbeatAt.millisecondsSince1970, worker.heartbeatExpiration,
                     worker.salvageAfter, worker.finishedAt?.millisecondsSince1970, worker.salvagedBy,
                     worker.salvagedAt?.millisecondsSince1970,
@@ -116,7 +116,7 @@ extension SQLiteTaskStore {
                 id: id,
                 name: row[1],
                 leaseName: row[2],
-                queues: TaskRow.decodeTags(row[3]) ?? [],
+                queues: JSONText.strings(row[3]) ?? [],
                 spec: row[4],
                 state: state,
                 startedAt: date(6) ?? Date(timeIntervalSince1970: 0),

@@ -12,14 +12,7 @@ struct CorruptRow: Sendable {
 /// Reads and writes ``TaskRecord`` and ``Attempt`` rows by column position, through ``RawStatement``.
 enum TaskRow {
     /// The task columns, in the order `decode` reads them and `bindAll` writes them.
-    static let columns = [
-        "id", "queue", "handler", "arguments", "priority", "run_at", "state", "attempt", "charged_attempts",
-        "max_attempts", "retry_delay", "retry_delay_factor", "retry_max_delay", "retry_jitter", "retry_priority_decrement",
-        "time_to_resolve", "idempotency_key", "parent_id", "root_id", "module", "internal", "tags", "created_at",
-        "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at", "name",
-        "timeout", "progress_completed", "progress_total", "progress_units", "type", "scope", "entity", "keyspace",
-        "table_name", "locality", "abortable", "sequence_number", "user_task", "target_worker", "has_children", "folded",
-    ]
+    static let columns = TaskColumns.task
 
     static let columnList = columns.joined(separator: ", ")
 
@@ -69,7 +62,7 @@ enum TaskRow {
         statement.bind(task.rootID?.rawValue)
         statement.bind(task.module)
         statement.bind(task.isInternal)
-        statement.bind(encodeTags(task.tags))
+        statement.bind(JSONText.array(task.tags))
         statement.bind(task.createdAt.millisecondsSince1970)
         statement.bind(task.startedAt?.millisecondsSince1970)
         statement.bind(task.finishedAt?.millisecondsSince1970)
@@ -157,7 +150,7 @@ enum TaskRow {
         let stateText = try text(6)
         guard let state = TaskState(rawValue: stateText) else { throw corrupt(idText, "state", stateText) }
         let tagsText = try text(21)
-        guard let tags = decodeTags(tagsText) else { throw corrupt(idText, "tags", tagsText) }
+        guard let tags = JSONText.strings(tagsText) else { throw corrupt(idText, "tags", tagsText) }
         let localityText = try text(40)
         guard let locality = TaskLocality(rawValue: localityText) else { throw corrupt(idText, "locality", localityText) }
         return TaskRecord(
@@ -246,16 +239,6 @@ enum TaskRow {
         StoreError(.corrupt, "task \(id) is corrupt: column \(column) holds \(value.prefix(80))")
     }
 
-    static func encodeTags(_ tags: [String]) -> String {
-        guard !tags.isEmpty, let data = try? JSONSerialization.data(withJSONObject: tags) else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func decodeTags(_ text: String) -> [String]? {
-        if text == "[]" { return [] }
-        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String]
-    }
-
     // MARK: attempts
 
     static let insertAttempt = """
@@ -279,7 +262,7 @@ enum TaskRow {
     }
 
     /// The attempt columns in the order `decodeAttempt` reads them.
-    static let attemptColumns = "task_id, number, handler, worker, started_at, finished_at, outcome, message, result, salvaged_by, salvaged_at"
+    static let attemptColumns = TaskColumns.attempt
 
     static func decodeAttempt(_ row: Columns) throws -> Attempt {
         let idText = row.text(0) ?? ""
