@@ -15,9 +15,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// Prints values as YAML, JSON or a table.
 enum Output {
     /// A number as a whole number when it is one (`3`, not `3.0`), else as Swift writes it.
-    static func number(_ value: Double) -> String {
-        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
+    static func number(_ value: Double) -> String { OutputJSON.number(value).text }
 
     /// Prints `json` — the API's representation of what was asked for, so that `-o json` prints what the HTTP API
     /// answers — in `format`, using `table` for the table form. JSON is indented; YAML is the same document.

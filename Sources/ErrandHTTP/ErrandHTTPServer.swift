@@ -15,8 +15,6 @@ public struct APIServices: Sendable {
     public let client: ErrandClient
     /// The task definitions the server knows now (the configuration file's, reloaded with it).
     public var definitions: @Sendable () async -> [TaskDefinition]
-    /// Longest a long-poll (`wait` of a claim, `timeout` of a task wait) is held, in seconds, whatever the request
-    /// asks; a request asking more gets its answer after this long (an empty claim, an unfinished task).
     /// Where `/metrics` reads counters and timers: the registry of the Prometheus factory this process bootstrapped
     /// (or gave the client's ``ErrandMetrics``). Gauges of the store's state are added to it at each scrape.
     public var registry: PrometheusCollectorRegistry
