@@ -34,6 +34,7 @@ package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByInte
     /// Compact JSON text.
     package var text: String {
         var out = ""
+        out.reserveCapacity(1024)
         write(into: &out)
         return out
     }
@@ -97,6 +98,13 @@ package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByInte
 
     private static func quote(_ text: String, into out: inout String) {
         out += "\""
+        // Most keys and values need no escape: appended whole, not a scalar at a time (which, once `task.json` was
+        // written with it, cost the child-process benchmark 9 % of its rate).
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
