@@ -37,8 +37,11 @@ struct HTTPOptions: ParsableArguments {
         var tokens = file.tokens.map { BearerAuth.Token($0.token, role: $0.role == "read" ? .read : .admin) }
         for (variable, role) in [("ERRAND_HTTP_ADMIN_TOKENS", APIRole.admin), ("ERRAND_HTTP_READ_TOKENS", .read)] {
             for secret in (env(variable) ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !secret.isEmpty {
-                guard secret.count >= 16 else {
-                    throw CLIFailure("\(variable): every token must be at least 16 characters (it is a secret)", exitCode: CLIFailure.badInput)
+                guard secret.count >= HTTPSettings.minimumTokenLength else {
+                    throw CLIFailure(
+                        "\(variable): every token must be at least \(HTTPSettings.minimumTokenLength) characters (it is a secret)",
+                        exitCode: CLIFailure.badInput
+                    )
                 }
                 tokens.append(BearerAuth.Token(secret, role: role))
             }
@@ -47,7 +50,7 @@ struct HTTPOptions: ParsableArguments {
         var configuration = HTTPServerConfiguration(host: host, port: port)
         if let bytes = file.maxBodyBytes { configuration.maxBodyBytes = bytes }
         if let text = env("ERRAND_HTTP_MAX_WAIT") {
-            guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+            guard let seconds = Double(text), (try? InvalidField.seconds(seconds, "", allowZero: true)) != nil else {
                 throw CLIFailure("ERRAND_HTTP_MAX_WAIT: \"\(text)\" is not a number of seconds >= 0", exitCode: CLIFailure.badInput)
             }
             configuration.longestWait = seconds

@@ -77,9 +77,10 @@ struct WorkerSettingLookup {
     /// `number` when it is a finite number of seconds above 0 (or 0, with `allowZero`).
     func seconds(_ number: Double?, _ option: String, allowZero: Bool = false) throws -> Double? {
         guard let number else { return nil }
-        guard number.isFinite, allowZero ? number >= 0 : number > 0 else {
-            throw CLIFailure("\(option) must be a number of seconds \(allowZero ? ">=" : ">") 0, got \(number)", exitCode: CLIFailure.badInput)
+        do {
+            return try InvalidField.seconds(number, option, allowZero: allowZero)
+        } catch {
+            throw CLIFailure("\(option) \(error.reason)", exitCode: CLIFailure.badInput)
         }
-        return number
     }
 }

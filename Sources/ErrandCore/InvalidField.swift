@@ -14,6 +14,17 @@ public struct InvalidField: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(field): \(reason)" }
 
+    /// `value` when it is a duration: a finite number of seconds above 0 (at least 0 with `allowZero`). The one rule
+    /// for every duration Errand reads (leases, timeouts, delays, TTLs, intervals).
+    /// - Throws: ``InvalidField`` naming `field` otherwise.
+    @discardableResult
+    public static func seconds(_ value: Double, _ field: String, allowZero: Bool = false) throws(InvalidField) -> Double {
+        guard value.isFinite, allowZero ? value >= 0 : value > 0 else {
+            throw InvalidField(field: field, reason: "must be a number of seconds \(allowZero ? ">=" : ">") 0, got \(value)")
+        }
+        return value
+    }
+
     /// The same problem, reported under a parent path (`retry` + `delay` gives `retry.delay`).
     public func nested(under parent: String) -> InvalidField {
         InvalidField(field: parent.isEmpty ? field : "\(parent).\(field)", reason: reason)

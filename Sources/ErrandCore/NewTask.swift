@@ -116,15 +116,11 @@ public struct NewTask: Sendable, Hashable {
             )
         }
         if let problem = JSONText.problem(arguments) { throw InvalidField(field: "arguments", reason: problem) }
-        guard timeToResolve.isFinite, timeToResolve > 0 else {
-            throw InvalidField(field: "time_to_resolve", reason: "must be a number of seconds > 0, got \(timeToResolve)")
-        }
+        try InvalidField.seconds(timeToResolve, "time_to_resolve")
         if let name, name.count > NewTask.maxNameLength {
             throw InvalidField(field: "name", reason: "is \(name.count) characters; the limit is \(NewTask.maxNameLength)")
         }
-        if let timeout, !(timeout.isFinite && timeout > 0) {
-            throw InvalidField(field: "timeout", reason: "must be a number of seconds > 0, got \(timeout)")
-        }
+        if let timeout { try InvalidField.seconds(timeout, "timeout") }
         // Counted in Unicode code points, as JSON Schema's maxLength counts them (the API's document says 255).
         if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")

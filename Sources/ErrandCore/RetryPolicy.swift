@@ -51,15 +51,11 @@ public struct RetryPolicy: Sendable, Hashable {
         guard maxAttempts <= 10_000 else {
             throw InvalidField(field: "max_attempts", reason: "must be at most 10000, got \(maxAttempts)")
         }
-        guard delay.isFinite, delay >= 0 else {
-            throw InvalidField(field: "delay", reason: "must be a number of seconds >= 0, got \(delay)")
-        }
+        try InvalidField.seconds(delay, "delay", allowZero: true)
         guard delayFactor.isFinite, delayFactor >= 1 else {
             throw InvalidField(field: "delay_factor", reason: "must be >= 1 (1 keeps the delay constant), got \(delayFactor)")
         }
-        guard maxDelay.isFinite, maxDelay >= 0 else {
-            throw InvalidField(field: "max_delay", reason: "must be a number of seconds >= 0, got \(maxDelay)")
-        }
+        try InvalidField.seconds(maxDelay, "max_delay", allowZero: true)
         guard jitter.isFinite, (0...1).contains(jitter) else {
             throw InvalidField(field: "jitter", reason: "must be between 0 and 1, got \(jitter)")
         }

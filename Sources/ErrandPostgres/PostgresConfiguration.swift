@@ -108,17 +108,12 @@ public struct PostgresConfiguration: Sendable {
                 }
                 poolSize = size
             case "sslmode": requireTLS = value == "require" || value == "verify-full" || value == "verify-ca"
-            case "poll_interval":
-                guard let seconds = Double(value), seconds > 0 else {
-                    throw StoreError(.invalid, "store URL: poll_interval must be a number of seconds > 0, got \"\(value)\"")
+            case "poll_interval", "operation_timeout":
+                guard let seconds = Double(value), (try? InvalidField.seconds(seconds, item.name)) != nil else {
+                    throw StoreError(.invalid, "store URL: \(item.name) must be a number of seconds > 0, got \"\(value)\"")
                 }
-                pollInterval = seconds
+                if item.name == "poll_interval" { pollInterval = seconds } else { operationTimeout = seconds }
             case "poll_only": pollOnly = value == "true" || value == "1"
-            case "operation_timeout":
-                guard let seconds = Double(value), seconds > 0 else {
-                    throw StoreError(.invalid, "store URL: operation_timeout must be a number of seconds > 0, got \"\(value)\"")
-                }
-                operationTimeout = seconds
             case "target_session_attrs":
                 guard let chosen = SessionTarget(rawValue: value) else {
                     let known = SessionTarget.allCases.map(\.rawValue).joined(separator: ", ")

@@ -41,6 +41,8 @@ struct PostgresURLTests {
         ("postgres://u@h1/db?target=primary", "unknown parameter \"target\""),
         ("mysql://u@h1/db", "is not a postgres:// URL"),
         ("postgres://h1,h2/db", "names no user"),
+        ("postgres://u@h1/db?poll_interval=inf", "poll_interval must be a number of seconds > 0, got \"inf\""),
+        ("postgres://u@h1/db?operation_timeout=0", "operation_timeout must be a number of seconds > 0, got \"0\""),
     ])
     func badURLsSayWhatIsWrong(url: String, message: String) {
         #expect {

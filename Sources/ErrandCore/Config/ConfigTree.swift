@@ -12,9 +12,11 @@ public enum ConfigTree {
         throw InvalidField(field: field, reason: "must be a string, got \(describe(value))")
     }
 
-    public static func integer(_ value: Any, _ field: String) throws(InvalidField) -> Int {
-        if let number = value as? Int { return number }
-        throw InvalidField(field: field, reason: "must be an integer, got \(describe(value))")
+    /// An integer, and at least `minimum` when one is given.
+    public static func integer(_ value: Any, _ field: String, atLeast minimum: Int? = nil) throws(InvalidField) -> Int {
+        guard let number = value as? Int else { throw InvalidField(field: field, reason: "must be an integer, got \(describe(value))") }
+        if let minimum, number < minimum { throw InvalidField(field: field, reason: "must be at least \(minimum), got \(number)") }
+        return number
     }
 
     public static func number(_ value: Any, _ field: String) throws(InvalidField) -> Double {

@@ -55,28 +55,18 @@ extension ErrandConfig {
         if let value = section["finished_ttl"] { storage.finishedTTL = try Self.positive(value, "task_storage.finished_ttl") }
         if let value = section["user_task_ttl"] { storage.userTaskTTL = try Self.positive(value, "task_storage.user_task_ttl") }
         if let value = section["task_log_max_size"] {
-            storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size")
-            guard storage.taskLogMaxSize >= 1 else {
-                throw InvalidField(field: "task_storage.task_log_max_size", reason: "must be at least 1, got \(storage.taskLogMaxSize)")
-            }
+            storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size", atLeast: 1)
         }
     }
 
     private mutating func readRunner(_ value: Any?) throws(InvalidField) {
         guard let value, !(value is NSNull) else { return }
         let section = try ConfigTree.mapping(value, "task_runner", known: Self.runnerKeys, what: "a task_runner setting")
-        if let value = section["capacity"] {
-            runner.capacity = try ConfigTree.integer(value, "task_runner.capacity")
-            guard runner.capacity >= 1 else {
-                throw InvalidField(field: "task_runner.capacity", reason: "must be at least 1, got \(runner.capacity)")
-            }
-        }
+        if let value = section["capacity"] { runner.capacity = try ConfigTree.integer(value, "task_runner.capacity", atLeast: 1) }
     }
 
     private static func positive(_ value: Any, _ field: String) throws(InvalidField) -> Double {
-        let number = try ConfigTree.number(value, field)
-        guard number.isFinite, number > 0 else { throw InvalidField(field: field, reason: "must be a number of seconds > 0, got \(number)") }
-        return number
+        try InvalidField.seconds(try ConfigTree.number(value, field), field)
     }
 
     private static func definition(_ name: String, _ value: Any, defaultTTR: Double) throws(InvalidField) -> TaskDefinition {
@@ -150,10 +140,7 @@ extension ErrandConfig {
             }
         }
         if let value = mapping["pause_sec"] {
-            definition.pauseSeconds = try ConfigTree.number(value, field("pause_sec"))
-            guard definition.pauseSeconds.isFinite, definition.pauseSeconds >= 0 else {
-                throw InvalidField(field: field("pause_sec"), reason: "must be a number of seconds >= 0, got \(definition.pauseSeconds)")
-            }
+            definition.pauseSeconds = try InvalidField.seconds(try ConfigTree.number(value, field("pause_sec")), field("pause_sec"), allowZero: true)
         }
         // The launches must be valid tasks: handler and queue names, priority, time_to_resolve, retry policy.
         do {

@@ -40,6 +40,8 @@ public struct HTTPSettings: Sendable, Hashable {
     static let keys: Set<String> = ["listen", "auth", "tokens", "max_body_bytes", "max_wait"]
     /// The roles a token may have.
     public static let roles = ["read", "admin"]
+    /// Fewest characters of a token (it is a secret), from the file or the environment.
+    public static let minimumTokenLength = 16
 
     /// Reads the section.
     /// - Throws: ``InvalidField`` naming the first problem, e.g. `http.tokens[1].role`.
@@ -51,17 +53,9 @@ public struct HTTPSettings: Sendable, Hashable {
             guard ["token", "none"].contains(mode) else { throw InvalidField(field: "http.auth", reason: "must be token or none, got \"\(mode)\"") }
             auth = mode
         }
-        if let value = section["max_body_bytes"] {
-            let bytes = try ConfigTree.integer(value, "http.max_body_bytes")
-            guard bytes >= 1024 else { throw InvalidField(field: "http.max_body_bytes", reason: "must be at least 1024, got \(bytes)") }
-            maxBodyBytes = bytes
-        }
+        if let value = section["max_body_bytes"] { maxBodyBytes = try ConfigTree.integer(value, "http.max_body_bytes", atLeast: 1024) }
         if let value = section["max_wait"] {
-            let seconds = try ConfigTree.number(value, "http.max_wait")
-            guard seconds.isFinite, seconds >= 0 else {
-                throw InvalidField(field: "http.max_wait", reason: "must be a number of seconds >= 0, got \(seconds)")
-            }
-            maxWait = seconds
+            maxWait = try InvalidField.seconds(try ConfigTree.number(value, "http.max_wait"), "http.max_wait", allowZero: true)
         }
         if let value = section["tokens"], !(value is NSNull) {
             guard let list = value as? [Any] else { throw InvalidField(field: "http.tokens", reason: "must be a list of {token, role}") }
@@ -69,8 +63,8 @@ public struct HTTPSettings: Sendable, Hashable {
                 let field = "http.tokens[\(index)]"
                 let entry = try ConfigTree.mapping(item, field, known: ["token", "role"], what: "a token setting")
                 let token = try ConfigTree.string(entry["token"] ?? "", "\(field).token")
-                guard token.count >= 16 else {
-                    throw InvalidField(field: "\(field).token", reason: "must be at least 16 characters (it is a secret)")
+                guard token.count >= Self.minimumTokenLength else {
+                    throw InvalidField(field: "\(field).token", reason: "must be at least \(Self.minimumTokenLength) characters (it is a secret)")
                 }
                 let role = try ConfigTree.string(entry["role"] ?? "admin", "\(field).role")
                 guard Self.roles.contains(role) else { throw InvalidField(field: "\(field).role", reason: "must be read or admin, got \"\(role)\"") }

@@ -64,11 +64,7 @@ public struct WorkerSettings: Sendable, Hashable {
         }
         func seconds(_ key: String, allowZero: Bool = false) throws(InvalidField) -> Double? {
             guard let value = section[key] else { return nil }
-            let number = try ConfigTree.number(value, field(key))
-            guard number.isFinite, allowZero ? number >= 0 : number > 0 else {
-                throw InvalidField(field: field(key), reason: "must be a number of seconds \(allowZero ? ">=" : ">") 0, got \(number)")
-            }
-            return number
+            return try InvalidField.seconds(try ConfigTree.number(value, field(key)), field(key), allowZero: allowZero)
         }
         if let value = section["queue"] {
             let name = try ConfigTree.string(value, field("queue"))
@@ -76,11 +72,7 @@ public struct WorkerSettings: Sendable, Hashable {
             queue = name
         }
         if let value = section["name"] { name = try ConfigTree.string(value, field("name")) }
-        if let value = section["concurrency"] {
-            let count = try ConfigTree.integer(value, field("concurrency"))
-            guard count >= 1 else { throw InvalidField(field: field("concurrency"), reason: "must be at least 1, got \(count)") }
-            concurrency = count
-        }
+        if let value = section["concurrency"] { concurrency = try ConfigTree.integer(value, field("concurrency"), atLeast: 1) }
         command = try strings("command")
         handlers = try strings("handlers")
         for (index, handler) in (handlers ?? []).enumerated() {
@@ -99,10 +91,6 @@ public struct WorkerSettings: Sendable, Hashable {
         if let value = section["num_worker_salvage_on_start"] {
             numWorkerSalvageOnStart = try ConfigTree.integer(value, field("num_worker_salvage_on_start"))
         }
-        if let value = section["num_tasks"] {
-            let count = try ConfigTree.integer(value, field("num_tasks"))
-            guard count >= 1 else { throw InvalidField(field: field("num_tasks"), reason: "must be at least 1, got \(count)") }
-            numTasks = count
-        }
+        if let value = section["num_tasks"] { numTasks = try ConfigTree.integer(value, field("num_tasks"), atLeast: 1) }
     }
 }
