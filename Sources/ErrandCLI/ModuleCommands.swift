@@ -126,7 +126,6 @@ struct TTLSetCommand: AsyncParsableCommand {
     @Flag(help: "Set the user TTL.") var user = false
 
     func run() async throws {
-        guard seconds >= 0 else { throw CLIFailure("ttl must be a whole number of seconds >= 0, got \(seconds)", exitCode: CLIFailure.badInput) }
         if let remote = try store.remote() {
             try await remote.setTTL(seconds, user: user)
         } else {

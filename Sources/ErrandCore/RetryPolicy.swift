@@ -42,6 +42,12 @@ public struct RetryPolicy: Sendable, Hashable {
         self.priorityDecrement = priorityDecrement
     }
 
+    /// pftaskqueue's `retryLimit`: the retries after the first attempt, -1 for no limit.
+    public var retryLimit: Int {
+        get { maxAttempts == Self.unlimited ? -1 : maxAttempts - 1 }
+        set { maxAttempts = newValue < 0 ? Self.unlimited : newValue + 1 }
+    }
+
     /// Refuses a policy that cannot mean anything, naming the offending field.
     /// - Throws: ``InvalidField`` for the first rule broken.
     public func validate() throws(InvalidField) {

@@ -51,10 +51,9 @@ struct Workspace {
                 throw WorkspaceError(path: directory, reason: Self.reason(error))
             }
         }
-        let retryLimit = task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1
         let inputs: [(file: String, variable: String, value: String)] = [
             ("input/payload", "PAYLOAD", TaskSpec.payload(ofArguments: task.arguments)),
-            ("input/retryLimit", "RETRY_LIMIT", String(retryLimit)),
+            ("input/retryLimit", "RETRY_LIMIT", String(task.retry.retryLimit)),
             ("input/timeoutSeconds", "TIMEOUT_SECONDS", String(Int(timeout.rounded(.up)))),
             ("input/meta/taskUID", "TASK_UID", task.id.rawValue),
             ("input/meta/processUID", "PROCESS_UID", processID),
@@ -102,11 +101,10 @@ struct Workspace {
     /// The task as `task.json`: the task as the HTTP API shows it (``Representation/task(_:)``), then pftaskqueue's
     /// `uid`, `parentUID`, `spec` and `status` keys.
     static func taskJSON(_ task: TaskRecord, timeout: Double) -> String {
-        let retryLimit = task.retry.maxAttempts == RetryPolicy.unlimited ? -1 : task.retry.maxAttempts - 1
         let spec: OutputJSON = .object([
             ("name", .string(task.name ?? "")),
             ("payload", .string(TaskSpec.payload(ofArguments: task.arguments))),
-            ("retryLimit", .int(retryLimit)),
+            ("retryLimit", .int(task.retry.retryLimit)),
             ("timeoutSeconds", .int(Int(timeout.rounded(.up)))),
         ])
         let status: OutputJSON = .object([

@@ -77,8 +77,7 @@ public enum TaskSpec {
             task.timeout = seconds > 0 ? seconds : nil
         }
         if let value = mapping["retryLimit"] {
-            let limit = try ConfigTree.integer(value, field("retryLimit"))
-            task.retry.maxAttempts = limit < 0 ? RetryPolicy.unlimited : limit + 1
+            task.retry.retryLimit = try ConfigTree.integer(value, field("retryLimit"))
         } else if mapping.keys.contains(where: pftaskqueueKeys.contains) {
             // pftaskqueue's default: no retry.
             task.retry.maxAttempts = 1

@@ -35,7 +35,7 @@ package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByInte
     package var text: String {
         var out = ""
         out.reserveCapacity(1024)
-        write(into: &out)
+        write(into: &out, indent: nil)
         return out
     }
 
@@ -46,30 +46,9 @@ package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByInte
         return out
     }
 
-    private func write(into out: inout String, indent: String) {
-        let inner = indent + "  "
-        switch self {
-        case .array(let items) where !items.isEmpty:
-            out += "[\n"
-            for (index, item) in items.enumerated() {
-                out += index > 0 ? ",\n" + inner : inner
-                item.write(into: &out, indent: inner)
-            }
-            out += "\n" + indent + "]"
-        case .object(let members) where !members.isEmpty:
-            out += "{\n"
-            for (index, (key, value)) in members.enumerated() {
-                out += index > 0 ? ",\n" + inner : inner
-                Self.quote(key, into: &out)
-                out += ": "
-                value.write(into: &out, indent: inner)
-            }
-            out += "\n" + indent + "}"
-        default: write(into: &out)
-        }
-    }
-
-    private func write(into out: inout String) {
+    /// Writes the value compactly, or, with `indent` (the current line's), one member or item a line.
+    private func write(into out: inout String, indent: String?) {
+        let inner = indent.map { $0 + "  " }
         switch self {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
@@ -80,18 +59,22 @@ package enum OutputJSON: Sendable, ExpressibleByStringLiteral, ExpressibleByInte
         case .array(let items):
             out += "["
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                item.write(into: &out)
+                out += index > 0 ? "," : ""
+                if let inner { out += "\n" + inner }
+                item.write(into: &out, indent: inner)
             }
+            if let indent, !items.isEmpty { out += "\n" + indent }
             out += "]"
         case .object(let members):
             out += "{"
             for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out += "," }
+                out += index > 0 ? "," : ""
+                if let inner { out += "\n" + inner }
                 Self.quote(key, into: &out)
-                out += ":"
-                value.write(into: &out)
+                out += inner == nil ? ":" : ": "
+                value.write(into: &out, indent: inner)
             }
+            if let indent, !members.isEmpty { out += "\n" + indent }
             out += "}"
         }
     }
