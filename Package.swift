@@ -102,7 +102,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             // The API's contract, compiled into the binary (no resource bundle to ship beside it).
-            resources: [.embedInCode("openapi.yaml")],
+            resources: [
+                .embedInCode("openapi.yaml"), .embedInCode("Dashboard/index.html"), .embedInCode("Dashboard/app.js"),
+                .embedInCode("Dashboard/style.css"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

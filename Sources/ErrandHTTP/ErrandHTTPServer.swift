@@ -134,7 +134,10 @@ public struct ErrandHTTPServer: Service {
         let onListening = self.onListening
         let host = configuration.host
         let application = Application(
-            responder: CallbackResponder<BasicRequestContext> { request, _ in await responder.respond(to: request) },
+            responder: CallbackResponder<BasicRequestContext> { request, _ in
+                if let page = Dashboard.response(to: request) { return page }
+                return await responder.respond(to: request)
+            },
             configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "errand"),
             onServerRunning: { channel in await onListening(host, channel.localAddress?.port ?? 0) },
             logger: logger
