@@ -104,6 +104,7 @@ let package = Package(
             // The API's contract, compiled into the binary (no resource bundle to ship beside it).
             resources: [
                 .embedInCode("openapi.yaml"), .embedInCode("Dashboard/index.html"), .embedInCode("Dashboard/app.js"),
+                .embedInCode("Dashboard/live.js"),
                 .embedInCode("Dashboard/style.css"),
             ],
             swiftSettings: strict

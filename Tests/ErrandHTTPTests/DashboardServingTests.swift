@@ -7,7 +7,10 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct DashboardServingTests {
     @Test func thePageAndItsModulesAreServedWithAStrictPolicy() async throws {
         try await TestServer.with { server in
-            for (path, type) in [("/", "text/html"), ("/dashboard/app.js", "text/javascript"), ("/dashboard/style.css", "text/css")] {
+            for (path, type) in [
+                ("/", "text/html"), ("/dashboard/app.js", "text/javascript"), ("/dashboard/live.js", "text/javascript"),
+                ("/dashboard/style.css", "text/css"),
+            ] {
                 let answer = try await server.send("GET", path, token: nil)
                 #expect(answer.status == 200, "\(path) answered \(answer.status)")
                 #expect(answer.header("Content-Type")?.hasPrefix(type) == true, "\(path): \(answer.header("Content-Type") ?? "no type")")

@@ -17,6 +17,7 @@ enum Dashboard {
     static let assets: [String: Asset] = [
         "/": Asset(contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html),
         "/dashboard/app.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.app_js),
+        "/dashboard/live.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.live_js),
         "/dashboard/style.css": Asset(contentType: "text/css; charset=utf-8", bytes: PackageResources.style_css),
     ]
 

@@ -1,14 +1,20 @@
 // The dashboard's overview: task counts by queue and state, the leader, and the workers, read from the HTTP API with
-// the bearer token the viewer signs in with (kept in sessionStorage, never in a URL).
+// the bearer token the viewer signs in with (kept in sessionStorage, never in a URL), and read again as the event
+// stream reports changes.
+
+import { follow } from "./live.js";
 
 const tokenKey = "errand.token";
 
+/** The token's header, when the viewer signed in. */
+function authorization() {
+  const token = sessionStorage.getItem(tokenKey);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 /** Calls the API; resolves to the parsed JSON body, or throws an Error carrying the HTTP status. */
 async function api(path) {
-  const headers = { Accept: "application/json" };
-  const token = sessionStorage.getItem(tokenKey);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(path, { headers });
+  const response = await fetch(path, { headers: { Accept: "application/json", ...authorization() } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const error = new Error(body.detail || `HTTP ${response.status}`);
@@ -48,6 +54,8 @@ function showWorkers(answer) {
   document.getElementById("workers").tBodies[0].replaceChildren(...rows);
 }
 
+let following = false;
+
 async function load() {
   const status = document.getElementById("status");
   const login = document.getElementById("login");
@@ -59,6 +67,11 @@ async function load() {
     document.getElementById("overview").hidden = false;
     login.hidden = true;
     document.getElementById("logout").hidden = !sessionStorage.getItem(tokenKey);
+    if (!following) {
+      following = true;
+      const live = document.getElementById("live");
+      follow({ headers: authorization, onChange: load, onState: (state) => { live.textContent = state; live.className = state; } });
+    }
   } catch (error) {
     status.textContent = error.status === 401 ? "Sign in with a read or admin token." : `Cannot load: ${error.message}`;
     login.hidden = error.status !== 401;
