@@ -51,13 +51,15 @@ struct Workspace {
                 throw WorkspaceError(path: directory, reason: Self.reason(error))
             }
         }
+        let payload = TaskSpec.payload(ofArguments: task.arguments)
+        let timeoutSeconds = Int(timeout.rounded(.up))
         let inputs: [(file: String, variable: String, value: String)] = [
-            ("input/payload", "PAYLOAD", TaskSpec.payload(ofArguments: task.arguments)),
+            ("input/payload", "PAYLOAD", payload),
             ("input/retryLimit", "RETRY_LIMIT", String(task.retry.retryLimit)),
-            ("input/timeoutSeconds", "TIMEOUT_SECONDS", String(Int(timeout.rounded(.up)))),
+            ("input/timeoutSeconds", "TIMEOUT_SECONDS", String(timeoutSeconds)),
             ("input/meta/taskUID", "TASK_UID", task.id.rawValue),
             ("input/meta/processUID", "PROCESS_UID", processID),
-            ("input/meta/task.json", "TASK_JSON", Self.taskJSON(task, timeout: timeout)),
+            ("input/meta/task.json", "TASK_JSON", Self.taskJSON(task, payload: payload, timeoutSeconds: timeoutSeconds)),
             ("input/meta/workerName", "WORKER_NAME", configuration.name),
             ("input/meta/workerUID", "WORKER_UID", configuration.id),
             ("input/meta/workerConfig.json", "WORKER_CONFIG_JSON", configurationJSON ?? configuration.jsonText),
@@ -99,13 +101,13 @@ struct Workspace {
     }
 
     /// The task as `task.json`: the task as the HTTP API shows it (``Representation/task(_:)``), then pftaskqueue's
-    /// `uid`, `parentUID`, `spec` and `status` keys.
-    static func taskJSON(_ task: TaskRecord, timeout: Double) -> String {
+    /// `uid`, `parentUID`, `spec` and `status` keys; `payload` and `timeoutSeconds` are the inputs written beside it.
+    static func taskJSON(_ task: TaskRecord, payload: String, timeoutSeconds: Int) -> String {
         let spec: OutputJSON = .object([
             ("name", .string(task.name ?? "")),
-            ("payload", .string(TaskSpec.payload(ofArguments: task.arguments))),
+            ("payload", .string(payload)),
             ("retryLimit", .int(task.retry.retryLimit)),
-            ("timeoutSeconds", .int(Int(timeout.rounded(.up)))),
+            ("timeoutSeconds", .int(timeoutSeconds)),
         ])
         let status: OutputJSON = .object([
             ("phase", "Processing"), ("createdAt", .date(task.createdAt)), ("failureCount", .int(max(0, task.chargedAttempts - 1))),
