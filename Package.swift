@@ -101,11 +101,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            // The API's contract, compiled into the binary (no resource bundle to ship beside it).
+            // The API's contract and the dashboard's files, compiled into the binary (no resource bundle to ship beside it).
             resources: [
-                .embedInCode("openapi.yaml"), .embedInCode("Dashboard/index.html"), .embedInCode("Dashboard/app.js"),
+                .embedInCode("openapi.yaml"),
+                .embedInCode("Dashboard/api.js"),
+                .embedInCode("Dashboard/app.js"),
+                .embedInCode("Dashboard/dead-letters.js"),
+                .embedInCode("Dashboard/definitions.js"),
+                .embedInCode("Dashboard/index.html"),
+                .embedInCode("Dashboard/json.js"),
                 .embedInCode("Dashboard/live.js"),
+                .embedInCode("Dashboard/overview.js"),
+                .embedInCode("Dashboard/queues.js"),
                 .embedInCode("Dashboard/style.css"),
+                .embedInCode("Dashboard/task.js"),
+                .embedInCode("Dashboard/tasks.js"),
+                .embedInCode("Dashboard/tree.js"),
+                .embedInCode("Dashboard/view.js"),
+                .embedInCode("Dashboard/workers.js"),
             ],
             swiftSettings: strict
         ),

@@ -9,28 +9,6 @@ import Testing
 
 /// One JSON shape per resource: `errand … -o json` prints what the HTTP API answers for the same object.
 @Suite(.timeLimit(.minutes(5))) struct OneShapeTests {
-    /// An HTTP call to the API of `serve`, answering the parsed JSON body.
-    struct API {
-        let url: String
-
-        func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> Any {
-            var request = URLRequest(url: try #require(URL(string: url + path)))
-            request.httpMethod = method
-            if let body {
-                request.httpBody = Data(body.utf8)
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            }
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            #expect((200..<300).contains(status), "\(method) \(path): \(status) \(String(decoding: data, as: UTF8.self))")
-            return try JSONSerialization.jsonObject(with: data)
-        }
-
-        func object(_ method: String, _ path: String, _ body: String? = nil) async throws -> [String: Any] {
-            try #require(try await call(method, path, body) as? [String: Any])
-        }
-    }
-
     /// Whether two parsed JSON documents are the same value.
     static func same(_ left: Any?, _ right: Any?) -> Bool {
         guard let left, let right else { return left == nil && right == nil }
@@ -46,7 +24,7 @@ import Testing
                 serve.terminate()
                 serve.waitUntilExit()
             }
-            let api = API(url: try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())"))
+            let api = ServeAPI(url: try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())"))
 
             // A task with tree fields, a retry, progress and a result: a child run by a remote worker, failed once.
             let retry = #""retry": {"max_attempts": 3, "delay": 0}"#

@@ -86,6 +86,22 @@ import Testing
         )
     }
 
+    /// `/v1/whoami` answers the caller's role, so that the dashboard shows a read token's actions disabled.
+    @Test func whoAmIAnswersTheTokensRole() async throws {
+        try await TestServer.with { server in
+            for (token, role) in [(TestServer.adminToken, "admin"), (TestServer.readToken, "read")] {
+                let answer = try await server.send("GET", "/v1/whoami", token: token)
+                #expect(answer.status == 200)
+                #expect(answer.text == #"{"role":"\#(role)","checks_tokens":true}"#, "\(answer.text)")
+            }
+            #expect(try await server.send("GET", "/v1/whoami", token: nil).status == 401)
+        }
+        try await TestServer.with(auth: .none) { server in
+            let answer = try await server.send("GET", "/v1/whoami", token: nil)
+            #expect(answer.text == #"{"role":"admin","checks_tokens":false}"#)
+        }
+    }
+
     @Test func tokensCompareInFullAndOnlyWhenEqual() {
         #expect(BearerAuth.equal(Array("abc".utf8), Array("abc".utf8)))
         #expect(!BearerAuth.equal(Array("abc".utf8), Array("abd".utf8)))

@@ -7,10 +7,16 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct DashboardServingTests {
     @Test func thePageAndItsModulesAreServedWithAStrictPolicy() async throws {
         try await TestServer.with { server in
-            for (path, type) in [
-                ("/", "text/html"), ("/dashboard/app.js", "text/javascript"), ("/dashboard/live.js", "text/javascript"),
-                ("/dashboard/style.css", "text/css"),
-            ] {
+            // Every file of the dashboard's folder (but the Swift source serving them) is served.
+            let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../Sources/ErrandHTTP/Dashboard").standardized
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".swift") }.sorted()
+            #expect(files.contains("index.html") && files.contains("app.js") && files.count > 5, "\(files)")
+            let paths = files.map { name -> (String, String) in
+                let type = name.hasSuffix(".css") ? "text/css" : name.hasSuffix(".html") ? "text/html" : "text/javascript"
+                return (name == "index.html" ? "/" : "/dashboard/\(name)", type)
+            }
+            for (path, type) in paths {
                 let answer = try await server.send("GET", path, token: nil)
                 #expect(answer.status == 200, "\(path) answered \(answer.status)")
                 #expect(answer.header("Content-Type")?.hasPrefix(type) == true, "\(path): \(answer.header("Content-Type") ?? "no type")")

@@ -13,12 +13,32 @@ enum Dashboard {
         let bytes: [UInt8]
     }
 
-    /// The files by path.
-    static let assets: [String: Asset] = [
-        "/": Asset(contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html),
-        "/dashboard/app.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.app_js),
-        "/dashboard/live.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.live_js),
-        "/dashboard/style.css": Asset(contentType: "text/css; charset=utf-8", bytes: PackageResources.style_css),
+    /// The files by path: the page at `/`, its modules and style sheet under `/dashboard/`. Each file of the
+    /// `Dashboard` folder is listed here and embedded by `Package.swift` (the tests check that every one is served).
+    static let assets: [String: Asset] = {
+        var assets = ["/": Asset(contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html)]
+        for (name, bytes) in files {
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8"
+            assets["/dashboard/\(name)"] = Asset(contentType: type, bytes: bytes)
+        }
+        return assets
+    }()
+
+    private static let files: [(String, [UInt8])] = [
+        ("api.js", PackageResources.api_js),
+        ("app.js", PackageResources.app_js),
+        ("dead-letters.js", PackageResources.dead_letters_js),
+        ("definitions.js", PackageResources.definitions_js),
+        ("json.js", PackageResources.json_js),
+        ("live.js", PackageResources.live_js),
+        ("overview.js", PackageResources.overview_js),
+        ("queues.js", PackageResources.queues_js),
+        ("style.css", PackageResources.style_css),
+        ("task.js", PackageResources.task_js),
+        ("tasks.js", PackageResources.tasks_js),
+        ("tree.js", PackageResources.tree_js),
+        ("view.js", PackageResources.view_js),
+        ("workers.js", PackageResources.workers_js),
     ]
 
     static let contentSecurityPolicy =

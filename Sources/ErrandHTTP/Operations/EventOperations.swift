@@ -3,6 +3,8 @@ import ErrandCore
 import ErrandStore
 import Foundation
 import Hummingbird
+import ServiceLifecycle
+import Synchronization
 
 /// `GET /v1/events`: the store's state changes as server-sent events.
 struct EventOperations {
@@ -34,14 +36,21 @@ struct EventOperations {
             let clock = ContinuousClock()
             let ends = clock.now.advanced(by: .milliseconds(Int64(longest * 1000)))
             var lastWrite = clock.now
-            while clock.now < ends {
-                let changes = try await follower.next(waitingAtMost: (ends - clock.now).seconds)
-                var out = ByteBuffer()
-                for change in changes { out.writeString(Self.event(change)) }
-                if changes.isEmpty, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }
-                guard out.readableBytes > 0 else { continue }
-                try await writer.write(out)
-                lastWrite = clock.now
+            // A server shutting down ends its streams within a poll interval (clients resume after their last
+            // event), instead of holding the shutdown until each stream's longest wait is over.
+            let stopping = Mutex(false)
+            try await withGracefulShutdownHandler {
+                while clock.now < ends, !stopping.withLock({ $0 }) {
+                    let changes = try await follower.next(waitingAtMost: (ends - clock.now).seconds)
+                    var out = ByteBuffer()
+                    for change in changes { out.writeString(Self.event(change)) }
+                    if changes.isEmpty, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }
+                    guard out.readableBytes > 0 else { continue }
+                    try await writer.write(out)
+                    lastWrite = clock.now
+                }
+            } onGracefulShutdown: {
+                stopping.withLock { $0 = true }
             }
             try await writer.finish(nil)
         }

@@ -128,7 +128,11 @@ struct SystemOperations {
     let services: APIServices
 
     var handlers: [String: OperationHandler] {
-        ["getHealth": getHealth, "getReadiness": getReadiness, "getOpenAPIDocument": getOpenAPIDocument]
+        ["getHealth": getHealth, "getReadiness": getReadiness, "getOpenAPIDocument": getOpenAPIDocument, "whoAmI": whoAmI]
+    }
+
+    @Sendable func whoAmI(_ request: APIRequest) async throws -> Response {
+        .json(.object([("role", .string(request.role.rawValue)), ("checks_tokens", .bool(request.checksTokens))]))
     }
 
     @Sendable func getHealth(_ request: APIRequest) async throws -> Response { .json(.object([("status", "ok")])) }

@@ -11,6 +11,10 @@ struct APIRequest: Sendable {
     let query: [String: JSONValue]
     /// The body's root object; empty when the operation takes no body or none was sent.
     let body: BodyObject
+    /// The caller's role: its token's, or admin when the server checks no tokens.
+    var role: APIRole = .admin
+    /// Whether the server checks bearer tokens.
+    var checksTokens = false
 
     /// A path parameter (present: the route matched).
     func path(_ name: String) -> String { pathValues[name] ?? "" }

@@ -69,11 +69,11 @@ struct APIResponder: Sendable {
             problem.headers[.allow] = allowed
             throw problem
         }
-        try auth.authorise(request.headers, for: operation.role)
+        let role = try auth.authorise(request.headers, for: operation.role)
         let query = try checkedParameters(operation, path: pathValues, query: request.uri.query, headers: request.headers)
         let body = try await checkedBody(operation, &request)
         guard let handler = handlers[operation.id] else { throw Problem.notFound("no handler for \(operation.id)") }
-        return try await handler(APIRequest(pathValues: pathValues, query: query, body: body))
+        return try await handler(APIRequest(pathValues: pathValues, query: query, body: body, role: role, checksTokens: auth.checksTokens))
     }
 
     static func pathSegments(_ path: String) throws(Problem) -> [String] {

@@ -313,6 +313,215 @@ internal enum Operations {
             }
         }
     }
+    /// The caller's role, so that a client (the dashboard) can show what the token may do.
+    ///
+    /// `admin` or `read` for a token the server knows; `admin` when the server checks no tokens (loopback only). A read token's writes answer 403, whatever a client shows.
+    ///
+    /// - Remark: HTTP `GET /v1/whoami`.
+    /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)`.
+    internal enum WhoAmI {
+        internal static let id: Swift.String = "whoAmI"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/whoami/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.WhoAmI.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.WhoAmI.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.WhoAmI.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.WhoAmI.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/whoami/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/whoami/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/whoami/GET/responses/200/content/json/role`.
+                        internal enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                            case read = "read"
+                            case admin = "admin"
+                        }
+                        /// - Remark: Generated from `#/paths/v1/whoami/GET/responses/200/content/json/role`.
+                        internal var role: Operations.WhoAmI.Output.Ok.Body.JsonPayload.RolePayload
+                        /// Whether the server checks bearer tokens.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/whoami/GET/responses/200/content/json/checks_tokens`.
+                        internal var checksTokens: Swift.Bool
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - role:
+                        ///   - checksTokens: Whether the server checks bearer tokens.
+                        internal init(
+                            role: Operations.WhoAmI.Output.Ok.Body.JsonPayload.RolePayload,
+                            checksTokens: Swift.Bool
+                        ) {
+                            self.role = role
+                            self.checksTokens = checksTokens
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case role
+                            case checksTokens = "checks_tokens"
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.role = try container.decode(
+                                Operations.WhoAmI.Output.Ok.Body.JsonPayload.RolePayload.self,
+                                forKey: .role
+                            )
+                            self.checksTokens = try container.decode(
+                                Swift.Bool.self,
+                                forKey: .checksTokens
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "role",
+                                "checks_tokens"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/whoami/GET/responses/200/content/application\/json`.
+                    case json(Operations.WhoAmI.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.WhoAmI.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.WhoAmI.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.WhoAmI.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The role.
+            ///
+            /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.WhoAmI.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.WhoAmI.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Server-sent events of every task state change, as they are recorded.
     ///
     /// Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler, from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by default). A stream ends after the server's longest wait (http.max_wait, 300 s by default); EventSource clients reconnect with Last-Event-ID and miss nothing.

@@ -16,6 +16,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /readyz`.
     /// - Remark: Generated from `#/paths//readyz/get(getReadiness)`.
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output
+    /// The caller's role, so that a client (the dashboard) can show what the token may do.
+    ///
+    /// `admin` or `read` for a token the server knows; `admin` when the server checks no tokens (loopback only). A read token's writes answer 403, whatever a client shows.
+    ///
+    /// - Remark: HTTP `GET /v1/whoami`.
+    /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)`.
+    func whoAmI(_ input: Operations.WhoAmI.Input) async throws -> Operations.WhoAmI.Output
     /// Server-sent events of every task state change, as they are recorded.
     ///
     /// Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler, from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by default). A stream ends after the server's longest wait (http.max_wait, 300 s by default); EventSource clients reconnect with Last-Event-ID and miss nothing.
@@ -268,6 +275,15 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//readyz/get(getReadiness)`.
     internal func getReadiness(headers: Operations.GetReadiness.Input.Headers = .init()) async throws -> Operations.GetReadiness.Output {
         try await getReadiness(Operations.GetReadiness.Input(headers: headers))
+    }
+    /// The caller's role, so that a client (the dashboard) can show what the token may do.
+    ///
+    /// `admin` or `read` for a token the server knows; `admin` when the server checks no tokens (loopback only). A read token's writes answer 403, whatever a client shows.
+    ///
+    /// - Remark: HTTP `GET /v1/whoami`.
+    /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)`.
+    internal func whoAmI(headers: Operations.WhoAmI.Input.Headers = .init()) async throws -> Operations.WhoAmI.Output {
+        try await whoAmI(Operations.WhoAmI.Input(headers: headers))
     }
     /// Server-sent events of every task state change, as they are recorded.
     ///

@@ -1,0 +1,66 @@
+// The tasks page: filters and keyset pages of the task list, newest first. The URL holds the filter, the page's
+// cursor and the cursors of the pages before it, so that a copied link shows the same rows and "previous" works
+// after a reload; a change in the store refreshes the page in place.
+
+import { api, withQuery } from "./api.js";
+import { badge, el, replace, table, taskLink, time } from "./view.js";
+
+export const states = ["scheduled", "pending", "running", "completed", "failed", "cancelled", "dead"];
+export const filterNames = ["state", "queue", "handler", "module"];
+const pageSize = 50;
+/** The first page's place in the trail of cursors. */
+const first = "-";
+
+/** The link to the task list with these filters (and a cursor and the trail before it). */
+export function tasksLink(params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
+  const text = query.toString();
+  return text ? `#/tasks?${text}` : "#/tasks";
+}
+
+export async function page(params) {
+  const filters = Object.fromEntries(filterNames.map((name) => [name, params.get(name) ?? ""]));
+  const cursor = params.get("cursor") ?? "";
+  const trail = (params.get("trail") ?? "").split(",").filter(Boolean);
+
+  const stateSelect = el("select", { name: "state" }, el("option", { value: "", textContent: "any state" }),
+    ...states.map((state) => el("option", { value: state, textContent: state, selected: filters.state === state })));
+  const inputs = ["queue", "handler", "module"].map((name) =>
+    el("input", { name, value: filters[name], placeholder: name, attributes: { "aria-label": name } }));
+  const form = el("form", { className: "filters" }, el("label", {}, "State ", stateSelect), ...inputs,
+    el("button", { type: "submit", textContent: "Filter" }));
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    location.hash = tasksLink(Object.fromEntries(filterNames.map((name) => [name, String(data.get(name) ?? "").trim()])));
+  };
+
+  const results = el("div", { id: "task-list" });
+  async function refresh() {
+    const answer = await api(withQuery("/v1/tasks", { ...filters, limit: pageSize, cursor }));
+    const rows = answer.tasks.map((task) => [
+      taskLink(task.id), task.queue, task.handler, badge(task.state), String(task.attempt), time(task.created_at),
+      time(task.finished_at),
+    ]);
+    const list = table(["Task", "Queue", "Handler", "State", "#Attempt", "Created", "Finished"], rows, { id: "tasks" });
+    answer.tasks.forEach((task, index) => {
+      list.tBodies[0].rows[index].dataset.id = task.id;
+      list.tBodies[0].rows[index].dataset.state = task.state;
+    });
+    const previous = trail.length > 0
+      ? el("a", { id: "previous", className: "button", textContent: "← Previous", href: tasksLink({
+        ...filters, cursor: trail[trail.length - 1] === first ? "" : trail[trail.length - 1], trail: trail.slice(0, -1).join(","),
+      }) })
+      : null;
+    const next = answer.next_cursor
+      ? el("a", { id: "next", className: "button", textContent: "Next →", href: tasksLink({
+        ...filters, cursor: answer.next_cursor, trail: [...trail, cursor || first].join(","),
+      }) })
+      : null;
+    const empty = answer.tasks.length === 0 ? el("p", { className: "muted", textContent: "No task matches." }) : null;
+    replace(results, list, empty, el("nav", { className: "pages" }, previous, next));
+  }
+  await refresh();
+  return { title: "Tasks", node: el("section", {}, el("h2", { textContent: "Tasks" }), form, results), refresh };
+}
