@@ -15,12 +15,19 @@ import Testing
     /// A server on a temporary database, its API and a browser; both stopped afterwards.
     static func withDashboard(
         _ extra: [String] = [],
+        config: String? = nil,
         environment: [String: String] = [:],
         _ body: (ErrandBinary, ServeAPI, Browser) async throws -> Void
     ) async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)
-            let serve = try errand.serve(extra, environment: environment)
+            var arguments = extra
+            if let config {
+                let file = directory.appendingPathComponent("errand.yaml")
+                try config.write(to: file, atomically: true, encoding: .utf8)
+                arguments += ["--config", file.path]
+            }
+            let serve = try errand.serve(arguments, environment: environment)
             defer {
                 serve.terminate()
                 serve.waitUntilExit()
@@ -80,6 +87,246 @@ import Testing
             let (_, response) = try await URLSession.shared.data(from: try #require(URL(string: api.url + "/")))
             let policy = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Security-Policy") ?? ""
             #expect(policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"), "policy: \(policy)")
+        }
+    }
+
+    /// Signs in on the page's login form with `token` and waits for the role to show.
+    static func signIn(_ browser: Browser, at url: String, token: String, role: String) async throws {
+        try await browser.open(url + "/")
+        try await browser.wait(for: ##"!document.getElementById("login").hidden"##, "the login form")
+        try await browser.type("#token", token)
+        try await browser.click("#login button")
+        try await browser.wait(for: "document.documentElement.dataset.role === '\(role)'", "signed in as \(role)")
+    }
+
+    @Test func withAReadTokenEveryActionIsDisabledWithItsReasonAndAForcedWriteIsRefused() async throws {
+        let environment = ["ERRAND_HTTP_ADMIN_TOKENS": Self.adminToken, "ERRAND_HTTP_READ_TOKENS": Self.readToken]
+        try await Self.withDashboard(environment: environment) { _, api, browser in
+            _ = try await api.object("POST", "/v1/queues", #"{"name": "held"}"#)
+            // A handler no node runs: the task stays pending, so that it can be cancelled.
+            let id = try #require(try await api.object("POST", "/v1/tasks", #"{"handler": "browser.nobody", "queue": "held"}"#)["id"] as? String)
+            _ = try await api.object("POST", "/v1/queues/held/suspend")
+            try await Self.signIn(browser, at: api.url, token: Self.readToken, role: "read")
+            #expect(try await browser.run("return sessionStorage.getItem('errand.token')") as? String == Self.readToken)
+            #expect(!(try await browser.url()).contains(Self.readToken), "the token must never be in a URL")
+
+            for (page, ready) in [
+                ("#/queues", ##"document.querySelector("#queue-list tr[data-queue=held]")"##),
+                ("#/task/\(id)", ##"document.querySelector("#task .actions button")"##),
+            ] {
+                try await browser.open(api.url + "/" + page)
+                try await browser.wait(for: ready, "\(page) to show")
+                let buttons = try #require(
+                    try await browser.run(
+                        "return [...document.querySelectorAll('#page button')].map((b) => [b.textContent, b.disabled, b.title, b.dataset.reason ?? ''])"
+                    ) as? [[Any]]
+                )
+                #expect(!buttons.isEmpty, "\(page) shows no action")
+                for button in buttons {
+                    #expect(button[1] as? Bool == true, "\(page): \(button[0]) is enabled for a read token")
+                    #expect((button[2] as? String)?.contains("admin token") == true, "\(page): \(button[0]) gives no reason")
+                }
+                try await browser.screenshot(page == "#/queues" ? "read-token-queues" : "read-token-task")
+            }
+            #expect(try await browser.run("return document.getElementById('role').textContent") as? String == "read only")
+
+            // A write forced from the page's own context, with its token: 403, and nothing changed.
+            for (method, path) in [("POST", "/v1/queues/held/resume"), ("POST", "/v1/tasks/\(id)/cancel"), ("DELETE", "/v1/queues/held")] {
+                let status = try await browser.runAsync(
+                    "const answer = await fetch(arguments[1], { method: arguments[0], headers: { Authorization: `Bearer ${sessionStorage.getItem('errand.token')}` } }); return answer.status;",
+                    [method, path]
+                )
+                #expect(status as? Int == 403, "\(method) \(path) answered \(status ?? "nothing")")
+            }
+            #expect(try await api.object("GET", "/v1/queues/held")["state"] as? String == "suspended")
+            #expect(try await api.object("GET", "/v1/tasks/\(id)")["state"] as? String == "pending")
+        }
+    }
+
+    @Test func aQueueSuspendedFromThePageHoldsItsTasksAndResumedRunsThemWithLiveCounts() async throws {
+        // One slot, held by a 4 s sleep while the queue's tasks are enqueued and the queue is suspended.
+        try await Self.withDashboard(["--capacity", "1"]) { _, api, browser in
+            _ = try await api.object("POST", "/v1/queues", #"{"name": "mail"}"#)
+            _ = try await api.object("POST", "/v1/tasks", #"{"handler": "errand.sleep", "arguments": 4}"#)
+            let body = (0..<5).map { _ in #"{"handler": "errand.echo", "queue": "mail", "arguments": 1}"# }.joined(separator: ", ")
+            _ = try await api.object("POST", "/v1/tasks/batch", #"{"tasks": [\#(body)]}"#)
+            try await browser.open(api.url + "/#/queues")
+            let row = "document.querySelector('#queue-list tr[data-queue=mail]')"
+            try await browser.wait(for: row, "the queue's row")
+            try await browser.click("#queue-list tr[data-queue=mail] button:not(.danger)")
+            try await browser.wait(for: "\(row).textContent.includes('suspended')", "the queue suspended")
+            #expect(try await api.object("GET", "/v1/queues/mail")["state"] as? String == "suspended")
+
+            // Once the slot is free the queue's tasks stay pending: nothing claims from a suspended queue.
+            let pendingCell = "\(row).cells[3].textContent"
+            #expect(try await browser.run("return \(pendingCell)") as? String == "5")
+            let sleeping = try await api.object("GET", "/v1/tasks?handler=errand.sleep")
+            let sleeper = try #require((sleeping["tasks"] as? [[String: Any]])?.first?["id"] as? String)
+            _ = try await api.call("GET", "/v1/tasks/\(sleeper)/wait?timeout=10")
+            try await Task.sleep(for: .seconds(1.5))
+            let held = try await api.object("GET", "/v1/queues/mail")
+            #expect((held["counts"] as? [String: Any])?["pending"] as? Int == 5, "a suspended queue ran tasks: \(held)")
+            try await browser.screenshot("queues-suspended")
+
+            try await browser.click("#queue-list tr[data-queue=mail] button:not(.danger)")
+            let resumed = Date()
+            await eventually(timeout: 3, every: 0.05, "the tasks to run within 3 s of resuming") {
+                let queue = try? await api.object("GET", "/v1/queues/mail")
+                return (queue?["counts"] as? [String: Any])?["completed"] as? Int == 5
+            }
+            #expect(Date().timeIntervalSince(resumed) < 3)
+            try await browser.wait(for: "\(row).cells[5].textContent === '5' && \(pendingCell) === '0'", "5 completed, live")
+            #expect(try await browser.run("return \(row).textContent.includes('active')") as? Bool == true)
+            try await browser.screenshot("queues")
+        }
+    }
+
+    @Test func aSingleShotStartedFromTheDefinitionsPageShowsRunningThenCompletedInAnotherWindowOverOneStream() async throws {
+        let config = """
+            tasks:
+              greet:
+                kind: single_shot
+                func_name: errand.sleep
+                args: {"seconds": 0.1}
+            """
+        try await Self.withDashboard(config: config) { _, api, browser in
+            let first = try await browser.window()
+            try await browser.open(api.url + "/#/definitions")
+            try await browser.wait(for: "document.querySelector('#definition-list tr[data-name=greet] textarea')", "the definition")
+            // The second window follows the task list, recording when each row first shows each state.
+            let second = try await browser.newWindow()
+            try await browser.switchTo(second)
+            try await browser.open(api.url + "/#/tasks")
+            try await browser.wait(for: "document.getElementById('live').textContent === 'live'", "the second window live")
+            try await browser.run(
+                """
+                window.seen = {};
+                new MutationObserver(() => {
+                  for (const row of document.querySelectorAll("#tasks tbody tr")) {
+                    const key = `${row.dataset.id} ${row.dataset.state}`;
+                    if (!(key in window.seen)) window.seen[key] = Date.now();
+                  }
+                }).observe(document.body, { subtree: true, childList: true, attributes: true });
+                """
+            )
+            let roles = [try await browser.run("return document.documentElement.dataset.events") as? String]
+            try await browser.switchTo(first)
+            let arguments = #"{"seconds": 1.5, "request": 12345678901234567890}"#
+            try await browser.type("#definition-list tr[data-name=greet] textarea", arguments)
+            try await browser.click("#definition-list tr[data-name=greet] button")
+            let link = try await browser.wait(for: "document.querySelector('#notice a')?.textContent", "the started task's link")
+            let id = try #require(link as? String)
+            let started = try await api.object("GET", "/v1/tasks/\(id)")
+            #expect(started["module"] as? String == "greet")
+            let firstRole = try await browser.run("return document.documentElement.dataset.events") as? String
+
+            try await browser.switchTo(second)
+            try await browser.wait(for: "window.seen['\(id) completed']", timeout: 15, "the task completed in the second window")
+            let seen = try #require(try await browser.run("return window.seen") as? [String: Any])
+            let task = try await api.object("GET", "/v1/tasks/\(id)")
+            #expect(task["state"] as? String == "completed")
+            func milliseconds(_ iso: Any?) throws -> Double {
+                let text = try #require(iso as? String)
+                let date = try #require(try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+                return date.timeIntervalSince1970 * 1000
+            }
+            let runningShown = try #require(seen["\(id) running"] as? Double, "the second window never showed it running: \(seen)")
+            let completedShown = try #require(seen["\(id) completed"] as? Double)
+            let runningDelay = runningShown - (try milliseconds(task["started_at"]))
+            let completedDelay = completedShown - (try milliseconds(task["finished_at"]))
+            #expect(runningDelay < 1000, "running showed \(runningDelay) ms after it started")
+            #expect(completedDelay < 1000, "completed showed \(completedDelay) ms after it finished")
+            // The arguments reached the task as typed.
+            let text = try await browser.runAsync("return await (await fetch('/v1/tasks/' + arguments[0])).text()", [id]) as? String ?? ""
+            #expect(text.contains(#""arguments":\#(arguments)"#), "\(text.prefix(600))")
+            try await browser.screenshot("tasks")
+
+            // One stream for both windows: the first window reads it, the second listens.
+            #expect(Set([firstRole] + roles) == ["leader", "follower"], "events: \(String(describing: firstRole)), \(roles)")
+            let streams = try await browser.requestedURLs().filter { $0.contains("/v1/events") }
+            #expect(streams.count == 1, "event streams opened: \(streams)")
+            try await browser.switchTo(first)
+            try await browser.screenshot("definitions")
+        }
+    }
+
+    @Test func theTimeZoneAndThemePersistAcrossReloadsAndBadgesHaveContrast() async throws {
+        try await Self.withDashboard { _, api, browser in
+            _ = try await api.object("POST", "/v1/tasks", #"{"handler": "errand.echo", "arguments": 1}"#)
+            try await browser.open(api.url + "/#/tasks")
+            try await browser.wait(for: "document.querySelector('#tasks tbody tr time')", "a task with times")
+            let local = try await browser.run("return document.querySelector('#tasks tbody tr time').textContent") as? String ?? ""
+            try await browser.run("const zone = document.getElementById('zone'); zone.value = 'UTC'; zone.dispatchEvent(new Event('change'));")
+            try await browser.run("const theme = document.getElementById('theme'); theme.value = 'dark'; theme.dispatchEvent(new Event('change'));")
+            try await browser.reload()
+            try await browser.wait(for: "document.querySelector('#tasks tbody tr time')", "the tasks after a reload")
+            #expect(try await browser.run("return document.documentElement.dataset.theme") as? String == "dark")
+            #expect(try await browser.run("return document.getElementById('zone').value") as? String == "UTC")
+            let shown = try await browser.run("return document.querySelector('#tasks tbody tr time').textContent") as? String ?? ""
+            #expect(shown.hasSuffix("UTC"), "\(shown) (local: \(local))")
+            let background = try await browser.run("return getComputedStyle(document.body).backgroundColor") as? String
+            #expect(background == "rgb(13, 17, 23)", "the dark theme's background: \(background ?? "none")")
+            // A copy of a time gives its ISO 8601 text, whatever the zone shown.
+            let copied =
+                try await browser.run(
+                    """
+                    const time = document.querySelector('#tasks tbody tr time');
+                    const range = document.createRange(); range.selectNodeContents(time);
+                    getSelection().removeAllRanges(); getSelection().addRange(range);
+                    const data = new DataTransfer();
+                    document.dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, bubbles: true, cancelable: true }));
+                    return [data.getData('text/plain'), time.dateTime];
+                    """
+                ) as? [String]
+            #expect(copied?.first == copied?.last && copied?.first?.hasSuffix("Z") == true, "copied: \(copied ?? [])")
+
+            // Every state badge, in both themes: contrast of 4.5:1 or more between its text and its colour.
+            for theme in ["dark", "light"] {
+                try await browser.run("document.documentElement.dataset.theme = arguments[0]", [theme])
+                let ratios = try #require(
+                    try await browser.run(
+                        """
+                        const probe = document.createElement('div');
+                        document.body.append(probe);
+                        const states = ['scheduled', 'pending', 'running', 'completed', 'failed', 'cancelled', 'dead', 'active',
+                          'suspended', 'succeeded', 'lost', 'timeout', 'salvaged'];
+                        const channel = (value) => { value /= 255; return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4; };
+                        const luminance = (css) => { const [r, g, b] = css.match(/\\d+/g).map(Number); return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b); };
+                        const ratios = {};
+                        for (const state of states) {
+                          const badge = document.createElement('span'); badge.className = `badge state-${state}`; badge.textContent = state;
+                          probe.append(badge);
+                          const style = getComputedStyle(badge);
+                          const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
+                          ratios[state] = (a + 0.05) / (b + 0.05);
+                        }
+                        probe.remove();
+                        return ratios;
+                        """
+                    ) as? [String: Double]
+                )
+                for (state, ratio) in ratios { #expect(ratio >= 4.5, "\(theme): the \(state) badge's contrast is \(ratio)") }
+                #expect(ratios.count == 13)
+            }
+
+            // Each page, in both themes, for the docs; and at a phone's width.
+            for theme in ["light", "dark"] {
+                try await browser.run(
+                    "const theme = document.getElementById('theme'); theme.value = arguments[0]; theme.dispatchEvent(new Event('change'));",
+                    [theme]
+                )
+                for page in ["", "tasks", "queues", "definitions", "workers", "dead-letters"] {
+                    try await browser.open(api.url + "/#/" + page)
+                    try await browser.wait(for: "document.querySelector('#page section')", "the \(page) page")
+                    try await browser.screenshot("\(page.isEmpty ? "overview" : page)-\(theme)")
+                }
+            }
+            try await browser.resize(width: 390, height: 844)
+            try await browser.open(api.url + "/#/tasks")
+            try await browser.wait(for: "document.querySelector('#tasks tbody tr')", "the tasks at a phone's width")
+            let overflow = try await browser.run("return document.documentElement.scrollWidth - document.documentElement.clientWidth") as? Int
+            #expect(overflow == 0, "the page is wider than a phone by \(overflow ?? -1) px")
+            try await browser.screenshot("tasks-phone")
         }
     }
 }

@@ -3,7 +3,7 @@
 // numbers keep their digits), and enable or disable its schedule.
 
 import { api, callText } from "./api.js";
-import { action, el, notice, replace, table } from "./view.js";
+import { action, el, replace, table } from "./view.js";
 
 export async function page(_params, { role }) {
   const holder = el("div");
@@ -25,9 +25,8 @@ export async function page(_params, { role }) {
           }
         }
         const answer = JSON.parse(await callText(`${path}/start`, { method: "POST", text: text ? `{"arguments": ${text}}` : "{}" }));
-        notice(`Started ${definition.name}: task ${answer.id}`);
-        const link = document.getElementById("notice");
-        replace(link, `Started ${definition.name}: `, el("a", { href: `#/task/${answer.id}`, textContent: answer.id }));
+        document.getElementById("notice").replaceChildren(
+          `Started ${definition.name}: task `, el("a", { href: `#/task/${answer.id}`, textContent: answer.id }));
       });
       const toggle = definition.enabled
         ? action("Disable", role, () => api(`${path}/disable`, { method: "POST" }).then(refresh))

@@ -54,16 +54,16 @@ export function badge(state) {
   return el("span", { className: `badge state-${state}`, textContent: state });
 }
 
-/** An ISO 8601 time shown in the chosen zone; its `datetime` (the ISO text) is what a copy gives. */
+/** An ISO 8601 time shown in the chosen zone as `2026-12-07 01:12:46 UTC`; its `datetime` (the ISO text) is what a copy gives. */
 export function time(iso) {
   if (!iso) return el("span", { className: "muted", textContent: "—" });
-  const date = new Date(iso);
-  const utc = zone() === "UTC";
-  const format = new Intl.DateTimeFormat(undefined, {
+  const format = new Intl.DateTimeFormat("en-US", {
     year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-    hour12: false, timeZone: utc ? "UTC" : undefined, timeZoneName: "short",
+    hourCycle: "h23", timeZone: zone() === "UTC" ? "UTC" : undefined, timeZoneName: "short",
   });
-  return el("time", { dateTime: iso, title: iso, textContent: format.format(date) });
+  const part = Object.fromEntries(format.formatToParts(new Date(iso)).map(({ type, value }) => [type, value]));
+  const text = `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second} ${part.timeZoneName}`;
+  return el("time", { dateTime: iso, title: iso, textContent: text });
 }
 
 /** How long ago `iso` was, as "12 s", "3 min", "2 h". */
@@ -79,9 +79,11 @@ export function age(iso, now = Date.now()) {
 document.addEventListener("copy", (event) => {
   const selection = document.getSelection();
   if (!selection || selection.rangeCount === 0) return;
-  const fragment = selection.getRangeAt(0).cloneContents();
+  const range = selection.getRangeAt(0);
+  const fragment = range.cloneContents();
   const times = fragment.querySelectorAll("time");
-  const around = selection.anchorNode?.parentElement?.closest("time");
+  const common = range.commonAncestorContainer;
+  const around = (common.nodeType === Node.ELEMENT_NODE ? common : common.parentElement)?.closest("time");
   if (times.length === 0 && !around) return;
   for (const element of times) element.textContent = element.dateTime;
   const holder = el("div", {}, fragment);
@@ -123,9 +125,9 @@ export function action(label, role, run, { danger = false, confirmText = null } 
   button.onclick = async () => {
     if (confirmText && !confirm(confirmText)) return;
     button.disabled = true;
+    notice("");
     try {
       await run();
-      notice("");
     } catch (error) {
       notice(`${label} failed: ${error.message}`, true);
     } finally {
