@@ -90,6 +90,13 @@ import Testing
         }
     }
 
+    /// An API time (ISO 8601 with milliseconds) as milliseconds since 1970, as the page's `Date.now()` counts.
+    static func milliseconds(_ iso: Any?) throws -> Double {
+        let text = try #require(iso as? String)
+        let date = try #require(try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+        return date.timeIntervalSince1970 * 1000
+    }
+
     /// Signs in on the page's login form with `token` and waits for the role to show.
     static func signIn(_ browser: Browser, at url: String, token: String, role: String) async throws {
         try await browser.open(url + "/")
@@ -225,15 +232,10 @@ import Testing
             let seen = try #require(try await browser.run("return window.seen") as? [String: Any])
             let task = try await api.object("GET", "/v1/tasks/\(id)")
             #expect(task["state"] as? String == "completed")
-            func milliseconds(_ iso: Any?) throws -> Double {
-                let text = try #require(iso as? String)
-                let date = try #require(try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
-                return date.timeIntervalSince1970 * 1000
-            }
             let runningShown = try #require(seen["\(id) running"] as? Double, "the second window never showed it running: \(seen)")
             let completedShown = try #require(seen["\(id) completed"] as? Double)
-            let runningDelay = runningShown - (try milliseconds(task["started_at"]))
-            let completedDelay = completedShown - (try milliseconds(task["finished_at"]))
+            let runningDelay = runningShown - (try Self.milliseconds(task["started_at"]))
+            let completedDelay = completedShown - (try Self.milliseconds(task["finished_at"]))
             #expect(runningDelay < 1000, "running showed \(runningDelay) ms after it started")
             #expect(completedDelay < 1000, "completed showed \(completedDelay) ms after it finished")
             // The arguments reached the task as typed.
@@ -327,6 +329,84 @@ import Testing
             let overflow = try await browser.run("return document.documentElement.scrollWidth - document.documentElement.clientWidth") as? Int
             #expect(overflow == 0, "the page is wider than a phone by \(overflow ?? -1) px")
             try await browser.screenshot("tasks-phone")
+        }
+    }
+
+    @Test func aThirteenTaskTreeIsDrawnRollsUpAFailureLiveAndAbortsOneBranch() async throws {
+        try await Self.withDashboard { _, api, browser in
+            // Handlers no node runs, so that every task stays pending until the test claims it.
+            func enqueue(_ name: String, parent: String?, handler: String = "browser.tree") async throws -> String {
+                let parentMember = parent.map { #", "parent_id": "\#($0)""# } ?? ""
+                let body = #"{"handler": "\#(handler)", "name": "\#(name)", "retry": {"max_attempts": 1}\#(parentMember)}"#
+                return try #require(try await api.object("POST", "/v1/tasks", body)["id"] as? String)
+            }
+            let root = try await enqueue("root", parent: nil)
+            var children: [String] = []
+            var grandchildren: [[String]] = []
+            for child in 1...3 {
+                let id = try await enqueue("child \(child)", parent: root)
+                children.append(id)
+                var own: [String] = []
+                for grandchild in 1...3 {
+                    let handler = child == 1 && grandchild == 1 ? "browser.fails" : "browser.tree"
+                    own.append(try await enqueue("grandchild \(child).\(grandchild)", parent: id, handler: handler))
+                }
+                grandchildren.append(own)
+            }
+            try await browser.open(api.url + "/#/tree/\(root)")
+            try await browser.wait(for: "document.querySelectorAll('#tree li').length === 13", "13 tasks drawn")
+            let depth = try await browser.run("return document.querySelectorAll('#tree ul ul ul li').length") as? Int
+            #expect(depth == 9, "grandchildren drawn two levels down: \(depth ?? -1)")
+            func rolledUp(_ id: String) async throws -> String? {
+                try await browser.run("return document.querySelector(`#tree li[data-id='${arguments[0]}']`).dataset.rolledUp", [id]) as? String
+            }
+            #expect(try await rolledUp(root) == "pending")
+            try await browser.run(
+                """
+                window.rolledUpAt = {};
+                new MutationObserver(() => {
+                  for (const item of document.querySelectorAll('#tree li')) {
+                    const key = `${item.dataset.id} ${item.dataset.rolledUp}`;
+                    if (!(key in window.rolledUpAt)) window.rolledUpAt[key] = Date.now();
+                  }
+                }).observe(document.body, { subtree: true, childList: true, attributes: true });
+                """
+            )
+
+            // A grandchild fails: its parent's and the root's subtrees show failed within 1 s, without a reload.
+            let claimed = try await api.object("POST", "/v1/claims", #"{"worker": "tree-w", "handlers": ["browser.fails"], "max": 1}"#)
+            #expect((claimed["tasks"] as? [[String: Any]])?.first?["id"] as? String == grandchildren[0][0])
+            _ = try await api.object("POST", "/v1/tasks/\(grandchildren[0][0])/fail", #"{"worker": "tree-w", "attempt": 1, "message": "broken"}"#)
+            let failed = try await api.object("GET", "/v1/tasks/\(grandchildren[0][0])")
+            #expect(failed["state"] as? String == "failed")
+            let finishedAt = try Self.milliseconds(failed["finished_at"])
+            try await browser.wait(for: "window.rolledUpAt[`\(root) failed`]", "the root rolled up as failed")
+            for ancestor in [root, children[0]] {
+                let shown = try #require(try await browser.run("return window.rolledUpAt[arguments[0]]", ["\(ancestor) failed"]) as? Double)
+                let delay = shown - finishedAt
+                #expect(delay < 1000, "\(ancestor) showed failed \(delay) ms after the failure")
+            }
+            #expect(try await rolledUp(children[1]) == "pending")
+            try await browser.screenshot("tree")
+
+            // Abort the second child: it and its three children are cancelled, nothing else.
+            try await browser.click("#tree li[data-id='\(children[1])'] > .node button")
+            try await browser.wait(
+                for: "document.querySelector(`#tree li[data-id='\(children[1])']`).dataset.state === 'cancelled'",
+                "the branch aborted"
+            )
+            var states: [String: String] = [:]
+            for id in [root] + children + grandchildren.flatMap({ $0 }) {
+                states[id] = try await api.object("GET", "/v1/tasks/\(id)")["state"] as? String
+            }
+            let cancelled = Set(states.filter { $0.value == "cancelled" }.keys)
+            #expect(cancelled == Set([children[1]] + grandchildren[1]), "cancelled: \(cancelled.count) tasks")
+            #expect(states[grandchildren[0][0]] == "failed")
+            #expect(states.filter { $0.value == "pending" }.count == 8)
+            try await browser.wait(
+                for: "[...document.querySelectorAll('#tree li')].filter((item) => item.dataset.state === 'cancelled').length === 4",
+                "four cancelled tasks drawn"
+            )
         }
     }
 }

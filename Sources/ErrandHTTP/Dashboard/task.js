@@ -59,5 +59,5 @@ export async function page(params, { role }) {
     );
   }
   await refresh();
-  return { title: `Task ${id.slice(0, 8)}`, node, refresh };
+  return { title: `Task …${id.slice(-8)}`, node, refresh };
 }

@@ -101,9 +101,12 @@ export function table(headings, rows, props = {}) {
   return el("table", props, el("thead", {}, head), el("tbody", {}, ...body));
 }
 
-/** A task id as a link to its page, shortened to its first 8 characters (the full id on hover). */
+/**
+ * A task id as a link to its page, shortened to its last 8 characters (the full id on hover): ids are UUIDv7, whose
+ * first characters are a timestamp that tasks created together share.
+ */
 export function taskLink(id) {
-  return el("a", { href: `#/task/${id}`, textContent: id.slice(0, 8), title: id, className: "mono" });
+  return el("a", { href: `#/task/${id}`, textContent: `…${id.slice(-8)}`, title: id, className: "mono" });
 }
 
 /** Why a read token cannot act. */
