@@ -409,4 +409,57 @@ import Testing
             )
         }
     }
+
+    @Test func aCutStreamShowsReconnectingThenCatchesUpWithNoMissingOrDuplicatedRows() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            // A fixed port: the page reconnects to the same origin when the server is back.
+            let address = "127.0.0.1:\(ThrowawayPostgres.freePort())"
+            var serve = try errand.serve(["--http", address])
+            let api = ServeAPI(url: "http://\(address)")
+            _ = try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())")
+            let browser = try await Browser.launch()
+            do {
+                for _ in 0..<3 { _ = try await api.object("POST", "/v1/tasks", #"{"handler": "errand.echo", "arguments": 1}"#) }
+                try await browser.open(api.url + "/#/tasks")
+                try await browser.wait(for: "document.querySelectorAll('#tasks tbody tr').length === 3", "three rows")
+                try await browser.wait(for: "document.getElementById('live').textContent === 'live'", "live")
+
+                serve.terminate()
+                _ = await serve.waitForExit(timeout: 20)
+                try await browser.wait(for: "document.getElementById('live').textContent === 'reconnecting'", "reconnecting")
+                try await browser.screenshot("reconnecting")
+                // While the server is down, other nodes (here the CLI, on the same database) go on.
+                for number in 0..<5 { _ = try await errand.ok(["task", "add", "--handler", "errand.echo", "--args", "\(number)"]) }
+                serve = try errand.serve(["--http", address])
+                defer {
+                    serve.terminate()
+                    serve.waitUntilExit()
+                }
+                try await browser.wait(for: "document.getElementById('live').textContent === 'live'", timeout: 20, "live again")
+                let expected = Set(
+                    try #require((try await api.object("GET", "/v1/tasks")["tasks"] as? [[String: Any]])?.compactMap { $0["id"] as? String })
+                )
+                #expect(expected.count == 8)
+                // The page catches up: every task once, each as the API has it, without a reload.
+                try await browser.wait(
+                    for: "[...document.querySelectorAll('#tasks tbody tr')].filter((row) => row.dataset.state === 'completed').length === 8",
+                    timeout: 15,
+                    "eight completed rows"
+                )
+                let shown = try #require(
+                    try await browser.run("return [...document.querySelectorAll('#tasks tbody tr')].map((row) => row.dataset.id)") as? [String]
+                )
+                #expect(shown.count == 8 && Set(shown) == expected, "rows: \(shown.count), \(Set(shown).count) distinct")
+                // The stream resumed after the last event it had read.
+                let streams = try await browser.requestedURLs().filter { $0.contains("/v1/events") }
+                #expect(streams.contains { $0.contains("/v1/events?after=") }, "\(streams)")
+            } catch {
+                _ = try? await browser.screenshot("failure-reconnect")
+                await browser.close()
+                throw error
+            }
+            await browser.close()
+        }
+    }
 }

@@ -57,6 +57,21 @@ import Testing
         }
     }
 
+    /// A stream opens with its starting point as an id without data: a client that reconnects before any event
+    /// arrived resumes from there and misses nothing.
+    @Test func theOpeningBlockCarriesTheStartingPoint() async throws {
+        try await TestServer.with(longestWait: 0.2) { server in
+            let opened = try await server.send("GET", "/v1/events")
+            let opening = try #require(opened.text.components(separatedBy: "\n\n").first)
+            let start = try #require(opening.split(separator: "\n").first { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }, "\(opening)")
+            #expect(!opening.contains("data:") && Self.events(opened.text).isEmpty)
+            // A task enqueued after the stream opened (and before any reconnection) is in the resumed stream.
+            _ = try await server.send("POST", "/v1/tasks", json: #"{"handler": "later.work"}"#)
+            let resumed = try await server.send("GET", "/v1/events", headers: ["Last-Event-ID": start])
+            #expect(Self.transitions(resumed.text) == ["new>pending"])
+        }
+    }
+
     @Test func aLiveStreamDeliversChangesAsTheyHappen() async throws {
         try await TestServer.with { server in
             let client = HTTPTestClient(baseURL: server.baseURL, token: TestServer.readToken)

@@ -5,7 +5,10 @@
 // stream resumes after its last event when it ends (the server ends each after its longest wait) or breaks, so no
 // change is missed; "live" or "reconnecting" is reported on the way.
 
-/** Parses the complete events in `text`: each one's id and JSON data; answers them and the unfinished rest. */
+/**
+ * Parses the complete events in `text`: each one's id and JSON data (null for the stream's opening block, which
+ * carries only its starting point); answers them and the unfinished rest.
+ */
 export function parseEvents(text) {
   const blocks = text.split("\n\n");
   const rest = blocks.pop();
@@ -52,10 +55,9 @@ export function stream({ headers, onChanges, onState, lastID = null, coalesce = 
       if (done) return;
       const { events, rest } = parseEvents(buffer + value.replaceAll("\r\n", "\n"));
       buffer = rest;
-      if (events.length > 0) {
-        lastID = events[events.length - 1].id;
-        arrived(events.map((event) => event.data));
-      }
+      if (events.length > 0) lastID = events[events.length - 1].id;
+      const changes = events.filter((event) => event.data !== null).map((event) => event.data);
+      if (changes.length > 0) arrived(changes);
     }
   }
   (async () => {

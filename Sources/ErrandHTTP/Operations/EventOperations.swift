@@ -31,7 +31,9 @@ struct EventOperations {
         let body = ResponseBody { writer in
             var follower = start
             var buffer = ByteBuffer()
-            buffer.writeString("retry: 1000\n: errand state changes\n\n")
+            // The opening block's id is where the stream starts: a client that reconnects before any event arrived
+            // resumes from there (Last-Event-ID), missing nothing that happened while it was away.
+            buffer.writeString("retry: 1000\nid: \(start.cursor)\n: errand state changes\n\n")
             try await writer.write(buffer)
             let clock = ContinuousClock()
             let ends = clock.now.advanced(by: .milliseconds(Int64(longest * 1000)))

@@ -524,7 +524,7 @@ internal enum Operations {
     }
     /// Server-sent events of every task state change, as they are recorded.
     ///
-    /// Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler, from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by default). A stream ends after the server's longest wait (http.max_wait, 300 s by default); EventSource clients reconnect with Last-Event-ID and miss nothing.
+    /// Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler, from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by default). The stream opens with a block of `id:` (its starting point) and no data, so that a client that reconnects before any event arrived resumes from there. A stream ends after the server's longest wait (http.max_wait, 300 s by default) or when the server stops; EventSource clients reconnect with Last-Event-ID and miss nothing.
     ///
     /// - Remark: HTTP `GET /v1/events`.
     /// - Remark: Generated from `#/paths//v1/events/get(streamEvents)`.
