@@ -29,24 +29,7 @@ extension PostgresTaskStore {
 
     public func list(_ query: TaskQuery) async throws -> TaskPage {
         let limit = max(1, min(query.limit, 10_000))
-        let states: [String]? = query.states.isEmpty ? nil : query.states.map(\.rawValue)
-        let parent = query.parentID.flatMap { $0.uuid }
-        let cursor = query.cursor.flatMap { $0.uuid }
-        let rows = try await rows(
-            """
-            SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task
-            WHERE (\(query.queue)::text IS NULL OR queue = \(query.queue)::text)
-              AND (\(states)::text[] IS NULL OR state = ANY(\(states)::text[]))
-              AND (\(query.handler)::text IS NULL OR handler = \(query.handler)::text)
-              AND (\(parent)::uuid IS NULL OR parent_id = \(parent)::uuid)
-              AND (\(query.module)::text IS NULL OR module = \(query.module)::text)
-              AND (\(cursor)::uuid IS NULL OR id < \(cursor)::uuid)
-              AND (NOT \(query.rootsOnly) OR parent_id IS NULL)
-              AND (\(query.includeInternal) OR NOT internal)
-              AND (\(query.includeFolded || query.parentID != nil) OR NOT folded)
-            ORDER BY id DESC LIMIT \(limit + 1)
-            """
-        )
+        let rows = try await rows(matching(query, select: PostgresTaskRow.columnList, after: query.cursor, limit: limit + 1))
         // A damaged row goes to the dead letters and the listing goes on around it; it still moves the cursor on.
         var tasks: [TaskRecord] = []
         var corrupt: [(UUID, String)] = []
@@ -64,6 +47,32 @@ extension PostgresTaskStore {
         }
         if !corrupt.isEmpty { try await moveToDeadLetters(corrupt, now: Date(), claimed: false) }
         return TaskPage(tasks: tasks, nextCursor: rows.count > limit ? last : nil)
+    }
+
+    public func count(_ query: TaskQuery, upTo limit: Int) async throws -> Int {
+        let counted = matching(query, select: "1", after: nil, limit: max(0, limit) + 1, counting: true)
+        return try await rows(counted).first?.decode(Int.self) ?? 0
+    }
+
+    /// The tasks matching `query`'s filters after `cursor`, newest first, at most `limit`: one rule for listing and
+    /// (with `counting`) for counting them.
+    private func matching(_ query: TaskQuery, select: String, after cursor: TaskID?, limit: Int, counting: Bool = false) -> PostgresQuery {
+        let states: [String]? = query.states.isEmpty ? nil : query.states.map(\.rawValue)
+        let parent = query.parentID.flatMap { $0.uuid }
+        let cursor = cursor.flatMap { $0.uuid }
+        return """
+            \(unescaped: counting ? "SELECT count(*) FROM (" : "")SELECT \(unescaped: select) FROM \(unescaped: s).task
+            WHERE (\(query.queue)::text IS NULL OR queue = \(query.queue)::text)
+              AND (\(states)::text[] IS NULL OR state = ANY(\(states)::text[]))
+              AND (\(query.handler)::text IS NULL OR handler = \(query.handler)::text)
+              AND (\(parent)::uuid IS NULL OR parent_id = \(parent)::uuid)
+              AND (\(query.module)::text IS NULL OR module = \(query.module)::text)
+              AND (\(cursor)::uuid IS NULL OR id < \(cursor)::uuid)
+              AND (NOT \(query.rootsOnly) OR parent_id IS NULL)
+              AND (\(query.includeInternal) OR NOT internal)
+              AND (\(query.includeFolded || query.parentID != nil) OR NOT folded)
+            ORDER BY id DESC LIMIT \(limit)\(unescaped: counting ? ") AS matching" : "")
+            """
     }
 
     public func statistics() async throws -> [QueueStatistics] {

@@ -33,31 +33,7 @@ extension SQLiteTaskStore {
 
     public func list(_ query: TaskQuery) async throws -> TaskPage {
         let limit = max(1, min(query.limit, 10_000))
-        var conditions: [String] = []
-        var arguments: [SQLValue] = []
-        if let queue = query.queue {
-            conditions.append("queue = ?")
-            arguments.append(.text(queue))
-        }
-        if !query.states.isEmpty {
-            conditions.append("state IN (\(Self.placeholders(query.states.count)))")
-            arguments += query.states.map { .text($0.rawValue) }
-        }
-        if let handler = query.handler {
-            conditions.append("handler = ?")
-            arguments.append(.text(handler))
-        }
-        if let parent = query.parentID {
-            conditions.append("parent_id = ?")
-            arguments.append(.text(parent.rawValue))
-        }
-        if let module = query.module {
-            conditions.append("module = ?")
-            arguments.append(.text(module))
-        }
-        if query.rootsOnly { conditions.append("parent_id IS NULL") }
-        if !query.includeInternal { conditions.append("internal = 0") }
-        if !query.includeFolded, query.parentID == nil { conditions.append("folded = 0") }
+        var (conditions, arguments) = Self.conditions(query)
         if let cursor = query.cursor {
             // Keyset pagination: ids sort by creation time, newest first.
             conditions.append("id < ?")
@@ -156,5 +132,54 @@ extension SQLiteTaskStore {
             )
             .map(Date.init(millisecondsSince1970:))
         }
+    }
+}
+
+extension SQLiteTaskStore {
+    public func count(_ query: TaskQuery, upTo limit: Int) async throws -> Int {
+        let (conditions, arguments) = Self.conditions(query)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT count(*) FROM (SELECT 1 FROM errand_task \(filter) LIMIT ?)"
+        let bound = arguments + [.integer(Int64(max(0, limit) + 1))]
+        return try await read { db in
+            var count = 0
+            try RawStatement.each(db, try db.makeStatement(sql: sql)) { raw in
+                for value in bound { raw.bind(value) }
+            } row: { row in
+                count = Int(try row.integer(0) ?? 0)
+            }
+            return count
+        }
+    }
+
+    /// The filters of `query` (all but its cursor) as SQL conditions and their arguments: one rule for listing and
+    /// counting.
+    static func conditions(_ query: TaskQuery) -> (conditions: [String], arguments: [SQLValue]) {
+        var conditions: [String] = []
+        var arguments: [SQLValue] = []
+        if let queue = query.queue {
+            conditions.append("queue = ?")
+            arguments.append(.text(queue))
+        }
+        if !query.states.isEmpty {
+            conditions.append("state IN (\(Self.placeholders(query.states.count)))")
+            arguments += query.states.map { .text($0.rawValue) }
+        }
+        if let handler = query.handler {
+            conditions.append("handler = ?")
+            arguments.append(.text(handler))
+        }
+        if let parent = query.parentID {
+            conditions.append("parent_id = ?")
+            arguments.append(.text(parent.rawValue))
+        }
+        if let module = query.module {
+            conditions.append("module = ?")
+            arguments.append(.text(module))
+        }
+        if query.rootsOnly { conditions.append("parent_id IS NULL") }
+        if !query.includeInternal { conditions.append("internal = 0") }
+        if !query.includeFolded, query.parentID == nil { conditions.append("folded = 0") }
+        return (conditions, arguments)
     }
 }

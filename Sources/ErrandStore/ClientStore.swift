@@ -20,6 +20,10 @@ public protocol TaskRecords: Sendable {
     /// One page of tasks matching `query`, newest first (by id), with a cursor for the next page.
     func list(_ query: TaskQuery) async throws -> TaskPage
 
+    /// How many tasks match `query` (its cursor and limit aside), counting no further than `limit + 1`: an answer
+    /// above `limit` means "more than `limit`", so that a table of millions is never counted in full.
+    func count(_ query: TaskQuery, upTo limit: Int) async throws -> Int
+
     /// Number of tasks in each state, per queue.
     func statistics() async throws -> [QueueStatistics]
 

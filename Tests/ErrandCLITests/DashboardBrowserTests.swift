@@ -462,4 +462,77 @@ import Testing
             await browser.close()
         }
     }
+
+    @Test func aMillionTasksPageByKeysetWithACappedCountAndLinksThatReproduceThePage() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            // A million tasks of a handler no node runs, bulk-enqueued with the CLI, 100,000 per batch.
+            let batch = directory.appendingPathComponent("batch.jsonl")
+            for chunk in 0..<10 {
+                let lines = (0..<100_000).map { #"{"handler": "browser.bulk", "arguments": \#(chunk * 100_000 + $0)}"# }
+                try (lines.joined(separator: "\n") + "\n").write(to: batch, atomically: true, encoding: .utf8)
+                let added = try await errand.run(["task", "add", "-f", batch.path, "--any-handler", "-o", "table"])
+                #expect(added.status == 0, "batch \(chunk): \(added.stderr)")
+            }
+            let serve = try errand.serve()
+            defer {
+                serve.terminate()
+                serve.waitUntilExit()
+            }
+            let url = try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())")
+            let browser = try await Browser.launch()
+            do {
+                func rows() async throws -> [String] {
+                    try #require(
+                        try await browser.run("return [...document.querySelectorAll('#tasks tbody tr')].map((row) => row.dataset.id)") as? [String]
+                    )
+                }
+                try await browser.open(url + "/#/tasks")
+                try await browser.wait(for: "document.querySelectorAll('#tasks tbody tr').length === 50", timeout: 20, "the first page")
+                #expect(try await browser.run("return document.getElementById('task-count').textContent") as? String == "10,000+ tasks")
+                // Server time of the first page and of the count, from the browser's resource timing.
+                let timings = try #require(
+                    try await browser.run(
+                        "return performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/v1/tasks')).map((entry) => [entry.name, entry.responseStart - entry.requestStart])"
+                    ) as? [[Any]]
+                )
+                #expect(timings.count >= 2, "\(timings)")
+                for timing in timings {
+                    let milliseconds = timing[1] as? Double ?? .infinity
+                    #expect(milliseconds < 1000, "\(timing[0]) took \(milliseconds) ms of server time")
+                }
+                let first = try await rows()
+                #expect(Set(first).count == 50)
+                try await browser.click("#next")
+                try await browser.wait(for: "document.querySelector('#tasks tbody tr')?.dataset.id !== '\(first[0])'", "the second page")
+                let second = try await rows()
+                let secondURL = try await browser.url()
+                try await browser.click("#next")
+                try await browser.wait(for: "document.querySelector('#tasks tbody tr')?.dataset.id !== '\(second[0])'", "the third page")
+                let third = try await rows()
+                #expect(Set(first + second + third).count == 150, "pages overlap")
+                // Newest first, without gaps: each page starts after the last row of the page before.
+                #expect(first.last! > second.first! && second.last! > third.first!)
+                try await browser.click("#previous")
+                try await browser.wait(for: "document.querySelector('#tasks tbody tr')?.dataset.id === '\(second[0])'", "back to the second page")
+                #expect(try await rows() == second)
+                try await browser.screenshot("tasks-million")
+                // A copied link reproduces the page in a new window, and its "previous" still works.
+                #expect(secondURL.contains("cursor=") && secondURL.contains("trail="), "\(secondURL)")
+                let other = try await browser.newWindow()
+                try await browser.switchTo(other)
+                try await browser.open(secondURL)
+                try await browser.wait(for: "document.querySelectorAll('#tasks tbody tr').length === 50", "the linked page")
+                #expect(try await rows() == second)
+                try await browser.click("#previous")
+                try await browser.wait(for: "document.querySelector('#tasks tbody tr')?.dataset.id === '\(first[0])'", "the first page from the link")
+                #expect(try await rows() == first)
+            } catch {
+                _ = try? await browser.screenshot("failure-million")
+                await browser.close()
+                throw error
+            }
+            await browser.close()
+        }
+    }
 }

@@ -1,4 +1,4 @@
-// The tasks page: filters and keyset pages of the task list, newest first. The URL holds the filter, the page's
+// The tasks page: filters, a count capped at 10,000, and keyset pages of the task list, newest first. The URL holds the filter, the page's
 // cursor and the cursors of the pages before it, so that a copied link shows the same rows and "previous" works
 // after a reload; a change in the store refreshes the page in place.
 
@@ -8,6 +8,8 @@ import { badge, el, replace, table, taskLink, time } from "./view.js";
 export const states = ["scheduled", "pending", "running", "completed", "failed", "cancelled", "dead"];
 export const filterNames = ["state", "queue", "handler", "module"];
 const pageSize = 50;
+/** Counts stop here ("10,000+"): a table of millions is never counted in full. */
+const countCap = 10000;
 /** The first page's place in the trail of cursors. */
 const first = "-";
 
@@ -38,7 +40,10 @@ export async function page(params) {
 
   const results = el("div", { id: "task-list" });
   async function refresh() {
-    const answer = await api(withQuery("/v1/tasks", { ...filters, limit: pageSize, cursor }));
+    const [answer, counted] = await Promise.all([
+      api(withQuery("/v1/tasks", { ...filters, limit: pageSize, cursor })),
+      api(withQuery("/v1/tasks/count", { ...filters, up_to: countCap })),
+    ]);
     const rows = answer.tasks.map((task) => [
       taskLink(task.id), task.queue, task.handler, badge(task.state), String(task.attempt), time(task.created_at),
       time(task.finished_at),
@@ -59,7 +64,9 @@ export async function page(params) {
       }) })
       : null;
     const empty = answer.tasks.length === 0 ? el("p", { className: "muted", textContent: "No task matches." }) : null;
-    replace(results, list, empty, el("nav", { className: "pages" }, previous, next));
+    const count = el("p", { id: "task-count", className: "muted", dataset: { more: String(counted.more) },
+      textContent: `${counted.count.toLocaleString("en-US")}${counted.more ? "+" : ""} ${counted.count === 1 && !counted.more ? "task" : "tasks"}` });
+    replace(results, count, list, empty, el("nav", { className: "pages" }, previous, next));
   }
   await refresh();
   return { title: "Tasks", node: el("section", {}, el("h2", { textContent: "Tasks" }), form, results), refresh };

@@ -10,7 +10,7 @@ struct TaskOperations {
 
     var handlers: [String: OperationHandler] {
         [
-            "enqueueTask": enqueueTask, "enqueueTasks": enqueueTasks, "listTasks": listTasks, "getTask": getTask,
+            "enqueueTask": enqueueTask, "enqueueTasks": enqueueTasks, "listTasks": listTasks, "countTasks": countTasks, "getTask": getTask,
             "listAttempts": listAttempts, "waitForTask": waitForTask, "cancelTask": cancelTask, "retryTask": retryTask,
         ]
     }
@@ -37,8 +37,9 @@ struct TaskOperations {
         )
     }
 
-    @Sendable func listTasks(_ request: APIRequest) async throws -> Response {
-        let query = TaskQuery(
+    /// The task filters of the list and the count (and the cursor and page size of the list).
+    private func taskQuery(_ request: APIRequest) -> TaskQuery {
+        TaskQuery(
             queue: request.queryString("queue"),
             states: request.queryStrings("state").compactMap(TaskState.init(rawValue:)),
             handler: request.queryString("handler"),
@@ -50,6 +51,16 @@ struct TaskOperations {
             limit: request.queryNumber("limit").map { Int($0) } ?? 100,
             cursor: request.queryString("cursor").flatMap(TaskID.init)
         )
+    }
+
+    @Sendable func countTasks(_ request: APIRequest) async throws -> Response {
+        let cap = request.queryNumber("up_to").map { Int($0) } ?? 10_000
+        let count = try await services.client.store.count(taskQuery(request), upTo: cap)
+        return .json(.object([("count", .int(min(count, cap))), ("more", .bool(count > cap))]))
+    }
+
+    @Sendable func listTasks(_ request: APIRequest) async throws -> Response {
+        let query = taskQuery(request)
         let page = try await services.client.list(query)
         return .json(
             .object([("tasks", .array(page.tasks.map(Representation.task))), ("next_cursor", .nullable(page.nextCursor?.rawValue))])

@@ -57,16 +57,30 @@ public struct RemoteTaskStore: ClientStore {
         }
     }
 
-    public func list(_ query: TaskQuery) async throws -> TaskPage {
+    /// The query string of a task list or count: `query`'s filters, and its cursor when listing.
+    private static func parameters(_ query: TaskQuery) -> [(String, String)] {
         var parameters: [(String, String)] = query.states.map { ("state", $0.rawValue) }
         if let queue = query.queue { parameters.append(("queue", queue)) }
         if let handler = query.handler { parameters.append(("handler", handler)) }
         if let parent = query.parentID { parameters.append(("parent_id", parent.rawValue)) }
         if let module = query.module { parameters.append(("module", module)) }
-        if let cursor = query.cursor { parameters.append(("cursor", cursor.rawValue)) }
         if query.rootsOnly { parameters.append(("roots_only", "true")) }
         if !query.includeInternal { parameters.append(("include_internal", "false")) }
         if query.includeFolded { parameters.append(("include_folded", "true")) }
+        return parameters
+    }
+
+    public func count(_ query: TaskQuery, upTo limit: Int) async throws -> Int {
+        let cap = min(1_000_000, max(1, limit))
+        let body = try await api.call("GET", "/v1/tasks/count", query: Self.parameters(query) + [("up_to", String(cap))])
+        let reader = ShapeReader(body, "task count")
+        let count = try reader.int("count")
+        return try reader.bool("more") ? count + 1 : count
+    }
+
+    public func list(_ query: TaskQuery) async throws -> TaskPage {
+        var parameters = Self.parameters(query)
+        if let cursor = query.cursor { parameters.append(("cursor", cursor.rawValue)) }
         parameters.append(("limit", String(min(1000, max(1, query.limit)))))
         let body = try await api.call("GET", "/v1/tasks", query: parameters)
         return TaskPage(

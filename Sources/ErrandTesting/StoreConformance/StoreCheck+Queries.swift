@@ -34,6 +34,22 @@ extension StoreCheck {
             #expect(try await store.list(TaskQuery(parentID: parent.id)).tasks.map(\.id) == [child.id])
             #expect(try await store.list(TaskQuery(queue: "q", handler: "parent")).tasks.isEmpty)
         },
+        StoreCheck(client: "count counts the tasks of a filter up to a cap") { store, time in
+            _ = try await store.createQueue("q", now: time.now)
+            _ = try await store.enqueue((0..<7).map { NewTask(handler: "h", queue: $0 < 3 ? "q" : "default") }, now: time.now)
+            _ = try await store.claim(ClaimRequest(queues: ["q"], worker: "w", limit: 1, now: time.now))
+            #expect(try await store.count(TaskQuery(), upTo: 100) == 7)
+            #expect(try await store.count(TaskQuery(queue: "q"), upTo: 100) == 3)
+            #expect(try await store.count(TaskQuery(states: [.running]), upTo: 100) == 1)
+            #expect(try await store.count(TaskQuery(queue: "q", states: [.pending]), upTo: 100) == 2)
+            #expect(try await store.count(TaskQuery(handler: "other"), upTo: 100) == 0)
+            // Past the cap the count stops at cap + 1: "more than 5".
+            #expect(try await store.count(TaskQuery(), upTo: 5) == 6)
+            #expect(try await store.count(TaskQuery(), upTo: 7) == 7)
+            // The cursor and page size of a list do not narrow a count.
+            let page = try await store.list(TaskQuery(limit: 2))
+            #expect(try await store.count(TaskQuery(limit: 2, cursor: page.nextCursor), upTo: 100) == 7)
+        },
         StoreCheck(client: "statistics count tasks by queue and state") { store, time in
             _ = try await store.createQueue("empty", now: time.now)
             _ = try await store.enqueue((0..<4).map { _ in NewTask(handler: "h") }, now: time.now)

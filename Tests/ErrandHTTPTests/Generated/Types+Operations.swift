@@ -1645,6 +1645,295 @@ internal enum Operations {
             }
         }
     }
+    /// How many tasks match a filter, counted up to a cap so that a big table is never counted in full.
+    ///
+    /// The filters of the task list. `count` is the number of matching tasks, at most `up_to`; `more` is true when more than `up_to` match (a dashboard shows "10,000+").
+    ///
+    /// - Remark: HTTP `GET /v1/tasks/count`.
+    /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)`.
+    internal enum CountTasks {
+        internal static let id: Swift.String = "countTasks"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/queue`.
+                internal var queue: Components.Schemas.QueueName?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/state`.
+                internal var state: [Components.Schemas.TaskState]?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/handler`.
+                internal var handler: Components.Schemas.HandlerName?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/parent_id`.
+                internal var parentId: Swift.String?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/module`.
+                internal var module: Swift.String?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/roots_only`.
+                internal var rootsOnly: Swift.Bool?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/include_internal`.
+                internal var includeInternal: Swift.Bool?
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/include_folded`.
+                internal var includeFolded: Swift.Bool?
+                /// Count no further than this.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/up_to`.
+                internal var upTo: Swift.Int?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - queue:
+                ///   - state:
+                ///   - handler:
+                ///   - parentId:
+                ///   - module:
+                ///   - rootsOnly:
+                ///   - includeInternal:
+                ///   - includeFolded:
+                ///   - upTo: Count no further than this.
+                internal init(
+                    queue: Components.Schemas.QueueName? = nil,
+                    state: [Components.Schemas.TaskState]? = nil,
+                    handler: Components.Schemas.HandlerName? = nil,
+                    parentId: Swift.String? = nil,
+                    module: Swift.String? = nil,
+                    rootsOnly: Swift.Bool? = nil,
+                    includeInternal: Swift.Bool? = nil,
+                    includeFolded: Swift.Bool? = nil,
+                    upTo: Swift.Int? = nil
+                ) {
+                    self.queue = queue
+                    self.state = state
+                    self.handler = handler
+                    self.parentId = parentId
+                    self.module = module
+                    self.rootsOnly = rootsOnly
+                    self.includeInternal = includeInternal
+                    self.includeFolded = includeFolded
+                    self.upTo = upTo
+                }
+            }
+            internal var query: Operations.CountTasks.Input.Query
+            /// - Remark: Generated from `#/paths/v1/tasks/count/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CountTasks.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CountTasks.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.CountTasks.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.CountTasks.Input.Query = .init(),
+                headers: Operations.CountTasks.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/tasks/count/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/tasks/count/GET/responses/200/content/json/count`.
+                        internal var count: Swift.Int
+                        /// More than up_to tasks match.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/tasks/count/GET/responses/200/content/json/more`.
+                        internal var more: Swift.Bool
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - count:
+                        ///   - more: More than up_to tasks match.
+                        internal init(
+                            count: Swift.Int,
+                            more: Swift.Bool
+                        ) {
+                            self.count = count
+                            self.more = more
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case count
+                            case more
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.count = try container.decode(
+                                Swift.Int.self,
+                                forKey: .count
+                            )
+                            self.more = try container.decode(
+                                Swift.Bool.self,
+                                forKey: .more
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "count",
+                                "more"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/tasks/count/GET/responses/200/content/application\/json`.
+                    case json(Operations.CountTasks.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.CountTasks.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.CountTasks.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.CountTasks.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The count.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.CountTasks.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.CountTasks.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Enqueue up to 1,000 tasks in one transaction (all or none).
     ///
     /// - Remark: HTTP `POST /v1/tasks/batch`.

@@ -54,6 +54,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/tasks`.
     /// - Remark: Generated from `#/paths//v1/tasks/post(enqueueTask)`.
     func enqueueTask(_ input: Operations.EnqueueTask.Input) async throws -> Operations.EnqueueTask.Output
+    /// How many tasks match a filter, counted up to a cap so that a big table is never counted in full.
+    ///
+    /// The filters of the task list. `count` is the number of matching tasks, at most `up_to`; `more` is true when more than `up_to` match (a dashboard shows "10,000+").
+    ///
+    /// - Remark: HTTP `GET /v1/tasks/count`.
+    /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)`.
+    func countTasks(_ input: Operations.CountTasks.Input) async throws -> Operations.CountTasks.Output
     /// Enqueue up to 1,000 tasks in one transaction (all or none).
     ///
     /// - Remark: HTTP `POST /v1/tasks/batch`.
@@ -342,6 +349,21 @@ extension APIProtocol {
         try await enqueueTask(Operations.EnqueueTask.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// How many tasks match a filter, counted up to a cap so that a big table is never counted in full.
+    ///
+    /// The filters of the task list. `count` is the number of matching tasks, at most `up_to`; `more` is true when more than `up_to` match (a dashboard shows "10,000+").
+    ///
+    /// - Remark: HTTP `GET /v1/tasks/count`.
+    /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)`.
+    internal func countTasks(
+        query: Operations.CountTasks.Input.Query = .init(),
+        headers: Operations.CountTasks.Input.Headers = .init()
+    ) async throws -> Operations.CountTasks.Output {
+        try await countTasks(Operations.CountTasks.Input(
+            query: query,
+            headers: headers
         ))
     }
     /// Enqueue up to 1,000 tasks in one transaction (all or none).
