@@ -106,6 +106,7 @@ let package = Package(
                 .embedInCode("openapi.yaml"),
                 .embedInCode("Dashboard/api.js"),
                 .embedInCode("Dashboard/app.js"),
+                .embedInCode("Dashboard/bulk.js"),
                 .embedInCode("Dashboard/dead-letters.js"),
                 .embedInCode("Dashboard/definitions.js"),
                 .embedInCode("Dashboard/index.html"),

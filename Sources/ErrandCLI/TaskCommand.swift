@@ -89,15 +89,7 @@ struct TaskListCommand: AsyncParsableCommand {
             }
             return
         }
-        let states = try state.map { name in
-            guard let state = TaskState(rawValue: name) else {
-                throw CLIFailure(
-                    "unknown state \"\(name)\"; states are \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")), or deadletter alone",
-                    exitCode: CLIFailure.badInput
-                )
-            }
-            return state
-        }
+        let states = try parseStates(state)
         let query = TaskQuery(
             queue: queue,
             states: states,
@@ -139,26 +131,40 @@ struct TaskWaitCommand: AsyncParsableCommand {
 }
 
 struct TaskCancelCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a task that has not finished.")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a task that has not finished, or every task matching a filter.",
+        discussion: "With a filter instead of an id (e.g. --queue q --state pending), every matching unfinished task is cancelled."
+    )
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Task id.") var id: String
+    @Argument(help: "Task id.") var id: String?
+    @OptionGroup var filter: BulkFilterOptions
     @Option(help: "Why, recorded as the task's message.") var reason: String?
 
     func run() async throws {
-        let task = try await store.client().cancel(try parseTaskID(id), reason: reason)
-        print("\(task.id) \(task.state.rawValue)")
+        try await BulkCommand.run(.cancel, id: id, filter: filter, store: store) { id in
+            let task = try await store.client().cancel(id, reason: reason)
+            print("\(task.id) \(task.state.rawValue)")
+        }
     }
 }
 
 struct TaskRetryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Run a finished task once more.")
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Run a finished task once more, or every task matching a filter.",
+        discussion: "With a filter instead of an id (e.g. --state failed --queue q), every matching finished task is retried."
+    )
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Task id.") var id: String
+    @Argument(help: "Task id.") var id: String?
+    @OptionGroup var filter: BulkFilterOptions
 
     func run() async throws {
-        let task = try await store.client().retry(try parseTaskID(id))
-        print("\(task.id) \(task.state.rawValue)")
+        try await BulkCommand.run(.retry, id: id, filter: filter, store: store) { id in
+            let task = try await store.client().retry(id)
+            print("\(task.id) \(task.state.rawValue)")
+        }
     }
 }

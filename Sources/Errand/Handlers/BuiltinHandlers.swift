@@ -14,6 +14,8 @@ extension HandlerRegistry {
     /// - `errand.sleep`: `{"seconds": 2.5}` (or a bare number) sleeps, then returns `{"slept": 2.5}`; stops early when
     ///   cancelled.
     /// - `errand.fail`: `{"message": "why"}` fails the attempt with that message.
+    /// - `errand.bulk`: a ``BulkAction`` (`POST /v1/tasks/bulk`), over the tasks older than itself, reporting its
+    ///   progress; returns what it did.
     ///
     /// `errand.command`, which runs a program, is in `ErrandProcess` (`HandlerRegistry.standard()`).
     public static func withBuiltins() -> HandlerRegistry {
@@ -28,6 +30,14 @@ extension HandlerRegistry {
             let object = try? JSONSerialization.jsonObject(with: Data(context.arguments.utf8), options: [.fragmentsAllowed])
             let message = ((object as? [String: Any])?["message"] as? String) ?? (object as? String) ?? "errand.fail was asked to fail"
             throw HandlerFailure(message)
+        }
+        registry.register(BulkAction.handler) { context in
+            let action = try BulkAction(arguments: context.arguments)
+            let store = try context.requireStore("run a bulk action")
+            let outcome = try await action.run(on: store, before: context.task.id, time: context.time) { done, total in
+                try await context.reportProgress(completed: Double(done), total: Double(total))
+            }
+            return outcome.json(action.kind)
         }
         return registry
     }

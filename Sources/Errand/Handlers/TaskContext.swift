@@ -97,7 +97,7 @@ public struct TaskContext: Sendable {
         return children.sorted { $0.id < $1.id }
     }
 
-    private func requireStore(_ what: String) throws -> any TaskStore {
+    func requireStore(_ what: String) throws -> any TaskStore {
         guard let store else { throw HandlerFailure("cannot \(what): this handler's context has no store") }
         return store
     }

@@ -27,6 +27,7 @@ enum Dashboard {
     private static let files: [(String, [UInt8])] = [
         ("api.js", PackageResources.api_js),
         ("app.js", PackageResources.app_js),
+        ("bulk.js", PackageResources.bulk_js),
         ("dead-letters.js", PackageResources.dead_letters_js),
         ("definitions.js", PackageResources.definitions_js),
         ("json.js", PackageResources.json_js),

@@ -3,6 +3,7 @@
 // after a reload; a change in the store refreshes the page in place.
 
 import { api, withQuery } from "./api.js";
+import { bulkActions } from "./bulk.js";
 import { badge, el, replace, table, taskLink, time } from "./view.js";
 
 export const states = ["scheduled", "pending", "running", "completed", "failed", "cancelled", "dead"];
@@ -21,7 +22,7 @@ export function tasksLink(params) {
   return text ? `#/tasks?${text}` : "#/tasks";
 }
 
-export async function page(params) {
+export async function page(params, { role }) {
   const filters = Object.fromEntries(filterNames.map((name) => [name, params.get(name) ?? ""]));
   const cursor = params.get("cursor") ?? "";
   const trail = (params.get("trail") ?? "").split(",").filter(Boolean);
@@ -39,7 +40,9 @@ export async function page(params) {
   };
 
   const results = el("div", { id: "task-list" });
+  const bulk = bulkActions(filters, role);
   async function refresh() {
+    await bulk.update();
     const [answer, counted] = await Promise.all([
       api(withQuery("/v1/tasks", { ...filters, limit: pageSize, cursor })),
       api(withQuery("/v1/tasks/count", { ...filters, up_to: countCap })),
@@ -69,5 +72,5 @@ export async function page(params) {
     replace(results, count, list, empty, el("nav", { className: "pages" }, previous, next));
   }
   await refresh();
-  return { title: "Tasks", node: el("section", {}, el("h2", { textContent: "Tasks" }), form, results), refresh };
+  return { title: "Tasks", node: el("section", {}, el("h2", { textContent: "Tasks" }), form, bulk.node, results), refresh };
 }

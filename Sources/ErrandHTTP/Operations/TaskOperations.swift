@@ -10,7 +10,8 @@ struct TaskOperations {
 
     var handlers: [String: OperationHandler] {
         [
-            "enqueueTask": enqueueTask, "enqueueTasks": enqueueTasks, "listTasks": listTasks, "countTasks": countTasks, "getTask": getTask,
+            "enqueueTask": enqueueTask, "enqueueTasks": enqueueTasks, "listTasks": listTasks, "countTasks": countTasks, "bulkTasks": bulkTasks,
+            "getTask": getTask,
             "listAttempts": listAttempts, "waitForTask": waitForTask, "cancelTask": cancelTask, "retryTask": retryTask,
         ]
     }
@@ -57,6 +58,20 @@ struct TaskOperations {
         let cap = request.queryNumber("up_to").map { Int($0) } ?? 10_000
         let count = try await services.client.store.count(taskQuery(request), upTo: cap)
         return .json(.object([("count", .int(min(count, cap))), ("more", .bool(count > cap))]))
+    }
+
+    @Sendable func bulkTasks(_ request: APIRequest) async throws -> Response {
+        let kind = BulkAction.Kind(rawValue: request.body.string("action") ?? "") ?? .retry
+        let filter = request.body.object("filter") ?? .empty
+        let query = TaskQuery(
+            queue: filter.string("queue"),
+            states: filter.strings("state").compactMap(TaskState.init(rawValue:)),
+            handler: filter.string("handler"),
+            parentID: filter.string("parent_id").flatMap(TaskID.init),
+            module: filter.string("module")
+        )
+        let result = try await services.client.enqueue(BulkAction(kind, filter: query).newTask())
+        return .json(Representation.task(result.task), status: .accepted)
     }
 
     @Sendable func listTasks(_ request: APIRequest) async throws -> Response {

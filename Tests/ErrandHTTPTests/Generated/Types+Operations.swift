@@ -1934,6 +1934,341 @@ internal enum Operations {
             }
         }
     }
+    /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
+    ///
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
+    ///
+    /// - Remark: HTTP `POST /v1/tasks/bulk`.
+    /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
+    internal enum BulkTasks {
+        internal static let id: Swift.String = "bulkTasks"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.BulkTasks.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.BulkTasks.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.BulkTasks.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/action`.
+                    internal enum ActionPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                        case retry = "retry"
+                        case cancel = "cancel"
+                    }
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/action`.
+                    internal var action: Operations.BulkTasks.Input.Body.JsonPayload.ActionPayload
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter`.
+                    internal struct FilterPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/queue`.
+                        internal var queue: Components.Schemas.QueueName?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/state`.
+                        internal var state: [Components.Schemas.TaskState]?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/handler`.
+                        internal var handler: Components.Schemas.HandlerName?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/module`.
+                        internal var module: Swift.String?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/parent_id`.
+                        internal var parentId: Swift.String?
+                        /// Creates a new `FilterPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - queue:
+                        ///   - state:
+                        ///   - handler:
+                        ///   - module:
+                        ///   - parentId:
+                        internal init(
+                            queue: Components.Schemas.QueueName? = nil,
+                            state: [Components.Schemas.TaskState]? = nil,
+                            handler: Components.Schemas.HandlerName? = nil,
+                            module: Swift.String? = nil,
+                            parentId: Swift.String? = nil
+                        ) {
+                            self.queue = queue
+                            self.state = state
+                            self.handler = handler
+                            self.module = module
+                            self.parentId = parentId
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case queue
+                            case state
+                            case handler
+                            case module
+                            case parentId = "parent_id"
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.queue = try container.decodeIfPresent(
+                                Components.Schemas.QueueName.self,
+                                forKey: .queue
+                            )
+                            self.state = try container.decodeIfPresent(
+                                [Components.Schemas.TaskState].self,
+                                forKey: .state
+                            )
+                            self.handler = try container.decodeIfPresent(
+                                Components.Schemas.HandlerName.self,
+                                forKey: .handler
+                            )
+                            self.module = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .module
+                            )
+                            self.parentId = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .parentId
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "queue",
+                                "state",
+                                "handler",
+                                "module",
+                                "parent_id"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter`.
+                    internal var filter: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - action:
+                    ///   - filter:
+                    internal init(
+                        action: Operations.BulkTasks.Input.Body.JsonPayload.ActionPayload,
+                        filter: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload
+                    ) {
+                        self.action = action
+                        self.filter = filter
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case action
+                        case filter
+                    }
+                    internal init(from decoder: any Swift.Decoder) throws {
+                        let container = try decoder.container(keyedBy: CodingKeys.self)
+                        self.action = try container.decode(
+                            Operations.BulkTasks.Input.Body.JsonPayload.ActionPayload.self,
+                            forKey: .action
+                        )
+                        self.filter = try container.decode(
+                            Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.self,
+                            forKey: .filter
+                        )
+                        try decoder.ensureNoAdditionalProperties(knownKeys: [
+                            "action",
+                            "filter"
+                        ])
+                    }
+                }
+                /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/content/application\/json`.
+                case json(Operations.BulkTasks.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.BulkTasks.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.BulkTasks.Input.Headers = .init(),
+                body: Operations.BulkTasks.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/responses/202/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.Task)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Task {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.BulkTasks.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.BulkTasks.Output.Accepted.Body) {
+                    self.body = body
+                }
+            }
+            /// The bulk action's task, pending.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.BulkTasks.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            internal var accepted: Operations.BulkTasks.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Enqueue up to 1,000 tasks in one transaction (all or none).
     ///
     /// - Remark: HTTP `POST /v1/tasks/batch`.

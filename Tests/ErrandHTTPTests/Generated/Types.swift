@@ -61,6 +61,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/tasks/count`.
     /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)`.
     func countTasks(_ input: Operations.CountTasks.Input) async throws -> Operations.CountTasks.Output
+    /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
+    ///
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
+    ///
+    /// - Remark: HTTP `POST /v1/tasks/bulk`.
+    /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
+    func bulkTasks(_ input: Operations.BulkTasks.Input) async throws -> Operations.BulkTasks.Output
     /// Enqueue up to 1,000 tasks in one transaction (all or none).
     ///
     /// - Remark: HTTP `POST /v1/tasks/batch`.
@@ -364,6 +371,21 @@ extension APIProtocol {
         try await countTasks(Operations.CountTasks.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
+    ///
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
+    ///
+    /// - Remark: HTTP `POST /v1/tasks/bulk`.
+    /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
+    internal func bulkTasks(
+        headers: Operations.BulkTasks.Input.Headers = .init(),
+        body: Operations.BulkTasks.Input.Body
+    ) async throws -> Operations.BulkTasks.Output {
+        try await bulkTasks(Operations.BulkTasks.Input(
+            headers: headers,
+            body: body
         ))
     }
     /// Enqueue up to 1,000 tasks in one transaction (all or none).

@@ -1,0 +1,127 @@
+public import ErrandCore
+public import ErrandStore
+public import Foundation
+
+/// Retries or cancels every task that matches a filter, not only a page of them: the dashboard's and
+/// `errand task retry|cancel --state … --queue …`'s bulk actions.
+///
+/// A server runs one as a task of the built-in handler `errand.bulk` (`POST /v1/tasks/bulk` enqueues it), which
+/// reports its progress as it goes (``TaskRecord/progressCompleted`` of ``TaskRecord/progressTotal``) and ends with
+/// what it did as its result. It touches only tasks older than itself: a task enqueued after the action was asked
+/// for is left alone, so the count a user confirmed is the count acted on (less any that changed meanwhile).
+public struct BulkAction: Sendable, Hashable {
+    /// What is done to each matching task.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Run a finished task once more (``ClientStore/retry(_:now:)``).
+        case retry
+        /// Cancel an unfinished task and its unfinished descendants (``ClientStore/cancel(_:reason:now:)``).
+        case cancel
+    }
+
+    /// The handler of the task that runs a bulk action on a server.
+    public static let handler = "errand.bulk"
+    /// Tasks read per page.
+    static let pageSize = 500
+
+    public var kind: Kind
+    /// The tasks acted on: its filters (its cursor and limit are not used).
+    public var filter: TaskQuery
+
+    public init(_ kind: Kind, filter: TaskQuery) {
+        self.kind = kind
+        self.filter = filter
+    }
+
+    /// What a bulk action did.
+    public struct Outcome: Sendable, Hashable {
+        /// Tasks that matched the filter when they were reached.
+        public var matched = 0
+        /// Tasks retried or cancelled.
+        public var changed = 0
+        /// Tasks that could not be (a retry of an unfinished task, a cancel of a finished one, a task not abortable).
+        public var skipped = 0
+
+        /// `{"action": …, "matched": …, "changed": …, "skipped": …}`: the result of an `errand.bulk` task.
+        public func json(_ kind: Kind) -> String {
+            #"{"action":"\#(kind.rawValue)","matched":\#(matched),"changed":\#(changed),"skipped":\#(skipped)}"#
+        }
+    }
+
+    /// Runs the action on `store`, page by page, over the tasks older than `before` (all of them when `nil`);
+    /// calls `progress(done, total)` after each page, `total` being the filter's count when the action started.
+    public func run(
+        on store: any ClientStore,
+        before: TaskID? = nil,
+        time: any TimeSource = SystemTimeSource(),
+        progress: (Int, Int) async throws -> Void = { _, _ in }
+    ) async throws -> Outcome {
+        var outcome = Outcome()
+        let total = try await store.count(filter, upTo: 100_000_000)
+        var query = filter
+        query.limit = Self.pageSize
+        query.cursor = before
+        repeat {
+            let page = try await store.list(query)
+            for task in page.tasks {
+                outcome.matched += 1
+                do {
+                    switch kind {
+                    case .retry: _ = try await store.retry(task.id, now: time.now)
+                    case .cancel: _ = try await store.cancel(task.id, reason: "cancelled in bulk", now: time.now)
+                    }
+                    outcome.changed += 1
+                } catch let error as StoreError where [.refused, .notAbortable, .notFound].contains(error.code) {
+                    outcome.skipped += 1
+                }
+            }
+            try await progress(outcome.matched, max(total, outcome.matched))
+            query.cursor = page.nextCursor
+        } while query.cursor != nil
+        return outcome
+    }
+
+    /// The task that runs this action on a server (handler `errand.bulk`, internal, in the default queue, first in
+    /// line).
+    public func newTask() -> NewTask {
+        var task = NewTask(handler: Self.handler, arguments: argumentsJSON, priority: 0)
+        task.isInternal = true
+        task.name = "bulk \(kind.rawValue)"
+        task.retry = RetryPolicy(maxAttempts: 1)
+        return task
+    }
+
+    /// `{"action": "retry", "filter": {"queue": …, "state": […], "handler": …, "module": …, "parent_id": …}}`.
+    var argumentsJSON: String {
+        var members: [(String, OutputJSON)] = [("state", .array(filter.states.map { .string($0.rawValue) }))]
+        if let queue = filter.queue { members.append(("queue", .string(queue))) }
+        if let handler = filter.handler { members.append(("handler", .string(handler))) }
+        if let module = filter.module { members.append(("module", .string(module))) }
+        if let parent = filter.parentID { members.append(("parent_id", .string(parent.rawValue))) }
+        return OutputJSON.object([("action", .string(kind.rawValue)), ("filter", .object(members))]).text
+    }
+
+    /// The action of an `errand.bulk` task's arguments.
+    /// - Throws: ``HandlerFailure`` naming what is wrong.
+    public init(arguments: String) throws {
+        let object = try? JSONSerialization.jsonObject(with: Data(arguments.utf8)) as? [String: Any]
+        guard let object, let action = object["action"] as? String, let kind = Kind(rawValue: action) else {
+            throw HandlerFailure(#"errand.bulk needs {"action": "retry" or "cancel", "filter": {…}}, got \#(arguments.prefix(120))"#)
+        }
+        let filter = object["filter"] as? [String: Any] ?? [:]
+        var states: [TaskState] = []
+        for name in filter["state"] as? [String] ?? [] {
+            guard let state = TaskState(rawValue: name) else { throw HandlerFailure("errand.bulk: unknown state \"\(name)\"") }
+            states.append(state)
+        }
+        self.init(
+            kind,
+            filter: TaskQuery(
+                queue: filter["queue"] as? String,
+                states: states,
+                handler: filter["handler"] as? String,
+                parentID: (filter["parent_id"] as? String).flatMap(TaskID.init),
+                module: filter["module"] as? String
+            )
+        )
+    }
+}
