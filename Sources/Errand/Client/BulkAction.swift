@@ -1,6 +1,6 @@
 public import ErrandCore
 public import ErrandStore
-public import Foundation
+import Foundation
 
 /// Retries or cancels every task that matches a filter, not only a page of them: the dashboard's and
 /// `errand task retry|cancel --state … --queue …`'s bulk actions.
@@ -48,7 +48,8 @@ public struct BulkAction: Sendable, Hashable {
     }
 
     /// Runs the action on `store`, page by page, over the tasks older than `before` (all of them when `nil`);
-    /// calls `progress(done, total)` after each page, `total` being the filter's count when the action started.
+    /// calls `progress(done, total)` after each page, `total` being the filter's count when the action started, and
+    /// `progress(done, done)` at the end.
     public func run(
         on store: any ClientStore,
         before: TaskID? = nil,
@@ -77,6 +78,8 @@ public struct BulkAction: Sendable, Hashable {
             try await progress(outcome.matched, max(total, outcome.matched))
             query.cursor = page.nextCursor
         } while query.cursor != nil
+        // The count at the start may include tasks newer than `before`: the last report is what was done.
+        try await progress(outcome.matched, outcome.matched)
         return outcome
     }
 
