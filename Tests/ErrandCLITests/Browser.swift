@@ -63,6 +63,20 @@ final class Browser: @unchecked Sendable {
         return Browser(driver: driver, session: session, base: "\(root)/session/\(session)")
     }
 
+    /// Launches a browser, runs `body` with it and closes it; when `body` throws, a screenshot of the moment is left
+    /// as `failure-NAME.png` first.
+    static func with(_ name: String, _ body: (Browser) async throws -> Void) async throws {
+        let browser = try await launch()
+        do {
+            try await body(browser)
+        } catch {
+            _ = try? await browser.screenshot("failure-\(name)")
+            await browser.close()
+            throw error
+        }
+        await browser.close()
+    }
+
     private init(driver: Process, session: String, base: String) {
         self.driver = driver
         self.session = session

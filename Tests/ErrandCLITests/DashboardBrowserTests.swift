@@ -33,15 +33,9 @@ import Testing
                 serve.waitUntilExit()
             }
             let url = try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())")
-            let browser = try await Browser.launch()
-            do {
+            try await Browser.with("\(UUID().uuidString.prefix(8))") { browser in
                 try await body(errand, ServeAPI(url: url, token: environment.isEmpty ? nil : adminToken), browser)
-            } catch {
-                _ = try? await browser.screenshot("failure-\(UUID().uuidString.prefix(8))")
-                await browser.close()
-                throw error
             }
-            await browser.close()
         }
     }
 

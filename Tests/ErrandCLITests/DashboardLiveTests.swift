@@ -114,8 +114,7 @@ extension DashboardBrowserTests {
             var serve = try errand.serve(["--http", address])
             let api = ServeAPI(url: "http://\(address)")
             _ = try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())")
-            let browser = try await Browser.launch()
-            do {
+            try await Browser.with("reconnect") { browser in
                 for _ in 0..<3 { _ = try await api.object("POST", "/v1/tasks", #"{"handler": "errand.echo", "arguments": 1}"#) }
                 try await browser.open(api.url + "/#/tasks")
                 try await browser.wait(for: "document.querySelectorAll('#tasks tbody tr').length === 3", "three rows")
@@ -150,12 +149,7 @@ extension DashboardBrowserTests {
                 // The stream resumed after the last event it had read.
                 let streams = try await browser.requestedURLs().filter { $0.contains("/v1/events") }
                 #expect(streams.contains { $0.contains("/v1/events?after=") }, "\(streams)")
-            } catch {
-                _ = try? await browser.screenshot("failure-reconnect")
-                await browser.close()
-                throw error
             }
-            await browser.close()
         }
     }
 

@@ -21,8 +21,7 @@ extension DashboardBrowserTests {
                 serve.waitUntilExit()
             }
             let url = try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())")
-            let browser = try await Browser.launch()
-            do {
+            try await Browser.with("million") { browser in
                 func rows() async throws -> [String] {
                     try #require(
                         try await browser.run("return [...document.querySelectorAll('#tasks tbody tr')].map((row) => row.dataset.id)") as? [String]
@@ -68,12 +67,7 @@ extension DashboardBrowserTests {
                 try await browser.click("#previous")
                 try await browser.wait(for: "document.querySelector('#tasks tbody tr')?.dataset.id === '\(first[0])'", "the first page from the link")
                 #expect(try await rows() == first)
-            } catch {
-                _ = try? await browser.screenshot("failure-million")
-                await browser.close()
-                throw error
             }
-            await browser.close()
         }
     }
 
