@@ -63,7 +63,7 @@ internal protocol APIProtocol: Sendable {
     func countTasks(_ input: Operations.CountTasks.Input) async throws -> Operations.CountTasks.Output
     /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
     ///
-    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number. A filter with no member is refused (400): a bulk action on every task is not taken.
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
     ///
     /// - Remark: HTTP `POST /v1/tasks/bulk`.
     /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
@@ -375,7 +375,7 @@ extension APIProtocol {
     }
     /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
     ///
-    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number. A filter with no member is refused (400): a bulk action on every task is not taken.
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
     ///
     /// - Remark: HTTP `POST /v1/tasks/bulk`.
     /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
