@@ -4,7 +4,8 @@ extension SchemaCheck {
     /// The validation keywords ``problem(_:_:at:)`` enforces.
     static let checked: Set<String> = [
         "$ref", "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf",
-        "minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "format",
+        "minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "minItems", "maxItems", "minProperties", "pattern",
+        "format",
     ]
     /// Keywords that only describe (JSON Schema's annotations), and OpenAPI's `x-` extensions.
     static let annotations: Set<String> = [

@@ -138,6 +138,10 @@ struct SchemaCheck: Sendable {
     private func objectProblem(_ members: [String: JSONValue], _ rules: [String: JSONValue], at path: String) -> String? {
         var properties: [String: JSONValue] = [:]
         if case .object(let declared)? = rules["properties"] { properties = declared }
+        if case .number(let minimum)? = rules["minProperties"], Double(members.count) < minimum {
+            let known = properties.keys.sorted().joined(separator: ", ")
+            return "\(path): must have at least \(Int(minimum)) member\(minimum == 1 ? "" : "s")\(known.isEmpty ? "" : " of \(known)")"
+        }
         if case .array(let required)? = rules["required"] {
             for case .string(let name) in required where members[name] == nil {
                 return "\(path): \(name) is required"

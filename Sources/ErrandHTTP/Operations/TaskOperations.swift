@@ -70,7 +70,7 @@ struct TaskOperations {
             parentID: filter.string("parent_id").flatMap(TaskID.init),
             module: filter.string("module")
         )
-        // The document refuses a filter without a member (anyOf), so an action on every task never gets here.
+        // The document refuses a filter without a member (minProperties), so an action on every task never gets here.
         let result = try await services.client.enqueue(BulkAction(kind, filter: query).newTask())
         return .json(Representation.task(result.task), status: .accepted)
     }

@@ -1970,108 +1970,73 @@ internal enum Operations {
                     ///
                     /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter`.
                     internal struct FilterPayload: Codable, Hashable, Sendable {
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value1`.
-                        internal struct Value1Payload: Codable, Hashable, Sendable {
-                            /// Creates a new `Value1Payload`.
-                            internal init() {}
-                        }
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value1`.
-                        internal var value1: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value1Payload?
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value2`.
-                        internal struct Value2Payload: Codable, Hashable, Sendable {
-                            /// Creates a new `Value2Payload`.
-                            internal init() {}
-                        }
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value2`.
-                        internal var value2: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value2Payload?
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value3`.
-                        internal struct Value3Payload: Codable, Hashable, Sendable {
-                            /// Creates a new `Value3Payload`.
-                            internal init() {}
-                        }
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value3`.
-                        internal var value3: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value3Payload?
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value4`.
-                        internal struct Value4Payload: Codable, Hashable, Sendable {
-                            /// Creates a new `Value4Payload`.
-                            internal init() {}
-                        }
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value4`.
-                        internal var value4: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value4Payload?
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value5`.
-                        internal struct Value5Payload: Codable, Hashable, Sendable {
-                            /// Creates a new `Value5Payload`.
-                            internal init() {}
-                        }
-                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/value5`.
-                        internal var value5: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value5Payload?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/queue`.
+                        internal var queue: Components.Schemas.QueueName?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/state`.
+                        internal var state: [Components.Schemas.TaskState]?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/handler`.
+                        internal var handler: Components.Schemas.HandlerName?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/module`.
+                        internal var module: Swift.String?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/parent_id`.
+                        internal var parentId: Swift.String?
                         /// Creates a new `FilterPayload`.
                         ///
                         /// - Parameters:
-                        ///   - value1:
-                        ///   - value2:
-                        ///   - value3:
-                        ///   - value4:
-                        ///   - value5:
+                        ///   - queue:
+                        ///   - state:
+                        ///   - handler:
+                        ///   - module:
+                        ///   - parentId:
                         internal init(
-                            value1: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value1Payload? = nil,
-                            value2: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value2Payload? = nil,
-                            value3: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value3Payload? = nil,
-                            value4: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value4Payload? = nil,
-                            value5: Operations.BulkTasks.Input.Body.JsonPayload.FilterPayload.Value5Payload? = nil
+                            queue: Components.Schemas.QueueName? = nil,
+                            state: [Components.Schemas.TaskState]? = nil,
+                            handler: Components.Schemas.HandlerName? = nil,
+                            module: Swift.String? = nil,
+                            parentId: Swift.String? = nil
                         ) {
-                            self.value1 = value1
-                            self.value2 = value2
-                            self.value3 = value3
-                            self.value4 = value4
-                            self.value5 = value5
+                            self.queue = queue
+                            self.state = state
+                            self.handler = handler
+                            self.module = module
+                            self.parentId = parentId
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case queue
+                            case state
+                            case handler
+                            case module
+                            case parentId = "parent_id"
                         }
                         internal init(from decoder: any Swift.Decoder) throws {
-                            var errors: [any Swift.Error] = []
-                            do {
-                                self.value1 = try .init(from: decoder)
-                            } catch {
-                                errors.append(error)
-                            }
-                            do {
-                                self.value2 = try .init(from: decoder)
-                            } catch {
-                                errors.append(error)
-                            }
-                            do {
-                                self.value3 = try .init(from: decoder)
-                            } catch {
-                                errors.append(error)
-                            }
-                            do {
-                                self.value4 = try .init(from: decoder)
-                            } catch {
-                                errors.append(error)
-                            }
-                            do {
-                                self.value5 = try .init(from: decoder)
-                            } catch {
-                                errors.append(error)
-                            }
-                            try Swift.DecodingError.verifyAtLeastOneSchemaIsNotNil(
-                                [
-                                    self.value1,
-                                    self.value2,
-                                    self.value3,
-                                    self.value4,
-                                    self.value5
-                                ],
-                                type: Self.self,
-                                codingPath: decoder.codingPath,
-                                errors: errors
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.queue = try container.decodeIfPresent(
+                                Components.Schemas.QueueName.self,
+                                forKey: .queue
                             )
-                        }
-                        internal func encode(to encoder: any Swift.Encoder) throws {
-                            try self.value1?.encode(to: encoder)
-                            try self.value2?.encode(to: encoder)
-                            try self.value3?.encode(to: encoder)
-                            try self.value4?.encode(to: encoder)
-                            try self.value5?.encode(to: encoder)
+                            self.state = try container.decodeIfPresent(
+                                [Components.Schemas.TaskState].self,
+                                forKey: .state
+                            )
+                            self.handler = try container.decodeIfPresent(
+                                Components.Schemas.HandlerName.self,
+                                forKey: .handler
+                            )
+                            self.module = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .module
+                            )
+                            self.parentId = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .parentId
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "queue",
+                                "state",
+                                "handler",
+                                "module",
+                                "parent_id"
+                            ])
                         }
                     }
                     /// At least one member; a bulk action on every task is not taken.
