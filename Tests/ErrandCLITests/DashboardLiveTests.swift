@@ -49,6 +49,10 @@ extension DashboardBrowserTests {
                 kind: single_shot
                 func_name: errand.sleep
                 args: {"seconds": 0.1}
+              yearly:
+                kind: periodical
+                func_name: errand.echo
+                schedule: '@yearly'
             """
         try await Self.withDashboard(config: config) { _, api, browser in
             let first = try await browser.window()
@@ -101,7 +105,22 @@ extension DashboardBrowserTests {
             #expect(Set([firstRole] + roles) == ["leader", "follower"], "events: \(String(describing: firstRole)), \(roles)")
             let streams = try await browser.requestedURLs().filter { $0.contains("/v1/events") }
             #expect(streams.count == 1, "event streams opened: \(streams)")
+            // After a reload the definitions page lists the launch, and a periodical definition's next fire times.
             try await browser.switchTo(first)
+            try await browser.reload()
+            try await browser.wait(
+                for: "document.querySelector(`#definition-list tr[data-name=greet] .launches a[title='\(id)']`)",
+                "the launch listed"
+            )
+            let definitions = try #require(try await api.object("GET", "/v1/definitions")["definitions"] as? [[String: Any]])
+            let yearly = try #require(definitions.first { $0["name"] as? String == "yearly" })
+            let nextRuns = try #require(yearly["next_runs"] as? [String])
+            #expect(nextRuns.count == 3 && nextRuns.allSatisfy { $0.hasSuffix("-01-01T00:00:00.000Z") }, "\(nextRuns)")
+            let shown =
+                try await browser.run(
+                    "return [...document.querySelectorAll('#definition-list tr[data-name=yearly] .next-runs time')].map((time) => time.dateTime)"
+                ) as? [String]
+            #expect(shown == nextRuns)
             try await browser.screenshot("definitions")
         }
     }

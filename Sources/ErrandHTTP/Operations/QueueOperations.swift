@@ -60,7 +60,9 @@ struct QueueOperations {
         let definitions = await services.definitions().sorted { $0.name < $1.name }
         let disabled = try await client.store.disabledDefinitions()
         return .json(
-            .object([("definitions", .array(definitions.map { Representation.definition($0, enabled: !disabled.contains($0.name)) }))])
+            .object([
+                ("definitions", .array(definitions.map { Representation.definition($0, enabled: !disabled.contains($0.name), now: client.time.now) }))
+            ])
         )
     }
 
@@ -77,13 +79,13 @@ struct QueueOperations {
     @Sendable func enableDefinition(_ request: APIRequest) async throws -> Response {
         let definition = try await definition(request.path("name"))
         try await client.store.setDefinitionEnabled(definition.name, true, now: client.time.now)
-        return .json(Representation.definition(definition, enabled: true))
+        return .json(Representation.definition(definition, enabled: true, now: client.time.now))
     }
 
     @Sendable func disableDefinition(_ request: APIRequest) async throws -> Response {
         let definition = try await definition(request.path("name"))
         try await client.store.setDefinitionEnabled(definition.name, false, now: client.time.now)
-        return .json(Representation.definition(definition, enabled: false))
+        return .json(Representation.definition(definition, enabled: false, now: client.time.now))
     }
 
     @Sendable func startDefinition(_ request: APIRequest) async throws -> Response {

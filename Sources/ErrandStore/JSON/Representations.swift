@@ -1,5 +1,5 @@
 package import ErrandCore
-import Foundation
+package import Foundation
 
 /// How records read in the API: the shapes `components.schemas` describes (`Task`, `Attempt`, `Queue`…). The one
 /// JSON form of each resource: the server answers with it, and the CLI's `-o json` and `-o yaml` print it.
@@ -122,14 +122,19 @@ package enum Representation {
         ])
     }
 
-    package static func definition(_ definition: TaskDefinition, enabled: Bool) -> OutputJSON {
-        .object([
+    /// A definition, with the next three fire times after `now` of a periodical one (in its zone), for the dashboard.
+    package static func definition(_ definition: TaskDefinition, enabled: Bool, now: Date) -> OutputJSON {
+        let zone = TimeZone(identifier: definition.timeZone) ?? TimeZone(identifier: "UTC")!
+        let next = definition.schedule?.next(3, after: now, in: zone) ?? []
+        return .object([
             ("name", .string(definition.name)),
             ("enabled", .bool(enabled)),
             ("kind", .string(definition.kind.rawValue)),
             ("handler", .string(definition.handler)),
             ("queue", .string(definition.queue)),
             ("schedule", .nullable(definition.schedule?.description)),
+            ("time_zone", .string(definition.timeZone)),
+            ("next_runs", .array(next.map { .date($0) })),
             ("arguments", .stored(definition.arguments)),
         ])
     }

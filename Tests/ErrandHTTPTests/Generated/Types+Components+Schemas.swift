@@ -2135,6 +2135,14 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Definition/schedule`.
             internal var schedule: Swift.String?
+            /// The zone its schedule is read in (IANA name).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/time_zone`.
+            internal var timeZone: Swift.String
+            /// The next three fire times of a periodical definition (empty for the other kinds), whether or not it is enabled.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/next_runs`.
+            internal var nextRuns: [Foundation.Date]
             /// The arguments each launch gets unless a start gives others.
             ///
             /// - Remark: Generated from `#/components/schemas/Definition/arguments`.
@@ -2148,6 +2156,8 @@ extension Components {
             ///   - handler:
             ///   - queue:
             ///   - schedule: The cron expression of a periodical definition.
+            ///   - timeZone: The zone its schedule is read in (IANA name).
+            ///   - nextRuns: The next three fire times of a periodical definition (empty for the other kinds), whether or not it is enabled.
             ///   - arguments: The arguments each launch gets unless a start gives others.
             internal init(
                 name: Swift.String,
@@ -2156,6 +2166,8 @@ extension Components {
                 handler: Swift.String,
                 queue: Swift.String,
                 schedule: Swift.String? = nil,
+                timeZone: Swift.String,
+                nextRuns: [Foundation.Date],
                 arguments: OpenAPIRuntime.OpenAPIValueContainer
             ) {
                 self.name = name
@@ -2164,6 +2176,8 @@ extension Components {
                 self.handler = handler
                 self.queue = queue
                 self.schedule = schedule
+                self.timeZone = timeZone
+                self.nextRuns = nextRuns
                 self.arguments = arguments
             }
             internal enum CodingKeys: String, CodingKey {
@@ -2173,6 +2187,8 @@ extension Components {
                 case handler
                 case queue
                 case schedule
+                case timeZone = "time_zone"
+                case nextRuns = "next_runs"
                 case arguments
             }
             internal init(from decoder: any Swift.Decoder) throws {
@@ -2201,6 +2217,14 @@ extension Components {
                     Swift.String.self,
                     forKey: .schedule
                 )
+                self.timeZone = try container.decode(
+                    Swift.String.self,
+                    forKey: .timeZone
+                )
+                self.nextRuns = try container.decode(
+                    [Foundation.Date].self,
+                    forKey: .nextRuns
+                )
                 self.arguments = try container.decode(
                     OpenAPIRuntime.OpenAPIValueContainer.self,
                     forKey: .arguments
@@ -2212,6 +2236,8 @@ extension Components {
                     "handler",
                     "queue",
                     "schedule",
+                    "time_zone",
+                    "next_runs",
                     "arguments"
                 ])
             }
