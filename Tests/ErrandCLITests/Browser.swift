@@ -133,6 +133,24 @@ final class Browser: @unchecked Sendable {
         return answer?["value"]
     }
 
+    /// Records in `window[name]`, from now on, when each element matching `selector` first shows each value of its
+    /// `data-ATTRIBUTE`: under the key `"<data-id> <value>"`, in the page's milliseconds (`Date.now()`).
+    func recordFirstSeen(_ selector: String, attribute: String, as name: String) async throws {
+        try await run(
+            """
+            const [selector, attribute, name] = arguments;
+            window[name] = {};
+            new MutationObserver(() => {
+              for (const item of document.querySelectorAll(selector)) {
+                const key = `${item.dataset.id} ${item.dataset[attribute]}`;
+                if (!(key in window[name])) window[name][key] = Date.now();
+              }
+            }).observe(document.body, { subtree: true, childList: true, attributes: true });
+            """,
+            [selector, attribute, name]
+        )
+    }
+
     /// Waits up to `timeout` seconds for `expression` (JavaScript) to be truthy in the page; answers its value.
     @discardableResult
     func wait(

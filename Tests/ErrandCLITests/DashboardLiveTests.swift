@@ -63,17 +63,7 @@ extension DashboardBrowserTests {
             try await browser.switchTo(second)
             try await browser.open(api.url + "/#/tasks")
             try await browser.wait(for: "document.getElementById('live').textContent === 'live'", "the second window live")
-            try await browser.run(
-                """
-                window.seen = {};
-                new MutationObserver(() => {
-                  for (const row of document.querySelectorAll("#tasks tbody tr")) {
-                    const key = `${row.dataset.id} ${row.dataset.state}`;
-                    if (!(key in window.seen)) window.seen[key] = Date.now();
-                  }
-                }).observe(document.body, { subtree: true, childList: true, attributes: true });
-                """
-            )
+            try await browser.recordFirstSeen("#tasks tbody tr", attribute: "state", as: "seen")
             let roles = [try await browser.run("return document.documentElement.dataset.events") as? String]
             try await browser.switchTo(first)
             let arguments = #"{"seconds": 1.5, "request": 12345678901234567890}"#
@@ -201,17 +191,7 @@ extension DashboardBrowserTests {
                 try await browser.run("return document.querySelector(`#tree li[data-id='${arguments[0]}']`).dataset.rolledUp", [id]) as? String
             }
             #expect(try await rolledUp(root) == "pending")
-            try await browser.run(
-                """
-                window.rolledUpAt = {};
-                new MutationObserver(() => {
-                  for (const item of document.querySelectorAll('#tree li')) {
-                    const key = `${item.dataset.id} ${item.dataset.rolledUp}`;
-                    if (!(key in window.rolledUpAt)) window.rolledUpAt[key] = Date.now();
-                  }
-                }).observe(document.body, { subtree: true, childList: true, attributes: true });
-                """
-            )
+            try await browser.recordFirstSeen("#tree li", attribute: "rolledUp", as: "rolledUpAt")
 
             // A grandchild fails: its parent's and the root's subtrees show failed within 1 s, without a reload.
             let claimed = try await api.object("POST", "/v1/claims", #"{"worker": "tree-w", "handlers": ["browser.fails"], "max": 1}"#)

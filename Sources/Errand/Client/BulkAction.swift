@@ -103,27 +103,39 @@ public struct BulkAction: Sendable, Hashable {
         return OutputJSON.object([("action", .string(kind.rawValue)), ("filter", .object(members))]).text
     }
 
-    /// The action of an `errand.bulk` task's arguments.
+    /// The action of an `errand.bulk` task's arguments (the shape ``argumentsJSON`` writes).
     /// - Throws: ``HandlerFailure`` naming what is wrong.
     public init(arguments: String) throws {
-        let object = try? JSONSerialization.jsonObject(with: Data(arguments.utf8)) as? [String: Any]
-        guard let object, let action = object["action"] as? String, let kind = Kind(rawValue: action) else {
+        struct Arguments: Decodable {
+            struct Filter: Decodable {
+                var queue: String?
+                var state: [String]?
+                var handler: String?
+                var module: String?
+                var parent_id: String?
+            }
+            var action: String
+            var filter: Filter?
+        }
+        guard let decoded = try? JSONDecoder().decode(Arguments.self, from: Data(arguments.utf8)),
+            let kind = Kind(rawValue: decoded.action)
+        else {
             throw HandlerFailure(#"errand.bulk needs {"action": "retry" or "cancel", "filter": {…}}, got \#(arguments.prefix(120))"#)
         }
-        let filter = object["filter"] as? [String: Any] ?? [:]
+        let filter = decoded.filter
         var states: [TaskState] = []
-        for name in filter["state"] as? [String] ?? [] {
+        for name in filter?.state ?? [] {
             guard let state = TaskState(rawValue: name) else { throw HandlerFailure("errand.bulk: unknown state \"\(name)\"") }
             states.append(state)
         }
         self.init(
             kind,
             filter: TaskQuery(
-                queue: filter["queue"] as? String,
+                queue: filter?.queue,
                 states: states,
-                handler: filter["handler"] as? String,
-                parentID: (filter["parent_id"] as? String).flatMap(TaskID.init),
-                module: filter["module"] as? String
+                handler: filter?.handler,
+                parentID: filter?.parent_id.flatMap(TaskID.init),
+                module: filter?.module
             )
         )
     }
