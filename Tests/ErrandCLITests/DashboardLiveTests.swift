@@ -157,7 +157,7 @@ extension DashboardBrowserTests {
                 #expect(shown.count == 8 && Set(shown) == expected, "rows: \(shown.count), \(Set(shown).count) distinct")
                 // The stream resumed after the last event it had read.
                 let streams = try await browser.requestedURLs().filter { $0.contains("/v1/events") }
-                #expect(streams.contains { $0.contains("/v1/events?after=") }, "\(streams)")
+                #expect(streams.contains { $0.contains("/v1/events?coalesce=250&after=") }, "\(streams)")
             }
         }
     }

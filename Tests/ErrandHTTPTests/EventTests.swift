@@ -88,6 +88,35 @@ import Testing
         }
     }
 
+    /// `coalesce=MS`: a window's changes are one summary (net count change per queue and state, the first 100 task
+    /// ids), resumable from its id like any event.
+    @Test func aCoalescedStreamSendsOneSummaryPerWindow() async throws {
+        try await TestServer.with(longestWait: 1) { server in
+            let cursor = try await server.store.stateChangeHead()
+            let tasks = (0..<300).map { _ in #"{"handler": "drain.work", "queue": "default"}"# }.joined(separator: ",")
+            #expect(try await server.send("POST", "/v1/tasks/batch", json: #"{"tasks": [\#(tasks)]}"#).status == 201)
+            let stream = try await server.send("GET", "/v1/events?coalesce=100&after=\(cursor)", token: TestServer.readToken)
+            let summaries = Self.events(stream.text)
+            #expect(summaries.count == 1 && summaries.allSatisfy { $0.event == "summary" }, "\(stream.text.prefix(2000))")
+            let first = try #require(summaries.first)
+            #expect(first.data["changes"] as? Int == 300)
+            #expect((first.data["queues"] as? [String: [String: Int]]) == ["default": ["pending": 300]])
+            #expect((first.data["task_ids"] as? [String])?.count == 100 && first.data["more_tasks"] as? Bool == true)
+
+            // After the summary's id: one claim moves one task from pending to running; a creation elsewhere adds one.
+            let claim = try await server.send("POST", "/v1/claims", json: #"{"worker": "w", "handlers": ["drain.work"]}"#)
+            let claimed = try #require((claim.object["tasks"] as? [[String: Any]])?.first?["id"] as? String)
+            _ = try await server.send("POST", "/v1/tasks", json: #"{"handler": "other.work", "queue": "default"}"#)
+            let resumed = Self.events(try await server.send("GET", "/v1/events?coalesce=100", headers: ["Last-Event-ID": first.id]).text)
+            #expect(resumed.map(\.event) == ["summary"])
+            #expect(resumed.first?.data["changes"] as? Int == 2)
+            #expect((resumed.first?.data["queues"] as? [String: [String: Int]]) == ["default": ["running": 1]])
+            #expect((resumed.first?.data["task_ids"] as? [String])?.first == claimed)
+            // Out of range: refused by the document before the stream starts.
+            #expect(try await server.send("GET", "/v1/events?coalesce=10").status == 400)
+        }
+    }
+
     @Test func aMalformedEventIdIsRefusedBeforeTheStreamStarts() async throws {
         try await TestServer.with(longestWait: 1) { server in
             let malformed = try await server.send("GET", "/v1/events?after=abc")

@@ -1,6 +1,6 @@
 // Follows the API's event stream (`/v1/events`, server-sent events) with fetch, so that the bearer token goes in a
 // header, which EventSource cannot send. One stream per browser: the tabs of this origin elect a leader with the Web
-// Locks API; the leader reads the stream and passes each batch of changes to the other tabs over a BroadcastChannel.
+// Locks API; the leader reads the stream and passes each summary of changes to the other tabs over a BroadcastChannel.
 // When the leader's tab closes, its lock passes to another tab, which resumes after the last event any tab saw. A
 // stream resumes after its last event when it ends (the server ends each after its longest wait) or breaks, so no
 // change is missed; "live" or "reconnecting" is reported on the way.
@@ -26,26 +26,17 @@ export function parseEvents(text) {
 }
 
 /**
- * Reads the stream from after `lastID` (null: from now on), forever; calls `onChanges(changes, lastID)` at most once
- * every `coalesce` milliseconds however many arrive (a drain of thousands of tasks a second is one refresh), and
- * `onState` with "live" or "reconnecting".
+ * Reads the stream from after `lastID` (null: from now on), forever, as summaries: the server sends one for each
+ * window of `coalesce` milliseconds that had changes (`/v1/events?coalesce=`), so a drain of thousands of tasks a
+ * second is a few refreshes a second. Calls `onChanges(summaries, lastID)` as they arrive, and `onState` with "live"
+ * or "reconnecting".
  */
 export function stream({ headers, onChanges, onState, lastID = null, coalesce = 250, retry = 1000 }) {
-  let batch = [];
-  let pending = null;
-  const flush = () => {
-    pending = null;
-    const changes = batch;
-    batch = [];
-    onChanges(changes, lastID);
-  };
-  const arrived = (changes) => {
-    batch.push(...changes);
-    if (pending === null) pending = setTimeout(flush, coalesce);
-  };
+  const arrived = (summaries) => onChanges(summaries, lastID);
   async function connect() {
-    const query = lastID === null ? "" : `?after=${encodeURIComponent(lastID)}`;
-    const response = await fetch(`/v1/events${query}`, { headers: { ...headers(), Accept: "text/event-stream" } });
+    const query = new URLSearchParams({ coalesce: String(coalesce) });
+    if (lastID !== null) query.set("after", lastID);
+    const response = await fetch(`/v1/events?${query}`, { headers: { ...headers(), Accept: "text/event-stream" } });
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
     onState("live");
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -56,8 +47,8 @@ export function stream({ headers, onChanges, onState, lastID = null, coalesce = 
       const { events, rest } = parseEvents(buffer + value.replaceAll("\r\n", "\n"));
       buffer = rest;
       if (events.length > 0) lastID = events[events.length - 1].id;
-      const changes = events.filter((event) => event.data !== null).map((event) => event.data);
-      if (changes.length > 0) arrived(changes);
+      const summaries = events.filter((event) => event.data !== null).map((event) => event.data);
+      if (summaries.length > 0) arrived(summaries);
     }
   }
   (async () => {
@@ -79,7 +70,7 @@ export function stream({ headers, onChanges, onState, lastID = null, coalesce = 
 const channelName = "errand.events";
 
 /**
- * Calls `onChanges(changes)` with each coalesced batch of state changes and `onState` with the stream's state, over
+ * Calls `onChanges(summaries)` with each summary of state changes (see `stream`) and `onState` with the stream's state, over
  * the one stream this browser reads (see the top of this file). `document.documentElement.dataset.events` says
  * whether this tab reads the stream ("leader"), listens to the tab that does ("follower"), or reads its own
  * ("alone", where Web Locks or BroadcastChannel are missing, as on a plain-HTTP origin other than loopback).

@@ -28,6 +28,7 @@ struct EventOperations {
             matching: filter
         )
         let longest = services.longestWait
+        let window = request.queryNumber("coalesce").map { Duration.milliseconds(Int64($0)) }
         let body = ResponseBody { writer in
             var follower = start
             var buffer = ByteBuffer()
@@ -41,18 +42,37 @@ struct EventOperations {
             // A server shutting down ends its streams within a poll interval (clients resume after their last
             // event), instead of holding the shutdown until each stream's longest wait is over.
             let stopping = Mutex(false)
+            // With `coalesce`, the changes of each window go out as one summary when the window ends.
+            var summary = ChangeSummary()
+            var summaryDue: ContinuousClock.Instant?
             try await withGracefulShutdownHandler {
                 while clock.now < ends, !stopping.withLock({ $0 }) {
-                    let changes = try await follower.next(waitingAtMost: (ends - clock.now).seconds)
+                    let until = summaryDue.map { min($0, ends) } ?? ends
+                    let changes = try await follower.next(waitingAtMost: max(0, (until - clock.now).seconds))
                     var out = ByteBuffer()
-                    for change in changes { out.writeString(Self.event(change)) }
-                    if changes.isEmpty, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }
+                    if let window {
+                        for change in changes { summary.add(change) }
+                        if !summary.isEmpty, summaryDue == nil { summaryDue = clock.now.advanced(by: window) }
+                        if let due = summaryDue, clock.now >= due {
+                            out.writeString(summary.event(cursor: follower.cursor))
+                            summary = ChangeSummary()
+                            summaryDue = nil
+                        }
+                    } else {
+                        for change in changes { out.writeString(Self.event(change)) }
+                    }
+                    if out.readableBytes == 0, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }
                     guard out.readableBytes > 0 else { continue }
                     try await writer.write(out)
                     lastWrite = clock.now
                 }
             } onGracefulShutdown: {
                 stopping.withLock { $0 = true }
+            }
+            if !summary.isEmpty {
+                var out = ByteBuffer()
+                out.writeString(summary.event(cursor: follower.cursor))
+                try await writer.write(out)
             }
             try await writer.finish(nil)
         }

@@ -291,7 +291,7 @@ internal struct Client: APIProtocol {
     }
     /// Server-sent events of every task state change, as they are recorded.
     ///
-    /// Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler, from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by default). The stream opens with a block of `id:` (its starting point) and no data, so that a client that reconnects before any event arrived resumes from there. A stream ends after the server's longest wait (http.max_wait, 300 s by default) or when the server stops; EventSource clients reconnect with Last-Event-ID and miss nothing.
+    /// Each event is `id: CURSOR`, `event: transition` and `data:` a JSON object (task_id, queue, handler, from, to, attempt, at; from is null for a new task). Without Last-Event-ID or after, the stream starts with changes from now on; with one, it resumes after that event (the last 100,000 changes are kept by default). The stream opens with a block of `id:` (its starting point) and no data, so that a client that reconnects before any event arrived resumes from there. A stream ends after the server's longest wait (http.max_wait, 300 s by default) or when the server stops; EventSource clients reconnect with Last-Event-ID and miss nothing. With coalesce=MS, the changes of each window of MS milliseconds (from the first change in it) are sent as one `event: summary` instead, whose data is a ChangeSummary (how many changes, each queue's net change of count by state, up to 100 task ids) and whose id resumes after them: a drain of tens of thousands of tasks a second is a few events a second, as a dashboard wants.
     ///
     /// - Remark: HTTP `GET /v1/events`.
     /// - Remark: Generated from `#/paths//v1/events/get(streamEvents)`.
@@ -309,6 +309,13 @@ internal struct Client: APIProtocol {
                     method: .get
                 )
                 suppressMutabilityWarning(&request)
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "coalesce",
+                    value: input.query.coalesce
+                )
                 try converter.setQueryItemAsURI(
                     in: &request,
                     style: .form,

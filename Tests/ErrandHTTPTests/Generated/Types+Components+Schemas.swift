@@ -446,6 +446,114 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/schemas/EventID`.
         internal typealias EventID = Swift.String
+        /// The data of a summary event of /v1/events?coalesce=MS, for the changes of one window.
+        ///
+        /// - Remark: Generated from `#/components/schemas/ChangeSummary`.
+        internal struct ChangeSummary: Codable, Hashable, Sendable {
+            /// State changes in the window.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChangeSummary/changes`.
+            internal var changes: Swift.Int
+            /// Each queue's net change of its count in each state (states whose count did not change are left out).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChangeSummary/queues`.
+            internal struct QueuesPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ChangeSummary/queues/additionalProperties`.
+                internal struct AdditionalPropertiesPayload: Codable, Hashable, Sendable {
+                    /// A container of undocumented properties.
+                    internal var additionalProperties: [String: Swift.Int]
+                    /// Creates a new `AdditionalPropertiesPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - additionalProperties: A container of undocumented properties.
+                    internal init(additionalProperties: [String: Swift.Int] = .init()) {
+                        self.additionalProperties = additionalProperties
+                    }
+                    internal init(from decoder: any Swift.Decoder) throws {
+                        additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                    }
+                    internal func encode(to encoder: any Swift.Encoder) throws {
+                        try encoder.encodeAdditionalProperties(additionalProperties)
+                    }
+                }
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: Components.Schemas.ChangeSummary.QueuesPayload.AdditionalPropertiesPayload]
+                /// Creates a new `QueuesPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: Components.Schemas.ChangeSummary.QueuesPayload.AdditionalPropertiesPayload] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Each queue's net change of its count in each state (states whose count did not change are left out).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChangeSummary/queues`.
+            internal var queues: Components.Schemas.ChangeSummary.QueuesPayload
+            /// Tasks that changed (the first 100).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChangeSummary/task_ids`.
+            internal var taskIds: [Swift.String]
+            /// Whether more tasks changed than task_ids lists.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChangeSummary/more_tasks`.
+            internal var moreTasks: Swift.Bool
+            /// Creates a new `ChangeSummary`.
+            ///
+            /// - Parameters:
+            ///   - changes: State changes in the window.
+            ///   - queues: Each queue's net change of its count in each state (states whose count did not change are left out).
+            ///   - taskIds: Tasks that changed (the first 100).
+            ///   - moreTasks: Whether more tasks changed than task_ids lists.
+            internal init(
+                changes: Swift.Int,
+                queues: Components.Schemas.ChangeSummary.QueuesPayload,
+                taskIds: [Swift.String],
+                moreTasks: Swift.Bool
+            ) {
+                self.changes = changes
+                self.queues = queues
+                self.taskIds = taskIds
+                self.moreTasks = moreTasks
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case changes
+                case queues
+                case taskIds = "task_ids"
+                case moreTasks = "more_tasks"
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.changes = try container.decode(
+                    Swift.Int.self,
+                    forKey: .changes
+                )
+                self.queues = try container.decode(
+                    Components.Schemas.ChangeSummary.QueuesPayload.self,
+                    forKey: .queues
+                )
+                self.taskIds = try container.decode(
+                    [Swift.String].self,
+                    forKey: .taskIds
+                )
+                self.moreTasks = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .moreTasks
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "changes",
+                    "queues",
+                    "task_ids",
+                    "more_tasks"
+                ])
+            }
+        }
         /// The data of one event of /v1/events.
         ///
         /// - Remark: Generated from `#/components/schemas/Transition`.
