@@ -66,6 +66,17 @@ import Testing
             #expect(rows.map { $0[4] } == ["failed", "failed", "succeeded"], "outcomes: \(rows)")
             #expect(rows.map { $0[5] } == ["boom 1", "boom 2", ""], "messages: \(rows)")
             #expect(rows.allSatisfy { $0[1] == "browser-w" })
+            // The timeline: created, then each attempt's claim and outcome, then the final state.
+            let timeline = try #require(
+                try await browser.run(
+                    ##"return [...document.querySelectorAll("#timeline tbody tr")].map((row) => [...row.cells].map((cell) => cell.textContent));"##
+                ) as? [[String]]
+            )
+            #expect(
+                timeline.map { $0[1] } == ["created", "running", "failed", "running", "failed", "running", "succeeded", "completed"],
+                "timeline: \(timeline)"
+            )
+            #expect(timeline[2][2] == "attempt 1 failed: boom 1" && timeline[5][2] == "attempt 3 claimed by browser-w", "\(timeline)")
             let shown = try await browser.run(#"return document.querySelector('pre[aria-label="arguments"]').textContent"#) as? String
             #expect(shown == arguments, "the arguments as shown: \(shown ?? "none")")
             let result = try await browser.run(#"return document.querySelector('pre[aria-label="result"]').textContent"#) as? String

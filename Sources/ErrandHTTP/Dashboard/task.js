@@ -1,5 +1,6 @@
 // A task's page: its fields, its arguments and result exactly as stored (rawMembers keeps every digit), every
-// attempt in order, and what an admin may do to it: cancel, retry, or release a running task's lease at once.
+// attempt in order, the state-change timeline those make, and what an admin may do to it: cancel, retry, or release
+// a running task's lease at once.
 
 import { api, callText } from "./api.js";
 import { rawMembers } from "./json.js";
@@ -9,6 +10,31 @@ const finalStates = ["completed", "failed", "cancelled", "dead"];
 
 function field(name, value) {
   return [el("dt", { textContent: name }), el("dd", {}, value instanceof Node ? value : String(value ?? "—"))];
+}
+
+/**
+ * The task's state changes, oldest first, read from its record and its attempt history: created, each attempt's claim and outcome (with who salvaged a lost lease), the attempt
+ * running now, and the final state. Rows are `[time, badge, what happened]`.
+ */
+export function timeline(task, attempts) {
+  // A retry moves run_at, so only a task never claimed tells whether it was created pending or scheduled.
+  const waiting = attempts.length === 0 && ["pending", "scheduled"].includes(task.state);
+  const changes = [[task.created_at, waiting ? task.state : "created", `created in ${task.queue}`]];
+  for (const attempt of attempts) {
+    changes.push([attempt.started_at, "running", `attempt ${attempt.number} claimed by ${attempt.worker}`]);
+    const salvaged = attempt.salvaged_by ? ` (lease expired; salvaged by ${attempt.salvaged_by})` : "";
+    changes.push([attempt.finished_at, attempt.outcome, `attempt ${attempt.number} ${attempt.outcome}${salvaged}${attempt.message ? `: ${attempt.message}` : ""}`]);
+  }
+  if (task.state === "running" && task.started_at) {
+    changes.push([task.started_at, "running", `attempt ${task.attempt} claimed by ${task.worker}, running now`]);
+  }
+  if (finalStates.includes(task.state)) {
+    changes.push([task.finished_at, task.state, task.last_error ?? task.message ?? task.state]);
+  }
+  return changes
+    .map((change, index) => ({ change, index }))
+    .sort((a, b) => (a.change[0] ?? "~").localeCompare(b.change[0] ?? "~") || a.index - b.index)
+    .map(({ change: [at, state, text] }) => [time(at), badge(state), text]);
 }
 
 export async function page(params, { role }) {
@@ -49,13 +75,15 @@ export async function page(params, { role }) {
       String(attempt.number), attempt.worker, time(attempt.started_at), time(attempt.finished_at), badge(attempt.outcome),
       attempt.message ?? "",
     ]);
-    replace(node, 
+    replace(node,
       el("h2", {}, `${task.handler} `, badge(task.state)),
       actions, fields,
       el("h3", { textContent: "Arguments" }), raw(members.arguments, "arguments"),
       el("h3", { textContent: "Result" }), raw(members.result, "result"),
       el("h3", { textContent: "Attempts" }),
       table(["#", "Worker", "Started", "Finished", "Outcome", "Message"], attemptRows, { id: "attempts" }),
+      el("h3", { textContent: "Timeline" }),
+      table(["Time", "State", "What happened"], timeline(task, attempts), { id: "timeline" }),
     );
   }
   await refresh();
