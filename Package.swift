@@ -107,6 +107,7 @@ let package = Package(
                 .embedInCode("Dashboard/api.js"),
                 .embedInCode("Dashboard/app.js"),
                 .embedInCode("Dashboard/bulk.js"),
+                .embedInCode("Dashboard/chart.js"),
                 .embedInCode("Dashboard/dead-letters.js"),
                 .embedInCode("Dashboard/definitions.js"),
                 .embedInCode("Dashboard/index.html"),

@@ -85,6 +85,22 @@ extension PostgresTaskStore {
         return byQueue.keys.sorted().map { QueueStatistics(queue: $0, counts: byQueue[$0] ?? [:]) }
     }
 
+    public func finishedPerMinute(minutes: Int, now: Date) async throws -> [FinishedMinute] {
+        let since = Date(timeIntervalSince1970: Double(FinishedMinute.first(of: minutes, now: now)) * 60)
+        let rows = try await rows(
+            """
+            SELECT floor(extract(epoch FROM finished_at) / 60)::bigint, state, count(*) FROM \(unescaped: s).task
+            WHERE finished_at >= \(since) AND state IN ('completed', 'failed', 'cancelled', 'dead')
+            GROUP BY 1, 2
+            """
+        )
+        let counts = try rows.map { row in
+            let (minute, state, count) = try row.decode((Int64, String, Int).self)
+            return (minute: minute, state: TaskState(rawValue: state) ?? .dead, count: count)
+        }
+        return FinishedMinute.series(counts, minutes: minutes, now: now)
+    }
+
     public func launchStatistics() async throws -> [LaunchStatistics] {
         let rows = try await rows(
             """

@@ -52,6 +52,18 @@ extension PostgresTaskStore {
         ).map(Self.decodeWorker)
     }
 
+    public func tasksHeld() async throws -> [String: Int] {
+        let rows = try await rows(
+            "SELECT worker, COUNT(*) FROM \(unescaped: s).task WHERE state = 'running' AND worker IS NOT NULL GROUP BY worker"
+        )
+        var held: [String: Int] = [:]
+        for row in rows {
+            let (worker, count) = try row.decode((String, Int).self)
+            held[worker] = count
+        }
+        return held
+    }
+
     public func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage {
         let now = now.wholeMilliseconds
         let salvage = try await transaction { connection in

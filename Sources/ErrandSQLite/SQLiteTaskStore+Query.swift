@@ -89,6 +89,23 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func finishedPerMinute(minutes: Int, now: Date) async throws -> [FinishedMinute] {
+        let since = FinishedMinute.first(of: minutes, now: now) * 60_000
+        let counts = try await read { db in
+            // The range scan of errand_task_finished; the final-state test drops a retried task's stale time.
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT finished_at / 60000, state, COUNT(*) FROM errand_task
+                    WHERE finished_at >= ? AND state IN ('completed', 'failed', 'cancelled', 'dead')
+                    GROUP BY 1, 2
+                    """,
+                arguments: [since]
+            ).map { row in (minute: row[0] as Int64, state: TaskState(rawValue: row[1]) ?? .dead, count: row[2] as Int) }
+        }
+        return FinishedMinute.series(counts, minutes: minutes, now: now)
+    }
+
     public func launchStatistics() async throws -> [LaunchStatistics] {
         try await read { db in
             let rows = try Row.fetchAll(

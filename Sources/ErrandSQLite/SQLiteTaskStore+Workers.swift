@@ -51,6 +51,16 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func tasksHeld() async throws -> [String: Int] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT worker, COUNT(*) AS held FROM errand_task WHERE state = 'running' AND worker IS NOT NULL GROUP BY worker"
+            )
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["worker"] as String, $0["held"] as Int) })
+        }
+    }
+
     public func salvageWorkers(by salvager: String, now: Date, limit: Int) async throws -> WorkerSalvage {
         // The leader asks every second; a read answers "nothing to do" without taking the write lock.
         let due = try await read { db in

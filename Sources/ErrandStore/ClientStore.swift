@@ -27,6 +27,12 @@ public protocol TaskRecords: Sendable {
     /// Number of tasks in each state, per queue.
     func statistics() async throws -> [QueueStatistics]
 
+    /// The tasks that reached a final state in each of the last `minutes` minutes (1 to
+    /// ``FinishedMinute/maximumMinutes``), oldest first, the last being the minute `now` falls in: one entry per
+    /// minute, empty ones included. Counted from the stored tasks' `finished_at`, so tasks already pruned or retried
+    /// since are not counted.
+    func finishedPerMinute(minutes: Int, now: Date) async throws -> [FinishedMinute]
+
     /// Cancels (aborts) an unfinished task and, in the same transaction, its unfinished descendants, except those
     /// that are not abortable (and their own descendants). A running task's worker learns of it at its next heartbeat.
     /// - Returns: the task as cancelled.
@@ -124,6 +130,10 @@ public protocol DeadLetterStore: Sendable {
 public protocol ClusterView: Sendable {
     /// The workers in `states` (all when empty), newest first.
     func workers(states: [WorkerState]) async throws -> [WorkerRecord]
+
+    /// How many running tasks each worker holds the lease of, by the name its leases carry (``WorkerRecord/leaseName``,
+    /// or a remote worker's name): registered or not, every holder is listed.
+    func tasksHeld() async throws -> [String: Int]
 
     /// The node holding an unexpired leader lease at `now`, or `nil`.
     func leader(now: Date) async throws -> String?

@@ -95,6 +95,85 @@ import Testing
         }
     }
 
+    @Test func theOverviewChartsTheLastHoursFinishedTasksAndFailureRate() async throws {
+        try await Self.withDashboard { _, api, browser in
+            let body = #"{"handler": "browser.chart", "retry": {"max_attempts": 1}}"#
+            for _ in 0..<4 { _ = try await api.object("POST", "/v1/tasks", body) }
+            let claimed = try await api.object("POST", "/v1/claims", #"{"worker": "chart-w", "handlers": ["browser.chart"], "max": 4}"#)
+            let ids = try #require((claimed["tasks"] as? [[String: Any]])?.compactMap { $0["id"] as? String })
+            #expect(ids.count == 4)
+            for (index, id) in ids.enumerated() {
+                _ = try await api.object(
+                    "POST",
+                    "/v1/tasks/\(id)/\(index == 0 ? "fail" : "complete")",
+                    #"{"worker": "chart-w", "attempt": 1, "message": "done"}"#
+                )
+            }
+            try await browser.open(api.url + "/#/")
+            try await browser.wait(for: "document.querySelectorAll('#throughput g[data-total]').length === 60", "sixty minutes of bars")
+            // The minutes that finished tasks add up to them: four finished, one failed; the caption says so.
+            let bars = try #require(
+                try await browser.run(
+                    "return [...document.querySelectorAll('#throughput g[data-total]')].map((bar) => [Number(bar.dataset.total), bar.querySelectorAll('rect').length])"
+                ) as? [[Int]]
+            )
+            #expect(bars.map { $0[0] }.reduce(0, +) == 4 && bars.last?[0] ?? 0 >= 1, "bars: \(bars.filter { $0[0] > 0 })")
+            let caption = try await browser.run("return document.getElementById('failure-caption').textContent") as? String
+            #expect(caption == "25% failed or dead", "caption: \(caption ?? "none")")
+            let rates =
+                try await browser.run("return [...document.querySelectorAll('#failure-rate circle')].map((point) => Number(point.dataset.rate))")
+                as? [Double]
+            #expect(!(rates ?? []).isEmpty && (rates ?? []).allSatisfy { (0...1).contains($0) }, "rates: \(rates ?? [])")
+            try await browser.screenshot("overview-charts")
+        }
+    }
+
+    @Test func theWorkersPageShowsTasksHeldAndALostWorkerBeingSalvaged() async throws {
+        try await Self.withDashboard { errand, api, browser in
+            // A remote worker holds a task without registering.
+            _ = try await api.object("POST", "/v1/tasks", #"{"handler": "browser.remote"}"#)
+            let claimed = try await api.object("POST", "/v1/claims", #"{"worker": "remote-7", "handlers": ["browser.remote"], "max": 1}"#)
+            #expect((claimed["tasks"] as? [Any])?.count == 1)
+            // A registered worker holds one while its handler sleeps; then it dies without a word.
+            let sleeper = try errand.script("sleeper.sh", "read -r ws\nsleep 20\n")
+            let worker = try errand.serve(
+                [
+                    "--name", "pod-9", "--queue", "default", "--heartbeat-interval", "0.2", "--heartbeat-expiration", "1", "--salvage-after", "1",
+                    "--", sleeper.path,
+                ],
+                command: "worker"
+            )
+            defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+            _ = try await errand.ok(["add-task", "default", "-f", "-"], stdin: "payload: a\n")
+
+            try await browser.open(api.url + "/#/workers")
+            let cells = "[...document.querySelectorAll('#worker-list tbody tr')].find((row) => row.cells[0].textContent === 'pod-9')?.cells"
+            try await browser.wait(
+                for: "\(cells)?.[1].textContent === 'running' && \(cells)?.[5].textContent === '1'",
+                timeout: 30,
+                "pod-9 holding one task"
+            )
+            let others =
+                try await browser.run(
+                    "return [...document.querySelectorAll('#lease-holders tbody tr')].map((row) => [...row.cells].map((cell) => cell.textContent))"
+                ) as? [[String]]
+            #expect(others == [["remote-7", "1"]], "lease holders: \(others ?? [])")
+            try await browser.screenshot("workers")
+
+            kill(worker.processIdentifier, SIGKILL)
+            try await browser.wait(for: "\(cells)?.[1].textContent === 'lost'", timeout: 10, "pod-9 lost")
+            try await browser.wait(
+                for: "\(cells)?.[1].textContent === 'salvaged' && \(cells)?.[5].textContent === '0'",
+                timeout: 10,
+                "pod-9 salvaged"
+            )
+            let salvager = try await browser.run("return \(cells)[6].textContent") as? String ?? ""
+            #expect(!salvager.isEmpty && salvager != "pod-9", "salvaged by: \(salvager)")
+            let summary = try await browser.run("return document.getElementById('worker-summary').textContent") as? String ?? ""
+            #expect(summary.contains("salvaged 1"), "summary: \(summary)")
+        }
+    }
+
     /// An API time (ISO 8601 with milliseconds) as milliseconds since 1970, as the page's `Date.now()` counts.
     static func milliseconds(_ iso: Any?) throws -> Double {
         let text = try #require(iso as? String)

@@ -28,6 +28,7 @@ enum Dashboard {
         ("api.js", PackageResources.api_js),
         ("app.js", PackageResources.app_js),
         ("bulk.js", PackageResources.bulk_js),
+        ("chart.js", PackageResources.chart_js),
         ("dead-letters.js", PackageResources.dead_letters_js),
         ("definitions.js", PackageResources.definitions_js),
         ("json.js", PackageResources.json_js),

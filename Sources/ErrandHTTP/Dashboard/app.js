@@ -19,6 +19,7 @@ const pages = { "": overview, tasks, task, tree, queues, definitions, workers, "
 let role = null;
 let shown = null;
 let following = false;
+let ticking = null;
 
 /** The page and its parameters named by `location.hash` (`#/tasks?state=failed`, `#/task/ID`). */
 function route() {
@@ -43,10 +44,14 @@ async function render() {
     const current = await module.page(params, { role });
     if (route().module !== module) return;
     shown = current;
+    // A page whose figures move with time, not with task changes (heartbeat ages), asks to be re-read `every` ms.
+    clearInterval(ticking);
+    ticking = current.every ? setInterval(refresh, current.every) : null;
     document.title = `${current.title} · Errand`;
     replace(main, current.node);
   } catch (error) {
     shown = null;
+    clearInterval(ticking);
     if (error instanceof APIError && error.status === 401) return showLogin("The token was refused: sign in again.");
     replace(main, el("p", { className: "error", textContent: `Cannot load: ${error.message}` }));
   }

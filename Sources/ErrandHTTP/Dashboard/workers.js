@@ -1,18 +1,32 @@
-// The workers page: every registered worker process, its state, queues and heartbeat age.
+// The workers page: how many workers are running, lost or salvaged; every registered worker process with its state,
+// queues, heartbeat age and the running tasks it holds; and the lease holders that never registered (in-process
+// workers of `errand serve`, remote workers over HTTP). Heartbeats and losses are not task changes, so besides the
+// live refreshes the page re-reads the list every 2 s while it is shown.
 
 import { api } from "./api.js";
 import { age, badge, el, replace, table, time } from "./view.js";
 
+const states = ["running", "lost", "salvaged", "succeeded", "failed"];
+
 export async function page() {
   const holder = el("div");
   async function refresh() {
-    const { workers } = await api("/v1/workers");
+    const { workers, tasks_held: held } = await api("/v1/workers");
+    const byState = Object.fromEntries(states.map((state) => [state, workers.filter((worker) => worker.state === state).length]));
+    const summary = el("p", { id: "worker-summary" }, ...states.flatMap((state) =>
+      [badge(state), ` ${byState[state]}  `]));
     const rows = workers.map((worker) => [worker.name, badge(worker.state), worker.queues.join(", ") || "all",
-      time(worker.started_at), age(worker.last_heartbeat_at), worker.salvaged_by ?? ""]);
-    replace(holder, 
-      table(["Name", "State", "Queues", "Started", "Heartbeat age", "Salvaged by"], rows, { id: "worker-list" }),
-      workers.length === 0 ? el("p", { className: "muted", textContent: "No worker has registered (errand worker)." }) : null);
+      time(worker.started_at), age(worker.last_heartbeat_at), String(held[worker.lease_name] ?? 0),
+      worker.salvaged_by ?? "", worker.salvaged_at ? time(worker.salvaged_at) : ""]);
+    const registered = new Set(workers.map((worker) => worker.lease_name));
+    const others = Object.entries(held).filter(([name]) => !registered.has(name)).map(([name, count]) => [name, String(count)]);
+    replace(holder, summary,
+      table(["Name", "State", "Queues", "Started", "Heartbeat age", "#Tasks held", "Salvaged by", "Salvaged"], rows, { id: "worker-list" }),
+      workers.length === 0 ? el("p", { className: "muted", textContent: "No worker has registered (errand worker)." }) : null,
+      el("h3", { textContent: "Other lease holders" }),
+      el("p", { className: "muted", textContent: "In-process and remote workers hold leases without registering." }),
+      table(["Worker", "#Tasks held"], others, { id: "lease-holders" }));
   }
   await refresh();
-  return { title: "Workers", node: el("section", {}, el("h2", { textContent: "Workers" }), holder), refresh };
+  return { title: "Workers", node: el("section", {}, el("h2", { textContent: "Workers" }), holder), refresh, every: 2000 };
 }

@@ -86,6 +86,11 @@ extension Representation {
         return counts
     }
 
+    static func finishedMinute(from json: BodyObject) throws -> FinishedMinute {
+        let read = ShapeReader(json, "finished minute")
+        return FinishedMinute(minute: try read.date("minute"), counts: counts(from: try read.object("counts")))
+    }
+
     static func queue(from json: BodyObject) throws -> QueueRecord {
         let read = ShapeReader(json, "queue")
         return QueueRecord(

@@ -13,7 +13,7 @@ struct QueueOperations {
             "listQueues": listQueues, "createQueue": createQueue, "getQueue": getQueue, "deleteQueue": deleteQueue,
             "suspendQueue": suspendQueue, "resumeQueue": resumeQueue, "listDefinitions": listDefinitions,
             "startDefinition": startDefinition, "enableDefinition": enableDefinition, "disableDefinition": disableDefinition,
-            "listWorkers": listWorkers, "getStatistics": getStatistics,
+            "listWorkers": listWorkers, "getStatistics": getStatistics, "getFinishedStatistics": getFinishedStatistics,
             "listDeadLetters": listDeadLetters, "redriveDeadLetter": redriveDeadLetter,
         ]
     }
@@ -98,7 +98,13 @@ struct QueueOperations {
     @Sendable func listWorkers(_ request: APIRequest) async throws -> Response {
         let states = request.queryStrings("state").compactMap(WorkerState.init(rawValue:))
         let workers = try await client.store.workers(states: states)
-        return .json(.object([("workers", .array(workers.map(Representation.worker)))]))
+        let held = try await client.store.tasksHeld().sorted { $0.key < $1.key }
+        return .json(
+            .object([
+                ("workers", .array(workers.map(Representation.worker))),
+                ("tasks_held", .object(held.map { ($0.key, .int($0.value)) })),
+            ])
+        )
     }
 
     @Sendable func getStatistics(_ request: APIRequest) async throws -> Response {
@@ -112,6 +118,12 @@ struct QueueOperations {
                 ("leader", .nullable(leader)),
             ])
         )
+    }
+
+    @Sendable func getFinishedStatistics(_ request: APIRequest) async throws -> Response {
+        let minutes = request.queryNumber("minutes").map { Int($0) } ?? 60
+        let series = try await client.store.finishedPerMinute(minutes: minutes, now: client.time.now)
+        return .json(.object([("minutes", .array(series.map(Representation.finishedMinute)))]))
     }
 
     @Sendable func listDeadLetters(_ request: APIRequest) async throws -> Response {

@@ -160,6 +160,22 @@ public struct RemoteTaskStore: ClientStore {
         return try ShapeReader(answer, "worker list").list("workers", Representation.worker(from:))
     }
 
+    public func finishedPerMinute(minutes: Int, now: Date) async throws -> [FinishedMinute] {
+        let minutes = String(min(max(minutes, 1), FinishedMinute.maximumMinutes))
+        let answer = try await api.call("GET", "/v1/statistics/finished", query: [("minutes", minutes)])
+        return try ShapeReader(answer, "finished statistics").list("minutes", Representation.finishedMinute(from:))
+    }
+
+    public func tasksHeld() async throws -> [String: Int] {
+        let held = try ShapeReader(try await api.call("GET", "/v1/workers", query: [("state", "running")]), "worker list").object("tasks_held")
+        var counts: [String: Int] = [:]
+        for name in held.members.keys {
+            guard let count = held.int(name) else { throw ShapeReader(held, "tasks_held").failure(name) }
+            counts[name] = count
+        }
+        return counts
+    }
+
     public func leader(now: Date) async throws -> String? {
         try await api.call("GET", "/v1/statistics").string("leader")
     }

@@ -92,6 +92,11 @@ package enum Representation {
         .object([("queue", .string(queue.queue)), ("counts", counts(queue.counts)), ("total", .int(queue.total))])
     }
 
+    /// The tasks finished in one minute, a member of `/v1/statistics/finished`'s `minutes`.
+    package static func finishedMinute(_ minute: FinishedMinute) -> OutputJSON {
+        .object([("minute", .date(minute.minute)), ("counts", counts(minute.counts)), ("total", .int(minute.total))])
+    }
+
     package static func queue(_ queue: QueueRecord, statistics: QueueStatistics?) -> OutputJSON {
         .object([
             ("name", .string(queue.name)),

@@ -5,6 +5,33 @@ import Testing
 
 extension StoreCheck {
     static let queryChecks: [StoreCheck] = [
+        StoreCheck(client: "the tasks finished per minute are counted by final state, empty minutes included") { store, time in
+            // One second into a minute, so that the minutes below are whole ones.
+            let seconds = time.now.timeIntervalSince1970
+            time.advance(by: 61 - (seconds - 60 * (seconds / 60).rounded(.down)))
+            let start = Date(timeIntervalSince1970: 60 * (time.now.timeIntervalSince1970 / 60).rounded(.down))
+            let done = try await store.add(NewTask(handler: "h"), now: time.now)
+            let cancelled = try await store.add(NewTask(handler: "h"), now: time.now)
+            let failing = try await store.add(NewTask(handler: "h", retry: RetryPolicy(maxAttempts: 1)), now: time.now)
+            _ = try await store.add(NewTask(handler: "h"), now: time.now)
+            let claimed = try await store.claim(ClaimRequest(worker: "w1", limit: 1, now: time.now))
+            #expect(claimed.map(\.id) == [done.id])
+            _ = try await store.finishOne(claimed[0], .succeeded, now: time.now)
+            _ = try await store.cancel(cancelled.id, reason: nil, now: time.now)
+            time.advance(by: 120)
+            let third = try await store.claim(ClaimRequest(worker: "w1", limit: 1, now: time.now))
+            #expect(third.map(\.id) == [failing.id])
+            _ = try await store.finishOne(third[0], .failed, message: "no", now: time.now)
+
+            let series = try await store.finishedPerMinute(minutes: 5, now: time.now)
+            #expect(series.map(\.minute) == (-2...2).map { start.addingTimeInterval(Double($0) * 60) })
+            #expect(series.map(\.counts) == [[:], [:], [.completed: 1, .cancelled: 1], [:], [.failed: 1]])
+            #expect(series[2].failureRate == 0 && series[4].failureRate == 1)
+            #expect(try await store.finishedPerMinute(minutes: 1, now: time.now).map(\.total) == [1])
+            // A task retried since is no longer counted where it finished.
+            _ = try await store.retry(failing.id, now: time.now)
+            #expect(try await store.finishedPerMinute(minutes: 1, now: time.now).map(\.total) == [0])
+        },
         StoreCheck(client: "get of an unknown id is nil") { store, time in
             let missing = try await store.task(TaskIDGenerator().next(now: time.now))
             #expect(missing == nil)

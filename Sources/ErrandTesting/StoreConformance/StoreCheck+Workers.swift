@@ -61,6 +61,16 @@ extension StoreCheck {
             try await store.endWorker("w-lost", as: .failed, now: time.now)
             #expect(try await store.workers(states: [.salvaged]).map(\.id) == ["w-lost"])
         },
+        StoreCheck(client: "the running tasks each worker holds are counted by lease name, registered or not") { store, time in
+            #expect(try await store.tasksHeld().isEmpty)
+            for _ in 0..<4 { _ = try await store.add(NewTask(handler: "h"), now: time.now) }
+            let first = try await store.claimOne(worker: "pod:1", now: time.now)
+            _ = try await store.claimOne(worker: "pod:1", now: time.now)
+            _ = try await store.claimOne(worker: "remote-x", now: time.now)
+            #expect(try await store.tasksHeld() == ["pod:1": 2, "remote-x": 1])
+            _ = try await store.finishOne(first, .succeeded, now: time.now)
+            #expect(try await store.tasksHeld() == ["pod:1": 1, "remote-x": 1])
+        },
         StoreCheck("a lost worker that beats again before it is salvaged runs on") { store, time in
             try await store.registerWorker(WorkerRecord(id: "w", name: "pod", leaseName: "pod:1", startedAt: time.now, heartbeatExpiration: 2))
             time.advance(by: 3)

@@ -8501,15 +8501,45 @@ internal enum Operations {
                     internal struct JsonPayload: Codable, Hashable, Sendable {
                         /// - Remark: Generated from `#/paths/v1/workers/GET/responses/200/content/json/workers`.
                         internal var workers: [Components.Schemas.Worker]
+                        /// Running tasks by the worker holding their lease (a registered worker's lease_name, an in-process or remote worker's name), whatever the state filter; holders of none are absent.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/workers/GET/responses/200/content/json/tasks_held`.
+                        internal struct TasksHeldPayload: Codable, Hashable, Sendable {
+                            /// A container of undocumented properties.
+                            internal var additionalProperties: [String: Swift.Int]
+                            /// Creates a new `TasksHeldPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - additionalProperties: A container of undocumented properties.
+                            internal init(additionalProperties: [String: Swift.Int] = .init()) {
+                                self.additionalProperties = additionalProperties
+                            }
+                            internal init(from decoder: any Swift.Decoder) throws {
+                                additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                            }
+                            internal func encode(to encoder: any Swift.Encoder) throws {
+                                try encoder.encodeAdditionalProperties(additionalProperties)
+                            }
+                        }
+                        /// Running tasks by the worker holding their lease (a registered worker's lease_name, an in-process or remote worker's name), whatever the state filter; holders of none are absent.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/workers/GET/responses/200/content/json/tasks_held`.
+                        internal var tasksHeld: Operations.ListWorkers.Output.Ok.Body.JsonPayload.TasksHeldPayload
                         /// Creates a new `JsonPayload`.
                         ///
                         /// - Parameters:
                         ///   - workers:
-                        internal init(workers: [Components.Schemas.Worker]) {
+                        ///   - tasksHeld: Running tasks by the worker holding their lease (a registered worker's lease_name, an in-process or remote worker's name), whatever the state filter; holders of none are absent.
+                        internal init(
+                            workers: [Components.Schemas.Worker],
+                            tasksHeld: Operations.ListWorkers.Output.Ok.Body.JsonPayload.TasksHeldPayload
+                        ) {
                             self.workers = workers
+                            self.tasksHeld = tasksHeld
                         }
                         internal enum CodingKeys: String, CodingKey {
                             case workers
+                            case tasksHeld = "tasks_held"
                         }
                         internal init(from decoder: any Swift.Decoder) throws {
                             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -8517,8 +8547,13 @@ internal enum Operations {
                                 [Components.Schemas.Worker].self,
                                 forKey: .workers
                             )
+                            self.tasksHeld = try container.decode(
+                                Operations.ListWorkers.Output.Ok.Body.JsonPayload.TasksHeldPayload.self,
+                                forKey: .tasksHeld
+                            )
                             try decoder.ensureNoAdditionalProperties(knownKeys: [
-                                "workers"
+                                "workers",
+                                "tasks_held"
                             ])
                         }
                     }
@@ -8881,6 +8916,291 @@ internal enum Operations {
             /// The token's role may not do this (a read token on a write route).
             ///
             /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Tasks that reached a final state in each of the last minutes, by state.
+    ///
+    /// One entry per minute, oldest first, the last being the current minute; minutes with none are included. Counted from the stored tasks' finished_at (an index range), so pruned tasks and tasks retried since are not counted. The dashboard's throughput and failure-rate charts.
+    ///
+    /// - Remark: HTTP `GET /v1/statistics/finished`.
+    /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)`.
+    internal enum GetFinishedStatistics {
+        internal static let id: Swift.String = "getFinishedStatistics"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// How many minutes, the current one included (default 60).
+                ///
+                /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/query/minutes`.
+                internal var minutes: Swift.Int?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - minutes: How many minutes, the current one included (default 60).
+                internal init(minutes: Swift.Int? = nil) {
+                    self.minutes = minutes
+                }
+            }
+            internal var query: Operations.GetFinishedStatistics.Input.Query
+            /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetFinishedStatistics.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetFinishedStatistics.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetFinishedStatistics.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.GetFinishedStatistics.Input.Query = .init(),
+                headers: Operations.GetFinishedStatistics.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json/MinutesPayload`.
+                        internal struct MinutesPayloadPayload: Codable, Hashable, Sendable {
+                            /// The minute's first instant.
+                            ///
+                            /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json/MinutesPayload/minute`.
+                            internal var minute: Foundation.Date
+                            /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json/MinutesPayload/counts`.
+                            internal var counts: Components.Schemas.Counts
+                            /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json/MinutesPayload/total`.
+                            internal var total: Swift.Int
+                            /// Creates a new `MinutesPayloadPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - minute: The minute's first instant.
+                            ///   - counts:
+                            ///   - total:
+                            internal init(
+                                minute: Foundation.Date,
+                                counts: Components.Schemas.Counts,
+                                total: Swift.Int
+                            ) {
+                                self.minute = minute
+                                self.counts = counts
+                                self.total = total
+                            }
+                            internal enum CodingKeys: String, CodingKey {
+                                case minute
+                                case counts
+                                case total
+                            }
+                            internal init(from decoder: any Swift.Decoder) throws {
+                                let container = try decoder.container(keyedBy: CodingKeys.self)
+                                self.minute = try container.decode(
+                                    Foundation.Date.self,
+                                    forKey: .minute
+                                )
+                                self.counts = try container.decode(
+                                    Components.Schemas.Counts.self,
+                                    forKey: .counts
+                                )
+                                self.total = try container.decode(
+                                    Swift.Int.self,
+                                    forKey: .total
+                                )
+                                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                    "minute",
+                                    "counts",
+                                    "total"
+                                ])
+                            }
+                        }
+                        /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json/minutes`.
+                        internal typealias MinutesPayload = [Operations.GetFinishedStatistics.Output.Ok.Body.JsonPayload.MinutesPayloadPayload]
+                        /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/json/minutes`.
+                        internal var minutes: Operations.GetFinishedStatistics.Output.Ok.Body.JsonPayload.MinutesPayload
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - minutes:
+                        internal init(minutes: Operations.GetFinishedStatistics.Output.Ok.Body.JsonPayload.MinutesPayload) {
+                            self.minutes = minutes
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case minutes
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.minutes = try container.decode(
+                                Operations.GetFinishedStatistics.Output.Ok.Body.JsonPayload.MinutesPayload.self,
+                                forKey: .minutes
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "minutes"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/statistics/finished/GET/responses/200/content/application\/json`.
+                    case json(Operations.GetFinishedStatistics.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.GetFinishedStatistics.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetFinishedStatistics.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetFinishedStatistics.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The series.
+            ///
+            /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetFinishedStatistics.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetFinishedStatistics.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            ///
+            /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
             case forbidden(Components.Responses.Forbidden)

@@ -196,6 +196,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/statistics`.
     /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)`.
     func getStatistics(_ input: Operations.GetStatistics.Input) async throws -> Operations.GetStatistics.Output
+    /// Tasks that reached a final state in each of the last minutes, by state.
+    ///
+    /// One entry per minute, oldest first, the last being the current minute; minutes with none are included. Counted from the stored tasks' finished_at (an index range), so pruned tasks and tasks retried since are not counted. The dashboard's throughput and failure-rate charts.
+    ///
+    /// - Remark: HTTP `GET /v1/statistics/finished`.
+    /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)`.
+    func getFinishedStatistics(_ input: Operations.GetFinishedStatistics.Input) async throws -> Operations.GetFinishedStatistics.Output
     /// Records that could not be read, newest first.
     ///
     /// - Remark: HTTP `GET /v1/dead-letters`.
@@ -703,6 +710,21 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)`.
     internal func getStatistics(headers: Operations.GetStatistics.Input.Headers = .init()) async throws -> Operations.GetStatistics.Output {
         try await getStatistics(Operations.GetStatistics.Input(headers: headers))
+    }
+    /// Tasks that reached a final state in each of the last minutes, by state.
+    ///
+    /// One entry per minute, oldest first, the last being the current minute; minutes with none are included. Counted from the stored tasks' finished_at (an index range), so pruned tasks and tasks retried since are not counted. The dashboard's throughput and failure-rate charts.
+    ///
+    /// - Remark: HTTP `GET /v1/statistics/finished`.
+    /// - Remark: Generated from `#/paths//v1/statistics/finished/get(getFinishedStatistics)`.
+    internal func getFinishedStatistics(
+        query: Operations.GetFinishedStatistics.Input.Query = .init(),
+        headers: Operations.GetFinishedStatistics.Input.Headers = .init()
+    ) async throws -> Operations.GetFinishedStatistics.Output {
+        try await getFinishedStatistics(Operations.GetFinishedStatistics.Input(
+            query: query,
+            headers: headers
+        ))
     }
     /// Records that could not be read, newest first.
     ///
