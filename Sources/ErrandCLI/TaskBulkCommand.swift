@@ -11,13 +11,43 @@ struct BulkFilterOptions: ParsableArguments {
     @Option(help: "Every matching task of this queue.") var queue: String?
     @Option(help: "Every matching task of this handler.") var handler: String?
     @Option(help: "Every matching launch of this task definition (module).") var module: String?
+    @OptionGroup var more: TaskFilterOptions
 
-    var isEmpty: Bool { state.isEmpty && queue == nil && handler == nil && module == nil }
+    var isEmpty: Bool { state.isEmpty && queue == nil && handler == nil && module == nil && more.isEmpty }
 
     var query: TaskQuery {
         get throws {
-            TaskQuery(queue: queue, states: try parseStates(state), handler: handler, module: module)
+            var query = TaskQuery(queue: queue, states: try parseStates(state), handler: handler, module: module)
+            try more.apply(to: &query)
+            return query
         }
+    }
+}
+
+/// The filters `task list` and the bulk actions share beyond state, queue, handler and module.
+struct TaskFilterOptions: ParsableArguments {
+    @Option(help: "Only tasks with this tag.") var tag: String?
+    @Option(help: "Only tasks created at or after this time (ISO 8601; without an offset, the local zone's).") var createdAfter: String?
+    @Option(help: "Only tasks created before this time (ISO 8601; without an offset, the local zone's).") var createdBefore: String?
+    @Option(help: "Only tasks whose arguments' JSON contains this text.") var text: String?
+
+    var isEmpty: Bool { tag == nil && createdAfter == nil && createdBefore == nil && text == nil }
+
+    /// Sets these filters on `query`.
+    /// - Throws: ``CLIFailure`` (exit 2) for a time that does not read or an empty text.
+    func apply(to query: inout TaskQuery) throws {
+        func time(_ text: String?, _ option: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = ISOTime.parse(text, in: .current) else {
+                throw CLIFailure("\(option) \(text): not an ISO 8601 time (2026-12-07T09:30:00Z)", exitCode: CLIFailure.badInput)
+            }
+            return date.wholeMilliseconds
+        }
+        if text == "" || tag == "" { throw CLIFailure("--text and --tag need a non-empty value", exitCode: CLIFailure.badInput) }
+        query.tag = tag
+        query.text = text
+        query.createdAfter = try time(createdAfter, "--created-after")
+        query.createdBefore = try time(createdBefore, "--created-before")
     }
 }
 
@@ -31,10 +61,13 @@ enum BulkCommand {
         switch (id, filter.isEmpty) {
         case (let id?, true): return try await single(try parseTaskID(id))
         case (_?, false):
-            throw CLIFailure("give a task id or a filter (--state, --queue, --handler, --module), not both", exitCode: CLIFailure.badInput)
+            throw CLIFailure(
+                "give a task id or a filter (--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text), not both",
+                exitCode: CLIFailure.badInput
+            )
         case (nil, true):
             throw CLIFailure(
-                "give a task id, or a filter (--state, --queue, --handler, --module) to \(kind.rawValue) every matching task",
+                "give a task id, or a filter (--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text) to \(kind.rawValue) every matching task",
                 exitCode: CLIFailure.badInput
             )
         case (nil, false): break

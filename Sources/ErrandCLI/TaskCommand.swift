@@ -65,7 +65,7 @@ struct TaskAttemptsCommand: AsyncParsableCommand {
 }
 
 struct TaskListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks, newest first.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks, newest first (or --oldest-first).")
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Only tasks of this queue.") var queue: String?
@@ -77,6 +77,8 @@ struct TaskListCommand: AsyncParsableCommand {
     @Option(help: "Only tasks of this handler.") var handler: String?
     @Option(help: "Only children of this task.") var parent: String?
     @Option(help: "Only launches of this task definition (tasks of this module).") var module: String?
+    @OptionGroup var more: TaskFilterOptions
+    @Flag(help: "Oldest first; --after then continues towards newer tasks.") var oldestFirst = false
     @Option(help: "At most this many tasks.") var limit: Int = 100
     @Option(help: "Continue after this task id (the last id of the previous page).") var after: String?
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
@@ -90,15 +92,17 @@ struct TaskListCommand: AsyncParsableCommand {
             return
         }
         let states = try parseStates(state)
-        let query = TaskQuery(
+        var query = TaskQuery(
             queue: queue,
             states: states,
             handler: handler,
             parentID: try parent.map(parseTaskID),
             module: module,
             limit: limit,
-            cursor: try after.map(parseTaskID)
+            cursor: try after.map(parseTaskID),
+            oldestFirst: oldestFirst
         )
+        try more.apply(to: &query)
         let page = try await store.client().list(query)
         try Output.print(.array(page.tasks.map(Representation.task)), as: output) {
             Output.table(Tables.taskHeader, page.tasks.map(Tables.task))

@@ -67,11 +67,15 @@ extension PostgresTaskStore {
               AND (\(query.handler)::text IS NULL OR handler = \(query.handler)::text)
               AND (\(parent)::uuid IS NULL OR parent_id = \(parent)::uuid)
               AND (\(query.module)::text IS NULL OR module = \(query.module)::text)
-              AND (\(cursor)::uuid IS NULL OR id < \(cursor)::uuid)
+              AND (\(query.tag)::text IS NULL OR tags @> jsonb_build_array(\(query.tag)::text))
+              AND (\(query.createdAfter)::timestamptz IS NULL OR created_at >= \(query.createdAfter)::timestamptz)
+              AND (\(query.createdBefore)::timestamptz IS NULL OR created_at < \(query.createdBefore)::timestamptz)
+              AND (\(query.text)::text IS NULL OR strpos(arguments, \(query.text)::text) > 0)
+              AND (\(cursor)::uuid IS NULL OR id \(unescaped: query.oldestFirst ? ">" : "<") \(cursor)::uuid)
               AND (NOT \(query.rootsOnly) OR parent_id IS NULL)
               AND (\(query.includeInternal) OR NOT internal)
               AND (\(query.includeFolded || query.parentID != nil) OR NOT folded)
-            ORDER BY id DESC LIMIT \(limit)\(unescaped: counting ? ") AS matching" : "")
+            ORDER BY id \(unescaped: query.oldestFirst ? "ASC" : "DESC") LIMIT \(limit)\(unescaped: counting ? ") AS matching" : "")
             """
     }
 

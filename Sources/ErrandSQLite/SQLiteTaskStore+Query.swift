@@ -35,12 +35,12 @@ extension SQLiteTaskStore {
         let limit = max(1, min(query.limit, 10_000))
         var (conditions, arguments) = Self.conditions(query)
         if let cursor = query.cursor {
-            // Keyset pagination: ids sort by creation time, newest first.
-            conditions.append("id < ?")
+            // Keyset pagination: ids sort by creation time, newest first (or oldest first).
+            conditions.append(query.oldestFirst ? "id > ?" : "id < ?")
             arguments.append(.text(cursor.rawValue))
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(TaskRow.columnList) FROM errand_task \(filter) ORDER BY id DESC LIMIT ?"
+        let sql = "SELECT \(TaskRow.columnList) FROM errand_task \(filter) ORDER BY id \(query.oldestFirst ? "ASC" : "DESC") LIMIT ?"
         arguments.append(.integer(Int64(limit + 1)))
         let bound = arguments
         let (page, corrupt) = try await read { db in
@@ -193,6 +193,22 @@ extension SQLiteTaskStore {
         if let module = query.module {
             conditions.append("module = ?")
             arguments.append(.text(module))
+        }
+        if let tag = query.tag {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(errand_task.tags) WHERE value = ?)")
+            arguments.append(.text(tag))
+        }
+        if let after = query.createdAfter {
+            conditions.append("created_at >= ?")
+            arguments.append(.integer(after.millisecondsSince1970))
+        }
+        if let before = query.createdBefore {
+            conditions.append("created_at < ?")
+            arguments.append(.integer(before.millisecondsSince1970))
+        }
+        if let text = query.text {
+            conditions.append("instr(arguments, ?) > 0")
+            arguments.append(.text(text))
         }
         if query.rootsOnly { conditions.append("parent_id IS NULL") }
         if !query.includeInternal { conditions.append("internal = 0") }

@@ -61,6 +61,14 @@ public struct TaskQuery: Sendable, Hashable {
     public var parentID: TaskID?
     /// Only tasks of this module (a definition's launches have the definition's name).
     public var module: String?
+    /// Only tasks with this tag among their ``TaskRecord/tags``.
+    public var tag: String?
+    /// Only tasks created at or after this time.
+    public var createdAfter: Date?
+    /// Only tasks created before this time.
+    public var createdBefore: Date?
+    /// Only tasks whose arguments' JSON text contains this text (case-sensitive, as stored).
+    public var text: String?
     /// Only root tasks (no parent).
     public var rootsOnly: Bool
     /// Whether internal tasks (``TaskRecord/isInternal``) are listed.
@@ -72,6 +80,8 @@ public struct TaskQuery: Sendable, Hashable {
     public var limit: Int
     /// The `nextCursor` of the previous page; `nil` for the first page.
     public var cursor: TaskID?
+    /// Oldest first (ids ascending) instead of newest first; the cursor then moves towards newer tasks.
+    public var oldestFirst: Bool
 
     public init(
         queue: String? = nil,
@@ -79,22 +89,32 @@ public struct TaskQuery: Sendable, Hashable {
         handler: String? = nil,
         parentID: TaskID? = nil,
         module: String? = nil,
+        tag: String? = nil,
+        createdAfter: Date? = nil,
+        createdBefore: Date? = nil,
+        text: String? = nil,
         rootsOnly: Bool = false,
         includeInternal: Bool = true,
         includeFolded: Bool = false,
         limit: Int = 100,
-        cursor: TaskID? = nil
+        cursor: TaskID? = nil,
+        oldestFirst: Bool = false
     ) {
         self.queue = queue
         self.states = states
         self.handler = handler
         self.parentID = parentID
         self.module = module
+        self.tag = tag
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.text = text
         self.rootsOnly = rootsOnly
         self.includeInternal = includeInternal
         self.includeFolded = includeFolded
         self.limit = limit
         self.cursor = cursor
+        self.oldestFirst = oldestFirst
     }
 }
 

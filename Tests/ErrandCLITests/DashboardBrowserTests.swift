@@ -95,6 +95,49 @@ import Testing
         }
     }
 
+    @Test func theTaskListFiltersByTagTextAndCreationTimeAndSortsOldestFirst() async throws {
+        try await Self.withDashboard { _, api, browser in
+            var ids: [String] = []
+            for (tags, arguments) in [(#"["mail"]"#, #"{"to": "ann"}"#), (#"["mail"]"#, #"{"to": "bob"}"#), (#"["report"]"#, #"{"to": "bob"}"#)] {
+                let body = #"{"handler": "browser.filter", "tags": \#(tags), "arguments": \#(arguments)}"#
+                ids.append(try #require(try await api.object("POST", "/v1/tasks", body)["id"] as? String))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let created = try #require(try await api.object("GET", "/v1/tasks/\(ids[1])")["created_at"] as? String)
+            let shown = "[...document.querySelectorAll('#tasks tbody tr')].map((row) => row.dataset.id)"
+            try await browser.open(api.url + "/#/tasks")
+            try await browser.wait(for: "document.querySelectorAll('#tasks tbody tr').length === 3", "three tasks")
+            // Filter by tag and text from the form: the URL holds the filter, the list and the count follow it.
+            try await browser.run(
+                """
+                const form = document.querySelector('form.filters');
+                form.elements.tag.value = 'mail'; form.elements.text.value = '"bob"';
+                form.requestSubmit();
+                """
+            )
+            try await browser.wait(
+                for: "location.hash.includes('tag=mail') && document.querySelectorAll('#tasks tbody tr').length === 1",
+                "one mail to bob"
+            )
+            #expect(try await browser.run("return \(shown)") as? [String] == [ids[1]])
+            #expect(try await browser.run("return document.getElementById('task-count').textContent") as? String == "1 task")
+            // Created from the second task's time on, oldest first, from a link.
+            let query = "created_after=\(created.replacingOccurrences(of: ":", with: "%3A"))&order=oldest"
+            try await browser.open(api.url + "/#/tasks?\(query)")
+            try await browser.wait(for: "document.querySelectorAll('#tasks tbody tr').length === 2", "two tasks from the second on")
+            #expect(try await browser.run("return \(shown)") as? [String] == [ids[1], ids[2]], "oldest first")
+            let form =
+                try await browser.run(
+                    "const f = document.querySelector('form.filters').elements; return [f.order.value, f.created_after.value !== '']"
+                ) as? [Any]
+            #expect(form?.first as? String == "oldest" && form?.last as? Bool == true, "the form shows the link's filter: \(form ?? [])")
+            // A bulk action takes the same filter: the dialog counts the two.
+            try await browser.run("document.getElementById('bulk-cancel').click()")
+            try await browser.wait(for: "document.getElementById('bulk-count')?.dataset.count === '2'", "the bulk count of the filter")
+            try await browser.screenshot("tasks-filtered")
+        }
+    }
+
     @Test func theOverviewChartsTheLastHoursFinishedTasksAndFailureRate() async throws {
         try await Self.withDashboard { _, api, browser in
             let body = #"{"handler": "browser.chart", "retry": {"max_attempts": 1}}"#

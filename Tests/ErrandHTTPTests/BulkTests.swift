@@ -26,7 +26,9 @@ import Testing
             let everything = try await server.send("POST", "/v1/tasks/bulk", json: #"{"action": "cancel", "filter": {}}"#)
             #expect(everything.status == 400)
             #expect(
-                everything.text.contains("body.filter: must have at least 1 member of handler, module, parent_id, queue, state"),
+                everything.text.contains(
+                    "body.filter: must have at least 1 member of created_after, created_before, handler, module, parent_id, queue, state, tag, text"
+                ),
                 "\(everything.text)"
             )
             #expect(try await server.send("POST", "/v1/tasks/bulk", json: #"{"action": "delete", "filter": {"queue": "q"}}"#).status == 400)
@@ -57,6 +59,35 @@ import Testing
             #expect(try await server.client.task(later.id)?.state == .failed, "a task newer than the bulk action was retried")
             let progressed = try #require(try await server.client.task(bulk.id))
             #expect(progressed.progressCompleted == 4 && progressed.progressTotal == 4, "the last report is what was done")
+        }
+    }
+
+    @Test func aBulkFilterByTagTimeAndTextActsOnExactlyTheTasksTheListShows() async throws {
+        try await TestServer.with { server in
+            let start = Date().wholeMilliseconds
+            let tagged = try await server.client.enqueue(NewTask(handler: "bulk.tagged", arguments: #"{"who": "ann"}"#, tags: ["mail"])).task
+            let other = try await server.client.enqueue(NewTask(handler: "bulk.tagged", arguments: #"{"who": "bob"}"#, tags: ["mail"])).task
+            _ = try await server.client.enqueue(NewTask(handler: "bulk.tagged", arguments: #"{"who": "ann"}"#, tags: ["report"]))
+            let filter = #"{"tag": "mail", "text": "ann", "created_after": "\#(start.iso8601)"}"#
+            let listed = try await server.send("GET", "/v1/tasks?tag=mail&text=ann&created_after=\(start.iso8601)")
+            #expect((listed.object["tasks"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [tagged.id.rawValue], "\(listed.text)")
+            // A time that is no time is refused with the member named, and nothing is enqueued.
+            let bad = try await server.send("POST", "/v1/tasks/bulk", json: #"{"action": "cancel", "filter": {"created_after": "yesterday"}}"#)
+            #expect(bad.status == 400 && bad.text.contains("created_after"), "\(bad.text)")
+            let accepted = try await server.send("POST", "/v1/tasks/bulk", json: #"{"action": "cancel", "filter": \#(filter)}"#)
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let bulk = try #require(
+                try await server.store.claim(ClaimRequest(handlers: ["errand.bulk"], worker: "node", limit: 1, now: Date())).first
+            )
+            // The arguments carry the filter by the API's names, and read back to the same query.
+            let action = try BulkAction(arguments: bulk.arguments)
+            #expect(action.filter == TaskQuery(tag: "mail", createdAfter: start, text: "ann"), "\(bulk.arguments)")
+            #expect(throws: HandlerFailure.self) { try BulkAction(arguments: #"{"action": "cancel", "filter": {"colour": "red"}}"#) }
+            let handler = try #require(HandlerRegistry.withBuiltins().body(for: "errand.bulk"))
+            let result = try await handler(TaskContext(task: bulk, worker: "node", store: server.store))
+            #expect(result == #"{"action":"cancel","matched":1,"changed":1,"skipped":0}"#)
+            #expect(try await server.client.task(tagged.id)?.state == .cancelled)
+            #expect(try await server.client.task(other.id)?.state == .pending)
         }
     }
 }

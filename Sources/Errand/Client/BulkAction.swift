@@ -61,6 +61,7 @@ public struct BulkAction: Sendable, Hashable {
         var query = filter
         query.limit = Self.pageSize
         query.cursor = before
+        query.oldestFirst = false
         repeat {
             let page = try await store.list(query)
             for task in page.tasks {
@@ -93,50 +94,52 @@ public struct BulkAction: Sendable, Hashable {
         return task
     }
 
-    /// `{"action": "retry", "filter": {"queue": …, "state": […], "handler": …, "module": …, "parent_id": …}}`.
+    /// `{"action": "retry", "filter": {"state": […], "queue": …, …}}`: the filter's members by their wire names
+    /// (``TaskFilterName``), `state` as an array.
     var argumentsJSON: String {
-        var members: [(String, OutputJSON)] = [("state", .array(filter.states.map { .string($0.rawValue) }))]
-        if let queue = filter.queue { members.append(("queue", .string(queue))) }
-        if let handler = filter.handler { members.append(("handler", .string(handler))) }
-        if let module = filter.module { members.append(("module", .string(module))) }
-        if let parent = filter.parentID { members.append(("parent_id", .string(parent.rawValue))) }
+        let members = filter.filterMembers.map { member -> (String, OutputJSON) in
+            (member.name.rawValue, member.name == .state ? .array(member.values.map { .string($0) }) : .string(member.values[0]))
+        }
         return OutputJSON.object([("action", .string(kind.rawValue)), ("filter", .object(members))]).text
     }
 
     /// The action of an `errand.bulk` task's arguments (the shape ``argumentsJSON`` writes).
     /// - Throws: ``HandlerFailure`` naming what is wrong.
     public init(arguments: String) throws {
-        struct Arguments: Decodable {
-            struct Filter: Decodable {
-                var queue: String?
-                var state: [String]?
-                var handler: String?
-                var module: String?
-                var parent_id: String?
+        /// A filter member: a string, or (`state`) an array of them.
+        enum Member: Decodable {
+            case one(String)
+            case many([String])
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .one(text) } else { self = .many(try container.decode([String].self)) }
             }
+            var values: [String] {
+                switch self {
+                case .one(let text): [text]
+                case .many(let texts): texts
+                }
+            }
+        }
+        struct Arguments: Decodable {
             var action: String
-            var filter: Filter?
+            var filter: [String: Member]?
         }
         guard let decoded = try? JSONDecoder().decode(Arguments.self, from: Data(arguments.utf8)),
             let kind = Kind(rawValue: decoded.action)
         else {
             throw HandlerFailure(#"errand.bulk needs {"action": "retry" or "cancel", "filter": {…}}, got \#(arguments.prefix(120))"#)
         }
-        let filter = decoded.filter
-        var states: [TaskState] = []
-        for name in filter?.state ?? [] {
-            guard let state = TaskState(rawValue: name) else { throw HandlerFailure("errand.bulk: unknown state \"\(name)\"") }
-            states.append(state)
+        let members = decoded.filter ?? [:]
+        if let unknown = members.keys.sorted().first(where: { TaskFilterName(rawValue: $0) == nil }) {
+            throw HandlerFailure("errand.bulk: unknown filter member \"\(unknown)\"")
         }
-        self.init(
-            kind,
-            filter: TaskQuery(
-                queue: filter?.queue,
-                states: states,
-                handler: filter?.handler,
-                parentID: filter?.parent_id.flatMap(TaskID.init),
-                module: filter?.module
-            )
-        )
+        var filter = TaskQuery()
+        do {
+            try filter.setFilter { members[$0.rawValue]?.values ?? [] }
+        } catch let error as StoreError {
+            throw HandlerFailure("errand.bulk: \(error.message)")
+        }
+        self.init(kind, filter: filter)
     }
 }

@@ -39,44 +39,39 @@ struct TaskOperations {
     }
 
     /// The task filters of the list and the count (and the cursor and page size of the list).
-    private func taskQuery(_ request: APIRequest) -> TaskQuery {
-        TaskQuery(
-            queue: request.queryString("queue"),
-            states: request.queryStrings("state").compactMap(TaskState.init(rawValue:)),
-            handler: request.queryString("handler"),
-            parentID: request.queryString("parent_id").flatMap(TaskID.init),
-            module: request.queryString("module"),
+    private func taskQuery(_ request: APIRequest) throws -> TaskQuery {
+        var query = TaskQuery(
             rootsOnly: request.queryBool("roots_only") ?? false,
             includeInternal: request.queryBool("include_internal") ?? true,
             includeFolded: request.queryBool("include_folded") ?? false,
             limit: request.queryNumber("limit").map { Int($0) } ?? 100,
-            cursor: request.queryString("cursor").flatMap(TaskID.init)
+            cursor: request.queryString("cursor").flatMap(TaskID.init),
+            oldestFirst: request.queryString("order") == "oldest"
         )
+        try query.setFilter { name in
+            name == .state ? request.queryStrings(name.rawValue) : request.queryString(name.rawValue).map { [$0] } ?? []
+        }
+        return query
     }
 
     @Sendable func countTasks(_ request: APIRequest) async throws -> Response {
         let cap = request.queryNumber("up_to").map { Int($0) } ?? 10_000
-        let count = try await services.client.store.count(taskQuery(request), upTo: cap)
+        let count = try await services.client.store.count(try taskQuery(request), upTo: cap)
         return .json(.object([("count", .int(min(count, cap))), ("more", .bool(count > cap))]))
     }
 
     @Sendable func bulkTasks(_ request: APIRequest) async throws -> Response {
         let kind = BulkAction.Kind(rawValue: request.body.string("action") ?? "") ?? .retry
         let filter = request.body.object("filter") ?? .empty
-        let query = TaskQuery(
-            queue: filter.string("queue"),
-            states: filter.strings("state").compactMap(TaskState.init(rawValue:)),
-            handler: filter.string("handler"),
-            parentID: filter.string("parent_id").flatMap(TaskID.init),
-            module: filter.string("module")
-        )
+        var query = TaskQuery()
+        try query.setFilter { name in name == .state ? filter.strings(name.rawValue) : filter.string(name.rawValue).map { [$0] } ?? [] }
         // The document refuses a filter without a member (minProperties), so an action on every task never gets here.
         let result = try await services.client.enqueue(BulkAction(kind, filter: query).newTask())
         return .json(Representation.task(result.task), status: .accepted)
     }
 
     @Sendable func listTasks(_ request: APIRequest) async throws -> Response {
-        let query = taskQuery(request)
+        let query = try taskQuery(request)
         let page = try await services.client.list(query)
         return .json(
             .object([("tasks", .array(page.tasks.map(Representation.task))), ("next_cursor", .nullable(page.nextCursor?.rawValue))])

@@ -59,11 +59,8 @@ public struct RemoteTaskStore: ClientStore {
 
     /// The query string of a task list or count: `query`'s filters, and its cursor when listing.
     private static func parameters(_ query: TaskQuery) -> [(String, String)] {
-        var parameters: [(String, String)] = query.states.map { ("state", $0.rawValue) }
-        if let queue = query.queue { parameters.append(("queue", queue)) }
-        if let handler = query.handler { parameters.append(("handler", handler)) }
-        if let parent = query.parentID { parameters.append(("parent_id", parent.rawValue)) }
-        if let module = query.module { parameters.append(("module", module)) }
+        var parameters = query.filterMembers.flatMap { member in member.values.map { (member.name.rawValue, $0) } }
+        if query.oldestFirst { parameters.append(("order", "oldest")) }
         if query.rootsOnly { parameters.append(("roots_only", "true")) }
         if !query.includeInternal { parameters.append(("include_internal", "false")) }
         if query.includeFolded { parameters.append(("include_folded", "true")) }

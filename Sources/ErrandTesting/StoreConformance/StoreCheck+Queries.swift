@@ -61,6 +61,31 @@ extension StoreCheck {
             #expect(try await store.list(TaskQuery(parentID: parent.id)).tasks.map(\.id) == [child.id])
             #expect(try await store.list(TaskQuery(queue: "q", handler: "parent")).tasks.isEmpty)
         },
+        StoreCheck(client: "list and count filter by tag, creation time and text in the arguments") { store, time in
+            let start = time.now.wholeMilliseconds
+            let mail = try await store.add(NewTask(handler: "h", arguments: #"{"to": "ann@example.com"}"#, tags: ["mail", "urgent"]), now: time.now)
+            time.advance(by: 10)
+            let report = try await store.add(NewTask(handler: "h", arguments: #"{"report": 12345678901234567890}"#, tags: ["reports"]), now: time.now)
+            time.advance(by: 10)
+            let late = try await store.add(NewTask(handler: "h", arguments: #"{"to": "bob@example.com"}"#, tags: ["mail"]), now: time.now)
+            func ids(_ query: TaskQuery) async throws -> [TaskID] { try await store.list(query).tasks.map(\.id) }
+            #expect(try await ids(TaskQuery(tag: "mail")) == [late.id, mail.id])
+            #expect(try await ids(TaskQuery(tag: "urgent")) == [mail.id])
+            #expect(try await ids(TaskQuery(tag: "mai")).isEmpty, "a tag matches whole")
+            #expect(try await ids(TaskQuery(createdAfter: start.addingTimeInterval(10))) == [late.id, report.id])
+            #expect(try await ids(TaskQuery(createdBefore: start.addingTimeInterval(10))) == [mail.id])
+            #expect(try await ids(TaskQuery(createdAfter: start.addingTimeInterval(5), createdBefore: start.addingTimeInterval(15))) == [report.id])
+            #expect(try await ids(TaskQuery(text: "example.com")) == [late.id, mail.id])
+            #expect(try await ids(TaskQuery(text: "12345678901234567890")) == [report.id], "the digits as stored")
+            #expect(try await ids(TaskQuery(tag: "mail", text: "bob")) == [late.id])
+            #expect(try await store.count(TaskQuery(tag: "mail", createdAfter: start), upTo: 100) == 2)
+            #expect(try await store.count(TaskQuery(text: "nowhere"), upTo: 100) == 0)
+            // Oldest first, a page at a time: the cursor moves towards newer tasks.
+            let first = try await store.list(TaskQuery(limit: 2, oldestFirst: true))
+            #expect(first.tasks.map(\.id) == [mail.id, report.id])
+            let second = try await store.list(TaskQuery(limit: 2, cursor: first.nextCursor, oldestFirst: true))
+            #expect(second.tasks.map(\.id) == [late.id] && second.nextCursor == nil)
+        },
         StoreCheck(client: "count counts the tasks of a filter up to a cap") { store, time in
             _ = try await store.createQueue("q", now: time.now)
             _ = try await store.enqueue((0..<7).map { NewTask(handler: "h", queue: $0 < 3 ? "q" : "default") }, now: time.now)

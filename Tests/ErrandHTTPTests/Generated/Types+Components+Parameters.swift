@@ -7,6 +7,22 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {
+        /// Only tasks with this tag.
+        ///
+        /// - Remark: Generated from `#/components/parameters/FilterTag`.
+        internal typealias FilterTag = Swift.String
+        /// Only tasks created at or after this time.
+        ///
+        /// - Remark: Generated from `#/components/parameters/FilterCreatedAfter`.
+        internal typealias FilterCreatedAfter = Foundation.Date
+        /// Only tasks created before this time.
+        ///
+        /// - Remark: Generated from `#/components/parameters/FilterCreatedBefore`.
+        internal typealias FilterCreatedBefore = Foundation.Date
+        /// Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
+        ///
+        /// - Remark: Generated from `#/components/parameters/FilterText`.
+        internal typealias FilterText = Swift.String
         /// - Remark: Generated from `#/components/parameters/ManagedTaskID`.
         internal typealias ManagedTaskID = Swift.String
         /// - Remark: Generated from `#/components/parameters/Module`.

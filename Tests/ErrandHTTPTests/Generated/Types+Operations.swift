@@ -1055,6 +1055,22 @@ internal enum Operations {
                 internal var parentId: Swift.String?
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/module`.
                 internal var module: Swift.String?
+                /// Only tasks with this tag.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/tag`.
+                internal var tag: Components.Parameters.FilterTag?
+                /// Only tasks created at or after this time.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/created_after`.
+                internal var createdAfter: Components.Parameters.FilterCreatedAfter?
+                /// Only tasks created before this time.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/created_before`.
+                internal var createdBefore: Components.Parameters.FilterCreatedBefore?
+                /// Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/text`.
+                internal var text: Components.Parameters.FilterText?
                 /// Only tasks without a parent (default false).
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/roots_only`.
@@ -1073,6 +1089,15 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/cursor`.
                 internal var cursor: Swift.String?
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/order`.
+                internal enum OrderPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case newest = "newest"
+                    case oldest = "oldest"
+                }
+                /// newest first (the default) or oldest first; the cursor moves on in the same order.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/order`.
+                internal var order: Operations.ListTasks.Input.Query.OrderPayload?
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
@@ -1081,33 +1106,48 @@ internal enum Operations {
                 ///   - handler:
                 ///   - parentId:
                 ///   - module:
+                ///   - tag: Only tasks with this tag.
+                ///   - createdAfter: Only tasks created at or after this time.
+                ///   - createdBefore: Only tasks created before this time.
+                ///   - text: Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
                 ///   - rootsOnly: Only tasks without a parent (default false).
                 ///   - includeInternal: List internal tasks too (default true).
                 ///   - includeFolded: List folded tasks too (default false; a parent_id listing always does).
                 ///   - limit:
                 ///   - cursor: The next_cursor of the previous page.
+                ///   - order: newest first (the default) or oldest first; the cursor moves on in the same order.
                 internal init(
                     queue: Components.Schemas.QueueName? = nil,
                     state: [Components.Schemas.TaskState]? = nil,
                     handler: Components.Schemas.HandlerName? = nil,
                     parentId: Swift.String? = nil,
                     module: Swift.String? = nil,
+                    tag: Components.Parameters.FilterTag? = nil,
+                    createdAfter: Components.Parameters.FilterCreatedAfter? = nil,
+                    createdBefore: Components.Parameters.FilterCreatedBefore? = nil,
+                    text: Components.Parameters.FilterText? = nil,
                     rootsOnly: Swift.Bool? = nil,
                     includeInternal: Swift.Bool? = nil,
                     includeFolded: Swift.Bool? = nil,
                     limit: Swift.Int? = nil,
-                    cursor: Swift.String? = nil
+                    cursor: Swift.String? = nil,
+                    order: Operations.ListTasks.Input.Query.OrderPayload? = nil
                 ) {
                     self.queue = queue
                     self.state = state
                     self.handler = handler
                     self.parentId = parentId
                     self.module = module
+                    self.tag = tag
+                    self.createdAfter = createdAfter
+                    self.createdBefore = createdBefore
+                    self.text = text
                     self.rootsOnly = rootsOnly
                     self.includeInternal = includeInternal
                     self.includeFolded = includeFolded
                     self.limit = limit
                     self.cursor = cursor
+                    self.order = order
                 }
             }
             internal var query: Operations.ListTasks.Input.Query
@@ -1673,6 +1713,22 @@ internal enum Operations {
                 internal var parentId: Swift.String?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/module`.
                 internal var module: Swift.String?
+                /// Only tasks with this tag.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/tag`.
+                internal var tag: Components.Parameters.FilterTag?
+                /// Only tasks created at or after this time.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/created_after`.
+                internal var createdAfter: Components.Parameters.FilterCreatedAfter?
+                /// Only tasks created before this time.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/created_before`.
+                internal var createdBefore: Components.Parameters.FilterCreatedBefore?
+                /// Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/text`.
+                internal var text: Components.Parameters.FilterText?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/roots_only`.
                 internal var rootsOnly: Swift.Bool?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/include_internal`.
@@ -1691,6 +1747,10 @@ internal enum Operations {
                 ///   - handler:
                 ///   - parentId:
                 ///   - module:
+                ///   - tag: Only tasks with this tag.
+                ///   - createdAfter: Only tasks created at or after this time.
+                ///   - createdBefore: Only tasks created before this time.
+                ///   - text: Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
                 ///   - rootsOnly:
                 ///   - includeInternal:
                 ///   - includeFolded:
@@ -1701,6 +1761,10 @@ internal enum Operations {
                     handler: Components.Schemas.HandlerName? = nil,
                     parentId: Swift.String? = nil,
                     module: Swift.String? = nil,
+                    tag: Components.Parameters.FilterTag? = nil,
+                    createdAfter: Components.Parameters.FilterCreatedAfter? = nil,
+                    createdBefore: Components.Parameters.FilterCreatedBefore? = nil,
+                    text: Components.Parameters.FilterText? = nil,
                     rootsOnly: Swift.Bool? = nil,
                     includeInternal: Swift.Bool? = nil,
                     includeFolded: Swift.Bool? = nil,
@@ -1711,6 +1775,10 @@ internal enum Operations {
                     self.handler = handler
                     self.parentId = parentId
                     self.module = module
+                    self.tag = tag
+                    self.createdAfter = createdAfter
+                    self.createdBefore = createdBefore
+                    self.text = text
                     self.rootsOnly = rootsOnly
                     self.includeInternal = includeInternal
                     self.includeFolded = includeFolded
@@ -1987,6 +2055,14 @@ internal enum Operations {
                         internal var module: Swift.String?
                         /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/parent_id`.
                         internal var parentId: Swift.String?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/tag`.
+                        internal var tag: Swift.String?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/created_after`.
+                        internal var createdAfter: Foundation.Date?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/created_before`.
+                        internal var createdBefore: Foundation.Date?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/text`.
+                        internal var text: Swift.String?
                         /// Creates a new `FilterPayload`.
                         ///
                         /// - Parameters:
@@ -1995,18 +2071,30 @@ internal enum Operations {
                         ///   - handler:
                         ///   - module:
                         ///   - parentId:
+                        ///   - tag:
+                        ///   - createdAfter:
+                        ///   - createdBefore:
+                        ///   - text:
                         internal init(
                             queue: Components.Schemas.QueueName? = nil,
                             state: [Components.Schemas.TaskState]? = nil,
                             handler: Components.Schemas.HandlerName? = nil,
                             module: Swift.String? = nil,
-                            parentId: Swift.String? = nil
+                            parentId: Swift.String? = nil,
+                            tag: Swift.String? = nil,
+                            createdAfter: Foundation.Date? = nil,
+                            createdBefore: Foundation.Date? = nil,
+                            text: Swift.String? = nil
                         ) {
                             self.queue = queue
                             self.state = state
                             self.handler = handler
                             self.module = module
                             self.parentId = parentId
+                            self.tag = tag
+                            self.createdAfter = createdAfter
+                            self.createdBefore = createdBefore
+                            self.text = text
                         }
                         internal enum CodingKeys: String, CodingKey {
                             case queue
@@ -2014,6 +2102,10 @@ internal enum Operations {
                             case handler
                             case module
                             case parentId = "parent_id"
+                            case tag
+                            case createdAfter = "created_after"
+                            case createdBefore = "created_before"
+                            case text
                         }
                         internal init(from decoder: any Swift.Decoder) throws {
                             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -2037,12 +2129,32 @@ internal enum Operations {
                                 Swift.String.self,
                                 forKey: .parentId
                             )
+                            self.tag = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .tag
+                            )
+                            self.createdAfter = try container.decodeIfPresent(
+                                Foundation.Date.self,
+                                forKey: .createdAfter
+                            )
+                            self.createdBefore = try container.decodeIfPresent(
+                                Foundation.Date.self,
+                                forKey: .createdBefore
+                            )
+                            self.text = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .text
+                            )
                             try decoder.ensureNoAdditionalProperties(knownKeys: [
                                 "queue",
                                 "state",
                                 "handler",
                                 "module",
-                                "parent_id"
+                                "parent_id",
+                                "tag",
+                                "created_after",
+                                "created_before",
+                                "text"
                             ])
                         }
                     }
@@ -2169,6 +2281,57 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            internal struct NotFound: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/responses/404/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/responses/404/content/application\/problem+json`.
+                    case applicationProblemJson(Components.Schemas.Problem)
+                    /// The associated value of the enum case if `self` is `.applicationProblemJson`.
+                    ///
+                    /// - Throws: An error if `self` is not `.applicationProblemJson`.
+                    /// - SeeAlso: `.applicationProblemJson`.
+                    internal var applicationProblemJson: Components.Schemas.Problem {
+                        get throws {
+                            switch self {
+                            case let .applicationProblemJson(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.BulkTasks.Output.NotFound.Body
+                /// Creates a new `NotFound`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.BulkTasks.Output.NotFound.Body) {
+                    self.body = body
+                }
+            }
+            /// The default queue, which the bulk action's task runs in, has been deleted (unknown-queue).
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Operations.BulkTasks.Output.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Operations.BulkTasks.Output.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
                             response: self
                         )
                     }
