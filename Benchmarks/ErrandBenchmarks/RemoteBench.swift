@@ -83,12 +83,32 @@ func remoteCycles(baseURL: String, count: Int, batch: Int, workers: Int) async t
     return Double(count) / seconds(since: start)
 }
 
+/// An in-process ErrandHTTPServer on `store` at a free loopback port: its base URL and how to stop it.
+func serveInProcess(_ store: any TaskStore) async throws -> (url: String, stop: () async -> Void) {
+    var logger = Logger(label: "errand.bench.http")
+    logger.logLevel = .error
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let server = try ErrandHTTPServer(
+        configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+        services: APIServices(store: store),
+        logger: logger
+    ) { _, port in continuation.yield(port) }
+    let running = Task { try await server.run() }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else { throw HTTPServerError("the server did not start") }
+    return (
+        "http://127.0.0.1:\(port)",
+        {
+            running.cancel()
+            _ = await running.result
+        }
+    )
+}
+
 func remoteBenchmark(_ options: Options) async throws {
     let count = options.remoteTasks
     var direct: [Double] = []
     var remote: [Double] = []
-    var logger = Logger(label: "errand.bench.http")
-    logger.logLevel = .error
     for run in 1...options.runs {
         let plain = try await BenchStore.fresh(options)
         try await fill(plain.store, count)
@@ -97,20 +117,9 @@ func remoteBenchmark(_ options: Options) async throws {
 
         let served = try await BenchStore.fresh(options)
         try await fill(served.store, count)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = try ErrandHTTPServer(
-            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
-            services: APIServices(store: served.store),
-            logger: logger
-        ) { _, port in continuation.yield(port) }
-        let running = Task { try await server.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw HTTPServerError("the server did not start") }
-        remote.append(
-            try await remoteCycles(baseURL: "http://127.0.0.1:\(port)", count: count, batch: options.remoteBatch, workers: options.remoteWorkers)
-        )
-        running.cancel()
-        _ = await running.result
+        let server = try await serveInProcess(served.store)
+        remote.append(try await remoteCycles(baseURL: server.url, count: count, batch: options.remoteBatch, workers: options.remoteWorkers))
+        await server.stop()
         await served.cleanup()
         print("run \(run): store calls \(format(direct.last ?? 0)) tasks/s, over HTTP \(format(remote.last ?? 0)) tasks/s")
     }

@@ -16,6 +16,8 @@ import Synchronization
 //       [--store …]
 //   swift run -c release ErrandBenchmarks --remote-tasks 20000 [--remote-batch 100] [--remote-workers 4] [--runs 3] [--store …]
 //   swift run -c release ErrandBenchmarks --tree-children 10000 [--batch 1000] [--runs 3] [--store …]
+//   swift run -c release ErrandBenchmarks --dashboard-tasks 1000000 [--dashboard-requests 20] [--dashboard-streams 20]
+//       [--dashboard-changes 10000] [--store …]
 //
 // On PostgreSQL each run uses a new schema (dropped afterwards), and the latency run enqueues through a second store
 // (its own connection pool, as another process would): the dispatcher learns of each task through LISTEN/NOTIFY.
@@ -47,6 +49,11 @@ struct Options {
     var remoteWorkers = 4
     /// With a count, only the task-tree benchmark runs (see TreeBench.swift).
     var treeChildren = 0
+    /// With a count, only the dashboard benchmark runs (see DashboardBench.swift).
+    var dashboardTasks = 0
+    var dashboardRequests = 20
+    var dashboardStreams = 20
+    var dashboardChanges = 10_000
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -69,6 +76,10 @@ struct Options {
             case "--remote-batch": remoteBatch = Int(value()) ?? remoteBatch
             case "--remote-workers": remoteWorkers = Int(value()) ?? remoteWorkers
             case "--tree-children": treeChildren = Int(value()) ?? treeChildren
+            case "--dashboard-tasks": dashboardTasks = Int(value()) ?? dashboardTasks
+            case "--dashboard-requests": dashboardRequests = max(1, Int(value()) ?? dashboardRequests)
+            case "--dashboard-streams": dashboardStreams = max(1, Int(value()) ?? dashboardStreams)
+            case "--dashboard-changes": dashboardChanges = max(1, Int(value()) ?? dashboardChanges)
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -241,6 +252,10 @@ if options.processTasks > 0 {
 }
 if options.remoteTasks > 0 {
     try await remoteBenchmark(options)
+    exit(0)
+}
+if options.dashboardTasks > 0 {
+    try await dashboardBenchmark(options)
     exit(0)
 }
 if options.treeChildren > 0 {

@@ -14,7 +14,7 @@ struct TaskCommand: AsyncParsableCommand {
             TaskAddCommand.self, TaskStartCommand.self, TaskHistoryCommand.self, TaskGetCommand.self, TaskAttemptsCommand.self,
             TaskListCommand.self, TaskWaitCommand.self,
             TaskTreeCommand.self, TaskStatusCommand.self, TaskCancelCommand.self, TaskAbortCommand.self, TaskBroadcastCommand.self,
-            TaskRetryCommand.self,
+            TaskRetryCommand.self, TaskDeleteCommand.self,
             TaskRedriveCommand.self, TaskEnableCommand.self, TaskDisableCommand.self,
         ]
     )
@@ -169,6 +169,29 @@ struct TaskRetryCommand: AsyncParsableCommand {
         try await BulkCommand.run(.retry, id: id, filter: filter, store: store) { id in
             let task = try await store.client().retry(id)
             print("\(task.id) \(task.state.rawValue)")
+        }
+    }
+}
+
+struct TaskDeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a finished root task with its tree, or every one matching a filter.",
+        discussion: """
+            A tree is deleted whole, from its root, once all of it has finished (what TTL pruning does when the time \
+            comes); an unfinished task is refused (cancel it first). With a filter instead of an id (e.g. --state \
+            failed --created-before 2026-12-01T00:00:00Z), every matching finished root is deleted.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Task id.") var id: String?
+    @OptionGroup var filter: BulkFilterOptions
+
+    func run() async throws {
+        try await BulkCommand.run(.delete, id: id, filter: filter, store: store) { id in
+            let deleted = try await store.open().delete(id)
+            print("\(id) deleted (\(deleted) \(deleted == 1 ? "task" : "tasks"))")
         }
     }
 }

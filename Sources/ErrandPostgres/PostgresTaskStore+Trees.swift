@@ -80,6 +80,20 @@ extension PostgresTaskStore {
         )
     }
 
+    public func delete(_ id: TaskID) async throws -> Int {
+        guard let uuid = id.uuid else { throw StoreError.notFound(id) }
+        let deleted = try await deleteTrees(
+            """
+            SELECT id FROM \(s).task t
+            WHERE id = $1 AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead') AND \(noUnfinishedDescendant)
+            """,
+            binds: [uuid]
+        )
+        if deleted > 0 { return deleted }
+        guard let task = try await task(id) else { throw StoreError.notFound(id) }
+        throw StoreError.notDeletable(task)
+    }
+
     public func trimLaunches(maxPerModule: Int) async throws -> Int {
         // Rank each module's finished roots newest first; unfinished ones are never ranked, so never trimmed.
         try await deleteTrees(

@@ -1,4 +1,4 @@
-import ErrandCore
+public import ErrandCore
 import ErrandStore
 public import Foundation
 import GRDB
@@ -32,6 +32,19 @@ extension SQLiteTaskStore {
             """,
             arguments: [finishedBefore.millisecondsSince1970, userTasksFinishedBefore.millisecondsSince1970, limit]
         )
+    }
+
+    public func delete(_ id: TaskID) async throws -> Int {
+        let deleted = try await deleteTrees(
+            """
+            SELECT id FROM errand_task t
+            WHERE id = ? AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead') AND \(Self.noUnfinishedDescendant)
+            """,
+            arguments: [id.rawValue]
+        )
+        if deleted > 0 { return deleted }
+        guard let task = try await task(id) else { throw StoreError.notFound(id) }
+        throw StoreError.notDeletable(task)
     }
 
     public func trimLaunches(maxPerModule: Int) async throws -> Int {

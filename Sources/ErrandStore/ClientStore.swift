@@ -24,6 +24,12 @@ public protocol TaskRecords: Sendable {
     /// above `limit` means "more than `limit`", so that a table of millions is never counted in full.
     func count(_ query: TaskQuery, upTo limit: Int) async throws -> Int
 
+    /// Deletes a finished root task with its whole tree and their attempts, at once (what TTL pruning does when the
+    /// time comes); answers the number of tasks deleted. The change is not an event: a task that is gone has no state.
+    /// - Throws: ``StoreError`` `.notFound`; `.refused` (``StoreError/notDeletable(_:)``) for an unfinished task, a
+    ///   child (its tree is deleted from its root), or a root with unfinished descendants.
+    func delete(_ id: TaskID) async throws -> Int
+
     /// Number of tasks in each state, per queue.
     func statistics() async throws -> [QueueStatistics]
 

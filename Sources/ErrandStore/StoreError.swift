@@ -28,6 +28,17 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public static func notFound(_ id: TaskID) -> StoreError { StoreError(.notFound, "no task with id \(id)") }
 
+    /// Why ``TaskRecords/delete(_:)`` left `task` alone.
+    public static func notDeletable(_ task: TaskRecord) -> StoreError {
+        if !task.state.isFinal {
+            return StoreError(.refused, "task \(task.id) is \(task.state.rawValue): only a finished task is deleted (cancel it first)")
+        }
+        if let parent = task.parentID {
+            return StoreError(.refused, "task \(task.id) is a child of \(parent): a tree is deleted whole, from its root \(task.rootID ?? parent)")
+        }
+        return StoreError(.refused, "task \(task.id) has unfinished descendants: its tree is deleted once all of it has finished")
+    }
+
     public static func unknownQueue(_ name: String) -> StoreError {
         StoreError(.unknownQueue, "queue \"\(name)\" does not exist; create it with `errand queue create \(name)`")
     }

@@ -39,4 +39,22 @@ import Testing
             #expect(try await errand.state(id) == "pending", "a refused command changed a task")
         }
     }
+
+    @Test func deleteTakesAFinishedTaskByIdOrEveryFinishedRootOfAFilterAndRefusesAnUnfinishedOne() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let tagged = try await errand.ok(["task", "add", "--handler", "errand.echo", "--tag", "old"])
+            let waiting = try await errand.ok(["task", "add", "--handler", "errand.echo", "--tag", "old"])
+            let one = try await errand.ok(["task", "add", "--handler", "errand.echo"])
+            for id in [tagged, one] { _ = try await errand.ok(["task", "cancel", id]) }
+            let refused = try await errand.run(["task", "delete", waiting])
+            #expect(refused.status != 0 && refused.stderr.contains("cancel it first"), "\(refused.stderr)")
+            #expect(try await errand.ok(["task", "delete", one]) == "\(one) deleted (1 task)")
+            #expect(try await errand.run(["task", "get", one]).status != 0, "the deleted task is still there")
+            let bulk = try await errand.run(["task", "delete", "--tag", "old"])
+            #expect(bulk.stdout == #"{"action":"delete","matched":2,"changed":1,"skipped":1}"#, "\(bulk.stderr)")
+            #expect(try await errand.state(waiting) == "pending")
+            #expect(try await errand.tasks(["--tag", "old"]).count == 1)
+        }
+    }
 }

@@ -31,7 +31,7 @@ import Testing
                 ),
                 "\(everything.text)"
             )
-            #expect(try await server.send("POST", "/v1/tasks/bulk", json: #"{"action": "delete", "filter": {"queue": "q"}}"#).status == 400)
+            #expect(try await server.send("POST", "/v1/tasks/bulk", json: #"{"action": "purge", "filter": {"queue": "q"}}"#).status == 400)
             #expect(
                 try await server.send(
                     "POST",

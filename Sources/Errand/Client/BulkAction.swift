@@ -2,7 +2,7 @@ public import ErrandCore
 public import ErrandStore
 import Foundation
 
-/// Retries or cancels every task that matches a filter, not only a page of them: the dashboard's and
+/// Retries, cancels or deletes every task that matches a filter, not only a page of them: the dashboard's and
 /// `errand task retry|cancel --state … --queue …`'s bulk actions.
 ///
 /// A server runs one as a task of the built-in handler `errand.bulk` (`POST /v1/tasks/bulk` enqueues it), which
@@ -16,6 +16,9 @@ public struct BulkAction: Sendable, Hashable {
         case retry
         /// Cancel an unfinished task and its unfinished descendants (``ClientStore/cancel(_:reason:now:)``).
         case cancel
+        /// Delete a finished root task with its tree (``ClientStore/delete(_:)``); a matching child is skipped (it goes
+        /// with its root).
+        case delete
     }
 
     /// The handler of the task that runs a bulk action on a server.
@@ -38,7 +41,8 @@ public struct BulkAction: Sendable, Hashable {
         public var matched = 0
         /// Tasks retried or cancelled.
         public var changed = 0
-        /// Tasks that could not be (a retry of an unfinished task, a cancel of a finished one, a task not abortable).
+        /// Tasks that could not be (a retry of an unfinished task, a cancel of a finished one, a task not abortable, a
+        /// delete of an unfinished task or of a child).
         public var skipped = 0
 
         /// `{"action": …, "matched": …, "changed": …, "skipped": …}`: the result of an `errand.bulk` task.
@@ -70,6 +74,7 @@ public struct BulkAction: Sendable, Hashable {
                     switch kind {
                     case .retry: _ = try await store.retry(task.id, now: time.now)
                     case .cancel: _ = try await store.cancel(task.id, reason: "cancelled in bulk", now: time.now)
+                    case .delete: _ = try await store.delete(task.id)
                     }
                     outcome.changed += 1
                 } catch let error as StoreError where [.refused, .notAbortable, .notFound].contains(error.code) {
@@ -128,7 +133,7 @@ public struct BulkAction: Sendable, Hashable {
         guard let decoded = try? JSONDecoder().decode(Arguments.self, from: Data(arguments.utf8)),
             let kind = Kind(rawValue: decoded.action)
         else {
-            throw HandlerFailure(#"errand.bulk needs {"action": "retry" or "cancel", "filter": {…}}, got \#(arguments.prefix(120))"#)
+            throw HandlerFailure(#"errand.bulk needs {"action": "retry", "cancel" or "delete", "filter": {…}}, got \#(arguments.prefix(120))"#)
         }
         let members = decoded.filter ?? [:]
         if let unknown = members.keys.sorted().first(where: { TaskFilterName(rawValue: $0) == nil }) {

@@ -1,4 +1,5 @@
-// Bulk actions on the tasks page: retry or cancel every task matching the page's filter, not only the rows shown.
+// Bulk actions on the tasks page: retry, cancel or delete every task matching the page's filter, not only the rows
+// shown.
 // The dialog states the exact count (counted up to a million) before anything happens; the server then runs the
 // action as an `errand.bulk` task (POST /v1/tasks/bulk), whose progress the dialog shows as the event stream
 // reports changes.
@@ -7,6 +8,8 @@ import { api, withQuery } from "./api.js";
 import { action, el, replace } from "./view.js";
 
 const exactUpTo = 1000000;
+/** Each action's verb, and what its result calls the tasks it changed. */
+const labels = { retry: ["Retry", "retried"], cancel: ["Cancel", "cancelled"], delete: ["Delete", "deleted"] };
 
 /** What a filter means, in words: `state failed, queue mail`. */
 function describe(filter) {
@@ -35,7 +38,7 @@ export function bulkActions(filter, role) {
     if (task.state === "completed" || task.state === "failed" || task.state === "cancelled") {
       const result = task.result;
       dialog.querySelector("#bulk-result").textContent = task.state === "completed"
-        ? `Done: ${result.changed.toLocaleString("en-US")} ${running.kind === "retry" ? "retried" : "cancelled"}, ${result.skipped.toLocaleString("en-US")} skipped.`
+        ? `Done: ${result.changed.toLocaleString("en-US")} ${labels[running.kind][1]}, ${result.skipped.toLocaleString("en-US")} skipped.`
         : `The bulk task ${task.state}: ${task.last_error ?? task.message ?? ""}`;
       dialog.dataset.state = task.state;
       running = null;
@@ -44,12 +47,15 @@ export function bulkActions(filter, role) {
 
   async function ask(kind) {
     const { count } = await api(withQuery("/v1/tasks/count", { ...filter, up_to: exactUpTo }));
-    const confirmButton = el("button", { type: "button", id: "bulk-confirm", className: kind === "cancel" ? "danger" : "", textContent: `${kind === "retry" ? "Retry" : "Cancel"} ${count.toLocaleString("en-US")} tasks` });
+    const confirmButton = el("button", { type: "button", id: "bulk-confirm", className: kind === "retry" ? "" : "danger", textContent: `${labels[kind][0]} ${count.toLocaleString("en-US")} tasks` });
     const close = el("button", { type: "button", id: "bulk-close", textContent: "Close" });
     close.onclick = () => dialog.close();
     delete dialog.dataset.state;
     replace(dialog,
-      el("h3", { textContent: `${kind === "retry" ? "Retry" : "Cancel"} every task matching ${describe(filter)}` }),
+      el("h3", { textContent: `${labels[kind][0]} every task matching ${describe(filter)}` }),
+      kind === "delete"
+        ? el("p", { className: "muted", textContent: "Finished root tasks go with their trees; unfinished tasks and children are skipped." })
+        : null,
       el("p", { id: "bulk-count", dataset: { count: String(count) }, textContent: `${count.toLocaleString("en-US")} tasks match now.` }),
       el("p", {}, el("progress", { max: 100, value: 0 }), " ", el("span", { id: "bulk-percent", textContent: "" })),
       el("p", { id: "bulk-result", attributes: { role: "status" } }),
@@ -67,8 +73,8 @@ export function bulkActions(filter, role) {
     dialog.showModal();
   }
 
-  const buttons = ["retry", "cancel"].map((kind) => {
-    const button = action(`${kind === "retry" ? "Retry" : "Cancel"} all matching…`, role, () => ask(kind), { danger: kind === "cancel" });
+  const buttons = ["retry", "cancel", "delete"].map((kind) => {
+    const button = action(`${labels[kind][0]} all matching…`, role, () => ask(kind), { danger: kind !== "retry" });
     if (!hasFilter && !button.disabled) {
       button.disabled = true;
       button.title = noFilter;

@@ -52,6 +52,15 @@ export async function page(params, { role }) {
       actions.append(action("Cancel", role, () => post("cancel", { reason: "cancelled from the dashboard" }).then(reload), { danger: true }));
     } else {
       actions.append(action("Retry", role, () => post("retry").then(reload)));
+      if (!task.parent_id) {
+        const remove = async () => {
+          await api(`/v1/tasks/${encodeURIComponent(id)}`, { method: "DELETE" });
+          location.hash = "#/tasks";
+        };
+        actions.append(action("Delete", role, remove, {
+          danger: true, confirmText: "Delete this task, its tree and their attempts? This cannot be undone.",
+        }));
+      }
     }
     if (task.state === "running" && task.worker) {
       actions.append(action("Expire lease now", role, () => post("unclaim", { worker: task.worker, attempt: task.attempt }).then(reload)));

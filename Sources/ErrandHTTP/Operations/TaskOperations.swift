@@ -13,6 +13,7 @@ struct TaskOperations {
             "enqueueTask": enqueueTask, "enqueueTasks": enqueueTasks, "listTasks": listTasks, "countTasks": countTasks, "bulkTasks": bulkTasks,
             "getTask": getTask,
             "listAttempts": listAttempts, "waitForTask": waitForTask, "cancelTask": cancelTask, "retryTask": retryTask,
+            "deleteTask": deleteTask,
         ]
     }
 
@@ -104,6 +105,12 @@ struct TaskOperations {
     @Sendable func cancelTask(_ request: APIRequest) async throws -> Response {
         let task = try await services.client.cancel(try request.taskID(), reason: request.body.string("reason"))
         return .json(Representation.task(task))
+    }
+
+    @Sendable func deleteTask(_ request: APIRequest) async throws -> Response {
+        let id = try request.taskID()
+        let deleted = try await services.client.store.delete(id)
+        return .json(.object([("id", .string(id.rawValue)), ("deleted_tasks", .int(deleted))]))
     }
 
     @Sendable func retryTask(_ request: APIRequest) async throws -> Response {

@@ -131,6 +131,10 @@ public struct RemoteTaskStore: ClientStore {
 
     private static func ttlPath(user: Bool) -> String { user ? "/task_manager/user_ttl" : "/task_manager/ttl" }
 
+    public func delete(_ id: TaskID) async throws -> Int {
+        try ShapeReader(try await api.call("DELETE", "/v1/tasks/\(id)"), "task deletion").int("deleted_tasks")
+    }
+
     public func retry(_ id: TaskID, now: Date) async throws -> TaskRecord {
         try Representation.task(from: try await api.call("POST", "/v1/tasks/\(id)/retry"))
     }

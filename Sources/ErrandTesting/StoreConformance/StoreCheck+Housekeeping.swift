@@ -5,6 +5,31 @@ import Testing
 
 extension StoreCheck {
     static let housekeepingChecks: [StoreCheck] = [
+        StoreCheck(client: "delete removes a finished root with its tree and attempts, and refuses anything else") { store, time in
+            let root = try await store.add(NewTask(handler: "root"), now: time.now)
+            let child = try await store.add(NewTask(handler: "child", parentID: root.id), now: time.now)
+            let waiting = try await store.add(NewTask(handler: "waiting"), now: time.now)
+            for handler in ["child", "root"] {
+                let claimed = try #require(try await store.claim(ClaimRequest(handlers: [handler], worker: "w1", limit: 1, now: time.now)).first)
+                _ = try await store.finishOne(claimed, .succeeded, now: time.now)
+            }
+            #expect(try await store.task(root.id)?.state == .completed)
+            let refusals: [(TaskID, String)] = [(child.id, "a child of"), (waiting.id, "cancel it first")]
+            for (id, reason) in refusals {
+                do {
+                    _ = try await store.delete(id)
+                    Issue.record("deleted \(id)")
+                } catch let error as StoreError {
+                    #expect(error.code == .refused && error.message.contains(reason), "\(error)")
+                }
+            }
+            #expect(try await store.delete(root.id) == 2)
+            #expect(try await store.task(root.id) == nil)
+            #expect(try await store.task(child.id) == nil)
+            #expect(try await store.attempts(of: root.id).isEmpty)
+            #expect(try await store.task(waiting.id)?.state == .pending, "another task was touched")
+            await #expect(throws: StoreError.notFound(root.id)) { try await store.delete(root.id) }
+        },
         StoreCheck("the launch log keeps the newest attempts of each handler") { store, time in
             _ = try await store.enqueue(
                 (0..<4).map { _ in NewTask(handler: "busy") } + [NewTask(handler: "rare")],

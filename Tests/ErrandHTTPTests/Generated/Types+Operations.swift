@@ -2009,9 +2009,9 @@ internal enum Operations {
             }
         }
     }
-    /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
+    /// Retry, cancel or delete every task matching a filter, server-side, as a task that reports its progress.
     ///
-    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks), cancels (unfinished ones, with their unfinished descendants) or deletes (finished roots, with their trees) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
     ///
     /// - Remark: HTTP `POST /v1/tasks/bulk`.
     /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
@@ -2038,6 +2038,7 @@ internal enum Operations {
                     internal enum ActionPayload: String, Codable, Hashable, Sendable, CaseIterable {
                         case retry = "retry"
                         case cancel = "cancel"
+                        case delete = "delete"
                     }
                     /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/action`.
                     internal var action: Operations.BulkTasks.Input.Body.JsonPayload.ActionPayload
@@ -2967,6 +2968,297 @@ internal enum Operations {
             /// The token's role may not do this (a read token on a write route).
             ///
             /// - Remark: Generated from `#/paths//v1/tasks/{id}/get(getTask)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Delete a finished root task with its whole tree and their attempts.
+    ///
+    /// What TTL pruning does when the time comes, at once. Refused (409) for an unfinished task (cancel it first), a child (a tree is deleted whole, from its root) and a root whose tree has an unfinished task. No event is sent: a task that is gone has no state.
+    ///
+    /// - Remark: HTTP `DELETE /v1/tasks/{id}`.
+    /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)`.
+    internal enum DeleteTask {
+        internal static let id: Swift.String = "deleteTask"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/path/id`.
+                internal var id: Components.Parameters.TaskID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                internal init(id: Components.Parameters.TaskID) {
+                    self.id = id
+                }
+            }
+            internal var path: Operations.DeleteTask.Input.Path
+            /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DeleteTask.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DeleteTask.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.DeleteTask.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.DeleteTask.Input.Path,
+                headers: Operations.DeleteTask.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/responses/200/content/json/id`.
+                        internal var id: Swift.String
+                        /// The task and its descendants.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/responses/200/content/json/deleted_tasks`.
+                        internal var deletedTasks: Swift.Int
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - id:
+                        ///   - deletedTasks: The task and its descendants.
+                        internal init(
+                            id: Swift.String,
+                            deletedTasks: Swift.Int
+                        ) {
+                            self.id = id
+                            self.deletedTasks = deletedTasks
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case id
+                            case deletedTasks = "deleted_tasks"
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.id = try container.decode(
+                                Swift.String.self,
+                                forKey: .id
+                            )
+                            self.deletedTasks = try container.decode(
+                                Swift.Int.self,
+                                forKey: .deletedTasks
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "id",
+                                "deleted_tasks"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/tasks/{id}/DELETE/responses/200/content/application\/json`.
+                    case json(Operations.DeleteTask.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.DeleteTask.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.DeleteTask.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.DeleteTask.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// Deleted.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.DeleteTask.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.DeleteTask.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task, queue, definition or dead letter.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request does not fit the resource's state (a lease not held, a task already finished).
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
             case forbidden(Components.Responses.Forbidden)

@@ -61,9 +61,9 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/tasks/count`.
     /// - Remark: Generated from `#/paths//v1/tasks/count/get(countTasks)`.
     func countTasks(_ input: Operations.CountTasks.Input) async throws -> Operations.CountTasks.Output
-    /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
+    /// Retry, cancel or delete every task matching a filter, server-side, as a task that reports its progress.
     ///
-    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks), cancels (unfinished ones, with their unfinished descendants) or deletes (finished roots, with their trees) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
     ///
     /// - Remark: HTTP `POST /v1/tasks/bulk`.
     /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
@@ -78,6 +78,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/tasks/{id}`.
     /// - Remark: Generated from `#/paths//v1/tasks/{id}/get(getTask)`.
     func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output
+    /// Delete a finished root task with its whole tree and their attempts.
+    ///
+    /// What TTL pruning does when the time comes, at once. Refused (409) for an unfinished task (cancel it first), a child (a tree is deleted whole, from its root) and a root whose tree has an unfinished task. No event is sent: a task that is gone has no state.
+    ///
+    /// - Remark: HTTP `DELETE /v1/tasks/{id}`.
+    /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)`.
+    func deleteTask(_ input: Operations.DeleteTask.Input) async throws -> Operations.DeleteTask.Output
     /// The task's history, oldest attempt first.
     ///
     /// - Remark: HTTP `GET /v1/tasks/{id}/attempts`.
@@ -380,9 +387,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Retry or cancel every task matching a filter, server-side, as a task that reports its progress.
+    /// Retry, cancel or delete every task matching a filter, server-side, as a task that reports its progress.
     ///
-    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks) or cancels (unfinished ones, with their unfinished descendants) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
+    /// Enqueues a task of the built-in handler `errand.bulk` (internal, in the default queue, priority 0), which a node of the server runs: it pages through the tasks matching `filter` that are older than itself (a task enqueued later is left alone), retries (finished tasks), cancels (unfinished ones, with their unfinished descendants) or deletes (finished roots, with their trees) each, and reports its progress (done of the filter's count) as it goes. Its result is `{"action", "matched", "changed", "skipped"}`; follow it with the task's id (GET, wait, or the event stream). Count first with /v1/tasks/count to confirm the number.
     ///
     /// - Remark: HTTP `POST /v1/tasks/bulk`.
     /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)`.
@@ -417,6 +424,21 @@ extension APIProtocol {
         headers: Operations.GetTask.Input.Headers = .init()
     ) async throws -> Operations.GetTask.Output {
         try await getTask(Operations.GetTask.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Delete a finished root task with its whole tree and their attempts.
+    ///
+    /// What TTL pruning does when the time comes, at once. Refused (409) for an unfinished task (cancel it first), a child (a tree is deleted whole, from its root) and a root whose tree has an unfinished task. No event is sent: a task that is gone has no state.
+    ///
+    /// - Remark: HTTP `DELETE /v1/tasks/{id}`.
+    /// - Remark: Generated from `#/paths//v1/tasks/{id}/delete(deleteTask)`.
+    internal func deleteTask(
+        path: Operations.DeleteTask.Input.Path,
+        headers: Operations.DeleteTask.Input.Headers = .init()
+    ) async throws -> Operations.DeleteTask.Output {
+        try await deleteTask(Operations.DeleteTask.Input(
             path: path,
             headers: headers
         ))
