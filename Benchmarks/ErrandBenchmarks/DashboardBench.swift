@@ -99,11 +99,11 @@ struct StreamReaders {
 
     func bytes() -> [Int] { files.map { ((try? FileManager.default.attributesOfItem(atPath: $0.path))?[.size] as? Int) ?? 0 } }
 
-    func stop() {
-        for process in processes {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    /// Kills the readers and waits for them to exit (without blocking a thread: `waitUntilExit` inside async code
+    /// waited minutes for a run loop here).
+    func stop() async throws {
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while processes.contains(where: \.isRunning) { try await Task.sleep(for: .milliseconds(10)) }
     }
 }
 
@@ -170,8 +170,8 @@ func dashboardBenchmark(_ options: Options) async throws {
     }
     let coalescedBytes = readers.bytes()
     let plainBytes = plain.bytes()
-    readers.stop()
-    plain.stop()
+    try await readers.stop()
+    try await plain.stop()
     print("event fan-out: \(changes) tasks enqueued in \(String(format: "%.2f", enqueued)) s to \(options.dashboardStreams) coalesced readers")
     print(String(format: "  every reader told of every change after %.2f s", told))
     print(
