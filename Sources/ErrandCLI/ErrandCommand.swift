@@ -112,7 +112,8 @@ struct StoreOptions: ParsableArguments {
 enum Main {
     static func main() async {
         MemoryPolicy.apply()
-        for warning in EnvironmentCheck.warnings(ProcessInfo.processInfo.environment) {
+        let environment = ProcessInfo.processInfo.environment
+        for warning in EnvironmentCheck.warnings(environment) + PftaskqueueEnvironment.warnings(environment) {
             FileHandle.standardError.write(Data("errand: warning: \(warning)\n".utf8))
         }
         do {

@@ -56,22 +56,38 @@ struct PresenceOptions: ParsableArguments {
 struct WorkerSettingLookup {
     let environment = ProcessInfo.processInfo.environment
 
-    /// `ERRAND_WORKER_<key>`, when set and not empty.
-    func variable(_ key: String) -> String? {
-        environment["ERRAND_WORKER_\(key)"].flatMap { $0.isEmpty ? nil : $0 }
+    /// `ERRAND_WORKER_<key>` when set and not empty, else the pftaskqueue variable that stands for it
+    /// (``PftaskqueueEnvironment``), with the variable's name.
+    /// - Throws: ``CLIFailure`` (exit 2) for a pftaskqueue duration that is not one.
+    func named(_ key: String) throws -> (name: String, text: String)? {
+        if let text = environment["ERRAND_WORKER_\(key)"], !text.isEmpty { return ("ERRAND_WORKER_\(key)", text) }
+        return try PftaskqueueEnvironment.value(for: key, in: environment)
     }
+
+    /// The text of the setting `key`'s variable (see ``named(_:)``).
+    func variable(_ key: String) throws -> String? { try named(key)?.text }
 
     /// The first of the flag, the variable and the file's value that is given.
     /// - Throws: ``CLIFailure`` (exit 2) when the variable does not parse.
     func value<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fromFile: T?) throws -> T? {
         if let flag { return flag }
-        if let text = variable(key) {
-            guard let parsed = T(text) else {
-                throw CLIFailure("ERRAND_WORKER_\(key): \"\(text)\" is not a valid value", exitCode: CLIFailure.badInput)
+        if let (name, text) = try named(key) {
+            guard let parsed = T(T.self == Bool.self ? Self.goBool(text) : text) else {
+                throw CLIFailure("\(name): \"\(text)\" is not a valid value", exitCode: CLIFailure.badInput)
             }
             return parsed
         }
         return fromFile
+    }
+
+    /// A boolean as Go's `strconv.ParseBool` reads it (`1`, `t`, `TRUE`, `False`…), spelt as Swift reads it; any other
+    /// text unchanged (and refused by the caller).
+    static func goBool(_ text: String) -> String {
+        switch text.lowercased() {
+        case "1", "t", "true": "true"
+        case "0", "f", "false": "false"
+        default: text
+        }
     }
 
     /// `number` when it is a finite number of seconds above 0 (or 0, with `allowZero`).

@@ -33,7 +33,7 @@ struct ProcessWorkerOptions: ParsableArguments {
     /// Resolves every option against the environment and the configuration file's `worker:` section.
     func resolve(command: [String], file: WorkerSettings, queues: [String]) throws -> Resolved {
         let lookup = WorkerSettingLookup()
-        func variable(_ key: String) -> String? { lookup.variable(key) }
+        func variable(_ key: String) throws -> String? { try lookup.variable(key) }
         func value<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fromFile: T?) throws -> T? {
             try lookup.value(flag, key, fromFile)
         }
@@ -59,14 +59,14 @@ struct ProcessWorkerOptions: ParsableArguments {
         var presence = try presenceOptions.resolve(file: file)
         presence.name = try value(name, "NAME", file.name)
         var queues = queues
-        if queues.isEmpty, let queue = variable("QUEUE") ?? file.queue { queues = [queue] }
-        let argv = command.isEmpty ? (variable("COMMAND").map { $0.split(separator: " ").map(String.init) } ?? file.command ?? []) : command
+        if queues.isEmpty, let queue = try variable("QUEUE") ?? file.queue { queues = [queue] }
+        let argv = command.isEmpty ? (try variable("COMMAND").map { $0.split(separator: " ").map(String.init) } ?? file.command ?? []) : command
         guard !argv.isEmpty else {
             return Resolved(process: nil, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
         }
         var configuration = ProcessWorkerConfiguration(command: argv, id: presence.id)
         if let name = try value(name, "NAME", file.name) { configuration.name = name }
-        let handlers = handler.isEmpty ? (variable("HANDLERS").map { $0.split(separator: ",").map(String.init) } ?? file.handlers) : handler
+        let handlers = handler.isEmpty ? (try variable("HANDLERS").map { $0.split(separator: ",").map(String.init) } ?? file.handlers) : handler
         if let handlers {
             for name in handlers {
                 if let problem = HandlerName.problem(name) { throw CLIFailure("--handler: \(problem)", exitCode: CLIFailure.badInput) }

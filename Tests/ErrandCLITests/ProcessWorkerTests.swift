@@ -225,4 +225,36 @@ import Testing
             #expect(await worker.waitForExit() == 0, "node logs:\n\(errand.nodeLogs())")
         }
     }
+
+    @Test func aPftaskqueueJobsVariablesChooseItsQueueNameAndTimingsAndUnusedOnesAreReported() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            for queue in ["test", "other"] { _ = try await errand.ok(["create-queue", queue]) }
+            let mine = try await errand.ok(["add-task", "test", "-f", "-"], stdin: "payload: mine\n")
+            let theirs = try await errand.ok(["add-task", "other", "-f", "-"], stdin: "payload: theirs\n")
+            // A Kubernetes Job's env: as pftaskqueue's README writes it, and its Redis password.
+            let environment = [
+                "PFTQ_WORKER_QUEUENAME": "test", "PFTQ_WORKER_NAME": "job-pod-1", "PFTQ_WORKER_EXITONEMPTY": "True",
+                "PFTQ_WORKER_EXITONEMPTYGRACEPERIOD": "1s", "PFTQ_WORKER_HEARTBEAT_INTERVAL": "500ms", "PFTQ_REDIS_PASSWORD": "secret",
+                "PFTQ_WORKER_QUEUE_NAME": "typo",
+            ]
+            let worker = try errand.serve(["--", Self.handler], command: "start-worker", environment: environment)
+            #expect(await worker.waitForExit(timeout: 60) == 0, "\(errand.nodeLogs())")
+            #expect(try await errand.state(mine) == "completed", "\(errand.nodeLogs())")
+            #expect(try await errand.state(theirs) == "pending", "the worker claimed a queue that is not its own")
+            let attempts = try await Self.attempts(errand, mine)
+            #expect((attempts.first?["worker"] as? String)?.hasPrefix("job-pod-1") == true, "\(attempts)")
+            let logs = errand.nodeLogs(lines: 200)
+            #expect(logs.contains("PFTQ_REDIS_PASSWORD is pftaskqueue's Redis backend setting"), "\(logs)")
+            #expect(logs.contains("PFTQ_WORKER_QUEUE_NAME is set but no pftaskqueue setting"), "\(logs)")
+            #expect(!logs.contains("secret"), "a password was printed")
+
+            let bad = try await ErrandBinary.runProgram(
+                ErrandBinary.executable,
+                ["start-worker"] + errand.storeArguments + ["--", Self.handler],
+                environment: ["PFTQ_WORKER_HEARTBEAT_INTERVAL": "fast"]
+            )
+            #expect(bad.status == 2 && bad.stderr.contains("PFTQ_WORKER_HEARTBEAT_INTERVAL: \"fast\" is not a duration"), "\(bad.stderr)")
+        }
+    }
 }
