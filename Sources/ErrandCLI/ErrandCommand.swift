@@ -123,7 +123,12 @@ enum Main {
                 EarlyTermination.install()
             }
             try await StoreScope.around {
-                var command = try ErrandCommand.parseAsRoot()
+                var arguments = Array(CommandLine.arguments.dropFirst())
+                // pftaskqueue's verb takes pftaskqueue's flag spellings.
+                if let verb = arguments.firstIndex(of: "start-worker"), !arguments[..<verb].contains("--") {
+                    arguments = Array(arguments[...verb]) + (try PftaskqueueFlags.translate(Array(arguments[(verb + 1)...])))
+                }
+                var command = try ErrandCommand.parseAsRoot(arguments)
                 if var command = command as? any AsyncParsableCommand {
                     try await command.run()
                 } else {

@@ -85,3 +85,14 @@ enum GoDuration {
         return sign * total
     }
 }
+
+/// Go's `strconv.ParseBool`: `1`, `t`, `T`, `TRUE`, `true`, `True` and their false forms.
+enum GoBool {
+    static func read(_ text: String) -> Bool? {
+        switch text {
+        case "1", "t", "T", "TRUE", "true", "True": true
+        case "0", "f", "F", "FALSE", "false", "False": false
+        default: nil
+        }
+    }
+}

@@ -72,22 +72,12 @@ struct WorkerSettingLookup {
     func value<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fromFile: T?) throws -> T? {
         if let flag { return flag }
         if let (name, text) = try named(key) {
-            guard let parsed = T(T.self == Bool.self ? Self.goBool(text) : text) else {
+            guard let parsed = T(T.self == Bool.self ? GoBool.read(text).map(String.init) ?? text : text) else {
                 throw CLIFailure("\(name): \"\(text)\" is not a valid value", exitCode: CLIFailure.badInput)
             }
             return parsed
         }
         return fromFile
-    }
-
-    /// A boolean as Go's `strconv.ParseBool` reads it (`1`, `t`, `TRUE`, `False`…), spelt as Swift reads it; any other
-    /// text unchanged (and refused by the caller).
-    static func goBool(_ text: String) -> String {
-        switch text.lowercased() {
-        case "1", "t", "true": "true"
-        case "0", "f", "false": "false"
-        default: text
-        }
     }
 
     /// `number` when it is a finite number of seconds above 0 (or 0, with `allowZero`).

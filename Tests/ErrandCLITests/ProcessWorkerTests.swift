@@ -257,4 +257,27 @@ import Testing
             #expect(bad.status == 2 && bad.stderr.contains("PFTQ_WORKER_HEARTBEAT_INTERVAL: \"fast\" is not a duration"), "\(bad.stderr)")
         }
     }
+
+    @Test func startWorkerTakesPftaskqueuesFlagSpellings() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            for queue in ["test", "other"] { _ = try await errand.ok(["create-queue", queue]) }
+            let mine = try await errand.ok(["add-task", "test", "-f", "-"], stdin: "payload: mine\n")
+            let theirs = try await errand.ok(["add-task", "other", "-f", "-"], stdin: "payload: theirs\n")
+            // As pftaskqueue's cobra flags are written: Go booleans after `=`, Go durations, its own names.
+            let flags = [
+                "--queue-name", "test", "--exit-on-empty=true", "--exit-on-suspend=false", "--exit-on-empty-grace-period=1s",
+                "--heartbeat-interval", "500ms", "--heartbeat-expiration-duration=5s", "--heartbeat-salvage-duration", "1m0s",
+                "--default-command-timeout", "30m0s", "--cleanup-workspace-dir=true", "--num-worker-salvage-on-startup", "-1",
+            ]
+            let worker = try errand.serve(flags + ["--", Self.handler], command: "start-worker")
+            #expect(await worker.waitForExit(timeout: 60) == 0, "\(errand.nodeLogs())")
+            #expect(try await errand.state(mine) == "completed", "\(errand.nodeLogs())")
+            #expect(try await errand.state(theirs) == "pending", "the worker claimed a queue that is not its own")
+            let bad = try await errand.run(["start-worker", "--exit-on-empty=maybe", "--", Self.handler])
+            #expect(bad.status == 2 && bad.stderr.contains("--exit-on-empty: \"maybe\" is not true or false"), "\(bad.stderr)")
+            let badDuration = try await errand.run(["start-worker", "--heartbeat-interval", "soon", "--", Self.handler])
+            #expect(badDuration.status == 2 && badDuration.stderr.contains("is not a duration"), "\(badDuration.stderr)")
+        }
+    }
 }
