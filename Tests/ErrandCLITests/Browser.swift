@@ -12,7 +12,7 @@ final class Browser: @unchecked Sendable {
         var description: String
     }
 
-    private let driver: Process
+    private let driver: ChildProcess
     private let session: String
     private let base: String
 
@@ -30,12 +30,12 @@ final class Browser: @unchecked Sendable {
             throw Failure(description: "the dashboard's tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
         }
         let port = ThrowawayPostgres.freePort()
-        let driver = Process()
-        driver.executableURL = URL(fileURLWithPath: chromedriver)
-        driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
-        driver.standardOutput = FileHandle.nullDevice
-        driver.standardError = FileHandle.nullDevice
-        try driver.run()
+        let driver = try ChildProcess(
+            chromedriver,
+            ["--port=\(port)", "--allowed-ips=127.0.0.1"],
+            environment: ProcessInfo.processInfo.environment,
+            output: "/dev/null"
+        )
         let root = "http://127.0.0.1:\(port)"
         let options: [String: Any] = [
             "binary": "/usr/bin/chromium",
@@ -77,7 +77,7 @@ final class Browser: @unchecked Sendable {
         await browser.close()
     }
 
-    private init(driver: Process, session: String, base: String) {
+    private init(driver: ChildProcess, session: String, base: String) {
         self.driver = driver
         self.session = session
         self.base = base

@@ -108,19 +108,15 @@ struct ErrandBinary {
     /// Starts `errand serve` (or `command`) in the background; its output goes to files in the temporary directory.
     /// A `serve` without `--http` gets its HTTP API on a free loopback port (see ``apiURL(timeout:)``), so that
     /// tests running side by side do not compete for 8080.
-    func serve(_ extra: [String] = [], command: String = "serve", environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = Self.executable
+    func serve(_ extra: [String] = [], command: String = "serve", environment: [String: String] = [:]) throws -> ChildProcess {
         let http = command == "serve" && !extra.contains("--http") ? ["--http", "127.0.0.1:0"] : []
-        process.arguments = [command] + storeArguments + ["--log-level", "info"] + http + extra
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+        return try ChildProcess(
+            Self.executable.path,
+            [command] + storeArguments + ["--log-level", "info"] + http + extra,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            output: log.path
+        )
     }
 
     /// Writes an executable shell script `name` in the temporary directory and returns its URL.
@@ -171,19 +167,5 @@ struct ErrandBinary {
     func state(_ id: String) async throws -> String? {
         let text = try await ok(["task", "get", id, "-o", "json"])
         return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["state"] as? String
-    }
-}
-
-extension Process {
-    /// Waits for the process to exit, up to `timeout` seconds; records a failure and kills it otherwise.
-    func waitForExit(timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) async -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        if isRunning {
-            Issue.record("process \(processIdentifier) did not exit within \(timeout) s", sourceLocation: sourceLocation)
-            kill(processIdentifier, SIGKILL)
-            return nil
-        }
-        return terminationStatus
     }
 }

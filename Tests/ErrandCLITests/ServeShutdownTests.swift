@@ -13,11 +13,13 @@ import Testing
             let errand = ErrandBinary(directory: directory)
             let serve = try errand.serve()
             let url = try #require(await errand.apiURL(), "no HTTP API: \(errand.nodeLogs())")
-            let follower = Process()
-            follower.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
             let output = directory.appendingPathComponent("events.txt")
-            follower.arguments = ["-sN", "-o", output.path, url + "/v1/events"]
-            try follower.run()
+            let follower = try ChildProcess(
+                "/usr/bin/curl",
+                ["-sN", "-o", output.path, url + "/v1/events"],
+                environment: ProcessInfo.processInfo.environment,
+                output: "/dev/null"
+            )
             await eventually("the stream to open") { ((try? String(contentsOf: output, encoding: .utf8)) ?? "").contains("errand state changes") }
             let started = Date()
             serve.terminate()
