@@ -181,7 +181,7 @@ import Testing
             let sleeper = try errand.script("sleeper.sh", "read -r ws\nsleep 20\n")
             let worker = try errand.serve(
                 [
-                    "--name", "pod-9", "--queue", "default", "--heartbeat-interval", "0.2", "--heartbeat-expiration", "1", "--salvage-after", "1",
+                    "--name", "pod-9", "--queue", "default", "--heartbeat-interval", "0.2", "--heartbeat-expiration", "1", "--salvage-after", "4",
                     "--", sleeper.path,
                 ],
                 command: "worker"
@@ -203,11 +203,12 @@ import Testing
             #expect(others == [["remote-7", "1"]], "lease holders: \(others ?? [])")
             try await browser.screenshot("workers")
 
+            // Lost for the 4 s of --salvage-after, longer than the page's 2 s between reads, then salvaged.
             kill(worker.processIdentifier, SIGKILL)
             try await browser.wait(for: "\(cells)?.[1].textContent === 'lost'", timeout: 10, "pod-9 lost")
             try await browser.wait(
                 for: "\(cells)?.[1].textContent === 'salvaged' && \(cells)?.[5].textContent === '0'",
-                timeout: 10,
+                timeout: 15,
                 "pod-9 salvaged"
             )
             let salvager = try await browser.run("return \(cells)[6].textContent") as? String ?? ""
