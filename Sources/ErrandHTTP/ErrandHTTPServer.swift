@@ -111,7 +111,8 @@ public struct ErrandHTTPServer: Service {
         var handlers: [String: OperationHandler] = [:]
         for group in [
             TaskOperations(services: services).handlers, LeaseOperations(services: services).handlers,
-            QueueOperations(services: services).handlers, SystemOperations(services: services).handlers,
+            QueueOperations(services: services).handlers, DefinitionOperations(services: services).handlers,
+            SystemOperations(services: services).handlers,
             EventOperations(services: services).handlers, MetricsOperations(services: services).handlers,
             TaskManagerOperations(services: services).handlers,
         ] {

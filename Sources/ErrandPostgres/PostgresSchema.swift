@@ -225,6 +225,10 @@ enum PostgresSchema {
             \(claimFunction(s, skippingOthersParts: true));
             ALTER FUNCTION \(s).task_updated() SET enable_nestloop = off;
             """,
+            // 11: task definitions created at run time, kept beside their switch (spec NULL: a switch only).
+            """
+            ALTER TABLE \(s).definition ADD COLUMN spec text, ADD COLUMN created_at timestamptz;
+            """,
         ]
     }
 

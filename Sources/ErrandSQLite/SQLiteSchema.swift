@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -35,6 +35,13 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 11: task definitions created at run time (`POST /v1/definitions/{name}`), kept beside their switch:
+    /// `spec` is NULL for a row that only switches a configuration file's definition off.
+    static let v11 = """
+        ALTER TABLE errand_definition ADD COLUMN spec TEXT;
+        ALTER TABLE errand_definition ADD COLUMN created_at INTEGER;
+        """
 
     /// Version 10: task trees (ScyllaDB's task manager): a task's labels (`type`, `scope`, `entity`, `keyspace`,
     /// `table_name`, `progress_units`), `locality`, `abortable`, its module's `sequence_number`, `user_task` and

@@ -8,7 +8,9 @@ public import Foundation
 /// Every method is atomic and takes `now` from the caller; no method reads a clock. State changes are decided by
 /// ``TaskTransition`` in ErrandCore; a store only applies them, and applies a lease holder's change only while the
 /// lease still matches. Conformance is checked by `StoreCheck.all` in ErrandTesting.
-public protocol TaskStore: ClientStore, WorkerRegistry, LeaderLease, ScheduleMarks, ChangeLog, Housekeeping, SettingStore {}
+public protocol TaskStore: ClientStore, WorkerRegistry, LeaderLease, ScheduleMarks, ChangeLog, Housekeeping, SettingStore,
+    DefinitionStore
+{}
 
 /// What a client of Errand needs: tasks, leases, queues, definition switches, dead letters and the cluster view.
 public protocol ClientStore: TaskRecords, TaskLeases, QueueStore, DefinitionSwitches, DeadLetterStore, ClusterView {}

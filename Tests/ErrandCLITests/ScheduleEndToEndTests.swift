@@ -120,4 +120,49 @@ import Testing
             #expect(await server.waitForExit() == 0, "\(errand.nodeLogs())")
         }
     }
+
+    @Test func aDefinitionCreatedOverHTTPLaunchesAndSurvivesARestart() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let first = try errand.serve()
+            defer { if first.isRunning { first.terminate() } }
+            let api = ServeAPI(url: try #require(await errand.apiURL(), "\(errand.nodeLogs())"))
+            let created = try await api.object(
+                "POST",
+                "/v1/definitions/beat",
+                #"{"kind": "periodical", "func_name": "errand.echo", "schedule": "@every 1s", "args": {"from": "api"}}"#
+            )
+            #expect(created["source"] as? String == "api")
+            let launched = try await eventually(timeout: 15, every: 0.25, "two launches of beat") {
+                try await Self.launches(errand, "beat").count >= 2
+            }
+            #expect(launched, "\(errand.nodeLogs())")
+            first.terminate()
+            #expect(await first.waitForExit() == 0, "\(errand.nodeLogs())")
+            let before = try await Self.launches(errand, "beat").count
+
+            // A fresh clean start of the node on the same file: the definition is still there and launches again.
+            try FileManager.default.removeItem(
+                at: directory.appendingPathComponent(
+                    try #require(
+                        try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasPrefix("serve-") }
+                    )
+                )
+            )
+            let second = try errand.serve()
+            defer { if second.isRunning { second.terminate() } }
+            let again = ServeAPI(url: try #require(await errand.apiURL(), "\(errand.nodeLogs())"))
+            let listed = try await again.object("GET", "/v1/definitions")
+            let names = (listed["definitions"] as? [[String: Any]])?.map { "\($0["name"] ?? "")/\($0["source"] ?? "")" }
+            #expect(names == ["beat/api"])
+            let resumed = try await eventually(timeout: 15, every: 0.25, "beat launches after the restart") {
+                try await Self.launches(errand, "beat").count >= before + 2
+            }
+            #expect(resumed, "\(errand.nodeLogs())")
+            let beats = try await Self.launches(errand, "beat")
+            #expect(beats.allSatisfy { ($0["arguments"] as? [String: Any])?["from"] as? String == "api" })
+            second.terminate()
+            #expect(await second.waitForExit() == 0, "\(errand.nodeLogs())")
+        }
+    }
 }

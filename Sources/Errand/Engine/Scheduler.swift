@@ -27,7 +27,9 @@ public struct SchedulerReport: Sendable, Hashable {
 /// Slots are enqueued through ``TaskStore/enqueueSlot(_:schedule:slot:skipIfOutstanding:now:)``, whose mark makes
 /// every slot at most once whoever leads; a launch's `run_at` is its slot; a continuous instance carries the idempotency key
 /// `errand.continuous:<name>`, so there is never a second one unfinished. Definitions can be replaced while running
-/// (``update(_:)``); an instance of a continuous definition that was removed is cancelled.
+/// (``update(_:)``); an instance of a continuous definition that was removed is cancelled. Besides the configuration
+/// file's definitions it runs those kept in the store (``DefinitionStore``, created over the API), read every round;
+/// where both have a name, the file's is the one in force.
 public final class Scheduler: Service {
     private struct State {
         var definitions: [TaskDefinition]
@@ -39,6 +41,10 @@ public final class Scheduler: Service {
         var failing: [String: String] = [:]
         /// The last failure of a whole round (the store unreachable), logged once until a round succeeds.
         var roundFailure: String?
+        /// Definitions kept in the store, read by their spec text (a spec is parsed once, not every round).
+        var stored: [String: (spec: String, definition: Result<TaskDefinition, InvalidField>)] = [:]
+        /// The stored continuous definitions of the last round: one that is gone has its instance stopped.
+        var storedContinuous: Set<String> = []
     }
 
     private let store: any TaskStore
@@ -91,13 +97,19 @@ public final class Scheduler: Service {
     @discardableResult
     public func tick() async throws -> SchedulerReport {
         let now = time.now
-        let (definitions, removed) = state.withLock { state in
-            for definition in state.definitions where state.firstSeen[definition.name] == nil {
+        let stored = try await store.storedDefinitions()
+        var report = SchedulerReport()
+        let (definitions, removed, unreadable) = state.withLock { state in
+            let (inForce, unreadable) = Self.read(stored, into: &state)
+            for definition in inForce where state.firstSeen[definition.name] == nil {
                 state.firstSeen[definition.name] = now
             }
-            return (state.definitions, state.removedContinuous)
+            return (inForce, state.removedContinuous, unreadable)
         }
-        var report = SchedulerReport()
+        for (name, problem) in unreadable {
+            report.failures[name] = problem
+            failed(name, because: problem)
+        }
         let disabled = try await store.disabledDefinitions()
         for name in removed.sorted() {
             report.stopped += try await stopInstances(of: name, now: now)
@@ -119,6 +131,35 @@ public final class Scheduler: Service {
             }
         }
         return report
+    }
+
+    /// The definitions in force: the configuration file's, then the store's whose names the file does not use (the
+    /// file's win). Notes the stored continuous definitions that are gone, and answers the stored specs it cannot read.
+    private static func read(_ stored: [StoredDefinition], into state: inout State) -> ([TaskDefinition], [String: String]) {
+        var parsed: [String: (spec: String, definition: Result<TaskDefinition, InvalidField>)] = [:]
+        for row in stored {
+            if let known = state.stored[row.name], known.spec == row.spec {
+                parsed[row.name] = known
+            } else {
+                parsed[row.name] = (row.spec, Result { () throws(InvalidField) in try TaskDefinition(name: row.name, specJSON: row.spec) })
+            }
+        }
+        state.stored = parsed
+        let fileNames = Set(state.definitions.map(\.name))
+        var inForce = state.definitions
+        var unreadable: [String: String] = [:]
+        for name in parsed.keys.sorted() where !fileNames.contains(name) {
+            switch parsed[name]?.definition {
+            case .success(let definition)?: inForce.append(definition)
+            case .failure(let problem)?: unreadable[name] = "its stored spec cannot be read: \(problem)"
+            case nil: break
+            }
+        }
+        let continuous = Set(inForce.filter { $0.kind == .continuous }.map(\.name))
+        let storedContinuous = continuous.subtracting(state.definitions.filter { $0.kind == .continuous }.map(\.name))
+        state.removedContinuous.formUnion(state.storedContinuous.subtracting(continuous))
+        state.storedContinuous = storedContinuous
+        return (inForce, unreadable)
     }
 
     /// Counts a failed launch of `name`, and logs it when it is new or its reason changed (not every round).
@@ -210,12 +251,8 @@ public final class Scheduler: Service {
             var seen = self.wake.generation
             while !Task.isCancelled {
                 var deadline = self.time.now.addingTimeInterval(self.pollInterval)
-                // With nothing to run (no definitions, none removed), it sleeps until the definitions change.
-                let idle = self.state.withLock { $0.definitions.isEmpty && $0.removedContinuous.isEmpty }
-                if idle {
-                    seen = await self.wake.wait(beyond: seen)
-                    continue
-                }
+                // Every round reads the store's definitions (one small read a second on the leader), so that one
+                // created on any node launches without a signal between nodes.
                 if self.leader?.isLeader ?? true {
                     do {
                         let report = try await self.tick()

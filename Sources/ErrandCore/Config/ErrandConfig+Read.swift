@@ -69,7 +69,7 @@ extension ErrandConfig {
         try InvalidField.seconds(try ConfigTree.number(value, field), field)
     }
 
-    private static func definition(_ name: String, _ value: Any, defaultTTR: Double) throws(InvalidField) -> TaskDefinition {
+    static func definition(_ name: String, _ value: Any, defaultTTR: Double) throws(InvalidField) -> TaskDefinition {
         let path = "tasks.\(name)"
         func field(_ key: String) -> String { "\(path).\(key)" }
         if let problem = DefinitionName.problem(name) { throw InvalidField(field: path, reason: problem) }
@@ -163,6 +163,25 @@ extension ErrandConfig {
     ) throws(InvalidField) {
         guard actual != kind, let key = keys.first(where: { mapping[$0] != nil }) else { return }
         throw InvalidField(field: "\(path).\(key)", reason: "applies only to \(kind.rawValue) tasks; this one is \(actual.rawValue)")
+    }
+}
+
+extension TaskDefinition {
+    /// Reads one definition given with the configuration file's keys (a `tasks:` entry: a mapping as YAML or JSON
+    /// parses it), by the file's rules; problems name `tasks.<name>.<key>`.
+    public init(name: String, configValue: Any, defaultTTR: Double = NewTask.defaultTimeToResolve) throws(InvalidField) {
+        self = try ErrandConfig.definition(name, configValue, defaultTTR: defaultTTR)
+    }
+
+    /// Reads one definition from the JSON text of its configuration keys (a definition kept in the store).
+    public init(name: String, specJSON: String, defaultTTR: Double = NewTask.defaultTimeToResolve) throws(InvalidField) {
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: Data(specJSON.utf8))
+        } catch {
+            throw InvalidField(field: "tasks.\(name)", reason: "is not a JSON object: \(specJSON.prefix(80))")
+        }
+        try self.init(name: name, configValue: value, defaultTTR: defaultTTR)
     }
 }
 

@@ -4,15 +4,14 @@ import ErrandStore
 import Foundation
 import Hummingbird
 
-/// Queues, definitions, workers, statistics and dead letters.
+/// Queues, workers, statistics and dead letters.
 struct QueueOperations {
     let services: APIServices
 
     var handlers: [String: OperationHandler] {
         [
             "listQueues": listQueues, "createQueue": createQueue, "getQueue": getQueue, "deleteQueue": deleteQueue,
-            "suspendQueue": suspendQueue, "resumeQueue": resumeQueue, "listDefinitions": listDefinitions,
-            "startDefinition": startDefinition, "enableDefinition": enableDefinition, "disableDefinition": disableDefinition,
+            "suspendQueue": suspendQueue, "resumeQueue": resumeQueue,
             "listWorkers": listWorkers, "getStatistics": getStatistics, "getFinishedStatistics": getFinishedStatistics,
             "listDeadLetters": listDeadLetters, "redriveDeadLetter": redriveDeadLetter,
         ]
@@ -54,45 +53,6 @@ struct QueueOperations {
 
     private func queueAnswer(_ queue: QueueRecord) async throws -> Response {
         .json(Representation.queue(queue, statistics: try await client.statistics().first { $0.queue == queue.name }))
-    }
-
-    @Sendable func listDefinitions(_ request: APIRequest) async throws -> Response {
-        let definitions = await services.definitions().sorted { $0.name < $1.name }
-        let disabled = try await client.store.disabledDefinitions()
-        return .json(
-            .object([
-                ("definitions", .array(definitions.map { Representation.definition($0, enabled: !disabled.contains($0.name), now: client.time.now) }))
-            ])
-        )
-    }
-
-    /// The server's definition `name`, or 404 naming the ones it has.
-    private func definition(_ name: String) async throws -> TaskDefinition {
-        let definitions = await services.definitions()
-        guard let definition = definitions.first(where: { $0.name == name }) else {
-            let known = definitions.map(\.name).sorted().joined(separator: ", ")
-            throw Problem.notFound("no task definition \"\(name)\"\(known.isEmpty ? "; the server has none" : "; defined: \(known)")")
-        }
-        return definition
-    }
-
-    @Sendable func enableDefinition(_ request: APIRequest) async throws -> Response {
-        let definition = try await definition(request.path("name"))
-        try await client.store.setDefinitionEnabled(definition.name, true, now: client.time.now)
-        return .json(Representation.definition(definition, enabled: true, now: client.time.now))
-    }
-
-    @Sendable func disableDefinition(_ request: APIRequest) async throws -> Response {
-        let definition = try await definition(request.path("name"))
-        try await client.store.setDefinitionEnabled(definition.name, false, now: client.time.now)
-        return .json(Representation.definition(definition, enabled: false, now: client.time.now))
-    }
-
-    @Sendable func startDefinition(_ request: APIRequest) async throws -> Response {
-        let definition = try await definition(request.path("name"))
-        let arguments = request.body.rawJSON("arguments")
-        do { try definition.newTask(arguments: arguments).validate() } catch { throw Problem.badRequest(error.description) }
-        return .json(Representation.task(try await client.start(definition, arguments: arguments, byUser: true)), status: .created)
     }
 
     @Sendable func listWorkers(_ request: APIRequest) async throws -> Response {

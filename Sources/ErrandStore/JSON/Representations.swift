@@ -128,20 +128,27 @@ package enum Representation {
     }
 
     /// A definition, with the next three fire times after `now` of a periodical one (in its zone), for the dashboard.
-    package static func definition(_ definition: TaskDefinition, enabled: Bool, now: Date) -> OutputJSON {
+    /// A definition; `stored` is its row when it was created over the API (`source: api`), `nil` for the file's.
+    package static func definition(_ definition: TaskDefinition, enabled: Bool, now: Date, stored: StoredDefinition? = nil) -> OutputJSON {
         let zone = TimeZone(identifier: definition.timeZone) ?? TimeZone(identifier: "UTC")!
         let next = definition.schedule?.next(3, after: now, in: zone) ?? []
-        return .object([
-            ("name", .string(definition.name)),
-            ("enabled", .bool(enabled)),
-            ("kind", .string(definition.kind.rawValue)),
-            ("handler", .string(definition.handler)),
-            ("queue", .string(definition.queue)),
-            ("schedule", .nullable(definition.schedule?.description)),
-            ("time_zone", .string(definition.timeZone)),
-            ("next_runs", .array(next.map { .date($0) })),
-            ("arguments", .stored(definition.arguments)),
-        ])
+        var origin: [(String, OutputJSON)] = [("source", .string(stored == nil ? "file" : "api"))]
+        if let stored {
+            origin += [("spec", .stored(stored.spec)), ("created_at", .date(stored.createdAt)), ("updated_at", .date(stored.updatedAt))]
+        }
+        return .object(
+            [
+                ("name", .string(definition.name)),
+                ("enabled", .bool(enabled)),
+                ("kind", .string(definition.kind.rawValue)),
+                ("handler", .string(definition.handler)),
+                ("queue", .string(definition.queue)),
+                ("schedule", .nullable(definition.schedule?.description)),
+                ("time_zone", .string(definition.timeZone)),
+                ("next_runs", .array(next.map { .date($0) })),
+                ("arguments", .stored(definition.arguments)),
+            ] + origin
+        )
     }
 
     package static func deadLetter(_ letter: DeadLetter) -> OutputJSON {

@@ -5,6 +5,35 @@ import Testing
 
 extension StoreCheck {
     static let scheduleChecks: [StoreCheck] = [
+        StoreCheck("stored definitions are created once, replaced keeping their switch and creation time, and deleted") { store, time in
+            #expect(try await store.storedDefinitions().isEmpty)
+            let spec = #"{"kind":"periodical","func_name":"errand.echo","schedule":"@every 1s"}"#
+            let created = try await store.putDefinition("tick", spec: spec, replacing: false, now: time.now)
+            #expect(created.name == "tick" && created.spec == spec && created.createdAt == time.now && created.updatedAt == time.now)
+            do {
+                _ = try await store.putDefinition("tick", spec: spec, replacing: false, now: time.now)
+                Issue.record("a second create of tick was accepted")
+            } catch let error as StoreError {
+                #expect(error.code == .alreadyExists)
+            }
+            try await store.setDefinitionEnabled("tick", false, now: time.now)
+            let created1 = time.now
+            time.advance(by: 5)
+            let other = #"{"kind":"single_shot","func_name":"errand.echo"}"#
+            let replaced = try await store.putDefinition("tick", spec: other, replacing: true, now: time.now)
+            #expect(replaced.spec == other && replaced.createdAt == created1 && replaced.updatedAt == time.now)
+            #expect(try await store.disabledDefinitions() == ["tick"], "replacing kept the switch")
+            // A switch alone (a file definition turned off) is not a stored definition, and a create may take its row.
+            try await store.setDefinitionEnabled("from_file", false, now: time.now)
+            #expect(try await store.storedDefinitions().map(\.name) == ["tick"])
+            #expect(try await store.deleteDefinition("from_file") == false)
+            _ = try await store.putDefinition("from_file", spec: spec, replacing: false, now: time.now)
+            #expect(try await store.storedDefinitions().map(\.name) == ["from_file", "tick"])
+            #expect(try await store.deleteDefinition("tick"))
+            #expect(try await store.deleteDefinition("tick") == false)
+            #expect(try await store.storedDefinitions().map(\.name) == ["from_file"])
+            #expect(try await store.disabledDefinitions() == ["from_file"])
+        },
         StoreCheck("a schedule's slot is enqueued once, and never one before the mark") { store, time in
             let slot = time.now.addingTimeInterval(-1)
             #expect(try await store.scheduleMark("nightly") == nil)

@@ -2223,6 +2223,29 @@ extension Components {
         internal struct Definition: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Definition/name`.
             internal var name: Swift.String
+            /// file: the configuration file's (read-only over the API); api: created over the API and kept in the store.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/source`.
+            internal enum SourcePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case file = "file"
+                case api = "api"
+            }
+            /// file: the configuration file's (read-only over the API); api: created over the API and kept in the store.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/source`.
+            internal var source: Components.Schemas.Definition.SourcePayload
+            /// The keys it was created with (source api only).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/spec`.
+            internal var spec: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// When it was created (source api only).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/created_at`.
+            internal var createdAt: Foundation.Date?
+            /// When it was last replaced (source api only).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Definition/updated_at`.
+            internal var updatedAt: Foundation.Date?
             /// false: the scheduler launches no slot or instance of it (start still works).
             ///
             /// - Remark: Generated from `#/components/schemas/Definition/enabled`.
@@ -2259,6 +2282,10 @@ extension Components {
             ///
             /// - Parameters:
             ///   - name:
+            ///   - source: file: the configuration file's (read-only over the API); api: created over the API and kept in the store.
+            ///   - spec: The keys it was created with (source api only).
+            ///   - createdAt: When it was created (source api only).
+            ///   - updatedAt: When it was last replaced (source api only).
             ///   - enabled: false: the scheduler launches no slot or instance of it (start still works).
             ///   - kind:
             ///   - handler:
@@ -2269,6 +2296,10 @@ extension Components {
             ///   - arguments: The arguments each launch gets unless a start gives others.
             internal init(
                 name: Swift.String,
+                source: Components.Schemas.Definition.SourcePayload,
+                spec: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                createdAt: Foundation.Date? = nil,
+                updatedAt: Foundation.Date? = nil,
                 enabled: Swift.Bool,
                 kind: Components.Schemas.Definition.KindPayload,
                 handler: Swift.String,
@@ -2279,6 +2310,10 @@ extension Components {
                 arguments: OpenAPIRuntime.OpenAPIValueContainer
             ) {
                 self.name = name
+                self.source = source
+                self.spec = spec
+                self.createdAt = createdAt
+                self.updatedAt = updatedAt
                 self.enabled = enabled
                 self.kind = kind
                 self.handler = handler
@@ -2290,6 +2325,10 @@ extension Components {
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
+                case source
+                case spec
+                case createdAt = "created_at"
+                case updatedAt = "updated_at"
                 case enabled
                 case kind
                 case handler
@@ -2304,6 +2343,22 @@ extension Components {
                 self.name = try container.decode(
                     Swift.String.self,
                     forKey: .name
+                )
+                self.source = try container.decode(
+                    Components.Schemas.Definition.SourcePayload.self,
+                    forKey: .source
+                )
+                self.spec = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .spec
+                )
+                self.createdAt = try container.decodeIfPresent(
+                    Foundation.Date.self,
+                    forKey: .createdAt
+                )
+                self.updatedAt = try container.decodeIfPresent(
+                    Foundation.Date.self,
+                    forKey: .updatedAt
                 )
                 self.enabled = try container.decode(
                     Swift.Bool.self,
@@ -2339,6 +2394,10 @@ extension Components {
                 )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "name",
+                    "source",
+                    "spec",
+                    "created_at",
+                    "updated_at",
                     "enabled",
                     "kind",
                     "handler",
@@ -2347,6 +2406,274 @@ extension Components {
                     "time_zone",
                     "next_runs",
                     "arguments"
+                ])
+            }
+        }
+        /// One definition with the configuration file's keys (see docs/configuration.md, `tasks:`).
+        ///
+        /// - Remark: Generated from `#/components/schemas/DefinitionSpec`.
+        internal struct DefinitionSpec: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case periodical = "periodical"
+                case continuous = "continuous"
+                case singleShot = "single_shot"
+            }
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/kind`.
+            internal var kind: Components.Schemas.DefinitionSpec.KindPayload
+            /// The handler each launch runs.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/func_name`.
+            internal var funcName: Swift.String?
+            /// Same as func_name.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/handler`.
+            internal var handler: Swift.String?
+            /// A program and its arguments (no shell), run by errand.command; replaces func_name and args.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/command`.
+            internal var command: [Swift.String]?
+            /// The arguments of each launch (any JSON).
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/args`.
+            internal var args: OpenAPIRuntime.OpenAPIValueContainer?
+            /// Same as args.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/arguments`.
+            internal var arguments: OpenAPIRuntime.OpenAPIValueContainer?
+            /// Cron with seconds, a macro or @every (periodical only).
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/schedule`.
+            internal var schedule: Swift.String?
+            /// IANA zone the schedule is read in.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/timezone`.
+            internal var timezone: Swift.String?
+            /// Seconds between a continuous instance's end and the next one's start.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/pause_sec`.
+            internal var pauseSec: Swift.Double?
+            /// Lease of each launch, seconds (default 60).
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/time_to_resolve`.
+            internal var timeToResolve: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/queue`.
+            internal var queue: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/priority`.
+            internal var priority: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/max_attempts`.
+            internal var maxAttempts: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/delay`.
+            internal var delay: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/delay_factor`.
+            internal var delayFactor: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/max_delay`.
+            internal var maxDelay: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/jitter`.
+            internal var jitter: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/priority_decrement`.
+            internal var priorityDecrement: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/skip_if_outstanding`.
+            internal var skipIfOutstanding: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/catch_up`.
+            internal enum CatchUpPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case latest = "latest"
+                case all = "all"
+                case none = "none"
+            }
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/catch_up`.
+            internal var catchUp: Components.Schemas.DefinitionSpec.CatchUpPayload?
+            /// Creates a new `DefinitionSpec`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - funcName: The handler each launch runs.
+            ///   - handler: Same as func_name.
+            ///   - command: A program and its arguments (no shell), run by errand.command; replaces func_name and args.
+            ///   - args: The arguments of each launch (any JSON).
+            ///   - arguments: Same as args.
+            ///   - schedule: Cron with seconds, a macro or @every (periodical only).
+            ///   - timezone: IANA zone the schedule is read in.
+            ///   - pauseSec: Seconds between a continuous instance's end and the next one's start.
+            ///   - timeToResolve: Lease of each launch, seconds (default 60).
+            ///   - queue:
+            ///   - priority:
+            ///   - maxAttempts:
+            ///   - delay:
+            ///   - delayFactor:
+            ///   - maxDelay:
+            ///   - jitter:
+            ///   - priorityDecrement:
+            ///   - skipIfOutstanding:
+            ///   - catchUp:
+            internal init(
+                kind: Components.Schemas.DefinitionSpec.KindPayload,
+                funcName: Swift.String? = nil,
+                handler: Swift.String? = nil,
+                command: [Swift.String]? = nil,
+                args: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                arguments: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                schedule: Swift.String? = nil,
+                timezone: Swift.String? = nil,
+                pauseSec: Swift.Double? = nil,
+                timeToResolve: Swift.Double? = nil,
+                queue: Swift.String? = nil,
+                priority: Swift.Int? = nil,
+                maxAttempts: Swift.Int? = nil,
+                delay: Swift.Double? = nil,
+                delayFactor: Swift.Double? = nil,
+                maxDelay: Swift.Double? = nil,
+                jitter: Swift.Double? = nil,
+                priorityDecrement: Swift.Int? = nil,
+                skipIfOutstanding: Swift.Bool? = nil,
+                catchUp: Components.Schemas.DefinitionSpec.CatchUpPayload? = nil
+            ) {
+                self.kind = kind
+                self.funcName = funcName
+                self.handler = handler
+                self.command = command
+                self.args = args
+                self.arguments = arguments
+                self.schedule = schedule
+                self.timezone = timezone
+                self.pauseSec = pauseSec
+                self.timeToResolve = timeToResolve
+                self.queue = queue
+                self.priority = priority
+                self.maxAttempts = maxAttempts
+                self.delay = delay
+                self.delayFactor = delayFactor
+                self.maxDelay = maxDelay
+                self.jitter = jitter
+                self.priorityDecrement = priorityDecrement
+                self.skipIfOutstanding = skipIfOutstanding
+                self.catchUp = catchUp
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case kind
+                case funcName = "func_name"
+                case handler
+                case command
+                case args
+                case arguments
+                case schedule
+                case timezone
+                case pauseSec = "pause_sec"
+                case timeToResolve = "time_to_resolve"
+                case queue
+                case priority
+                case maxAttempts = "max_attempts"
+                case delay
+                case delayFactor = "delay_factor"
+                case maxDelay = "max_delay"
+                case jitter
+                case priorityDecrement = "priority_decrement"
+                case skipIfOutstanding = "skip_if_outstanding"
+                case catchUp = "catch_up"
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.kind = try container.decode(
+                    Components.Schemas.DefinitionSpec.KindPayload.self,
+                    forKey: .kind
+                )
+                self.funcName = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .funcName
+                )
+                self.handler = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .handler
+                )
+                self.command = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .command
+                )
+                self.args = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIValueContainer.self,
+                    forKey: .args
+                )
+                self.arguments = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIValueContainer.self,
+                    forKey: .arguments
+                )
+                self.schedule = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .schedule
+                )
+                self.timezone = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .timezone
+                )
+                self.pauseSec = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .pauseSec
+                )
+                self.timeToResolve = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .timeToResolve
+                )
+                self.queue = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .queue
+                )
+                self.priority = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .priority
+                )
+                self.maxAttempts = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .maxAttempts
+                )
+                self.delay = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .delay
+                )
+                self.delayFactor = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .delayFactor
+                )
+                self.maxDelay = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .maxDelay
+                )
+                self.jitter = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .jitter
+                )
+                self.priorityDecrement = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .priorityDecrement
+                )
+                self.skipIfOutstanding = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .skipIfOutstanding
+                )
+                self.catchUp = try container.decodeIfPresent(
+                    Components.Schemas.DefinitionSpec.CatchUpPayload.self,
+                    forKey: .catchUp
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "kind",
+                    "func_name",
+                    "handler",
+                    "command",
+                    "args",
+                    "arguments",
+                    "schedule",
+                    "timezone",
+                    "pause_sec",
+                    "time_to_resolve",
+                    "queue",
+                    "priority",
+                    "max_attempts",
+                    "delay",
+                    "delay_factor",
+                    "max_delay",
+                    "jitter",
+                    "priority_decrement",
+                    "skip_if_outstanding",
+                    "catch_up"
                 ])
             }
         }

@@ -173,11 +173,33 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/queues/{name}/resume`.
     /// - Remark: Generated from `#/paths//v1/queues/{name}/resume/post(resumeQueue)`.
     func resumeQueue(_ input: Operations.ResumeQueue.Input) async throws -> Operations.ResumeQueue.Output
-    /// The task definitions of the server's configuration file.
+    /// Every task definition: the configuration file's (read-only here) and those created over the API.
     ///
     /// - Remark: HTTP `GET /v1/definitions`.
     /// - Remark: Generated from `#/paths//v1/definitions/get(listDefinitions)`.
     func listDefinitions(_ input: Operations.ListDefinitions.Input) async throws -> Operations.ListDefinitions.Output
+    /// One task definition, from the file or the store.
+    ///
+    /// - Remark: HTTP `GET /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/get(getDefinition)`.
+    func getDefinition(_ input: Operations.GetDefinition.Input) async throws -> Operations.GetDefinition.Output
+    /// Create a task definition, kept in the store for every node; the leader launches it like the file's.
+    ///
+    /// The body has the configuration file's keys for one entry of `tasks:` and is read by the same rules (an error names `tasks.<name>.<key>`). `time_to_resolve` defaults to 60 seconds. A name the configuration file uses, or one already stored, is a 409.
+    ///
+    /// - Remark: HTTP `POST /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/post(createDefinition)`.
+    func createDefinition(_ input: Operations.CreateDefinition.Input) async throws -> Operations.CreateDefinition.Output
+    /// Create or replace a stored task definition (its on/off switch and creation time are kept).
+    ///
+    /// - Remark: HTTP `PUT /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/put(replaceDefinition)`.
+    func replaceDefinition(_ input: Operations.ReplaceDefinition.Input) async throws -> Operations.ReplaceDefinition.Output
+    /// Delete a stored task definition; a continuous one's running instance is stopped. The file's are 409.
+    ///
+    /// - Remark: HTTP `DELETE /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/delete(deleteDefinition)`.
+    func deleteDefinition(_ input: Operations.DeleteDefinition.Input) async throws -> Operations.DeleteDefinition.Output
     /// Launch a definition now (a single-shot one, usually), with its arguments or others.
     ///
     /// - Remark: HTTP `POST /v1/definitions/{name}/start`.
@@ -665,12 +687,70 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// The task definitions of the server's configuration file.
+    /// Every task definition: the configuration file's (read-only here) and those created over the API.
     ///
     /// - Remark: HTTP `GET /v1/definitions`.
     /// - Remark: Generated from `#/paths//v1/definitions/get(listDefinitions)`.
     internal func listDefinitions(headers: Operations.ListDefinitions.Input.Headers = .init()) async throws -> Operations.ListDefinitions.Output {
         try await listDefinitions(Operations.ListDefinitions.Input(headers: headers))
+    }
+    /// One task definition, from the file or the store.
+    ///
+    /// - Remark: HTTP `GET /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/get(getDefinition)`.
+    internal func getDefinition(
+        path: Operations.GetDefinition.Input.Path,
+        headers: Operations.GetDefinition.Input.Headers = .init()
+    ) async throws -> Operations.GetDefinition.Output {
+        try await getDefinition(Operations.GetDefinition.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Create a task definition, kept in the store for every node; the leader launches it like the file's.
+    ///
+    /// The body has the configuration file's keys for one entry of `tasks:` and is read by the same rules (an error names `tasks.<name>.<key>`). `time_to_resolve` defaults to 60 seconds. A name the configuration file uses, or one already stored, is a 409.
+    ///
+    /// - Remark: HTTP `POST /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/post(createDefinition)`.
+    internal func createDefinition(
+        path: Operations.CreateDefinition.Input.Path,
+        headers: Operations.CreateDefinition.Input.Headers = .init(),
+        body: Operations.CreateDefinition.Input.Body
+    ) async throws -> Operations.CreateDefinition.Output {
+        try await createDefinition(Operations.CreateDefinition.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Create or replace a stored task definition (its on/off switch and creation time are kept).
+    ///
+    /// - Remark: HTTP `PUT /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/put(replaceDefinition)`.
+    internal func replaceDefinition(
+        path: Operations.ReplaceDefinition.Input.Path,
+        headers: Operations.ReplaceDefinition.Input.Headers = .init(),
+        body: Operations.ReplaceDefinition.Input.Body
+    ) async throws -> Operations.ReplaceDefinition.Output {
+        try await replaceDefinition(Operations.ReplaceDefinition.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Delete a stored task definition; a continuous one's running instance is stopped. The file's are 409.
+    ///
+    /// - Remark: HTTP `DELETE /v1/definitions/{name}`.
+    /// - Remark: Generated from `#/paths//v1/definitions/{name}/delete(deleteDefinition)`.
+    internal func deleteDefinition(
+        path: Operations.DeleteDefinition.Input.Path,
+        headers: Operations.DeleteDefinition.Input.Headers = .init()
+    ) async throws -> Operations.DeleteDefinition.Output {
+        try await deleteDefinition(Operations.DeleteDefinition.Input(
+            path: path,
+            headers: headers
+        ))
     }
     /// Launch a definition now (a single-shot one, usually), with its arguments or others.
     ///
