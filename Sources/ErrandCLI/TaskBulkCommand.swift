@@ -30,8 +30,9 @@ struct TaskFilterOptions: ParsableArguments {
     @Option(help: "Only tasks created at or after this time (ISO 8601; without an offset, the local zone's).") var createdAfter: String?
     @Option(help: "Only tasks created before this time (ISO 8601; without an offset, the local zone's).") var createdBefore: String?
     @Option(help: "Only tasks whose arguments' JSON contains this text.") var text: String?
+    @Option(help: "Only tasks with this idempotency key (finished ones too).") var idempotencyKey: String?
 
-    var isEmpty: Bool { tag == nil && createdAfter == nil && createdBefore == nil && text == nil }
+    var isEmpty: Bool { tag == nil && createdAfter == nil && createdBefore == nil && text == nil && idempotencyKey == nil }
 
     /// Sets these filters on `query`.
     /// - Throws: ``CLIFailure`` (exit 2) for a time that does not read or an empty text.
@@ -43,8 +44,11 @@ struct TaskFilterOptions: ParsableArguments {
             }
             return date.wholeMilliseconds
         }
-        if text == "" || tag == "" { throw CLIFailure("--text and --tag need a non-empty value", exitCode: CLIFailure.badInput) }
+        if text == "" || tag == "" || idempotencyKey == "" {
+            throw CLIFailure("--text, --tag and --idempotency-key need a non-empty value", exitCode: CLIFailure.badInput)
+        }
         query.tag = tag
+        query.idempotencyKey = idempotencyKey
         query.text = text
         query.createdAfter = try time(createdAfter, "--created-after")
         query.createdBefore = try time(createdBefore, "--created-before")
@@ -62,12 +66,12 @@ enum BulkCommand {
         case (let id?, true): return try await single(try parseTaskID(id))
         case (_?, false):
             throw CLIFailure(
-                "give a task id or a filter (--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text), not both",
+                "give a task id or a filter (--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text, --idempotency-key), not both",
                 exitCode: CLIFailure.badInput
             )
         case (nil, true):
             throw CLIFailure(
-                "give a task id, or a filter (--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text) to \(kind.rawValue) every matching task",
+                "give a task id, or a filter (--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text, --idempotency-key) to \(kind.rawValue) every matching task",
                 exitCode: CLIFailure.badInput
             )
         case (nil, false): break

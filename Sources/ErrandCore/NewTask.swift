@@ -23,6 +23,9 @@ public struct NewTask: Sendable, Hashable {
     /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker
     /// (an `errand worker -- CMD` applies its default timeout; in-process handlers run until they finish).
     public var timeout: Double?
+    /// A JSON object the caller attaches (River's `metadata`, Oban's `meta`), kept as given and returned with the task;
+    /// a worker holding the lease may replace it (``TaskLeases/report(_:meta:now:)``). `nil` when there is none.
+    public var meta: String?
     /// Its tree fields (labels such as `type` and `scope`, locality, abortable, user task, target worker), read and
     /// set as its own members: `task.type = "repair"`. The store sets the others (sequence number, children,
     /// folding), whatever they say here. Over HTTP, the CLI and the dashboard, `isUserTask` is set; code leaves it
@@ -59,6 +62,7 @@ public struct NewTask: Sendable, Hashable {
         tags: [String] = [],
         name: String? = nil,
         timeout: Double? = nil,
+        meta: String? = nil,
         progressUnits: String? = nil,
         type: String? = nil,
         scope: String? = nil,
@@ -84,6 +88,7 @@ public struct NewTask: Sendable, Hashable {
         self.tags = tags
         self.name = name
         self.timeout = timeout
+        self.meta = meta
         self.tree = TaskTreeFields.Values(
             progressUnits: progressUnits,
             type: type,
@@ -121,6 +126,7 @@ public struct NewTask: Sendable, Hashable {
             throw InvalidField(field: "name", reason: "is \(name.count) characters; the limit is \(NewTask.maxNameLength)")
         }
         if let timeout { try InvalidField.seconds(timeout, "timeout") }
+        if let meta { try NewTask.validateMeta(meta) }
         // Counted in Unicode code points, as JSON Schema's maxLength counts them (the API's document says 255).
         if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")
@@ -133,6 +139,19 @@ public struct NewTask: Sendable, Hashable {
             if let value = tree[keyPath: label], value.count > NewTask.maxLabelLength {
                 throw InvalidField(field: field, reason: "is \(value.count) characters; the limit is \(NewTask.maxLabelLength)")
             }
+        }
+    }
+}
+
+extension NewTask {
+    /// Refuses `meta` text that is not one JSON object of at most ``maxArgumentsBytes`` UTF-8 bytes.
+    public static func validateMeta(_ meta: String) throws(InvalidField) {
+        guard meta.utf8.count <= NewTask.maxArgumentsBytes else {
+            throw InvalidField(field: "meta", reason: "is \(meta.utf8.count) bytes; the limit is \(NewTask.maxArgumentsBytes)")
+        }
+        if let problem = JSONText.problem(meta) { throw InvalidField(field: "meta", reason: problem) }
+        guard meta.drop(while: \.isWhitespace).first == "{" else {
+            throw InvalidField(field: "meta", reason: "must be a JSON object, got \(meta.prefix(40))")
         }
     }
 }

@@ -62,6 +62,8 @@ public struct TaskRecord: Sendable, Hashable {
     public var name: String?
     /// Seconds an attempt may run before it is stopped with the outcome `timeout`; `nil` leaves it to the worker.
     public var timeout: Double?
+    /// The JSON object attached to the task (see ``NewTask/meta``), or `nil`.
+    public var meta: String?
     /// The work done so far, as its worker last reported it with a heartbeat (units of the worker's choosing).
     public var progressCompleted: Double?
     /// The work there is in all, when the worker knows it.
@@ -104,6 +106,7 @@ public struct TaskRecord: Sendable, Hashable {
         leaseExpiresAt: Date? = nil,
         name: String? = nil,
         timeout: Double? = nil,
+        meta: String? = nil,
         progressCompleted: Double? = nil,
         progressTotal: Double? = nil,
         tree: TaskTreeFields.Values = TaskTreeFields.Values()
@@ -138,6 +141,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.leaseExpiresAt = leaseExpiresAt
         self.name = name
         self.timeout = timeout
+        self.meta = meta
     }
 
     /// Whether the task's own attempt succeeded and it now waits for its children to finish: `running` without a

@@ -146,6 +146,7 @@ public enum TaskTransition {
             createdAt: now,
             name: nonEmpty(new.name),
             timeout: new.timeout,
+            meta: new.meta,
             tree: new.tree.requested
         )
     }

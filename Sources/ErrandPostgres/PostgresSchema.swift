@@ -225,9 +225,12 @@ enum PostgresSchema {
             \(claimFunction(s, skippingOthersParts: true));
             ALTER FUNCTION \(s).task_updated() SET enable_nestloop = off;
             """,
-            // 11: task definitions created at run time, kept beside their switch (spec NULL: a switch only).
+            // 11: task definitions created at run time, kept beside their switch (spec NULL: a switch only), and a
+            // task's meta (a JSON object its caller attaches).
             """
             ALTER TABLE \(s).definition ADD COLUMN spec text, ADD COLUMN created_at timestamptz;
+            ALTER TABLE \(s).task ADD COLUMN meta text;
+            CREATE INDEX task_key ON \(s).task (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
             """,
         ]
     }

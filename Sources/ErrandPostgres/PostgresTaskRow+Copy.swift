@@ -9,7 +9,7 @@ extension PostgresTaskRow {
     /// The columns `copyText` writes, in order.
     static let copyColumns = TaskColumns.enqueued
 
-    /// How many leading `copyColumns` a batch of tasks with only default tree fields writes.
+    /// How many leading `copyColumns` a batch of tasks with only default tree fields and no meta writes.
     static let plainCopyColumnCount = copyColumns.firstIndex(of: "progress_units") ?? copyColumns.count
 
     /// The columns a batch writes: all, or the leading ones when no task has a tree field set.
@@ -61,6 +61,7 @@ extension PostgresTaskRow {
             if let sequence = task.sequenceNumber { line.number(sequence) } else { line.text(nil) }
             line.text(task.isUserTask ? "t" : "f")
             line.text(task.targetWorker)
+            line.text(task.meta)
             line.end()
         }
         return ByteBuffer(bytes: line.bytes)

@@ -36,6 +36,8 @@ enum PostgresTaskRow {
             guard JSONSyntax.isValid(arguments, allowingTrailingCommas: true) else {
                 throw corrupt(id, "arguments", "text that is not JSON: \(arguments)")
             }
+            let meta = try cells[47].decode(String?.self)
+            if let meta, !JSONSyntax.isValid(meta, allowingTrailingCommas: true) { throw corrupt(id, "meta", "text that is not JSON: \(meta)") }
             return TaskRecord(
                 id: id,
                 queue: try cells[1].decode(String.self),
@@ -71,6 +73,7 @@ enum PostgresTaskRow {
                 leaseExpiresAt: try optionalDate(29),
                 name: try cells[30].decode(String?.self),
                 timeout: try cells[31].decode(Double?.self),
+                meta: meta,
                 progressCompleted: try cells[32].decode(Double?.self),
                 progressTotal: try cells[33].decode(Double?.self),
                 tree: TaskTreeFields.Values(

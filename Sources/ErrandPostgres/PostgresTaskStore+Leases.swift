@@ -55,6 +55,19 @@ extension PostgresTaskStore {
         return !updated.isEmpty
     }
 
+    public func report(_ lease: Lease, meta: String?, now: Date) async throws -> TaskRecord? {
+        guard try await heartbeat([lease], now: now) == [lease] else { return nil }
+        // Guarded by the lease again: a rescue between the two statements leaves the report unrecorded.
+        let updated = try await rows(
+            """
+            UPDATE \(unescaped: s).task SET meta = \(meta)
+            WHERE id = \(lease.taskID.uuid) AND state = 'running' AND attempt = \(lease.attempt) AND worker = \(lease.worker)
+            RETURNING \(unescaped: PostgresTaskRow.columnList)
+            """
+        )
+        return try updated.first.map(PostgresTaskRow.decode)
+    }
+
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
         let chained = finishes.indices.filter { !finishes[$0].followUps.isEmpty }

@@ -71,6 +71,7 @@ extension PostgresTaskStore {
               AND (\(query.createdAfter)::timestamptz IS NULL OR created_at >= \(query.createdAfter)::timestamptz)
               AND (\(query.createdBefore)::timestamptz IS NULL OR created_at < \(query.createdBefore)::timestamptz)
               AND (\(query.text)::text IS NULL OR strpos(arguments, \(query.text)::text) > 0)
+              AND (\(query.idempotencyKey)::text IS NULL OR idempotency_key = \(query.idempotencyKey)::text)
               AND (\(cursor)::uuid IS NULL OR id \(unescaped: query.oldestFirst ? ">" : "<") \(cursor)::uuid)
               AND (NOT \(query.rootsOnly) OR parent_id IS NULL)
               AND (\(query.includeInternal) OR NOT internal)

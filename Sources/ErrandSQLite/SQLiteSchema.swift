@@ -37,10 +37,15 @@ enum SQLiteSchema {
     }
 
     /// Version 11: task definitions created at run time (`POST /v1/definitions/{name}`), kept beside their switch:
-    /// `spec` is NULL for a row that only switches a configuration file's definition off.
+    /// `spec` is NULL for a row that only switches a configuration file's definition off. And a task's `meta`
+    /// (a JSON object its caller attaches; tasques' context and reports live there), and an index on idempotency
+    /// keys of every state (tasques refuses a task id in use by a finished task too; tasks without a key cost it
+    /// nothing).
     static let v11 = """
         ALTER TABLE errand_definition ADD COLUMN spec TEXT;
         ALTER TABLE errand_definition ADD COLUMN created_at INTEGER;
+        ALTER TABLE errand_task ADD COLUMN meta TEXT;
+        CREATE INDEX errand_task_key ON errand_task (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
         """
 
     /// Version 10: task trees (ScyllaDB's task manager): a task's labels (`type`, `scope`, `entity`, `keyspace`,

@@ -84,6 +84,18 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func report(_ lease: Lease, meta: String?, now: Date) async throws -> TaskRecord? {
+        try await writeTasks { db, log in
+            guard let task = try Self.load(db, lease.taskID),
+                case .success(var output) = TaskTransition.apply(.heartbeat(lease), to: task, now: now)
+            else { return nil }
+            try Self.save(db, log, output, replacing: task)
+            try db.execute(sql: "UPDATE errand_task SET meta = ? WHERE id = ?", arguments: [meta, lease.taskID.rawValue])
+            output.task.meta = meta
+            return output.task
+        }
+    }
+
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
         let results = try await writeTasks { db, log in

@@ -210,6 +210,10 @@ extension SQLiteTaskStore {
             conditions.append("instr(arguments, ?) > 0")
             arguments.append(.text(text))
         }
+        if let key = query.idempotencyKey {
+            conditions.append("idempotency_key = ?")
+            arguments.append(.text(key))
+        }
         if query.rootsOnly { conditions.append("parent_id IS NULL") }
         if !query.includeInternal { conditions.append("internal = 0") }
         if !query.includeFolded, query.parentID == nil { conditions.append("folded = 0") }

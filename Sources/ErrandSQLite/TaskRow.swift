@@ -19,7 +19,8 @@ enum TaskRow {
     /// Inserts one task; the caller has checked idempotency.
     static let insert = "INSERT INTO errand_task (\(columnList)) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
-    /// How many leading `columns` a task with only default tree fields writes (the rest take their defaults).
+    /// How many leading `columns` a task with only default tree fields and no meta writes (the rest take their
+    /// defaults).
     static let plainColumnCount = columns.firstIndex(of: "progress_units") ?? columns.count
 
     /// Inserts a task with only default tree fields: binding the 13 tree columns cost plain enqueues a few percent.
@@ -89,6 +90,7 @@ enum TaskRow {
         statement.bind(task.targetWorker)
         statement.bind(task.hasChildren)
         statement.bind(task.isFolded)
+        statement.bind(task.meta)
     }
 
     /// Binds `transitionColumns`, then the id, for `update`.
@@ -153,7 +155,7 @@ enum TaskRow {
         guard let tags = JSONText.strings(tagsText) else { throw corrupt(idText, "tags", tagsText) }
         let localityText = try text(40)
         guard let locality = TaskLocality(rawValue: localityText) else { throw corrupt(idText, "locality", localityText) }
-        return TaskRecord(
+        var record = TaskRecord(
             id: id,
             queue: try text(1),
             handler: try text(2),
@@ -206,6 +208,8 @@ enum TaskRow {
                 isFolded: try flag(46)
             )
         )
+        record.meta = try json(47)
+        return record
     }
 
     /// Runs a query selecting `columnList` and decodes every row.

@@ -107,6 +107,13 @@ public protocol Housekeeping: Sendable {
     func nextLeaseExpiry() async throws -> Date?
 }
 
+/// What a worker holding a lease writes about its task besides heartbeats and progress.
+public protocol TaskReports: Sendable {
+    /// Replaces the task's meta (a JSON object, or `nil` to clear it) while `lease` is held, and renews the lease as a
+    /// heartbeat does (tasques' report). Answers the task as stored, or `nil` when the lease is no longer held.
+    func report(_ lease: Lease, meta: String?, now: Date) async throws -> TaskRecord?
+}
+
 /// Settings shared by every node (the TTLs set at run time).
 public protocol SettingStore: Sendable {
     /// A setting shared by every node (such as ``StoreSetting/taskTTL``), or `nil` when it was never set.

@@ -69,6 +69,9 @@ public struct TaskQuery: Sendable, Hashable {
     public var createdBefore: Date?
     /// Only tasks whose arguments' JSON text contains this text (case-sensitive, as stored).
     public var text: String?
+    /// Only tasks with this idempotency key, finished ones too (a key is unique only among unfinished tasks of a
+    /// queue, so give the queue as well to find one task).
+    public var idempotencyKey: String?
     /// Only root tasks (no parent).
     public var rootsOnly: Bool
     /// Whether internal tasks (``TaskRecord/isInternal``) are listed.
@@ -93,6 +96,7 @@ public struct TaskQuery: Sendable, Hashable {
         createdAfter: Date? = nil,
         createdBefore: Date? = nil,
         text: String? = nil,
+        idempotencyKey: String? = nil,
         rootsOnly: Bool = false,
         includeInternal: Bool = true,
         includeFolded: Bool = false,
@@ -109,6 +113,7 @@ public struct TaskQuery: Sendable, Hashable {
         self.createdAfter = createdAfter
         self.createdBefore = createdBefore
         self.text = text
+        self.idempotencyKey = idempotencyKey
         self.rootsOnly = rootsOnly
         self.includeInternal = includeInternal
         self.includeFolded = includeFolded

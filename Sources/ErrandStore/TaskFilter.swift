@@ -18,6 +18,8 @@ public enum TaskFilterName: String, Sendable, CaseIterable {
     case createdBefore = "created_before"
     /// Text the arguments' JSON contains.
     case text
+    /// The idempotency key, finished tasks included.
+    case idempotencyKey = "idempotency_key"
 }
 
 extension TaskQuery {
@@ -28,7 +30,7 @@ extension TaskQuery {
             (.queue, queue.map { [$0] } ?? []), (.state, states.map(\.rawValue)), (.handler, handler.map { [$0] } ?? []),
             (.parentID, parentID.map { [$0.rawValue] } ?? []), (.module, module.map { [$0] } ?? []), (.tag, tag.map { [$0] } ?? []),
             (.createdAfter, createdAfter.map { [$0.iso8601] } ?? []), (.createdBefore, createdBefore.map { [$0.iso8601] } ?? []),
-            (.text, text.map { [$0] } ?? []),
+            (.text, text.map { [$0] } ?? []), (.idempotencyKey, idempotencyKey.map { [$0] } ?? []),
         ]
         return members.filter { !$0.1.isEmpty }.map { (name: $0.0, values: $0.1) }
     }
@@ -69,5 +71,6 @@ extension TaskQuery {
         createdAfter = try time(.createdAfter) ?? createdAfter
         createdBefore = try time(.createdBefore) ?? createdBefore
         text = try one(.text) ?? text
+        idempotencyKey = try one(.idempotencyKey) ?? idempotencyKey
     }
 }

@@ -9,7 +9,7 @@ public import Foundation
 /// ``TaskTransition`` in ErrandCore; a store only applies them, and applies a lease holder's change only while the
 /// lease still matches. Conformance is checked by `StoreCheck.all` in ErrandTesting.
 public protocol TaskStore: ClientStore, WorkerRegistry, LeaderLease, ScheduleMarks, ChangeLog, Housekeeping, SettingStore,
-    DefinitionStore
+    DefinitionStore, TaskReports
 {}
 
 /// What a client of Errand needs: tasks, leases, queues, definition switches, dead letters and the cluster view.

@@ -27,7 +27,7 @@ import Testing
             #expect(everything.status == 400)
             #expect(
                 everything.text.contains(
-                    "body.filter: must have at least 1 member of created_after, created_before, handler, module, parent_id, queue, state, tag, text"
+                    "body.filter: must have at least 1 member of created_after, created_before, handler, idempotency_key, module, parent_id, queue, state, tag, text"
                 ),
                 "\(everything.text)"
             )

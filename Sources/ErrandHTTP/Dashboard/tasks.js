@@ -10,8 +10,8 @@ import { badge, el, replace, table, taskLink, time, zone } from "./view.js";
 
 export const states = ["scheduled", "pending", "running", "completed", "failed", "cancelled", "dead"];
 /** The API's filter names (its query parameters and a bulk action's `filter` members). */
-export const filterNames = ["state", "queue", "handler", "module", "tag", "created_after", "created_before", "text"];
-const textFilters = ["queue", "handler", "module", "tag", "text"];
+export const filterNames = ["state", "queue", "handler", "module", "tag", "created_after", "created_before", "text", "idempotency_key"];
+const textFilters = ["queue", "handler", "module", "tag", "text", "idempotency_key"];
 const pageSize = 50;
 /** Counts stop here ("10,000+"): a table of millions is never counted in full. */
 const countCap = 10000;

@@ -26,6 +26,7 @@ extension Representation {
                 ("abortable", .bool(task.isAbortable)),
                 ("user_task", .bool(task.isUserTask)),
                 ("target_worker", .nullable(task.targetWorker)),
+                ("meta", task.meta.map { .raw($0) } ?? .null),
             ] + labels(of: task.tree)
         )
     }
@@ -54,6 +55,7 @@ extension Representation {
         // Over HTTP a task is a user's unless the caller says otherwise (its finished root is kept for the user TTL).
         task.isUserTask = body.bool("user_task") ?? true
         task.targetWorker = body.string("target_worker")
+        if !body.isNull("meta") { task.meta = body.rawJSON("meta") }
         do {
             try task.validate()
         } catch {

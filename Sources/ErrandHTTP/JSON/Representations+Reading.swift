@@ -55,6 +55,7 @@ extension Representation {
             leaseExpiresAt: try read.optionalDate("lease_expires_at"),
             name: json.string("name"),
             timeout: json.double("timeout"),
+            meta: json.isNull("meta") ? nil : try read.stored("meta"),
             progressCompleted: try progress?.number("completed"),
             progressTotal: progress?.object.double("total"),
             tree: tree

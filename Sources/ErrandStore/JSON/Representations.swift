@@ -48,6 +48,7 @@ package enum Representation {
             ("target_worker", .nullable(task.targetWorker)),
             ("has_children", .bool(task.hasChildren)),
             ("folded", .bool(task.isFolded)),
+            ("meta", .stored(task.meta)),
         ]
     }
 

@@ -5,6 +5,28 @@ import Testing
 
 extension StoreCheck {
     static let leaseChecks: [StoreCheck] = [
+        StoreCheck("a task's meta is kept as given, replaced by a report of the lease holder, and kept by transitions") { store, time in
+            let meta = #"{"context": {"user": 7}, "note": "é"}"#
+            let added = try await store.add(NewTask(handler: "h", timeToResolve: 10, meta: meta), now: time.now)
+            #expect(added.meta == meta)
+            #expect(try await store.stored(added.id).meta == meta)
+            let plain = try await store.add(NewTask(handler: "h"), now: time.now)
+            #expect(try await store.stored(plain.id).meta == nil)
+            let claimed = try #require(try await store.claimAll(now: time.now).first { $0.id == added.id })
+            #expect(claimed.meta == meta)
+            time.advance(by: 5)
+            let report = #"{"context": {"user": 7}, "report": {"done": 1}}"#
+            let lease = try #require(claimed.lease)
+            let reported = try #require(try await store.report(lease, meta: report, now: time.now))
+            #expect(reported.meta == report)
+            #expect(reported.leaseExpiresAt == time.now.addingTimeInterval(10), "a report renews the lease")
+            let stranger = Lease(taskID: claimed.id, attempt: claimed.attempt, worker: "someone-else")
+            #expect(try await store.report(stranger, meta: "{}", now: time.now) == nil)
+            _ = try await store.finish([Finish(lease: lease, outcome: .succeeded, result: "1")], now: time.now)
+            let finished = try await store.stored(claimed.id)
+            #expect(finished.state == .completed && finished.meta == report)
+            #expect(try await store.report(lease, meta: "{}", now: time.now) == nil, "no report after the finish")
+        },
         StoreCheck("a heartbeat extends only leases still held") { store, time in
             _ = try await store.enqueue([NewTask(handler: "h", timeToResolve: 10), NewTask(handler: "h", timeToResolve: 10)], now: time.now)
             let claimed = try await store.claimAll(now: time.now)

@@ -5,6 +5,17 @@ import Testing
 
 extension StoreCheck {
     static let queryChecks: [StoreCheck] = [
+        StoreCheck(client: "the idempotency_key filter finds a key's tasks, finished ones too") { store, time in
+            let first = try await store.add(NewTask(handler: "h", queue: "default", idempotencyKey: "k1"), now: time.now)
+            _ = try await store.add(NewTask(handler: "h", idempotencyKey: "k2"), now: time.now)
+            _ = try await store.add(NewTask(handler: "h"), now: time.now)
+            _ = try await store.cancel(first.id, reason: nil, now: time.now)
+            let again = try await store.add(NewTask(handler: "h", idempotencyKey: "k1"), now: time.now)
+            let found = try await store.list(TaskQuery(queue: "default", idempotencyKey: "k1"))
+            #expect(found.tasks.map(\.id) == [again.id, first.id])
+            #expect(try await store.count(TaskQuery(idempotencyKey: "k2"), upTo: 10) == 1)
+            #expect(try await store.list(TaskQuery(idempotencyKey: "none")).tasks.isEmpty)
+        },
         StoreCheck(client: "the tasks finished per minute are counted by final state, empty minutes included") { store, time in
             // One second into a minute, so that the minutes below are whole ones.
             let seconds = time.now.timeIntervalSince1970

@@ -724,6 +724,13 @@ internal struct Client: APIProtocol {
                     in: &request,
                     style: .form,
                     explode: true,
+                    name: "idempotency_key",
+                    value: input.query.idempotencyKey
+                )
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
                     name: "roots_only",
                     value: input.query.rootsOnly
                 )
@@ -1193,6 +1200,13 @@ internal struct Client: APIProtocol {
                     explode: true,
                     name: "text",
                     value: input.query.text
+                )
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "idempotency_key",
+                    value: input.query.idempotencyKey
                 )
                 try converter.setQueryItemAsURI(
                     in: &request,

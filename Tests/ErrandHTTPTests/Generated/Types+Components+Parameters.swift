@@ -23,6 +23,10 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/FilterText`.
         internal typealias FilterText = Swift.String
+        /// Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
+        ///
+        /// - Remark: Generated from `#/components/parameters/FilterIdempotencyKey`.
+        internal typealias FilterIdempotencyKey = Swift.String
         /// - Remark: Generated from `#/components/parameters/ManagedTaskID`.
         internal typealias ManagedTaskID = Swift.String
         /// - Remark: Generated from `#/components/parameters/Module`.

@@ -952,6 +952,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/NewTask/target_worker`.
             internal var targetWorker: Swift.String?
+            /// A JSON object kept with the task and returned as given (River's metadata, Oban's meta); at most 1 MiB as text.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewTask/meta`.
+            internal var meta: OpenAPIRuntime.OpenAPIObjectContainer?
             /// Creates a new `NewTask`.
             ///
             /// - Parameters:
@@ -979,6 +983,7 @@ extension Components {
             ///   - abortable: Whether an abort may stop it (default true).
             ///   - userTask: Kept for the user TTL once finished (default true over HTTP).
             ///   - targetWorker: Only this worker (lease name) may claim it; empty for a global task's own row.
+            ///   - meta: A JSON object kept with the task and returned as given (River's metadata, Oban's meta); at most 1 MiB as text.
             internal init(
                 handler: Components.Schemas.HandlerName,
                 arguments: OpenAPIRuntime.OpenAPIValueContainer? = nil,
@@ -1003,7 +1008,8 @@ extension Components {
                 locality: Components.Schemas.TaskLocality? = nil,
                 abortable: Swift.Bool? = nil,
                 userTask: Swift.Bool? = nil,
-                targetWorker: Swift.String? = nil
+                targetWorker: Swift.String? = nil,
+                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil
             ) {
                 self.handler = handler
                 self.arguments = arguments
@@ -1029,6 +1035,7 @@ extension Components {
                 self.abortable = abortable
                 self.userTask = userTask
                 self.targetWorker = targetWorker
+                self.meta = meta
             }
             internal enum CodingKeys: String, CodingKey {
                 case handler
@@ -1055,6 +1062,7 @@ extension Components {
                 case abortable
                 case userTask = "user_task"
                 case targetWorker = "target_worker"
+                case meta
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1154,6 +1162,10 @@ extension Components {
                     Swift.String.self,
                     forKey: .targetWorker
                 )
+                self.meta = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .meta
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "handler",
                     "arguments",
@@ -1178,7 +1190,8 @@ extension Components {
                     "locality",
                     "abortable",
                     "user_task",
-                    "target_worker"
+                    "target_worker",
+                    "meta"
                 ])
             }
         }
@@ -1327,6 +1340,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Task/folded`.
             internal var folded: Swift.Bool
+            /// The JSON object attached to the task (see NewTask.meta).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Task/meta`.
+            internal var meta: OpenAPIRuntime.OpenAPIObjectContainer?
             /// Creates a new `Task`.
             ///
             /// - Parameters:
@@ -1371,6 +1388,7 @@ extension Components {
             ///   - targetWorker:
             ///   - hasChildren:
             ///   - folded: Succeeded inside a finished tree: arguments and attempts were dropped.
+            ///   - meta: The JSON object attached to the task (see NewTask.meta).
             internal init(
                 id: Swift.String,
                 queue: Swift.String,
@@ -1412,7 +1430,8 @@ extension Components {
                 userTask: Swift.Bool,
                 targetWorker: Swift.String? = nil,
                 hasChildren: Swift.Bool,
-                folded: Swift.Bool
+                folded: Swift.Bool,
+                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil
             ) {
                 self.id = id
                 self.queue = queue
@@ -1455,6 +1474,7 @@ extension Components {
                 self.targetWorker = targetWorker
                 self.hasChildren = hasChildren
                 self.folded = folded
+                self.meta = meta
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -1498,6 +1518,7 @@ extension Components {
                 case targetWorker = "target_worker"
                 case hasChildren = "has_children"
                 case folded
+                case meta
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1665,6 +1686,10 @@ extension Components {
                     Swift.Bool.self,
                     forKey: .folded
                 )
+                self.meta = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .meta
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "id",
                     "queue",
@@ -1706,7 +1731,8 @@ extension Components {
                     "user_task",
                     "target_worker",
                     "has_children",
-                    "folded"
+                    "folded",
+                    "meta"
                 ])
             }
         }

@@ -1071,6 +1071,10 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/text`.
                 internal var text: Components.Parameters.FilterText?
+                /// Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/idempotency_key`.
+                internal var idempotencyKey: Components.Parameters.FilterIdempotencyKey?
                 /// Only tasks without a parent (default false).
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/roots_only`.
@@ -1110,6 +1114,7 @@ internal enum Operations {
                 ///   - createdAfter: Only tasks created at or after this time.
                 ///   - createdBefore: Only tasks created before this time.
                 ///   - text: Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
+                ///   - idempotencyKey: Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
                 ///   - rootsOnly: Only tasks without a parent (default false).
                 ///   - includeInternal: List internal tasks too (default true).
                 ///   - includeFolded: List folded tasks too (default false; a parent_id listing always does).
@@ -1126,6 +1131,7 @@ internal enum Operations {
                     createdAfter: Components.Parameters.FilterCreatedAfter? = nil,
                     createdBefore: Components.Parameters.FilterCreatedBefore? = nil,
                     text: Components.Parameters.FilterText? = nil,
+                    idempotencyKey: Components.Parameters.FilterIdempotencyKey? = nil,
                     rootsOnly: Swift.Bool? = nil,
                     includeInternal: Swift.Bool? = nil,
                     includeFolded: Swift.Bool? = nil,
@@ -1142,6 +1148,7 @@ internal enum Operations {
                     self.createdAfter = createdAfter
                     self.createdBefore = createdBefore
                     self.text = text
+                    self.idempotencyKey = idempotencyKey
                     self.rootsOnly = rootsOnly
                     self.includeInternal = includeInternal
                     self.includeFolded = includeFolded
@@ -1729,6 +1736,10 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/text`.
                 internal var text: Components.Parameters.FilterText?
+                /// Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/idempotency_key`.
+                internal var idempotencyKey: Components.Parameters.FilterIdempotencyKey?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/roots_only`.
                 internal var rootsOnly: Swift.Bool?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/include_internal`.
@@ -1751,6 +1762,7 @@ internal enum Operations {
                 ///   - createdAfter: Only tasks created at or after this time.
                 ///   - createdBefore: Only tasks created before this time.
                 ///   - text: Only tasks whose arguments' JSON text, as stored, contains this text (case-sensitive). It reads every task the other filters leave, so narrow it with them on a big table.
+                ///   - idempotencyKey: Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
                 ///   - rootsOnly:
                 ///   - includeInternal:
                 ///   - includeFolded:
@@ -1765,6 +1777,7 @@ internal enum Operations {
                     createdAfter: Components.Parameters.FilterCreatedAfter? = nil,
                     createdBefore: Components.Parameters.FilterCreatedBefore? = nil,
                     text: Components.Parameters.FilterText? = nil,
+                    idempotencyKey: Components.Parameters.FilterIdempotencyKey? = nil,
                     rootsOnly: Swift.Bool? = nil,
                     includeInternal: Swift.Bool? = nil,
                     includeFolded: Swift.Bool? = nil,
@@ -1779,6 +1792,7 @@ internal enum Operations {
                     self.createdAfter = createdAfter
                     self.createdBefore = createdBefore
                     self.text = text
+                    self.idempotencyKey = idempotencyKey
                     self.rootsOnly = rootsOnly
                     self.includeInternal = includeInternal
                     self.includeFolded = includeFolded
@@ -2064,6 +2078,8 @@ internal enum Operations {
                         internal var createdBefore: Foundation.Date?
                         /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/text`.
                         internal var text: Swift.String?
+                        /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/requestBody/json/filter/idempotency_key`.
+                        internal var idempotencyKey: Swift.String?
                         /// Creates a new `FilterPayload`.
                         ///
                         /// - Parameters:
@@ -2076,6 +2092,7 @@ internal enum Operations {
                         ///   - createdAfter:
                         ///   - createdBefore:
                         ///   - text:
+                        ///   - idempotencyKey:
                         internal init(
                             queue: Components.Schemas.QueueName? = nil,
                             state: [Components.Schemas.TaskState]? = nil,
@@ -2085,7 +2102,8 @@ internal enum Operations {
                             tag: Swift.String? = nil,
                             createdAfter: Foundation.Date? = nil,
                             createdBefore: Foundation.Date? = nil,
-                            text: Swift.String? = nil
+                            text: Swift.String? = nil,
+                            idempotencyKey: Swift.String? = nil
                         ) {
                             self.queue = queue
                             self.state = state
@@ -2096,6 +2114,7 @@ internal enum Operations {
                             self.createdAfter = createdAfter
                             self.createdBefore = createdBefore
                             self.text = text
+                            self.idempotencyKey = idempotencyKey
                         }
                         internal enum CodingKeys: String, CodingKey {
                             case queue
@@ -2107,6 +2126,7 @@ internal enum Operations {
                             case createdAfter = "created_after"
                             case createdBefore = "created_before"
                             case text
+                            case idempotencyKey = "idempotency_key"
                         }
                         internal init(from decoder: any Swift.Decoder) throws {
                             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -2146,6 +2166,10 @@ internal enum Operations {
                                 Swift.String.self,
                                 forKey: .text
                             )
+                            self.idempotencyKey = try container.decodeIfPresent(
+                                Swift.String.self,
+                                forKey: .idempotencyKey
+                            )
                             try decoder.ensureNoAdditionalProperties(knownKeys: [
                                 "queue",
                                 "state",
@@ -2155,7 +2179,8 @@ internal enum Operations {
                                 "tag",
                                 "created_after",
                                 "created_before",
-                                "text"
+                                "text",
+                                "idempotency_key"
                             ])
                         }
                     }
