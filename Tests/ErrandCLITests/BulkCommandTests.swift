@@ -31,7 +31,7 @@ import Testing
             #expect(both.stderr.contains("give a task id or a filter"), "\(both.stderr)")
             let neither = try await errand.run(["task", "cancel"])
             #expect(neither.status == 2)
-            let filters = "--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text"
+            let filters = "--state, --queue, --handler, --module, --tag, --created-after, --created-before, --text, --idempotency-key"
             #expect(neither.stderr.contains("or a filter (\(filters)) to cancel every matching task"), "\(neither.stderr)")
             let badState = try await errand.run(["task", "retry", "--state", "broken"])
             #expect(badState.status == 2)

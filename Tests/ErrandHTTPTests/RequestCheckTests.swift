@@ -109,4 +109,21 @@ import Testing
             #expect(first.object["id"] as? String == second.object["id"] as? String)
         }
     }
+
+    @Test func aTasksMetaIsKeptAsGivenAndOnlyAnObjectIsAccepted() async throws {
+        try await TestServer.with { server in
+            let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "x", "meta": {"context": {"user": 7}, "b": [1, 2]}}"#)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.text.contains(#""meta":{"context": {"user": 7}, "b": [1, 2]}"#), "\(created.text)")
+            let id = try #require(created.object["id"] as? String)
+            let read = try await server.send("GET", "/v1/tasks/\(id)")
+            #expect(((read.object["meta"] as? [String: Any])?["context"] as? [String: Any])?["user"] as? Int == 7)
+            let plain = try await server.send("POST", "/v1/tasks", json: #"{"handler": "x"}"#)
+            #expect(plain.object["meta"] is NSNull)
+            let refused = try await server.send("POST", "/v1/tasks", json: #"{"handler": "x", "meta": "text"}"#)
+            #expect(refused.status == 400)
+            #expect(Self.detail(refused).contains("body.meta"), "\(refused.text)")
+            #expect(try await server.store.list(TaskQuery()).tasks.count == 2, "the refused task was not stored")
+        }
+    }
 }
