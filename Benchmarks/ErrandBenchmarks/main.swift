@@ -16,6 +16,7 @@ import Synchronization
 //       [--store …]
 //   swift run -c release ErrandBenchmarks --remote-tasks 20000 [--remote-batch 100] [--remote-workers 4] [--runs 3] [--store …]
 //   swift run -c release ErrandBenchmarks --tree-children 10000 [--batch 1000] [--runs 3] [--store …]
+//   swift run -c release ErrandBenchmarks --archive-history 500000 [--archive-tasks 50000] [--runs 3] [--store …]
 //   swift run -c release ErrandBenchmarks --dashboard-tasks 1000000 [--dashboard-requests 20] [--dashboard-streams 20]
 //       [--dashboard-changes 10000] [--store …]
 //
@@ -49,6 +50,10 @@ struct Options {
     var remoteWorkers = 4
     /// With a count, only the task-tree benchmark runs (see TreeBench.swift).
     var treeChildren = 0
+    /// With a count, only the archive benchmark runs (see ArchiveBench.swift): this many finished tasks of history.
+    var archiveHistory = 0
+    /// The tasks the archive benchmark drains beside that history.
+    var archiveTasks = 50_000
     /// With a count, only the dashboard benchmark runs (see DashboardBench.swift).
     var dashboardTasks = 0
     var dashboardRequests = 20
@@ -76,6 +81,8 @@ struct Options {
             case "--remote-batch": remoteBatch = Int(value()) ?? remoteBatch
             case "--remote-workers": remoteWorkers = Int(value()) ?? remoteWorkers
             case "--tree-children": treeChildren = Int(value()) ?? treeChildren
+            case "--archive-history": archiveHistory = Int(value()) ?? archiveHistory
+            case "--archive-tasks": archiveTasks = Int(value()) ?? archiveTasks
             case "--dashboard-tasks": dashboardTasks = Int(value()) ?? dashboardTasks
             case "--dashboard-requests": dashboardRequests = max(1, Int(value()) ?? dashboardRequests)
             case "--dashboard-streams": dashboardStreams = max(1, Int(value()) ?? dashboardStreams)
@@ -147,47 +154,58 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 func burnDown(_ options: Options) async throws -> (Double, Double) {
     let bench = try await BenchStore.fresh(options)
     let store = bench.store
-    let enqueueStart = ContinuousClock.now
-    var remaining = options.tasks
-    while remaining > 0 {
-        let count = min(options.batch, remaining)
-        _ = try await store.enqueue(Array(repeating: NewTask(handler: "bench.noop"), count: count), now: Date())
-        remaining -= count
-    }
-    let enqueueRate = Double(options.tasks) / seconds(since: enqueueStart)
+    let enqueueRate = Double(options.tasks) / (try await enqueueNoOps(store, count: options.tasks, batch: options.batch))
 
+    var stores: [any TaskStore] = [store]
+    for _ in 1..<options.nodes { stores.append(try await bench.another()) }
+    let drainRate = Double(options.tasks) / (try await drain(stores, count: options.tasks, capacity: options.capacity))
+    let completed = try await store.statistics().reduce(0) { $0 + $1[.completed] }
+    await bench.cleanup()
+    precondition(completed == options.tasks, "only \(completed) of \(options.tasks) tasks completed")
+    return (enqueueRate, drainRate)
+}
+
+/// Enqueues `count` no-op `bench.noop` tasks in batches of `batch`; answers the seconds it took.
+func enqueueNoOps(_ store: any TaskStore, count: Int, batch: Int) async throws -> Double {
+    let start = ContinuousClock.now
+    var remaining = count
+    while remaining > 0 {
+        let size = min(batch, remaining)
+        _ = try await store.enqueue(Array(repeating: NewTask(handler: "bench.noop"), count: size), now: Date())
+        remaining -= size
+    }
+    return seconds(since: start)
+}
+
+/// Runs no-op `bench.noop` handlers with one dispatcher per store until `count` have run and no task waits or runs
+/// (the last finishes are written); answers the seconds from the dispatchers' start.
+func drain(_ stores: [any TaskStore], count: Int, capacity: Int) async throws -> Double {
     let ran = Atomic<Int>(0)
     var handlers = HandlerRegistry()
     handlers.register("bench.noop") { _ in
         ran.add(1, ordering: .relaxed)
         return nil
     }
-    var stores: [any TaskStore] = [store]
-    for _ in 1..<options.nodes { stores.append(try await bench.another()) }
     let dispatchers = stores.enumerated().map { index, store in
         Dispatcher(
             store: store,
             runner: InProcessRunner(handlers: handlers),
-            configuration: DispatcherConfiguration(worker: "bench-\(index)", capacity: options.capacity, maxClaimBatch: options.capacity)
+            configuration: DispatcherConfiguration(worker: "bench-\(index)", capacity: capacity, maxClaimBatch: capacity)
         )
     }
-    let drainStart = ContinuousClock.now
+    let start = ContinuousClock.now
     let running = dispatchers.map { dispatcher in Task { try await dispatcher.run() } }
-    // Done when every handler ran, no task waits and none runs (the last finishes are written).
-    while ran.load(ordering: .relaxed) < options.tasks { try await Task.sleep(for: .milliseconds(2)) }
+    while ran.load(ordering: .relaxed) < count { try await Task.sleep(for: .milliseconds(2)) }
     while true {
-        let waiting = try await store.nextRunAt(queues: [])
-        let running = try await store.nextLeaseExpiry()
-        if waiting == nil && running == nil { break }
+        let waiting = try await stores[0].nextRunAt(queues: [])
+        let leased = try await stores[0].nextLeaseExpiry()
+        if waiting == nil && leased == nil { break }
         try await Task.sleep(for: .milliseconds(2))
     }
-    let drainRate = Double(options.tasks) / seconds(since: drainStart)
+    let elapsed = seconds(since: start)
     for dispatcher in dispatchers { dispatcher.stop() }
     for task in running { try await task.value }
-    let completed = try await store.statistics().reduce(0) { $0 + $1[.completed] }
-    await bench.cleanup()
-    precondition(completed == options.tasks, "only \(completed) of \(options.tasks) tasks completed")
-    return (enqueueRate, drainRate)
+    return elapsed
 }
 
 /// Enqueues tasks one at a time to idle workers; returns the sorted enqueue-to-start latencies in milliseconds.
@@ -256,6 +274,10 @@ if options.remoteTasks > 0 {
 }
 if options.dashboardTasks > 0 {
     try await dashboardBenchmark(options)
+    exit(0)
+}
+if options.archiveHistory > 0 {
+    try await archiveBenchmark(options)
     exit(0)
 }
 if options.treeChildren > 0 {

@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 
 /// pftaskqueue's settings variables, read as the `ERRAND_WORKER_*` setting each stands for, so that a pftaskqueue
@@ -55,34 +56,6 @@ enum PftaskqueueEnvironment {
             if name == "PFTQCONFIG" { return "PFTQCONFIG is not read; pass the configuration file with --config" }
             return "\(name) is set but no pftaskqueue setting errand reads has that name; it is ignored"
         }
-    }
-}
-
-/// Go's `time.ParseDuration` text: a sequence of decimal numbers with units (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`),
-/// optionally signed, or `0`.
-enum GoDuration {
-    /// The seconds `text` stands for, or `nil` when it is not a Go duration.
-    static func seconds(_ text: String) -> Double? {
-        var rest = Substring(text)
-        var sign = 1.0
-        if let first = rest.first, first == "-" || first == "+" {
-            sign = first == "-" ? -1 : 1
-            rest = rest.dropFirst()
-        }
-        if rest == "0" { return 0 }
-        guard !rest.isEmpty else { return nil }
-        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
-        var total = 0.0
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, number != ".", let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            // The longest unit that matches: `ms` before `m`.
-            guard let (unit, scale) = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { rest.hasPrefix($0.0) }) else { return nil }
-            rest = rest.dropFirst(unit.count)
-            total += value * scale
-        }
-        return sign * total
     }
 }
 

@@ -1,3 +1,5 @@
+import ErrandCore
+
 /// pftaskqueue's `start-worker` flags, spelt as its Kubernetes Jobs write them (`--exit-on-empty=true`,
 /// `--queue-name test`, `--heartbeat-interval 2s`), rewritten into Errand's before the command line is parsed.
 /// Errand's own spellings pass through, and a duration written as a plain number of seconds is kept.

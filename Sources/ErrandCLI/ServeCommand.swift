@@ -28,6 +28,11 @@ struct NodeOptions: ParsableArguments {
             "Seconds a finished task a user started is kept (default: $ERRAND_USER_TASK_TTL, the file's task_storage.user_task_ttl, or the finished TTL)."
     )
     var userTaskTtl: Double?
+    @Option(
+        help:
+            "Seconds after which a finished task moves to the archive (default: $ERRAND_ARCHIVE_OLDER_THAN, the file's task_storage.archive_older_than, or never)."
+    )
+    var archiveOlderThan: Double?
     @Option(help: "Attempts kept in the launch log per handler (default: $ERRAND_TASK_LOG_MAX_SIZE, the file's, or 100).")
     var taskLogMaxSize: Int?
 
@@ -60,11 +65,19 @@ struct NodeOptions: ParsableArguments {
         guard dispatcher.capacity >= 1 else { throw CLIFailure("ERRAND_CAPACITY must be at least 1", exitCode: CLIFailure.badInput) }
         if let worker { dispatcher.worker = worker }
         let finishedTaskTTL = try finishedTtl ?? fromEnvironment("ERRAND_FINISHED_TTL", as: Double.self) ?? file.storage.finishedTTL
+        let archiveOlderThan = try archiveOlderThan ?? fromEnvironment("ERRAND_ARCHIVE_OLDER_THAN", as: Double.self)
+        if let archiveOlderThan, !(archiveOlderThan > 0 && archiveOlderThan.isFinite) {
+            throw CLIFailure(
+                "--archive-older-than (ERRAND_ARCHIVE_OLDER_THAN) must be a number of seconds > 0, got \(archiveOlderThan)",
+                exitCode: CLIFailure.badInput
+            )
+        }
         return NodeConfiguration(
             dispatcher: dispatcher,
             finishedTaskTTL: finishedTaskTTL,
             userTaskTTL: try userTaskTtl ?? fromEnvironment("ERRAND_USER_TASK_TTL", as: Double.self) ?? file.storage.userTaskTTL
                 ?? finishedTaskTTL,
+            archiveOlderThan: archiveOlderThan ?? file.storage.archiveOlderThan,
             taskLogMaxSize: try taskLogMaxSize ?? fromEnvironment("ERRAND_TASK_LOG_MAX_SIZE", as: Int.self) ?? file.storage.taskLogMaxSize,
             definitions: file.definitions
         )

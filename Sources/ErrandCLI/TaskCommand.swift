@@ -79,6 +79,7 @@ struct TaskListCommand: AsyncParsableCommand {
     @Option(help: "Only launches of this task definition (tasks of this module).") var module: String?
     @OptionGroup var more: TaskFilterOptions
     @Flag(help: "Oldest first; --after then continues towards newer tasks.") var oldestFirst = false
+    @Flag(help: "The archived tasks (task_storage.archive_older_than) instead of the others.") var archived = false
     @Option(help: "At most this many tasks.") var limit: Int = 100
     @Option(help: "Continue after this task id (the last id of the previous page).") var after: String?
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
@@ -100,7 +101,8 @@ struct TaskListCommand: AsyncParsableCommand {
             module: module,
             limit: limit,
             cursor: try after.map(parseTaskID),
-            oldestFirst: oldestFirst
+            oldestFirst: oldestFirst,
+            archived: archived
         )
         try more.apply(to: &query)
         let page = try await store.client().list(query)

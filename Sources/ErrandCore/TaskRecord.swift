@@ -183,6 +183,8 @@ public struct Attempt: Sendable, Hashable {
     public var finishedAt: Date
     public var outcome: AttemptOutcome
     public var message: String?
+    /// The JSON text the worker ended the attempt with: the task's result on success, the failure's details
+    /// otherwise (when the worker sent any).
     public var result: String?
     /// The worker (or leader) that salvaged this attempt after its worker was lost.
     public var salvagedBy: String?

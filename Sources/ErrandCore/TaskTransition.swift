@@ -46,7 +46,8 @@ public enum TaskEvent: Sendable, Hashable {
 public struct Finish: Sendable, Hashable {
     public var lease: Lease
     public var outcome: AttemptOutcome
-    /// Result payload (JSON text) of a successful attempt.
+    /// Result payload (JSON text): the task's result when the attempt succeeds; kept in the attempt's log line
+    /// whatever its outcome (a failure's details, tasques' failure `data`).
     public var result: String?
     /// Human-readable message: the error of a failed attempt, or a note on a successful one.
     public var message: String?
@@ -362,7 +363,7 @@ public enum TaskTransition {
             finishedAt: now,
             outcome: outcome,
             message: message,
-            result: outcome == .succeeded ? result : nil
+            result: result
         )
     }
 }

@@ -114,7 +114,8 @@ public struct ErrandHTTPServer: Service {
             QueueOperations(services: services).handlers, DefinitionOperations(services: services).handlers,
             SystemOperations(services: services).handlers,
             EventOperations(services: services).handlers, MetricsOperations(services: services).handlers,
-            TaskManagerOperations(services: services).handlers,
+            TaskManagerOperations(services: services).handlers, TasquesOperations(services: services).handlers,
+            RecurringTasquesOperations(services: services).handlers,
         ] {
             handlers.merge(group) { first, _ in first }
         }

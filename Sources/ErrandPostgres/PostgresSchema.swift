@@ -232,6 +232,16 @@ enum PostgresSchema {
             ALTER TABLE \(s).task ADD COLUMN meta text;
             CREATE INDEX task_key ON \(s).task (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
             """,
+            // 12: the archive of finished trees (tasques' archive_older_than): task's columns as they are at this
+            // version (rows move by the names in TaskColumns.task), read by id, listed by id, pruned by root and
+            // finish time. No trigger: archiving and reading it change no state. A migration adding a task column
+            // adds it here too.
+            """
+            CREATE TABLE \(s).task_archive (LIKE \(s).task INCLUDING DEFAULTS);
+            ALTER TABLE \(s).task_archive ADD PRIMARY KEY (id);
+            CREATE INDEX task_archive_finished ON \(s).task_archive (finished_at) WHERE parent_id IS NULL;
+            CREATE INDEX task_archive_tree ON \(s).task_archive (root_id) WHERE root_id IS NOT NULL;
+            """,
         ]
     }
 

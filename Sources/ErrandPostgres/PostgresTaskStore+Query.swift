@@ -7,7 +7,10 @@ extension PostgresTaskStore {
     /// - Throws: ``StoreError`` `.corrupt` when the row cannot be read; it is moved to the dead letters first.
     public func task(_ id: TaskID) async throws -> TaskRecord? {
         guard let uuid = id.uuid else { return nil }
-        let row = try await rows("SELECT \(unescaped: PostgresTaskRow.columnList) FROM \(unescaped: s).task WHERE id = \(uuid)").first
+        let columns = PostgresTaskRow.columnList
+        var row = try await rows("SELECT \(unescaped: columns) FROM \(unescaped: s).task WHERE id = \(uuid)").first
+        // An archived task is read from the archive (where it is never claimed or changed again).
+        if row == nil { row = try await rows("SELECT \(unescaped: columns) FROM \(unescaped: s).task_archive WHERE id = \(uuid)").first }
         guard let row else { return nil }
         do {
             return try PostgresTaskRow.decode(row)
@@ -61,7 +64,7 @@ extension PostgresTaskStore {
         let parent = query.parentID.flatMap { $0.uuid }
         let cursor = cursor.flatMap { $0.uuid }
         return """
-            \(unescaped: counting ? "SELECT count(*) FROM (" : "")SELECT \(unescaped: select) FROM \(unescaped: s).task
+            \(unescaped: counting ? "SELECT count(*) FROM (" : "")SELECT \(unescaped: select) FROM \(unescaped: s).\(unescaped: query.archived ? "task_archive" : "task")
             WHERE (\(query.queue)::text IS NULL OR queue = \(query.queue)::text)
               AND (\(states)::text[] IS NULL OR state = ANY(\(states)::text[]))
               AND (\(query.handler)::text IS NULL OR handler = \(query.handler)::text)

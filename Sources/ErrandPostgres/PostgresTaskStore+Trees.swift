@@ -69,7 +69,7 @@ extension PostgresTaskStore {
     }
 
     public func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int {
-        try await deleteTrees(
+        let live = try await deleteTrees(
             """
             SELECT id FROM \(s).task t
             WHERE finished_at IS NOT NULL AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
@@ -77,6 +77,31 @@ extension PostgresTaskStore {
             ORDER BY finished_at LIMIT $3
             """,
             binds: [finishedBefore.wholeMilliseconds, userTasksFinishedBefore.wholeMilliseconds, limit]
+        )
+        guard live < limit else { return live }
+        // Archived trees are finished whole: the root's time decides.
+        let archived = try await deleteTrees(
+            """
+            SELECT id FROM \(s).task_archive
+            WHERE parent_id IS NULL AND finished_at < CASE WHEN user_task THEN $2::timestamptz ELSE $1::timestamptz END
+            ORDER BY finished_at LIMIT $3
+            """,
+            binds: [finishedBefore.wholeMilliseconds, userTasksFinishedBefore.wholeMilliseconds, limit - live],
+            fromArchive: true
+        )
+        return live + archived
+    }
+
+    public func archive(finishedBefore: Date, limit: Int) async throws -> Int {
+        try await deleteTrees(
+            """
+            SELECT id FROM \(s).task t
+            WHERE finished_at IS NOT NULL AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
+              AND finished_at < $1::timestamptz AND \(noUnfinishedDescendant)
+            ORDER BY finished_at LIMIT $2
+            """,
+            binds: [finishedBefore.wholeMilliseconds, limit],
+            archiving: true
         )
     }
 
@@ -90,6 +115,12 @@ extension PostgresTaskStore {
             binds: [uuid]
         )
         if deleted > 0 { return deleted }
+        let archived = try await deleteTrees(
+            "SELECT id FROM \(s).task_archive WHERE id = $1 AND parent_id IS NULL",
+            binds: [uuid],
+            fromArchive: true
+        )
+        if archived > 0 { return archived }
         guard let task = try await task(id) else { throw StoreError.notFound(id) }
         throw StoreError.notDeletable(task)
     }
@@ -119,18 +150,35 @@ extension PostgresTaskStore {
 
     /// Deletes the trees whose roots `select` returns, with their attempts, in one transaction.
     /// - Returns: the number of tasks deleted.
-    private func deleteTrees(_ select: String, binds values: [any PostgresEncodable & Sendable]) async throws -> Int {
+    /// Deletes the trees whose roots `select` returns (and their attempts) in one transaction; with `archiving`,
+    /// moves them to the archive instead (their attempts stay). With `fromArchive`, `select` names archived roots,
+    /// deleted from the archive with their attempts.
+    /// - Returns: the number of tasks deleted (or archived).
+    private func deleteTrees(
+        _ select: String,
+        binds values: [any PostgresEncodable & Sendable],
+        archiving: Bool = false,
+        fromArchive: Bool = false
+    ) async throws -> Int {
         var binds = PostgresBindings()
         for value in values { try binds.append(value) }
-        let sql = """
-            WITH roots AS (SELECT id FROM \(s).task WHERE id IN (\(select)) FOR UPDATE SKIP LOCKED)
-            DELETE FROM \(s).task WHERE id IN (SELECT id FROM roots) OR root_id IN (SELECT id FROM roots)
-            RETURNING id
+        let table = "\(s).\(fromArchive ? "task_archive" : "task")"
+        let columns = TaskColumns.task.joined(separator: ", ")
+        let removed = """
+            roots AS (SELECT id FROM \(table) WHERE id IN (\(select)) FOR UPDATE SKIP LOCKED),
+            removed AS (
+                DELETE FROM \(table) WHERE id IN (SELECT id FROM roots) OR root_id IN (SELECT id FROM roots)
+                RETURNING \(archiving ? columns : "id")
+            )
             """
+        let sql =
+            archiving
+            ? "WITH \(removed) INSERT INTO \(s).task_archive (\(columns)) SELECT \(columns) FROM removed RETURNING id"
+            : "WITH \(removed) SELECT id FROM removed"
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         return try await transaction { connection in
             let ids = try await self.rows(query, on: connection).map { try $0.decode(UUID.self) }
-            try await self.deleteAttempts(of: ids, on: connection)
+            if !archiving { try await self.deleteAttempts(of: ids, on: connection) }
             return ids.count
         }
     }

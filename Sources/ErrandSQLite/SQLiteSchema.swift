@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -35,6 +35,16 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 12: the archive of finished trees (tasques' `archive_older_than`): the columns of `errand_task` as
+    /// they are at this version (rows move by the names in `TaskColumns.task`), read by id, listed by id, and pruned
+    /// by root and finish time. A migration that adds a task column adds it here too.
+    static let v12 = """
+        CREATE TABLE errand_task_archive AS SELECT * FROM errand_task WHERE 0;
+        CREATE UNIQUE INDEX errand_task_archive_id ON errand_task_archive (id);
+        CREATE INDEX errand_task_archive_finished ON errand_task_archive (finished_at) WHERE parent_id IS NULL;
+        CREATE INDEX errand_task_archive_tree ON errand_task_archive (root_id) WHERE root_id IS NOT NULL;
+        """
 
     /// Version 11: task definitions created at run time (`POST /v1/definitions/{name}`), kept beside their switch:
     /// `spec` is NULL for a row that only switches a configuration file's definition off. And a task's `meta`

@@ -23,14 +23,39 @@ extension SQLiteTaskStore {
     }
 
     public func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int {
-        try await deleteTrees(
+        let cutoffs: StatementArguments = [finishedBefore.millisecondsSince1970, userTasksFinishedBefore.millisecondsSince1970, limit]
+        let live = try await deleteTrees(
             """
             SELECT id FROM errand_task t INDEXED BY errand_task_finished
             WHERE finished_at IS NOT NULL AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
               AND finished_at < CASE WHEN user_task = 0 THEN ? ELSE ? END AND \(Self.noUnfinishedDescendant)
             ORDER BY finished_at LIMIT ?
             """,
-            arguments: [finishedBefore.millisecondsSince1970, userTasksFinishedBefore.millisecondsSince1970, limit]
+            arguments: cutoffs
+        )
+        guard live < limit else { return live }
+        // Archived trees are finished whole: the root's time decides.
+        let archived = try await deleteTrees(
+            """
+            SELECT id FROM errand_task_archive INDEXED BY errand_task_archive_finished
+            WHERE parent_id IS NULL AND finished_at < CASE WHEN user_task = 0 THEN ? ELSE ? END ORDER BY finished_at LIMIT ?
+            """,
+            arguments: [finishedBefore.millisecondsSince1970, userTasksFinishedBefore.millisecondsSince1970, limit - live],
+            fromArchive: true
+        )
+        return live + archived
+    }
+
+    public func archive(finishedBefore: Date, limit: Int) async throws -> Int {
+        try await deleteTrees(
+            """
+            SELECT id FROM errand_task t INDEXED BY errand_task_finished
+            WHERE finished_at IS NOT NULL AND parent_id IS NULL AND state IN ('completed', 'failed', 'cancelled', 'dead')
+              AND finished_at < ? AND \(Self.noUnfinishedDescendant)
+            ORDER BY finished_at LIMIT ?
+            """,
+            arguments: [finishedBefore.millisecondsSince1970, limit],
+            archiving: true
         )
     }
 
@@ -43,6 +68,12 @@ extension SQLiteTaskStore {
             arguments: [id.rawValue]
         )
         if deleted > 0 { return deleted }
+        let archived = try await deleteTrees(
+            "SELECT id FROM errand_task_archive WHERE id = ? AND parent_id IS NULL",
+            arguments: [id.rawValue],
+            fromArchive: true
+        )
+        if archived > 0 { return archived }
         guard let task = try await task(id) else { throw StoreError.notFound(id) }
         throw StoreError.notDeletable(task)
     }

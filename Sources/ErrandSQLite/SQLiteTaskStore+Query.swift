@@ -7,12 +7,20 @@ extension SQLiteTaskStore {
     /// - Throws: ``StoreError`` `.corrupt` when the row cannot be read; it is moved to the dead letters first.
     public func task(_ id: TaskID) async throws -> TaskRecord? {
         do {
-            return try await read { db in try Self.load(db, id) }
+            return try await read { db in
+                try Self.load(db, id)
+                    ?? TaskRow.fetchAll(db, db.cachedStatement(sql: Self.selectArchivedByID)) { $0.bind(id.rawValue) }.first
+            }
         } catch let error as StoreError where error.code == .corrupt {
             try await deadLetter([CorruptRow(id: id.rawValue, message: error.message)], now: Date())
             throw StoreError(.corrupt, "\(error.message); moved to the dead letters (errand task list --state deadletter)")
         }
     }
+
+    static let selectArchivedByID = "SELECT \(TaskRow.columnList) FROM errand_task_archive WHERE id = ?"
+
+    /// The table a query reads: the archive is read under the live table's name, so that conditions are the same.
+    static func table(_ query: TaskQuery) -> String { query.archived ? "errand_task_archive AS errand_task" : "errand_task" }
 
     public func attempts(of id: TaskID) async throws -> [Attempt] {
         try await read { db in
@@ -40,7 +48,7 @@ extension SQLiteTaskStore {
             arguments.append(.text(cursor.rawValue))
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(TaskRow.columnList) FROM errand_task \(filter) ORDER BY id \(query.oldestFirst ? "ASC" : "DESC") LIMIT ?"
+        let sql = "SELECT \(TaskRow.columnList) FROM \(Self.table(query)) \(filter) ORDER BY id \(query.oldestFirst ? "ASC" : "DESC") LIMIT ?"
         arguments.append(.integer(Int64(limit + 1)))
         let bound = arguments
         let (page, corrupt) = try await read { db in
@@ -156,7 +164,7 @@ extension SQLiteTaskStore {
     public func count(_ query: TaskQuery, upTo limit: Int) async throws -> Int {
         let (conditions, arguments) = Self.conditions(query)
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT count(*) FROM (SELECT 1 FROM errand_task \(filter) LIMIT ?)"
+        let sql = "SELECT count(*) FROM (SELECT 1 FROM \(Self.table(query)) \(filter) LIMIT ?)"
         let bound = arguments + [.integer(Int64(max(0, limit) + 1))]
         return try await read { db in
             var count = 0

@@ -77,10 +77,13 @@ extension SQLiteTaskStore {
         )
         """
 
-    /// Deletes the trees whose roots `select` returns (and their attempts) in one transaction.
-    /// - Returns: the number of tasks deleted.
-    func deleteTrees(_ select: String, arguments: StatementArguments) async throws -> Int {
-        try await write { db in
+    /// Deletes the trees whose roots `select` returns (and their attempts) in one transaction; with `archiving`,
+    /// moves them to the archive instead (their attempts stay). With `fromArchive`, `select` names archived roots,
+    /// deleted from the archive with their attempts.
+    /// - Returns: the number of tasks deleted (or archived).
+    func deleteTrees(_ select: String, arguments: StatementArguments, archiving: Bool = false, fromArchive: Bool = false) async throws -> Int {
+        let table = fromArchive ? "errand_task_archive" : "errand_task"
+        return try await write { db in
             let roots = try String.fetchAll(db, sql: select, arguments: arguments)
             guard !roots.isEmpty else { return 0 }
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS errand_doomed (id TEXT PRIMARY KEY)")
@@ -88,10 +91,19 @@ extension SQLiteTaskStore {
             let insert = try db.cachedStatement(sql: "INSERT INTO temp.errand_doomed (id) VALUES (?)")
             for root in roots { try insert.execute(arguments: [root]) }
             try db.execute(
-                sql: "INSERT OR IGNORE INTO temp.errand_doomed (id) SELECT id FROM errand_task WHERE root_id IN (SELECT id FROM temp.errand_doomed)"
+                sql: "INSERT OR IGNORE INTO temp.errand_doomed (id) SELECT id FROM \(table) WHERE root_id IN (SELECT id FROM temp.errand_doomed)"
             )
-            try db.execute(sql: "DELETE FROM errand_attempt WHERE task_id IN (SELECT id FROM temp.errand_doomed)")
-            try db.execute(sql: "DELETE FROM errand_task WHERE id IN (SELECT id FROM temp.errand_doomed)")
+            if archiving {
+                try db.execute(
+                    sql: """
+                        INSERT INTO errand_task_archive (\(TaskRow.columnList))
+                        SELECT \(TaskRow.columnList) FROM errand_task WHERE id IN (SELECT id FROM temp.errand_doomed)
+                        """
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM errand_attempt WHERE task_id IN (SELECT id FROM temp.errand_doomed)")
+            }
+            try db.execute(sql: "DELETE FROM \(table) WHERE id IN (SELECT id FROM temp.errand_doomed)")
             let deleted = db.changesCount
             try db.execute(sql: "DELETE FROM temp.errand_doomed")
             return deleted

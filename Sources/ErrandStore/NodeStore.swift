@@ -97,6 +97,14 @@ public protocol Housekeeping: Sendable {
     /// - Returns: the number of tasks deleted.
     func prune(finishedBefore: Date, userTasksFinishedBefore: Date, limit: Int) async throws -> Int
 
+    /// Moves up to `limit` finished trees whose root finished before `finishedBefore` (and whose descendants are all
+    /// finished) to the archive (tasques' `archive_older_than`): out of the table claims, listings and idempotency
+    /// checks read, still readable by id (``TaskRecords/task(_:)``) and listed with ``TaskQuery/archived``. Their
+    /// attempts stay where they are. ``prune(finishedBefore:userTasksFinishedBefore:limit:)`` deletes archived
+    /// trees by the same TTLs.
+    /// - Returns: the number of tasks archived.
+    func archive(finishedBefore: Date, limit: Int) async throws -> Int
+
     /// When a waiting task in active queues (all queues when `queues` is empty) of `handlers` (all when empty) is
     /// next due, or `nil` when none waits: the earliest `run_at` among scheduled tasks, or, when a pending task waits,
     /// the `run_at` of the first pending task in claim order (already due, so not after now). A store need not find

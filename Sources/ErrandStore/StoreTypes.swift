@@ -85,6 +85,8 @@ public struct TaskQuery: Sendable, Hashable {
     public var cursor: TaskID?
     /// Oldest first (ids ascending) instead of newest first; the cursor then moves towards newer tasks.
     public var oldestFirst: Bool
+    /// The archived tasks (``Housekeeping/archive(finishedBefore:limit:)``) instead of the others.
+    public var archived: Bool
 
     public init(
         queue: String? = nil,
@@ -102,7 +104,8 @@ public struct TaskQuery: Sendable, Hashable {
         includeFolded: Bool = false,
         limit: Int = 100,
         cursor: TaskID? = nil,
-        oldestFirst: Bool = false
+        oldestFirst: Bool = false,
+        archived: Bool = false
     ) {
         self.queue = queue
         self.states = states
@@ -120,6 +123,7 @@ public struct TaskQuery: Sendable, Hashable {
         self.limit = limit
         self.cursor = cursor
         self.oldestFirst = oldestFirst
+        self.archived = archived
     }
 }
 

@@ -24,6 +24,29 @@ import Testing
         }
     }
 
+    /// With `archive_older_than`, a round moves finished trees past it to the archive (out of the listing, still
+    /// read by id), and the TTL later deletes them from there.
+    @Test func aRoundArchivesFinishedTasksPastTheirAgeThenTheTTLDeletesThem() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("j.db").path)
+            let time = ManualTimeSource()
+            let janitor = Janitor(store: store, time: time, finishedTaskTTL: 3600, archiveOlderThan: 60, taskLogMaxSize: 100)
+            _ = try await store.enqueue((0..<3).map { _ in NewTask(handler: "h") }, now: time.now)
+            let done = try await store.claim(ClaimRequest(worker: "w", limit: 2, now: time.now))
+            for task in done { _ = try await store.finish([Finish(lease: try #require(task.lease), outcome: .succeeded)], now: time.now) }
+
+            #expect(try await janitor.tick().archived == 0)
+            time.advance(by: 61)
+            #expect(try await janitor.tick() == JanitorReport(pruned: 0, trimmedAttempts: 0, archived: 2))
+            #expect(try await store.list(TaskQuery()).tasks.count == 1, "the waiting task stays")
+            #expect(Set(try await store.list(TaskQuery(archived: true)).tasks.map(\.id)) == Set(done.map(\.id)))
+            #expect(try await store.task(done[0].id)?.state == .completed)
+            time.advance(by: 3600)
+            #expect(try await janitor.tick() == JanitorReport(pruned: 2, trimmedAttempts: 0))
+            #expect(try await store.list(TaskQuery(archived: true)).tasks.isEmpty)
+        }
+    }
+
     /// A finished root (with its tree) goes after the TTL, one a user started after the user TTL; `errand ttl set`
     /// (a store setting) changes both for every node from the next round; reading never deletes.
     @Test func finishedTreesExpireAfterTheirTTLAndTheTTLsCanBeChangedAtRunTime() async throws {

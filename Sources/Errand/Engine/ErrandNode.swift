@@ -17,6 +17,9 @@ public struct NodeConfiguration: Sendable {
     /// The same for a task a user started (``TaskTreeFields/Values/isUserTask``); `finishedTaskTTL` when `nil`. The store's
     /// ``StoreSetting/userTaskTTL`` takes precedence.
     public var userTaskTTL: Double?
+    /// Seconds after which the janitor moves a finished tree to the archive (tasques' `archive_older_than`); `nil`
+    /// (the default): never.
+    public var archiveOlderThan: Double?
     /// Attempts kept in the launch log per handler name (Tarantool's `task_log_max_size`, default 100).
     public var taskLogMaxSize: Int
     /// Whether this node stands for leader and then runs the rescuer, the janitor and the scheduler (`errand serve`);
@@ -35,6 +38,7 @@ public struct NodeConfiguration: Sendable {
         janitorInterval: Double = 60,
         finishedTaskTTL: Double = 7 * 24 * 3600,
         userTaskTTL: Double? = nil,
+        archiveOlderThan: Double? = nil,
         taskLogMaxSize: Int = 100,
         leads: Bool = true,
         definitions: [TaskDefinition] = [],
@@ -47,6 +51,7 @@ public struct NodeConfiguration: Sendable {
         self.janitorInterval = janitorInterval
         self.finishedTaskTTL = finishedTaskTTL
         self.userTaskTTL = userTaskTTL
+        self.archiveOlderThan = archiveOlderThan
         self.taskLogMaxSize = taskLogMaxSize
         self.leads = leads
         self.definitions = definitions
@@ -131,6 +136,7 @@ public final class ErrandNode: Service {
             time: time,
             finishedTaskTTL: configuration.finishedTaskTTL,
             userTaskTTL: configuration.userTaskTTL,
+            archiveOlderThan: configuration.archiveOlderThan,
             taskLogMaxSize: configuration.taskLogMaxSize,
             interval: configuration.janitorInterval,
             logger: logger,

@@ -14,8 +14,11 @@ public struct JanitorReport: Sendable, Hashable {
     public var trimmedLaunches: Int
     /// Recorded state changes deleted past the number kept.
     public var prunedStateChanges: Int
+    /// Finished tasks moved to the archive.
+    public var archived: Int
 
-    public init(pruned: Int, trimmedAttempts: Int, trimmedLaunches: Int = 0, prunedStateChanges: Int = 0) {
+    public init(pruned: Int, trimmedAttempts: Int, trimmedLaunches: Int = 0, prunedStateChanges: Int = 0, archived: Int = 0) {
+        self.archived = archived
         self.pruned = pruned
         self.trimmedAttempts = trimmedAttempts
         self.trimmedLaunches = trimmedLaunches
@@ -23,7 +26,8 @@ public struct JanitorReport: Sendable, Hashable {
     }
 }
 
-/// Deletes finished task trees older than their TTL (ScyllaDB's `task_ttl`, or `user_task_ttl` for a root a user
+/// Moves finished task trees older than `archiveOlderThan` to the archive (when set), deletes finished task trees
+/// older than their TTL (ScyllaDB's `task_ttl`, or `user_task_ttl` for a root a user
 /// started; the store's settings, changed at run time, take precedence over the node's), and caps the launch log (`task_log_max_size`): attempts per handler,
 /// and finished launches per task definition; keeps the newest `stateChangesKept` recorded state changes. Leader only.
 public struct Janitor: Service {
@@ -33,6 +37,8 @@ public struct Janitor: Service {
     let finishedTaskTTL: Double
     /// The same for a user-started root (``StoreSetting/userTaskTTL``); `finishedTaskTTL` when `nil`.
     let userTaskTTL: Double?
+    /// Seconds after which a finished tree moves to the archive; `nil`: never.
+    let archiveOlderThan: Double?
     /// Attempts kept per handler name.
     let taskLogMaxSize: Int
     /// Recorded state changes kept (the events a stream can resume over).
@@ -47,6 +53,7 @@ public struct Janitor: Service {
         time: any TimeSource = SystemTimeSource(),
         finishedTaskTTL: Double,
         userTaskTTL: Double? = nil,
+        archiveOlderThan: Double? = nil,
         taskLogMaxSize: Int,
         stateChangesKept: Int = StateChange.defaultKept,
         interval: Double = 60,
@@ -57,6 +64,7 @@ public struct Janitor: Service {
         self.time = time
         self.finishedTaskTTL = finishedTaskTTL
         self.userTaskTTL = userTaskTTL
+        self.archiveOlderThan = archiveOlderThan
         self.taskLogMaxSize = taskLogMaxSize
         self.stateChangesKept = stateChangesKept
         self.interval = interval
@@ -77,15 +85,26 @@ public struct Janitor: Service {
             pruned += deleted
             if deleted < 10_000 { break }
         }
+        // Archived after pruning, so that a tree past its TTL is deleted rather than moved first.
+        var archived = 0
+        if let archiveOlderThan {
+            while true {
+                let moved = try await store.archive(finishedBefore: now.addingTimeInterval(-archiveOlderThan), limit: 10_000)
+                archived += moved
+                if moved < 10_000 { break }
+            }
+        }
         let trimmed = try await store.trimAttemptLog(maxPerHandler: taskLogMaxSize)
         let launches = try await store.trimLaunches(maxPerModule: taskLogMaxSize)
         // Workers that stopped are kept as long as finished tasks.
         let workers = try await store.pruneWorkers(endedBefore: cutoff)
         let changes = try await store.pruneStateChanges(keeping: stateChangesKept)
-        if pruned + trimmed + launches + workers > 0 {
-            logger.info("janitor pruned \(pruned) tasks, \(trimmed) attempts, \(launches) launches past the cap and \(workers) workers")
+        if pruned + trimmed + launches + workers + archived > 0 {
+            logger.info(
+                "janitor pruned \(pruned) tasks, \(trimmed) attempts, \(launches) launches past the cap and \(workers) workers; archived \(archived) tasks"
+            )
         }
-        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches, prunedStateChanges: changes)
+        return JanitorReport(pruned: pruned, trimmedAttempts: trimmed, trimmedLaunches: launches, prunedStateChanges: changes, archived: archived)
     }
 
     /// The TTLs in force: the store's settings (set at run time by `errand ttl set`) over this janitor's own.

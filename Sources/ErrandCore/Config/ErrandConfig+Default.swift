@@ -49,6 +49,7 @@ extension ErrandConfig {
           task_log_max_size: 100          # launches kept in the launch log, per handler
           finished_ttl: 604800            # seconds a finished task (tree) is kept before it is pruned (7 days)
           user_task_ttl: 604800           # the same for a task a user started (CLI, HTTP, dashboard)
+          # archive_older_than: 86400     # move finished tasks to the archive after this many seconds (off by default)
 
         task_runner:
           capacity: 32                    # most tasks running at once on a node

@@ -2,12 +2,12 @@ import Foundation
 
 extension ErrandConfig {
     static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner", "worker", "http"]
-    static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl", "user_task_ttl"]
+    static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl", "user_task_ttl", "archive_older_than"]
     static let runnerKeys: Set<String> = ["capacity"]
     static let definitionKeys: Set<String> = [
         "kind", "func_name", "handler", "command", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "queue",
         "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement",
-        "skip_if_outstanding", "catch_up",
+        "skip_if_outstanding", "catch_up", "meta",
     ]
 
     /// Reads a parsed YAML or JSON document (an empty document is the default configuration).
@@ -54,6 +54,9 @@ extension ErrandConfig {
         if let value = section["task_ttr"] { storage.taskTTR = try Self.positive(value, "task_storage.task_ttr") }
         if let value = section["finished_ttl"] { storage.finishedTTL = try Self.positive(value, "task_storage.finished_ttl") }
         if let value = section["user_task_ttl"] { storage.userTaskTTL = try Self.positive(value, "task_storage.user_task_ttl") }
+        if let value = section["archive_older_than"] {
+            storage.archiveOlderThan = try Self.positive(value, "task_storage.archive_older_than")
+        }
         if let value = section["task_log_max_size"] {
             storage.taskLogMaxSize = try ConfigTree.integer(value, "task_storage.task_log_max_size", atLeast: 1)
         }
@@ -110,6 +113,12 @@ extension ErrandConfig {
         if let value = mapping["delay_factor"] { definition.retry.delayFactor = try ConfigTree.number(value, field("delay_factor")) }
         if let value = mapping["max_delay"] { definition.retry.maxDelay = try ConfigTree.number(value, field("max_delay")) }
         if let value = mapping["jitter"] { definition.retry.jitter = try ConfigTree.number(value, field("jitter")) }
+        if let value = mapping["meta"] {
+            guard value is [String: Any] else {
+                throw InvalidField(field: field("meta"), reason: "must be a mapping (each launch's meta, a JSON object)")
+            }
+            definition.meta = try ConfigTree.jsonText(value, field("meta"))
+        }
         if let value = mapping["priority_decrement"] {
             definition.retry.priorityDecrement = try ConfigTree.integer(value, field("priority_decrement"))
         }

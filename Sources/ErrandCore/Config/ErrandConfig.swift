@@ -14,6 +14,9 @@ public struct ErrandConfig: Sendable, Hashable {
         public var finishedTTL: Double = 7 * 86_400
         /// Seconds a finished root task that a user started is kept (`user_task_ttl`); `finished_ttl` when unset.
         public var userTaskTTL: Double?
+        /// Seconds after which a finished task (tree) moves to the archive (`archive_older_than`, tasques' setting);
+        /// `nil`: never archived.
+        public var archiveOlderThan: Double?
 
         public init() {}
     }

@@ -42,6 +42,8 @@ public struct TaskDefinition: Sendable, Hashable {
     /// A periodical slot is skipped while an earlier launch of the definition is unfinished.
     public var skipIfOutstanding: Bool
     public var catchUp: CatchUp
+    /// Each launch's `meta` (a JSON object as text; River's metadata, tasques' `context`), or `nil` for none.
+    public var meta: String?
 
     public init(
         name: String,
@@ -86,6 +88,7 @@ public struct TaskDefinition: Sendable, Hashable {
             idempotencyKey: idempotencyKey
         )
         task.module = name
+        task.meta = meta
         return task
     }
 }

@@ -93,6 +93,14 @@ public enum APIRole: String, Sendable, Comparable {
     }
 }
 
+/// How an operation's errors are written.
+enum ErrorStyle: String, Sendable {
+    /// RFC 9457 problem details (`application/problem+json`): Errand's own operations.
+    case problem
+    /// `{"message": "…"}` as `application/json`: tasques' operations, as its clients read errors.
+    case message
+}
+
 /// One operation of the document, with what the server needs to check a request for it.
 struct APIOperation: Sendable {
     struct Parameter: Sendable {
@@ -100,6 +108,8 @@ struct APIOperation: Sendable {
         var location: String
         var required: Bool
         var schema: JSONValue
+        /// What a request without this required parameter is told (`x-errand-missing`); `nil` for "NAME is required".
+        var missing: String?
     }
 
     var id: String
@@ -112,6 +122,9 @@ struct APIOperation: Sendable {
     /// The JSON schema of the body, if the operation takes one.
     var bodySchema: JSONValue?
     var bodyRequired: Bool
+    /// How its errors are written, from its `x-errand-errors` (default `problem`): every error answered once the
+    /// request matched it, the token's included.
+    var errorStyle: ErrorStyle
 
     init(path: String, method: String, spec: JSONValue, sharedParameters: [String: JSONValue]) throws {
         guard case .object(let operation) = spec, case .string(let id)? = operation["operationId"] else {
@@ -125,6 +138,12 @@ struct APIOperation: Sendable {
         self.pathTemplate = path
         self.segments = path.split(separator: "/").map(String.init)
         self.role = role
+        if case .string(let style)? = operation["x-errand-errors"] {
+            guard let known = ErrorStyle(rawValue: style) else { throw DocumentError("\(id) has x-errand-errors \(style); use problem or message") }
+            errorStyle = known
+        } else {
+            errorStyle = .problem
+        }
         var parameters: [Parameter] = []
         if case .array(let declared)? = operation["parameters"] {
             for item in declared {
@@ -135,8 +154,17 @@ struct APIOperation: Sendable {
                 guard case .object(let parameter) = resolved, case .string(let name)? = parameter["name"],
                     case .string(let location)? = parameter["in"]
                 else { throw DocumentError("\(id) has a parameter without name or in") }
-                let required = parameter["required"] == .bool(true)
-                parameters.append(Parameter(name: name, location: location, required: required, schema: parameter["schema"] ?? .object([:])))
+                var missing: String?
+                if case .string(let text)? = parameter["x-errand-missing"] { missing = text }
+                parameters.append(
+                    Parameter(
+                        name: name,
+                        location: location,
+                        required: parameter["required"] == .bool(true),
+                        schema: parameter["schema"] ?? .object([:]),
+                        missing: missing
+                    )
+                )
             }
         }
         self.parameters = parameters

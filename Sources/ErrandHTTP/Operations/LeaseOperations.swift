@@ -17,25 +17,34 @@ struct LeaseOperations {
     }
 
     @Sendable func claimTasks(_ request: APIRequest) async throws -> Response {
+        let body = request.body
+        let tasks = try await claim(
+            queues: body.strings("queues"),
+            handlers: body.strings("handlers"),
+            worker: body.string("worker") ?? "",
+            limit: body.int("max") ?? 1,
+            wait: body.double("wait") ?? 0
+        )
+        return .json(.object([("tasks", .array(tasks.map(Representation.task)))]))
+    }
+
+    /// Claims up to `limit` tasks, waiting up to `wait` seconds (at most the server's longest wait) for the first
+    /// one, or with `fill` until `limit` are claimed (tasques' `block_for`); answers what was claimed by then.
+    func claim(queues: [String], handlers: [String], worker: String, limit: Int, wait: Double, fill: Bool = false) async throws
+        -> [TaskRecord]
+    {
         let store = services.store
         let time = services.client.time
-        let body = request.body
         let changes = store.changes()
-        let deadline = time.now.addingTimeInterval(min(body.double("wait") ?? 0, services.longestWait))
+        let deadline = time.now.addingTimeInterval(min(wait, services.longestWait))
+        var claimed: [TaskRecord] = []
         while true {
             let seen = changes.generation
-            let claim = ClaimRequest(
-                queues: body.strings("queues"),
-                handlers: body.strings("handlers"),
-                worker: body.string("worker") ?? "",
-                limit: body.int("max") ?? 1,
-                now: time.now
-            )
-            let tasks = try await store.claim(claim)
+            let request = ClaimRequest(queues: queues, handlers: handlers, worker: worker, limit: limit - claimed.count, now: time.now)
+            let tasks = try await store.claim(request)
             services.client.metrics.claimed(tasks)
-            if !tasks.isEmpty || time.now >= deadline {
-                return .json(.object([("tasks", .array(tasks.map(Representation.task)))]))
-            }
+            claimed += tasks
+            if claimed.count >= limit || (!fill && !claimed.isEmpty) || time.now >= deadline { return claimed }
             try Task.checkCancellation()
             // Wake on new work, and look again at least every second (a task may come due without a signal).
             _ = await changes.wait(beyond: seen, until: min(deadline, time.now.addingTimeInterval(1)), time: time)

@@ -47,7 +47,8 @@ struct TaskOperations {
             includeFolded: request.queryBool("include_folded") ?? false,
             limit: request.queryNumber("limit").map { Int($0) } ?? 100,
             cursor: request.queryString("cursor").flatMap(TaskID.init),
-            oldestFirst: request.queryString("order") == "oldest"
+            oldestFirst: request.queryString("order") == "oldest",
+            archived: request.queryBool("archived") ?? false
         )
         try query.setFilter { name in
             name == .state ? request.queryStrings(name.rawValue) : request.queryString(name.rawValue).map { [$0] } ?? []

@@ -63,6 +63,7 @@ public struct RemoteTaskStore: ClientStore {
         if query.oldestFirst { parameters.append(("order", "oldest")) }
         if query.rootsOnly { parameters.append(("roots_only", "true")) }
         if !query.includeInternal { parameters.append(("include_internal", "false")) }
+        if query.archived { parameters.append(("archived", "true")) }
         if query.includeFolded { parameters.append(("include_folded", "true")) }
         return parameters
     }

@@ -120,6 +120,15 @@ extension Response {
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 
+    /// An error as `{"message": "…"}` (tasques' error body), with the problem's status and headers.
+    static func message(_ problem: Problem) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(OutputJSON.object([("message", .string(problem.detail))]).text)
+        var headers = problem.headers
+        headers[.contentType] = "application/json"
+        return Response(status: problem.status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+    }
+
     /// A problem details answer.
     static func problem(_ problem: Problem) -> Response {
         var buffer = ByteBuffer()

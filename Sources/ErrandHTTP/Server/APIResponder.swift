@@ -35,14 +35,15 @@ struct APIResponder: Sendable {
     func respond(to request: Request) async -> Response {
         let started = ContinuousClock.now
         let response: Response
+        var style = ErrorStyle.problem
         do {
-            response = try await route(request)
+            response = try await route(request, style: &style)
         } catch {
             let problem = Problem.from(error)
             if problem.status.code >= 500 {
                 logger.error("HTTP \(request.method) \(request.uri.path) answered \(problem.status.code): \(problem.detail)")
             }
-            response = .problem(problem)
+            response = style == .message ? .message(problem) : .problem(problem)
         }
         logger.debug(
             "HTTP \(request.method) \(request.uri.path) \(response.status.code)",
@@ -51,7 +52,8 @@ struct APIResponder: Sendable {
         return response
     }
 
-    private func route(_ request: Request) async throws -> Response {
+    /// Answers a request; sets `style` to the matched operation's error style before anything else can fail.
+    private func route(_ request: Request, style: inout ErrorStyle) async throws -> Response {
         var request = request
         let segments = try Self.pathSegments(request.uri.path)
         let candidates = document.operations.compactMap { operation in operation.match(segments).map { (operation, $0) } }
@@ -69,6 +71,7 @@ struct APIResponder: Sendable {
             problem.headers[.allow] = allowed
             throw problem
         }
+        style = operation.errorStyle
         let role = try auth.authorise(request.headers, for: operation.role)
         let query = try checkedParameters(operation, path: pathValues, query: request.uri.query, headers: request.headers)
         let body = try await checkedBody(operation, &request)
@@ -107,8 +110,10 @@ struct APIResponder: Sendable {
             case "header": texts = headers.filter { $0.name.canonicalName == parameter.name.lowercased() }.map(\.value)
             default: continue
             }
-            if texts.isEmpty {
-                if parameter.required { throw Problem.badRequest("\(parameter.name) is required") }
+            // A blank value of a parameter with its own message for a missing one counts as missing (tasques' header).
+            let blank = parameter.missing != nil && texts.allSatisfy { $0.allSatisfy(\.isWhitespace) }
+            if texts.isEmpty || blank {
+                if parameter.required { throw Problem.badRequest(parameter.missing ?? "\(parameter.name) is required") }
                 continue
             }
             let value = try QueryString.value(texts, schema: parameter.schema, schemas: document.schemaCheck.schemas, name: parameter.name)

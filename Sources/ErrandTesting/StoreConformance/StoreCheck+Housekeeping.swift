@@ -70,5 +70,42 @@ extension StoreCheck {
             #expect(try await store.prune(finishedBefore: time.now, limit: 10) == 3)
             #expect(try await store.list(TaskQuery()).tasks.isEmpty)
         },
+        StoreCheck("archive moves old finished trees out of listings, readable by id and listed archived, keys free") { store, time in
+            let old = try await store.add(NewTask(handler: "h", arguments: #"{"n":1}"#, queue: "default", idempotencyKey: "k-1"), now: time.now)
+            let parent = try await store.add(NewTask(handler: "h"), now: time.now)
+            var childTask = NewTask(handler: "h")
+            childTask.parentID = parent.id
+            let child = try await store.add(childTask, now: time.now)
+            for task in try await store.claimAll(now: time.now) { _ = try await store.finishOne(task, .succeeded, now: time.now) }
+            time.advance(by: 100)
+            let recent = try await store.add(NewTask(handler: "h"), now: time.now)
+            _ = try await store.finishOne(try #require(try await store.claimAll(now: time.now).first), .succeeded, now: time.now)
+            let waiting = try await store.add(NewTask(handler: "h"), now: time.now)
+
+            #expect(try await store.archive(finishedBefore: time.now.addingTimeInterval(-50), limit: 1) == 1, "the limit holds")
+            #expect(try await store.archive(finishedBefore: time.now.addingTimeInterval(-50), limit: 100) == 2, "a tree moves whole")
+            #expect(try await store.archive(finishedBefore: time.now.addingTimeInterval(-50), limit: 100) == 0)
+            let live = try await store.list(TaskQuery()).tasks.map(\.id)
+            #expect(Set(live) == [recent.id, waiting.id])
+            let archived = try await store.list(TaskQuery(archived: true)).tasks
+            #expect(Set(archived.map(\.id)) == [old.id, parent.id, child.id])
+            #expect(try await store.count(TaskQuery(archived: true), upTo: 10) == 3)
+            #expect(try await store.list(TaskQuery(handler: "h", rootsOnly: true, archived: true)).tasks.count == 2, "filters apply")
+            let read = try #require(try await store.task(old.id))
+            #expect(read.state == .completed && read.arguments == #"{"n":1}"# && read.idempotencyKey == "k-1")
+            #expect(try await store.attempts(of: old.id).count == 1, "the attempts stay readable")
+            #expect(try await store.task(child.id)?.parentID == parent.id)
+            // The key is free: no live task holds it, so a new task with it is a new task.
+            #expect(try await store.list(TaskQuery(queue: "default", idempotencyKey: "k-1")).tasks.isEmpty)
+            #expect(try await store.enqueue([NewTask(handler: "h", idempotencyKey: "k-1")], now: time.now).first?.isNew == true)
+            // The TTL deletes archived trees too, with their attempts; and an archived root can be deleted.
+            #expect(try await store.delete(parent.id) == 2)
+            #expect(try await store.task(child.id) == nil)
+            time.advance(by: 1)
+            #expect(try await store.prune(finishedBefore: time.now, limit: 100) == 2, "the archived one and the recent one")
+            #expect(try await store.task(old.id) == nil)
+            #expect(try await store.attempts(of: old.id).isEmpty)
+            #expect(try await store.list(TaskQuery(archived: true)).tasks.isEmpty)
+        },
     ]
 }

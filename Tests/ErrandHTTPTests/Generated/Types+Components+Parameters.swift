@@ -7,6 +7,22 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {
+        /// The task's queue.
+        ///
+        /// - Remark: Generated from `#/components/parameters/TasquesQueue`.
+        internal typealias TasquesQueue = Components.Schemas.QueueName
+        /// The task's id in its queue (its idempotency key; or its Errand id).
+        ///
+        /// - Remark: Generated from `#/components/parameters/TasquesID`.
+        internal typealias TasquesID = Swift.String
+        /// The recurring task's id (a definition's name; any other is not found).
+        ///
+        /// - Remark: Generated from `#/components/parameters/TasquesRecurringID`.
+        internal typealias TasquesRecurringID = Swift.String
+        /// The worker claiming, or holding the claim of, the task.
+        ///
+        /// - Remark: Generated from `#/components/parameters/TasquesWorkerID`.
+        internal typealias TasquesWorkerID = Swift.String
         /// Only tasks with this tag.
         ///
         /// - Remark: Generated from `#/components/parameters/FilterTag`.

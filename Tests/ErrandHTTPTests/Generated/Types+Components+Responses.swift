@@ -7,6 +7,193 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/responses` section of the OpenAPI document.
     internal enum Responses {
+        internal struct TasquesBadRequest: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TasquesBadRequest/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesBadRequest/content/application\/json`.
+                case json(Components.Schemas.TasquesError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.TasquesError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TasquesBadRequest.Body
+            /// Creates a new `TasquesBadRequest`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.TasquesBadRequest.Body) {
+                self.body = body
+            }
+        }
+        internal struct TasquesUnauthorized: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TasquesUnauthorized/headers`.
+            internal struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesUnauthorized/headers/WWW-Authenticate`.
+                internal var wwwAuthenticate: Swift.String?
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - wwwAuthenticate:
+                internal init(wwwAuthenticate: Swift.String? = nil) {
+                    self.wwwAuthenticate = wwwAuthenticate
+                }
+            }
+            /// Received HTTP response headers
+            internal var headers: Components.Responses.TasquesUnauthorized.Headers
+            /// - Remark: Generated from `#/components/responses/TasquesUnauthorized/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesUnauthorized/content/application\/json`.
+                case json(Components.Schemas.TasquesError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.TasquesError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TasquesUnauthorized.Body
+            /// Creates a new `TasquesUnauthorized`.
+            ///
+            /// - Parameters:
+            ///   - headers: Received HTTP response headers
+            ///   - body: Received HTTP response body
+            internal init(
+                headers: Components.Responses.TasquesUnauthorized.Headers = .init(),
+                body: Components.Responses.TasquesUnauthorized.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal struct TasquesForbidden: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TasquesForbidden/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesForbidden/content/application\/json`.
+                case json(Components.Schemas.TasquesError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.TasquesError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TasquesForbidden.Body
+            /// Creates a new `TasquesForbidden`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.TasquesForbidden.Body) {
+                self.body = body
+            }
+        }
+        internal struct TasquesNotFound: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TasquesNotFound/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesNotFound/content/application\/json`.
+                case json(Components.Schemas.TasquesError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.TasquesError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TasquesNotFound.Body
+            /// Creates a new `TasquesNotFound`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.TasquesNotFound.Body) {
+                self.body = body
+            }
+        }
+        internal struct TasquesTooLarge: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TasquesTooLarge/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesTooLarge/content/application\/json`.
+                case json(Components.Schemas.TasquesError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.TasquesError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TasquesTooLarge.Body
+            /// Creates a new `TasquesTooLarge`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.TasquesTooLarge.Body) {
+                self.body = body
+            }
+        }
+        internal struct TasquesConflict: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/TasquesConflict/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/TasquesConflict/content/application\/json`.
+                case json(Components.Schemas.TasquesError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.TasquesError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.TasquesConflict.Body
+            /// Creates a new `TasquesConflict`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.TasquesConflict.Body) {
+                self.body = body
+            }
+        }
         internal struct BadRequest: Sendable, Hashable {
             /// - Remark: Generated from `#/components/responses/BadRequest/content`.
             internal enum Body: Sendable, Hashable {

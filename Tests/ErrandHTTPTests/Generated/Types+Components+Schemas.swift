@@ -2509,6 +2509,10 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/catch_up`.
             internal var catchUp: Components.Schemas.DefinitionSpec.CatchUpPayload?
+            /// Each launch's meta (a JSON object).
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/meta`.
+            internal var meta: OpenAPIRuntime.OpenAPIObjectContainer?
             /// Creates a new `DefinitionSpec`.
             ///
             /// - Parameters:
@@ -2532,6 +2536,7 @@ extension Components {
             ///   - priorityDecrement:
             ///   - skipIfOutstanding:
             ///   - catchUp:
+            ///   - meta: Each launch's meta (a JSON object).
             internal init(
                 kind: Components.Schemas.DefinitionSpec.KindPayload,
                 funcName: Swift.String? = nil,
@@ -2552,7 +2557,8 @@ extension Components {
                 jitter: Swift.Double? = nil,
                 priorityDecrement: Swift.Int? = nil,
                 skipIfOutstanding: Swift.Bool? = nil,
-                catchUp: Components.Schemas.DefinitionSpec.CatchUpPayload? = nil
+                catchUp: Components.Schemas.DefinitionSpec.CatchUpPayload? = nil,
+                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil
             ) {
                 self.kind = kind
                 self.funcName = funcName
@@ -2574,6 +2580,7 @@ extension Components {
                 self.priorityDecrement = priorityDecrement
                 self.skipIfOutstanding = skipIfOutstanding
                 self.catchUp = catchUp
+                self.meta = meta
             }
             internal enum CodingKeys: String, CodingKey {
                 case kind
@@ -2596,6 +2603,7 @@ extension Components {
                 case priorityDecrement = "priority_decrement"
                 case skipIfOutstanding = "skip_if_outstanding"
                 case catchUp = "catch_up"
+                case meta
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -2679,6 +2687,10 @@ extension Components {
                     Components.Schemas.DefinitionSpec.CatchUpPayload.self,
                     forKey: .catchUp
                 )
+                self.meta = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .meta
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "kind",
                     "func_name",
@@ -2699,8 +2711,642 @@ extension Components {
                     "jitter",
                     "priority_decrement",
                     "skip_if_outstanding",
-                    "catch_up"
+                    "catch_up",
+                    "meta"
                 ])
+            }
+        }
+        /// tasques' error body.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TasquesError`.
+        internal struct TasquesError: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesError/message`.
+            internal var message: Swift.String
+            /// Creates a new `TasquesError`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            internal init(message: Swift.String) {
+                self.message = message
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case message
+            }
+        }
+        /// A Go duration (30m, 1m30s, 500ms), an integer of nanoseconds, or null for the default.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TasquesDuration`.
+        internal struct TasquesDuration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesDuration/value1`.
+            internal var value1: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/TasquesDuration/value2`.
+            internal var value2: Swift.Int?
+            /// Creates a new `TasquesDuration`.
+            ///
+            /// - Parameters:
+            ///   - value1:
+            ///   - value2:
+            internal init(
+                value1: Swift.String? = nil,
+                value2: Swift.Int? = nil
+            ) {
+                self.value1 = value1
+                self.value2 = value2
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                var errors: [any Swift.Error] = []
+                do {
+                    self.value1 = try decoder.decodeFromSingleValueContainer()
+                } catch {
+                    errors.append(error)
+                }
+                do {
+                    self.value2 = try decoder.decodeFromSingleValueContainer()
+                } catch {
+                    errors.append(error)
+                }
+                try Swift.DecodingError.verifyAtLeastOneSchemaIsNotNil(
+                    [
+                        self.value1,
+                        self.value2
+                    ],
+                    type: Self.self,
+                    codingPath: decoder.codingPath,
+                    errors: errors
+                )
+            }
+            internal func encode(to encoder: any Swift.Encoder) throws {
+                try encoder.encodeFirstNonNilValueToSingleValueContainer([
+                    self.value1,
+                    self.value2
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesNewTask`.
+        internal struct TasquesNewTask: Codable, Hashable, Sendable {
+            /// The id in the queue (default: a dashless UUID).
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/id`.
+            internal var id: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/queue`.
+            internal var queue: Components.Schemas.QueueName
+            /// Retries after the first attempt (default 25).
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/retry_times`.
+            internal var retryTimes: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/kind`.
+            internal var kind: Components.Schemas.HandlerName
+            /// Higher first (default 0).
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/priority`.
+            internal var priority: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/processing_timeout`.
+            internal var processingTimeout: Components.Schemas.TasquesDuration?
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/run_at`.
+            internal var runAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/args`.
+            internal var args: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// - Remark: Generated from `#/components/schemas/TasquesNewTask/context`.
+            internal var context: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// Creates a new `TasquesNewTask`.
+            ///
+            /// - Parameters:
+            ///   - id: The id in the queue (default: a dashless UUID).
+            ///   - queue:
+            ///   - retryTimes: Retries after the first attempt (default 25).
+            ///   - kind:
+            ///   - priority: Higher first (default 0).
+            ///   - processingTimeout:
+            ///   - runAt:
+            ///   - args:
+            ///   - context:
+            internal init(
+                id: Swift.String? = nil,
+                queue: Components.Schemas.QueueName,
+                retryTimes: Swift.Int? = nil,
+                kind: Components.Schemas.HandlerName,
+                priority: Swift.Int? = nil,
+                processingTimeout: Components.Schemas.TasquesDuration? = nil,
+                runAt: Foundation.Date? = nil,
+                args: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                context: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+            ) {
+                self.id = id
+                self.queue = queue
+                self.retryTimes = retryTimes
+                self.kind = kind
+                self.priority = priority
+                self.processingTimeout = processingTimeout
+                self.runAt = runAt
+                self.args = args
+                self.context = context
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case queue
+                case retryTimes = "retry_times"
+                case kind
+                case priority
+                case processingTimeout = "processing_timeout"
+                case runAt = "run_at"
+                case args
+                case context
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesClaim`.
+        internal struct TasquesClaim: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesClaim/queues`.
+            internal var queues: [Components.Schemas.QueueName]
+            /// Default 1.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesClaim/amount`.
+            internal var amount: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TasquesClaim/block_for`.
+            internal var blockFor: Components.Schemas.TasquesDuration?
+            /// Creates a new `TasquesClaim`.
+            ///
+            /// - Parameters:
+            ///   - queues:
+            ///   - amount: Default 1.
+            ///   - blockFor:
+            internal init(
+                queues: [Components.Schemas.QueueName],
+                amount: Swift.Int? = nil,
+                blockFor: Components.Schemas.TasquesDuration? = nil
+            ) {
+                self.queues = queues
+                self.amount = amount
+                self.blockFor = blockFor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case queues
+                case amount
+                case blockFor = "block_for"
+            }
+        }
+        /// A report's, success's or failure's data.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TasquesData`.
+        internal struct TasquesData: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesData/data`.
+            internal var data: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// Creates a new `TasquesData`.
+            ///
+            /// - Parameters:
+            ///   - data:
+            internal init(data: OpenAPIRuntime.OpenAPIObjectContainer? = nil) {
+                self.data = data
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case data
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesTask`.
+        internal struct TasquesTask: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/queue`.
+            internal var queue: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/retry_times`.
+            internal var retryTimes: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/attempted`.
+            internal var attempted: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/kind`.
+            internal var kind: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/state`.
+            internal enum StatePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case queued = "queued"
+                case claimed = "claimed"
+                case failed = "failed"
+                case done = "done"
+                case dead = "dead"
+            }
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/state`.
+            internal var state: Components.Schemas.TasquesTask.StatePayload
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/priority`.
+            internal var priority: Swift.Int
+            /// A Go duration (30m0s).
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/processing_timeout`.
+            internal var processingTimeout: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/run_at`.
+            internal var runAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/args`.
+            internal var args: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/context`.
+            internal var context: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/last_claimed`.
+            internal var lastClaimed: Components.Schemas.TasquesLastClaimed?
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/last_enqueued_at`.
+            internal var lastEnqueuedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/metadata`.
+            internal var metadata: Components.Schemas.TasquesMetadata
+            /// - Remark: Generated from `#/components/schemas/TasquesTask/recurring_task_id`.
+            internal var recurringTaskId: Swift.String?
+            /// Creates a new `TasquesTask`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - queue:
+            ///   - retryTimes:
+            ///   - attempted:
+            ///   - kind:
+            ///   - state:
+            ///   - priority:
+            ///   - processingTimeout: A Go duration (30m0s).
+            ///   - runAt:
+            ///   - args:
+            ///   - context:
+            ///   - lastClaimed:
+            ///   - lastEnqueuedAt:
+            ///   - metadata:
+            ///   - recurringTaskId:
+            internal init(
+                id: Swift.String,
+                queue: Swift.String,
+                retryTimes: Swift.Int,
+                attempted: Swift.Int,
+                kind: Swift.String,
+                state: Components.Schemas.TasquesTask.StatePayload,
+                priority: Swift.Int,
+                processingTimeout: Swift.String,
+                runAt: Foundation.Date,
+                args: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                context: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                lastClaimed: Components.Schemas.TasquesLastClaimed? = nil,
+                lastEnqueuedAt: Foundation.Date,
+                metadata: Components.Schemas.TasquesMetadata,
+                recurringTaskId: Swift.String? = nil
+            ) {
+                self.id = id
+                self.queue = queue
+                self.retryTimes = retryTimes
+                self.attempted = attempted
+                self.kind = kind
+                self.state = state
+                self.priority = priority
+                self.processingTimeout = processingTimeout
+                self.runAt = runAt
+                self.args = args
+                self.context = context
+                self.lastClaimed = lastClaimed
+                self.lastEnqueuedAt = lastEnqueuedAt
+                self.metadata = metadata
+                self.recurringTaskId = recurringTaskId
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case queue
+                case retryTimes = "retry_times"
+                case attempted
+                case kind
+                case state
+                case priority
+                case processingTimeout = "processing_timeout"
+                case runAt = "run_at"
+                case args
+                case context
+                case lastClaimed = "last_claimed"
+                case lastEnqueuedAt = "last_enqueued_at"
+                case metadata
+                case recurringTaskId = "recurring_task_id"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed`.
+        internal struct TasquesLastClaimed: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/worker_id`.
+            internal var workerId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/claimed_at`.
+            internal var claimedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/times_out_at`.
+            internal var timesOutAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/last_report`.
+            internal struct LastReportPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/last_report/at`.
+                internal var at: Foundation.Date
+                /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/last_report/data`.
+                internal var data: OpenAPIRuntime.OpenAPIObjectContainer?
+                /// Creates a new `LastReportPayload`.
+                ///
+                /// - Parameters:
+                ///   - at:
+                ///   - data:
+                internal init(
+                    at: Foundation.Date,
+                    data: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+                ) {
+                    self.at = at
+                    self.data = data
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case at
+                    case data
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/last_report`.
+            internal var lastReport: Components.Schemas.TasquesLastClaimed.LastReportPayload?
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/result`.
+            internal struct ResultPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/result/at`.
+                internal var at: Foundation.Date
+                /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/result/success`.
+                internal var success: OpenAPIRuntime.OpenAPIObjectContainer?
+                /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/result/failure`.
+                internal var failure: OpenAPIRuntime.OpenAPIObjectContainer?
+                /// Creates a new `ResultPayload`.
+                ///
+                /// - Parameters:
+                ///   - at:
+                ///   - success:
+                ///   - failure:
+                internal init(
+                    at: Foundation.Date,
+                    success: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                    failure: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+                ) {
+                    self.at = at
+                    self.success = success
+                    self.failure = failure
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case at
+                    case success
+                    case failure
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TasquesLastClaimed/result`.
+            internal var result: Components.Schemas.TasquesLastClaimed.ResultPayload?
+            /// Creates a new `TasquesLastClaimed`.
+            ///
+            /// - Parameters:
+            ///   - workerId:
+            ///   - claimedAt:
+            ///   - timesOutAt:
+            ///   - lastReport:
+            ///   - result:
+            internal init(
+                workerId: Swift.String,
+                claimedAt: Foundation.Date,
+                timesOutAt: Foundation.Date,
+                lastReport: Components.Schemas.TasquesLastClaimed.LastReportPayload? = nil,
+                result: Components.Schemas.TasquesLastClaimed.ResultPayload? = nil
+            ) {
+                self.workerId = workerId
+                self.claimedAt = claimedAt
+                self.timesOutAt = timesOutAt
+                self.lastReport = lastReport
+                self.result = result
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case workerId = "worker_id"
+                case claimedAt = "claimed_at"
+                case timesOutAt = "times_out_at"
+                case lastReport = "last_report"
+                case result
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesMetadata`.
+        internal struct TasquesMetadata: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesMetadata/created_at`.
+            internal var createdAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/TasquesMetadata/modified_at`.
+            internal var modifiedAt: Foundation.Date?
+            /// Creates a new `TasquesMetadata`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - modifiedAt:
+            internal init(
+                createdAt: Foundation.Date? = nil,
+                modifiedAt: Foundation.Date? = nil
+            ) {
+                self.createdAt = createdAt
+                self.modifiedAt = modifiedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case modifiedAt = "modified_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition`.
+        internal struct TasquesRecurringTaskDefinition: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/queue`.
+            internal var queue: Components.Schemas.QueueName
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/retry_times`.
+            internal var retryTimes: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/kind`.
+            internal var kind: Components.Schemas.HandlerName
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/priority`.
+            internal var priority: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/processing_timeout`.
+            internal var processingTimeout: Components.Schemas.TasquesDuration?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/args`.
+            internal var args: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskDefinition/context`.
+            internal var context: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// Creates a new `TasquesRecurringTaskDefinition`.
+            ///
+            /// - Parameters:
+            ///   - queue:
+            ///   - retryTimes:
+            ///   - kind:
+            ///   - priority:
+            ///   - processingTimeout:
+            ///   - args:
+            ///   - context:
+            internal init(
+                queue: Components.Schemas.QueueName,
+                retryTimes: Swift.Int? = nil,
+                kind: Components.Schemas.HandlerName,
+                priority: Swift.Int? = nil,
+                processingTimeout: Components.Schemas.TasquesDuration? = nil,
+                args: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                context: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+            ) {
+                self.queue = queue
+                self.retryTimes = retryTimes
+                self.kind = kind
+                self.priority = priority
+                self.processingTimeout = processingTimeout
+                self.args = args
+                self.context = context
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case queue
+                case retryTimes = "retry_times"
+                case kind
+                case priority
+                case processingTimeout = "processing_timeout"
+                case args
+                case context
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesNewRecurringTask`.
+        internal struct TasquesNewRecurringTask: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesNewRecurringTask/id`.
+            internal var id: Swift.String
+            /// Cron (5 fields, or 6 with seconds), a macro or @every 1m.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesNewRecurringTask/schedule_expression`.
+            internal var scheduleExpression: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesNewRecurringTask/task_definition`.
+            internal var taskDefinition: Components.Schemas.TasquesRecurringTaskDefinition
+            /// Skip a launch while an earlier one is unfinished (default false).
+            ///
+            /// - Remark: Generated from `#/components/schemas/TasquesNewRecurringTask/skip_if_outstanding_tasks_exist`.
+            internal var skipIfOutstandingTasksExist: Swift.Bool?
+            /// Creates a new `TasquesNewRecurringTask`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - scheduleExpression: Cron (5 fields, or 6 with seconds), a macro or @every 1m.
+            ///   - taskDefinition:
+            ///   - skipIfOutstandingTasksExist: Skip a launch while an earlier one is unfinished (default false).
+            internal init(
+                id: Swift.String,
+                scheduleExpression: Swift.String,
+                taskDefinition: Components.Schemas.TasquesRecurringTaskDefinition,
+                skipIfOutstandingTasksExist: Swift.Bool? = nil
+            ) {
+                self.id = id
+                self.scheduleExpression = scheduleExpression
+                self.taskDefinition = taskDefinition
+                self.skipIfOutstandingTasksExist = skipIfOutstandingTasksExist
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case scheduleExpression = "schedule_expression"
+                case taskDefinition = "task_definition"
+                case skipIfOutstandingTasksExist = "skip_if_outstanding_tasks_exist"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskUpdate`.
+        internal struct TasquesRecurringTaskUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskUpdate/schedule_expression`.
+            internal var scheduleExpression: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskUpdate/task_definition`.
+            internal var taskDefinition: Components.Schemas.TasquesRecurringTaskDefinition?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTaskUpdate/skip_if_outstanding_tasks_exist`.
+            internal var skipIfOutstandingTasksExist: Swift.Bool?
+            /// Creates a new `TasquesRecurringTaskUpdate`.
+            ///
+            /// - Parameters:
+            ///   - scheduleExpression:
+            ///   - taskDefinition:
+            ///   - skipIfOutstandingTasksExist:
+            internal init(
+                scheduleExpression: Swift.String? = nil,
+                taskDefinition: Components.Schemas.TasquesRecurringTaskDefinition? = nil,
+                skipIfOutstandingTasksExist: Swift.Bool? = nil
+            ) {
+                self.scheduleExpression = scheduleExpression
+                self.taskDefinition = taskDefinition
+                self.skipIfOutstandingTasksExist = skipIfOutstandingTasksExist
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case scheduleExpression = "schedule_expression"
+                case taskDefinition = "task_definition"
+                case skipIfOutstandingTasksExist = "skip_if_outstanding_tasks_exist"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask`.
+        internal struct TasquesRecurringTask: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/schedule_expression`.
+            internal var scheduleExpression: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition`.
+            internal struct TaskDefinitionPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/queue`.
+                internal var queue: Swift.String
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/retry_times`.
+                internal var retryTimes: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/kind`.
+                internal var kind: Swift.String
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/priority`.
+                internal var priority: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/processing_timeout`.
+                internal var processingTimeout: Swift.String
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/args`.
+                internal var args: OpenAPIRuntime.OpenAPIObjectContainer?
+                /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition/context`.
+                internal var context: OpenAPIRuntime.OpenAPIObjectContainer?
+                /// Creates a new `TaskDefinitionPayload`.
+                ///
+                /// - Parameters:
+                ///   - queue:
+                ///   - retryTimes:
+                ///   - kind:
+                ///   - priority:
+                ///   - processingTimeout:
+                ///   - args:
+                ///   - context:
+                internal init(
+                    queue: Swift.String,
+                    retryTimes: Swift.Int,
+                    kind: Swift.String,
+                    priority: Swift.Int,
+                    processingTimeout: Swift.String,
+                    args: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                    context: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+                ) {
+                    self.queue = queue
+                    self.retryTimes = retryTimes
+                    self.kind = kind
+                    self.priority = priority
+                    self.processingTimeout = processingTimeout
+                    self.args = args
+                    self.context = context
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case queue
+                    case retryTimes = "retry_times"
+                    case kind
+                    case priority
+                    case processingTimeout = "processing_timeout"
+                    case args
+                    case context
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/task_definition`.
+            internal var taskDefinition: Components.Schemas.TasquesRecurringTask.TaskDefinitionPayload
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/skip_if_outstanding_tasks_exist`.
+            internal var skipIfOutstandingTasksExist: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/loaded_at`.
+            internal var loadedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/TasquesRecurringTask/metadata`.
+            internal var metadata: Components.Schemas.TasquesMetadata
+            /// Creates a new `TasquesRecurringTask`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - scheduleExpression:
+            ///   - taskDefinition:
+            ///   - skipIfOutstandingTasksExist:
+            ///   - loadedAt:
+            ///   - metadata:
+            internal init(
+                id: Swift.String,
+                scheduleExpression: Swift.String,
+                taskDefinition: Components.Schemas.TasquesRecurringTask.TaskDefinitionPayload,
+                skipIfOutstandingTasksExist: Swift.Bool,
+                loadedAt: Foundation.Date? = nil,
+                metadata: Components.Schemas.TasquesMetadata
+            ) {
+                self.id = id
+                self.scheduleExpression = scheduleExpression
+                self.taskDefinition = taskDefinition
+                self.skipIfOutstandingTasksExist = skipIfOutstandingTasksExist
+                self.loadedAt = loadedAt
+                self.metadata = metadata
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case scheduleExpression = "schedule_expression"
+                case taskDefinition = "task_definition"
+                case skipIfOutstandingTasksExist = "skip_if_outstanding_tasks_exist"
+                case loadedAt = "loaded_at"
+                case metadata
             }
         }
         /// - Remark: Generated from `#/components/schemas/DeadLetter`.

@@ -1083,6 +1083,10 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/include_internal`.
                 internal var includeInternal: Swift.Bool?
+                /// The archived tasks (task_storage.archive_older_than) instead of the others (default false).
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/GET/query/archived`.
+                internal var archived: Swift.Bool?
                 /// List folded tasks too (default false; a parent_id listing always does).
                 ///
                 /// - Remark: Generated from `#/paths/v1/tasks/GET/query/include_folded`.
@@ -1117,6 +1121,7 @@ internal enum Operations {
                 ///   - idempotencyKey: Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
                 ///   - rootsOnly: Only tasks without a parent (default false).
                 ///   - includeInternal: List internal tasks too (default true).
+                ///   - archived: The archived tasks (task_storage.archive_older_than) instead of the others (default false).
                 ///   - includeFolded: List folded tasks too (default false; a parent_id listing always does).
                 ///   - limit:
                 ///   - cursor: The next_cursor of the previous page.
@@ -1134,6 +1139,7 @@ internal enum Operations {
                     idempotencyKey: Components.Parameters.FilterIdempotencyKey? = nil,
                     rootsOnly: Swift.Bool? = nil,
                     includeInternal: Swift.Bool? = nil,
+                    archived: Swift.Bool? = nil,
                     includeFolded: Swift.Bool? = nil,
                     limit: Swift.Int? = nil,
                     cursor: Swift.String? = nil,
@@ -1151,6 +1157,7 @@ internal enum Operations {
                     self.idempotencyKey = idempotencyKey
                     self.rootsOnly = rootsOnly
                     self.includeInternal = includeInternal
+                    self.archived = archived
                     self.includeFolded = includeFolded
                     self.limit = limit
                     self.cursor = cursor
@@ -1744,6 +1751,10 @@ internal enum Operations {
                 internal var rootsOnly: Swift.Bool?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/include_internal`.
                 internal var includeInternal: Swift.Bool?
+                /// Count the archived tasks.
+                ///
+                /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/archived`.
+                internal var archived: Swift.Bool?
                 /// - Remark: Generated from `#/paths/v1/tasks/count/GET/query/include_folded`.
                 internal var includeFolded: Swift.Bool?
                 /// Count no further than this.
@@ -1765,6 +1776,7 @@ internal enum Operations {
                 ///   - idempotencyKey: Only tasks with this idempotency key, finished ones too (with queue, the one task that holds it).
                 ///   - rootsOnly:
                 ///   - includeInternal:
+                ///   - archived: Count the archived tasks.
                 ///   - includeFolded:
                 ///   - upTo: Count no further than this.
                 internal init(
@@ -1780,6 +1792,7 @@ internal enum Operations {
                     idempotencyKey: Components.Parameters.FilterIdempotencyKey? = nil,
                     rootsOnly: Swift.Bool? = nil,
                     includeInternal: Swift.Bool? = nil,
+                    archived: Swift.Bool? = nil,
                     includeFolded: Swift.Bool? = nil,
                     upTo: Swift.Int? = nil
                 ) {
@@ -1795,6 +1808,7 @@ internal enum Operations {
                     self.idempotencyKey = idempotencyKey
                     self.rootsOnly = rootsOnly
                     self.includeInternal = includeInternal
+                    self.archived = archived
                     self.includeFolded = includeFolded
                     self.upTo = upTo
                 }
@@ -2358,6 +2372,57 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            internal struct Conflict: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/responses/409/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/tasks/bulk/POST/responses/409/content/application\/problem+json`.
+                    case applicationProblemJson(Components.Schemas.Problem)
+                    /// The associated value of the enum case if `self` is `.applicationProblemJson`.
+                    ///
+                    /// - Throws: An error if `self` is not `.applicationProblemJson`.
+                    /// - SeeAlso: `.applicationProblemJson`.
+                    internal var applicationProblemJson: Components.Schemas.Problem {
+                        get throws {
+                            switch self {
+                            case let .applicationProblemJson(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.BulkTasks.Output.Conflict.Body
+                /// Creates a new `Conflict`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.BulkTasks.Output.Conflict.Body) {
+                    self.body = body
+                }
+            }
+            /// The default queue, which the bulk action's task runs in, is suspended (queue-suspended).
+            ///
+            /// - Remark: Generated from `#/paths//v1/tasks/bulk/post(bulkTasks)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Operations.BulkTasks.Output.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Operations.BulkTasks.Output.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
@@ -13841,6 +13906,2845 @@ internal enum Operations {
                 [
                     .json,
                     .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// tasques' create-task; the task's id is a queue's idempotency key, refused (409) while any task holds it.
+    ///
+    /// - Remark: HTTP `POST /tasques`.
+    /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)`.
+    internal enum TasquesCreateTask {
+        internal static let id: Swift.String = "tasquesCreateTask"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesCreateTask.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesCreateTask.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesCreateTask.Input.Headers
+            /// - Remark: Generated from `#/paths/tasques/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesNewTask)
+            }
+            internal var body: Operations.TasquesCreateTask.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.TasquesCreateTask.Input.Headers = .init(),
+                body: Operations.TasquesCreateTask.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.TasquesTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesCreateTask.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesCreateTask.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// Created.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.TasquesCreateTask.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.TasquesCreateTask.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The id is in use (by a task of the queue, finished ones too, or a recurring task), or a definition is read-only.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.TasquesConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.TasquesConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' get-existing-task.
+    ///
+    /// - Remark: HTTP `GET /tasques/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)`.
+    internal enum TasquesGetTask {
+        internal static let id: Swift.String = "tasquesGetTask"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/{queue}/{id}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The task's queue.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/{queue}/{id}/GET/path/queue`.
+                internal var queue: Components.Parameters.TasquesQueue
+                /// The task's id in its queue (its idempotency key; or its Errand id).
+                ///
+                /// - Remark: Generated from `#/paths/tasques/{queue}/{id}/GET/path/id`.
+                internal var id: Components.Parameters.TasquesID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - queue: The task's queue.
+                ///   - id: The task's id in its queue (its idempotency key; or its Errand id).
+                internal init(
+                    queue: Components.Parameters.TasquesQueue,
+                    id: Components.Parameters.TasquesID
+                ) {
+                    self.queue = queue
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesGetTask.Input.Path
+            /// - Remark: Generated from `#/paths/tasques/{queue}/{id}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesGetTask.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesGetTask.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesGetTask.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.TasquesGetTask.Input.Path,
+                headers: Operations.TasquesGetTask.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/{queue}/{id}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/{queue}/{id}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesGetTask.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesGetTask.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesGetTask.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesGetTask.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' claim-tasks; waits up to block_for (default 3s) until amount (default 1) are claimed.
+    ///
+    /// - Remark: HTTP `POST /tasques/claims`.
+    /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)`.
+    internal enum TasquesClaimTasks {
+        internal static let id: Swift.String = "tasquesClaimTasks"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/claims/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// The worker claiming, or holding the claim of, the task.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/claims/POST/header/X-TASQUES-WORKER-ID`.
+                internal var xTasquesWorkerId: Components.Parameters.TasquesWorkerID
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesClaimTasks.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - xTasquesWorkerId: The worker claiming, or holding the claim of, the task.
+                ///   - accept:
+                internal init(
+                    xTasquesWorkerId: Components.Parameters.TasquesWorkerID,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesClaimTasks.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.xTasquesWorkerId = xTasquesWorkerId
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesClaimTasks.Input.Headers
+            /// - Remark: Generated from `#/paths/tasques/claims/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/claims/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesClaim)
+            }
+            internal var body: Operations.TasquesClaimTasks.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.TasquesClaimTasks.Input.Headers,
+                body: Operations.TasquesClaimTasks.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/claims/POST/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/claims/POST/responses/200/content/application\/json`.
+                    case json([Components.Schemas.TasquesTask])
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: [Components.Schemas.TasquesTask] {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesClaimTasks.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesClaimTasks.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The claimed tasks (fewer than amount when block_for passed first).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesClaimTasks.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesClaimTasks.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' unclaim-existing-task; the task is queued again and its attempt given back.
+    ///
+    /// - Remark: HTTP `DELETE /tasques/claims/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)`.
+    internal enum TasquesUnclaimTask {
+        internal static let id: Swift.String = "tasquesUnclaimTask"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The task's queue.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/path/queue`.
+                internal var queue: Components.Parameters.TasquesQueue
+                /// The task's id in its queue (its idempotency key; or its Errand id).
+                ///
+                /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/path/id`.
+                internal var id: Components.Parameters.TasquesID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - queue: The task's queue.
+                ///   - id: The task's id in its queue (its idempotency key; or its Errand id).
+                internal init(
+                    queue: Components.Parameters.TasquesQueue,
+                    id: Components.Parameters.TasquesID
+                ) {
+                    self.queue = queue
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesUnclaimTask.Input.Path
+            /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// The worker claiming, or holding the claim of, the task.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/header/X-TASQUES-WORKER-ID`.
+                internal var xTasquesWorkerId: Components.Parameters.TasquesWorkerID
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesUnclaimTask.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - xTasquesWorkerId: The worker claiming, or holding the claim of, the task.
+                ///   - accept:
+                internal init(
+                    xTasquesWorkerId: Components.Parameters.TasquesWorkerID,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesUnclaimTask.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.xTasquesWorkerId = xTasquesWorkerId
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesUnclaimTask.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.TasquesUnclaimTask.Input.Path,
+                headers: Operations.TasquesUnclaimTask.Input.Headers
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/claims/{queue}/{id}/DELETE/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesUnclaimTask.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesUnclaimTask.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesUnclaimTask.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesUnclaimTask.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' report-on-claimed-task; keeps the data and moves times_out_at (a heartbeat).
+    ///
+    /// - Remark: HTTP `PUT /tasques/reports/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)`.
+    internal enum TasquesReportOnTask {
+        internal static let id: Swift.String = "tasquesReportOnTask"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The task's queue.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/path/queue`.
+                internal var queue: Components.Parameters.TasquesQueue
+                /// The task's id in its queue (its idempotency key; or its Errand id).
+                ///
+                /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/path/id`.
+                internal var id: Components.Parameters.TasquesID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - queue: The task's queue.
+                ///   - id: The task's id in its queue (its idempotency key; or its Errand id).
+                internal init(
+                    queue: Components.Parameters.TasquesQueue,
+                    id: Components.Parameters.TasquesID
+                ) {
+                    self.queue = queue
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesReportOnTask.Input.Path
+            /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// The worker claiming, or holding the claim of, the task.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/header/X-TASQUES-WORKER-ID`.
+                internal var xTasquesWorkerId: Components.Parameters.TasquesWorkerID
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesReportOnTask.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - xTasquesWorkerId: The worker claiming, or holding the claim of, the task.
+                ///   - accept:
+                internal init(
+                    xTasquesWorkerId: Components.Parameters.TasquesWorkerID,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesReportOnTask.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.xTasquesWorkerId = xTasquesWorkerId
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesReportOnTask.Input.Headers
+            /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesData)
+            }
+            internal var body: Operations.TasquesReportOnTask.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.TasquesReportOnTask.Input.Path,
+                headers: Operations.TasquesReportOnTask.Input.Headers,
+                body: Operations.TasquesReportOnTask.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/reports/{queue}/{id}/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesReportOnTask.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesReportOnTask.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesReportOnTask.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesReportOnTask.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' mark-claimed-task-done.
+    ///
+    /// - Remark: HTTP `PUT /tasques/done/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)`.
+    internal enum TasquesMarkDone {
+        internal static let id: Swift.String = "tasquesMarkDone"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The task's queue.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/path/queue`.
+                internal var queue: Components.Parameters.TasquesQueue
+                /// The task's id in its queue (its idempotency key; or its Errand id).
+                ///
+                /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/path/id`.
+                internal var id: Components.Parameters.TasquesID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - queue: The task's queue.
+                ///   - id: The task's id in its queue (its idempotency key; or its Errand id).
+                internal init(
+                    queue: Components.Parameters.TasquesQueue,
+                    id: Components.Parameters.TasquesID
+                ) {
+                    self.queue = queue
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesMarkDone.Input.Path
+            /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// The worker claiming, or holding the claim of, the task.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/header/X-TASQUES-WORKER-ID`.
+                internal var xTasquesWorkerId: Components.Parameters.TasquesWorkerID
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesMarkDone.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - xTasquesWorkerId: The worker claiming, or holding the claim of, the task.
+                ///   - accept:
+                internal init(
+                    xTasquesWorkerId: Components.Parameters.TasquesWorkerID,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesMarkDone.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.xTasquesWorkerId = xTasquesWorkerId
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesMarkDone.Input.Headers
+            /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesData)
+            }
+            internal var body: Operations.TasquesMarkDone.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.TasquesMarkDone.Input.Path,
+                headers: Operations.TasquesMarkDone.Input.Headers,
+                body: Operations.TasquesMarkDone.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/done/{queue}/{id}/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesMarkDone.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesMarkDone.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesMarkDone.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesMarkDone.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' mark-claimed-task-failed; failed (retried later) while retries remain, else dead.
+    ///
+    /// - Remark: HTTP `PUT /tasques/failed/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)`.
+    internal enum TasquesMarkFailed {
+        internal static let id: Swift.String = "tasquesMarkFailed"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The task's queue.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/path/queue`.
+                internal var queue: Components.Parameters.TasquesQueue
+                /// The task's id in its queue (its idempotency key; or its Errand id).
+                ///
+                /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/path/id`.
+                internal var id: Components.Parameters.TasquesID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - queue: The task's queue.
+                ///   - id: The task's id in its queue (its idempotency key; or its Errand id).
+                internal init(
+                    queue: Components.Parameters.TasquesQueue,
+                    id: Components.Parameters.TasquesID
+                ) {
+                    self.queue = queue
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesMarkFailed.Input.Path
+            /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// The worker claiming, or holding the claim of, the task.
+                ///
+                /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/header/X-TASQUES-WORKER-ID`.
+                internal var xTasquesWorkerId: Components.Parameters.TasquesWorkerID
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesMarkFailed.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - xTasquesWorkerId: The worker claiming, or holding the claim of, the task.
+                ///   - accept:
+                internal init(
+                    xTasquesWorkerId: Components.Parameters.TasquesWorkerID,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesMarkFailed.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.xTasquesWorkerId = xTasquesWorkerId
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesMarkFailed.Input.Headers
+            /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesData)
+            }
+            internal var body: Operations.TasquesMarkFailed.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.TasquesMarkFailed.Input.Path,
+                headers: Operations.TasquesMarkFailed.Input.Headers,
+                body: Operations.TasquesMarkFailed.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/tasques/failed/{queue}/{id}/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesMarkFailed.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesMarkFailed.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesMarkFailed.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesMarkFailed.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' list-existing-recurring-tasks; every periodical definition (the configuration file's too).
+    ///
+    /// - Remark: HTTP `GET /recurring_tasques`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/get(tasquesListRecurring)`.
+    internal enum TasquesListRecurring {
+        internal static let id: Swift.String = "tasquesListRecurring"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/recurring_tasques/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesListRecurring.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesListRecurring.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesListRecurring.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.TasquesListRecurring.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/recurring_tasques/GET/responses/200/content/application\/json`.
+                    case json([Components.Schemas.TasquesRecurringTask])
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: [Components.Schemas.TasquesRecurringTask] {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesListRecurring.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesListRecurring.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The recurring tasks.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/get(tasquesListRecurring)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesListRecurring.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesListRecurring.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/get(tasquesListRecurring)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/get(tasquesListRecurring)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' create-recurring-task; kept in the store as a periodical definition, launched by the leader.
+    ///
+    /// - Remark: HTTP `POST /recurring_tasques`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)`.
+    internal enum TasquesCreateRecurring {
+        internal static let id: Swift.String = "tasquesCreateRecurring"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/recurring_tasques/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesCreateRecurring.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesCreateRecurring.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesCreateRecurring.Input.Headers
+            /// - Remark: Generated from `#/paths/recurring_tasques/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesNewRecurringTask)
+            }
+            internal var body: Operations.TasquesCreateRecurring.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.TasquesCreateRecurring.Input.Headers = .init(),
+                body: Operations.TasquesCreateRecurring.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/recurring_tasques/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.TasquesRecurringTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesRecurringTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesCreateRecurring.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesCreateRecurring.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// Created.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.TasquesCreateRecurring.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.TasquesCreateRecurring.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The id is in use (by a task of the queue, finished ones too, or a recurring task), or a definition is read-only.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.TasquesConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.TasquesConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' get-existing-recurring-task.
+    ///
+    /// - Remark: HTTP `GET /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)`.
+    internal enum TasquesGetRecurring {
+        internal static let id: Swift.String = "tasquesGetRecurring"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The recurring task's id (a definition's name; any other is not found).
+                ///
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/GET/path/id`.
+                internal var id: Components.Parameters.TasquesRecurringID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The recurring task's id (a definition's name; any other is not found).
+                internal init(id: Components.Parameters.TasquesRecurringID) {
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesGetRecurring.Input.Path
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesGetRecurring.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesGetRecurring.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesGetRecurring.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.TasquesGetRecurring.Input.Path,
+                headers: Operations.TasquesGetRecurring.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/recurring_tasques/{id}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesRecurringTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesRecurringTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesGetRecurring.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesGetRecurring.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesGetRecurring.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesGetRecurring.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' update-existing-recurring-task; what the body leaves out is kept.
+    ///
+    /// A definition from the configuration file cannot be changed here (409).
+    ///
+    /// - Remark: HTTP `PUT /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)`.
+    internal enum TasquesUpdateRecurring {
+        internal static let id: Swift.String = "tasquesUpdateRecurring"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The recurring task's id (a definition's name; any other is not found).
+                ///
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/path/id`.
+                internal var id: Components.Parameters.TasquesRecurringID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The recurring task's id (a definition's name; any other is not found).
+                internal init(id: Components.Parameters.TasquesRecurringID) {
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesUpdateRecurring.Input.Path
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesUpdateRecurring.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesUpdateRecurring.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesUpdateRecurring.Input.Headers
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/requestBody/content/application\/json`.
+                case json(Components.Schemas.TasquesRecurringTaskUpdate)
+            }
+            internal var body: Operations.TasquesUpdateRecurring.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.TasquesUpdateRecurring.Input.Path,
+                headers: Operations.TasquesUpdateRecurring.Input.Headers = .init(),
+                body: Operations.TasquesUpdateRecurring.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/recurring_tasques/{id}/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesRecurringTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesRecurringTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesUpdateRecurring.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesUpdateRecurring.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesUpdateRecurring.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesUpdateRecurring.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks tasques' rules (bad JSON, a field's type or value, a task not claimed, no worker id).
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.TasquesBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.TasquesBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TasquesTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TasquesTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The id is in use (by a task of the queue, finished ones too, or a recurring task), or a definition is read-only.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.TasquesConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.TasquesConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// tasques' delete-existing-recurring-task; answers it as it was.
+    ///
+    /// A definition from the configuration file cannot be deleted here (409).
+    ///
+    /// - Remark: HTTP `DELETE /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)`.
+    internal enum TasquesDeleteRecurring {
+        internal static let id: Swift.String = "tasquesDeleteRecurring"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The recurring task's id (a definition's name; any other is not found).
+                ///
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/DELETE/path/id`.
+                internal var id: Components.Parameters.TasquesRecurringID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The recurring task's id (a definition's name; any other is not found).
+                internal init(id: Components.Parameters.TasquesRecurringID) {
+                    self.id = id
+                }
+            }
+            internal var path: Operations.TasquesDeleteRecurring.Input.Path
+            /// - Remark: Generated from `#/paths/recurring_tasques/{id}/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesDeleteRecurring.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.TasquesDeleteRecurring.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.TasquesDeleteRecurring.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.TasquesDeleteRecurring.Input.Path,
+                headers: Operations.TasquesDeleteRecurring.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/recurring_tasques/{id}/DELETE/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/recurring_tasques/{id}/DELETE/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TasquesRecurringTask)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.TasquesRecurringTask {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.TasquesDeleteRecurring.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.TasquesDeleteRecurring.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The deleted recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.TasquesDeleteRecurring.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.TasquesDeleteRecurring.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TasquesUnauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.TasquesUnauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this, or the task is claimed by another worker.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.TasquesForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.TasquesForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task in the queue, or no such recurring task.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.TasquesNotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.TasquesNotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The id is in use (by a task of the queue, finished ones too, or a recurring task), or a definition is read-only.
+            ///
+            /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.TasquesConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.TasquesConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
                 ]
             }
         }

@@ -308,6 +308,70 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /task_manager/drain/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)`.
     func drainModule(_ input: Operations.DrainModule.Input) async throws -> Operations.DrainModule.Output
+    /// tasques' create-task; the task's id is a queue's idempotency key, refused (409) while any task holds it.
+    ///
+    /// - Remark: HTTP `POST /tasques`.
+    /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)`.
+    func tasquesCreateTask(_ input: Operations.TasquesCreateTask.Input) async throws -> Operations.TasquesCreateTask.Output
+    /// tasques' get-existing-task.
+    ///
+    /// - Remark: HTTP `GET /tasques/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)`.
+    func tasquesGetTask(_ input: Operations.TasquesGetTask.Input) async throws -> Operations.TasquesGetTask.Output
+    /// tasques' claim-tasks; waits up to block_for (default 3s) until amount (default 1) are claimed.
+    ///
+    /// - Remark: HTTP `POST /tasques/claims`.
+    /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)`.
+    func tasquesClaimTasks(_ input: Operations.TasquesClaimTasks.Input) async throws -> Operations.TasquesClaimTasks.Output
+    /// tasques' unclaim-existing-task; the task is queued again and its attempt given back.
+    ///
+    /// - Remark: HTTP `DELETE /tasques/claims/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)`.
+    func tasquesUnclaimTask(_ input: Operations.TasquesUnclaimTask.Input) async throws -> Operations.TasquesUnclaimTask.Output
+    /// tasques' report-on-claimed-task; keeps the data and moves times_out_at (a heartbeat).
+    ///
+    /// - Remark: HTTP `PUT /tasques/reports/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)`.
+    func tasquesReportOnTask(_ input: Operations.TasquesReportOnTask.Input) async throws -> Operations.TasquesReportOnTask.Output
+    /// tasques' mark-claimed-task-done.
+    ///
+    /// - Remark: HTTP `PUT /tasques/done/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)`.
+    func tasquesMarkDone(_ input: Operations.TasquesMarkDone.Input) async throws -> Operations.TasquesMarkDone.Output
+    /// tasques' mark-claimed-task-failed; failed (retried later) while retries remain, else dead.
+    ///
+    /// - Remark: HTTP `PUT /tasques/failed/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)`.
+    func tasquesMarkFailed(_ input: Operations.TasquesMarkFailed.Input) async throws -> Operations.TasquesMarkFailed.Output
+    /// tasques' list-existing-recurring-tasks; every periodical definition (the configuration file's too).
+    ///
+    /// - Remark: HTTP `GET /recurring_tasques`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/get(tasquesListRecurring)`.
+    func tasquesListRecurring(_ input: Operations.TasquesListRecurring.Input) async throws -> Operations.TasquesListRecurring.Output
+    /// tasques' create-recurring-task; kept in the store as a periodical definition, launched by the leader.
+    ///
+    /// - Remark: HTTP `POST /recurring_tasques`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)`.
+    func tasquesCreateRecurring(_ input: Operations.TasquesCreateRecurring.Input) async throws -> Operations.TasquesCreateRecurring.Output
+    /// tasques' get-existing-recurring-task.
+    ///
+    /// - Remark: HTTP `GET /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)`.
+    func tasquesGetRecurring(_ input: Operations.TasquesGetRecurring.Input) async throws -> Operations.TasquesGetRecurring.Output
+    /// tasques' update-existing-recurring-task; what the body leaves out is kept.
+    ///
+    /// A definition from the configuration file cannot be changed here (409).
+    ///
+    /// - Remark: HTTP `PUT /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)`.
+    func tasquesUpdateRecurring(_ input: Operations.TasquesUpdateRecurring.Input) async throws -> Operations.TasquesUpdateRecurring.Output
+    /// tasques' delete-existing-recurring-task; answers it as it was.
+    ///
+    /// A definition from the configuration file cannot be deleted here (409).
+    ///
+    /// - Remark: HTTP `DELETE /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)`.
+    func tasquesDeleteRecurring(_ input: Operations.TasquesDeleteRecurring.Input) async throws -> Operations.TasquesDeleteRecurring.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -1000,6 +1064,168 @@ extension APIProtocol {
         headers: Operations.DrainModule.Input.Headers = .init()
     ) async throws -> Operations.DrainModule.Output {
         try await drainModule(Operations.DrainModule.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// tasques' create-task; the task's id is a queue's idempotency key, refused (409) while any task holds it.
+    ///
+    /// - Remark: HTTP `POST /tasques`.
+    /// - Remark: Generated from `#/paths//tasques/post(tasquesCreateTask)`.
+    internal func tasquesCreateTask(
+        headers: Operations.TasquesCreateTask.Input.Headers = .init(),
+        body: Operations.TasquesCreateTask.Input.Body
+    ) async throws -> Operations.TasquesCreateTask.Output {
+        try await tasquesCreateTask(Operations.TasquesCreateTask.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' get-existing-task.
+    ///
+    /// - Remark: HTTP `GET /tasques/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/{queue}/{id}/get(tasquesGetTask)`.
+    internal func tasquesGetTask(
+        path: Operations.TasquesGetTask.Input.Path,
+        headers: Operations.TasquesGetTask.Input.Headers = .init()
+    ) async throws -> Operations.TasquesGetTask.Output {
+        try await tasquesGetTask(Operations.TasquesGetTask.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// tasques' claim-tasks; waits up to block_for (default 3s) until amount (default 1) are claimed.
+    ///
+    /// - Remark: HTTP `POST /tasques/claims`.
+    /// - Remark: Generated from `#/paths//tasques/claims/post(tasquesClaimTasks)`.
+    internal func tasquesClaimTasks(
+        headers: Operations.TasquesClaimTasks.Input.Headers,
+        body: Operations.TasquesClaimTasks.Input.Body
+    ) async throws -> Operations.TasquesClaimTasks.Output {
+        try await tasquesClaimTasks(Operations.TasquesClaimTasks.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' unclaim-existing-task; the task is queued again and its attempt given back.
+    ///
+    /// - Remark: HTTP `DELETE /tasques/claims/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/claims/{queue}/{id}/delete(tasquesUnclaimTask)`.
+    internal func tasquesUnclaimTask(
+        path: Operations.TasquesUnclaimTask.Input.Path,
+        headers: Operations.TasquesUnclaimTask.Input.Headers
+    ) async throws -> Operations.TasquesUnclaimTask.Output {
+        try await tasquesUnclaimTask(Operations.TasquesUnclaimTask.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// tasques' report-on-claimed-task; keeps the data and moves times_out_at (a heartbeat).
+    ///
+    /// - Remark: HTTP `PUT /tasques/reports/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/reports/{queue}/{id}/put(tasquesReportOnTask)`.
+    internal func tasquesReportOnTask(
+        path: Operations.TasquesReportOnTask.Input.Path,
+        headers: Operations.TasquesReportOnTask.Input.Headers,
+        body: Operations.TasquesReportOnTask.Input.Body
+    ) async throws -> Operations.TasquesReportOnTask.Output {
+        try await tasquesReportOnTask(Operations.TasquesReportOnTask.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' mark-claimed-task-done.
+    ///
+    /// - Remark: HTTP `PUT /tasques/done/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/done/{queue}/{id}/put(tasquesMarkDone)`.
+    internal func tasquesMarkDone(
+        path: Operations.TasquesMarkDone.Input.Path,
+        headers: Operations.TasquesMarkDone.Input.Headers,
+        body: Operations.TasquesMarkDone.Input.Body
+    ) async throws -> Operations.TasquesMarkDone.Output {
+        try await tasquesMarkDone(Operations.TasquesMarkDone.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' mark-claimed-task-failed; failed (retried later) while retries remain, else dead.
+    ///
+    /// - Remark: HTTP `PUT /tasques/failed/{queue}/{id}`.
+    /// - Remark: Generated from `#/paths//tasques/failed/{queue}/{id}/put(tasquesMarkFailed)`.
+    internal func tasquesMarkFailed(
+        path: Operations.TasquesMarkFailed.Input.Path,
+        headers: Operations.TasquesMarkFailed.Input.Headers,
+        body: Operations.TasquesMarkFailed.Input.Body
+    ) async throws -> Operations.TasquesMarkFailed.Output {
+        try await tasquesMarkFailed(Operations.TasquesMarkFailed.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' list-existing-recurring-tasks; every periodical definition (the configuration file's too).
+    ///
+    /// - Remark: HTTP `GET /recurring_tasques`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/get(tasquesListRecurring)`.
+    internal func tasquesListRecurring(headers: Operations.TasquesListRecurring.Input.Headers = .init()) async throws -> Operations.TasquesListRecurring.Output {
+        try await tasquesListRecurring(Operations.TasquesListRecurring.Input(headers: headers))
+    }
+    /// tasques' create-recurring-task; kept in the store as a periodical definition, launched by the leader.
+    ///
+    /// - Remark: HTTP `POST /recurring_tasques`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/post(tasquesCreateRecurring)`.
+    internal func tasquesCreateRecurring(
+        headers: Operations.TasquesCreateRecurring.Input.Headers = .init(),
+        body: Operations.TasquesCreateRecurring.Input.Body
+    ) async throws -> Operations.TasquesCreateRecurring.Output {
+        try await tasquesCreateRecurring(Operations.TasquesCreateRecurring.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' get-existing-recurring-task.
+    ///
+    /// - Remark: HTTP `GET /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/get(tasquesGetRecurring)`.
+    internal func tasquesGetRecurring(
+        path: Operations.TasquesGetRecurring.Input.Path,
+        headers: Operations.TasquesGetRecurring.Input.Headers = .init()
+    ) async throws -> Operations.TasquesGetRecurring.Output {
+        try await tasquesGetRecurring(Operations.TasquesGetRecurring.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// tasques' update-existing-recurring-task; what the body leaves out is kept.
+    ///
+    /// A definition from the configuration file cannot be changed here (409).
+    ///
+    /// - Remark: HTTP `PUT /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/put(tasquesUpdateRecurring)`.
+    internal func tasquesUpdateRecurring(
+        path: Operations.TasquesUpdateRecurring.Input.Path,
+        headers: Operations.TasquesUpdateRecurring.Input.Headers = .init(),
+        body: Operations.TasquesUpdateRecurring.Input.Body
+    ) async throws -> Operations.TasquesUpdateRecurring.Output {
+        try await tasquesUpdateRecurring(Operations.TasquesUpdateRecurring.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// tasques' delete-existing-recurring-task; answers it as it was.
+    ///
+    /// A definition from the configuration file cannot be deleted here (409).
+    ///
+    /// - Remark: HTTP `DELETE /recurring_tasques/{id}`.
+    /// - Remark: Generated from `#/paths//recurring_tasques/{id}/delete(tasquesDeleteRecurring)`.
+    internal func tasquesDeleteRecurring(
+        path: Operations.TasquesDeleteRecurring.Input.Path,
+        headers: Operations.TasquesDeleteRecurring.Input.Headers = .init()
+    ) async throws -> Operations.TasquesDeleteRecurring.Output {
+        try await tasquesDeleteRecurring(Operations.TasquesDeleteRecurring.Input(
             path: path,
             headers: headers
         ))
