@@ -5,13 +5,22 @@ import Foundation
 /// How one attempt ended, as a runner reports it. The engine turns it into a ``Finish``.
 public struct AttemptReport: Sendable, Hashable {
     public var outcome: AttemptOutcome
-    /// Result payload (JSON text) of a successful attempt.
+    /// Result payload (JSON text): the task's result on success, kept in the attempt's log line either way.
     public var result: String?
     public var message: String?
-    /// Tasks to enqueue as children of this one when the outcome is stored (a handler's `postHooks.json`).
+    /// Tasks to enqueue when the outcome is stored (a handler's `postHooks.json`): children of this one, or with
+    /// `followUpsAreChildren` false new tasks of their own.
     public var followUps: [NewTask]
+    public var followUpsAreChildren: Bool
 
-    public init(outcome: AttemptOutcome, result: String? = nil, message: String? = nil, followUps: [NewTask] = []) {
+    public init(
+        outcome: AttemptOutcome,
+        result: String? = nil,
+        message: String? = nil,
+        followUps: [NewTask] = [],
+        followUpsAreChildren: Bool = true
+    ) {
+        self.followUpsAreChildren = followUpsAreChildren
         self.outcome = outcome
         self.result = result
         self.message = message

@@ -16,6 +16,7 @@ struct ErrandCommand: AsyncParsableCommand {
             task, queue, module, ttl, stats and worker list commands use a remote server's HTTP API instead.
             Exit status: 0 success, 1 operation failed, 2 bad input, 3 store unusable, 124 wait timed out.
             """,
+        version: ErrandVersion.version,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, ModuleCommand.self, TTLCommand.self,
             StatsCommand.self, LeaderCommand.self, MigrateCommand.self, CronCommand.self, ConfigCommand.self, CompletionCommand.self,
@@ -124,8 +125,8 @@ enum Main {
             }
             try await StoreScope.around {
                 var arguments = Array(CommandLine.arguments.dropFirst())
-                // pftaskqueue's verb takes pftaskqueue's flag spellings.
-                if let verb = arguments.firstIndex(of: "start-worker"), !arguments[..<verb].contains("--") {
+                // pftaskqueue's verbs take pftaskqueue's flag spellings.
+                if let verb = arguments.firstIndex(where: { $0 == "start-worker" || $0 == "print-config" }), !arguments[..<verb].contains("--") {
                     arguments = Array(arguments[...verb]) + (try PftaskqueueFlags.translate(Array(arguments[(verb + 1)...])))
                 }
                 var command = try ErrandCommand.parseAsRoot(arguments)

@@ -9,7 +9,8 @@ import Foundation
 enum Pftaskqueue {
     static let commands: [any ParsableCommand.Type] = [
         CreateQueue.self, GetQueueState.self, SuspendQueue.self, ResumeQueue.self, DeleteQueue.self, GetAllQueues.self,
-        AddTask.self, GetTask.self, StartWorker.self, GetWorker.self, PrintDefaultConfig.self,
+        AddTask.self, GetTask.self, StartWorker.self, GetWorker.self, PrintDefaultConfig.self, PrintConfig.self, GenerateTask.self,
+        Version.self,
     ]
 
     struct CreateQueue: AsyncParsableCommand {
@@ -38,7 +39,8 @@ enum Pftaskqueue {
             guard let queue = try await store.client().queues().first(where: { $0.name == name }) else {
                 throw CLIFailure("no queue named \(name)", exitCode: CLIFailure.failed)
             }
-            print(queue.state.rawValue)
+            // pftaskqueue's names: active, suspend.
+            print(queue.state == .suspended ? "suspend" : queue.state.rawValue)
         }
     }
 
@@ -66,28 +68,14 @@ enum Pftaskqueue {
         func run() async throws { try await queues.run() }
     }
 
-    struct AddTask: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "add-task",
-            abstract: "Add tasks to a queue from YAML task specs (pftaskqueue's TaskSpec), one per `---` document.",
-            discussion: "Keys: name, payload, retryLimit, timeoutSeconds, and any key of `errand task add -f`. Prints the new ids."
-        )
-        @OptionGroup var store: StoreOptions
-        @Argument(help: "Queue name.") var queue: String
-        @Option(name: [.short, .customLong("file")], help: "YAML file of task specs, or - for stdin.") var file: String = "-"
-
-        func run() async throws {
-            var add = try TaskAddCommand.parse(["--queue", queue, "-f", file, "--any-handler"])
-            add.store = store
-            try await add.run()
-        }
-    }
-
     struct GetTask: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "get-task",
             abstract: "Print the tasks of a queue (pftaskqueue), all pages.",
             discussion: """
+                Each task is printed as pftaskqueue's Task: uid, spec (name, payload, retryLimit, timeoutSeconds), \
+                status (phase Pending, Processing, Succeeded or Failed; createdAt, failureCount, salvageCount, \
+                currentRecord, history of TaskRecords). \
                 pending = scheduled or pending; processing = running; completed = succeeded or failed; \
                 succeeded = completed; failed = failed, cancelled or dead; workerlost = tasks whose latest attempt \
                 ended lost (its worker died); deadletter = records that could not be read (`errand task redrive`).
@@ -116,26 +104,34 @@ enum Pftaskqueue {
             }
             let client = try await store.client()
             var tasks: [TaskRecord] = []
+            var records: [OutputJSON] = []
             var cursor: TaskID?
             repeat {
                 let page = try await client.list(TaskQuery(queue: queue, states: states, limit: 1000, cursor: cursor))
                 for task in page.tasks {
-                    if state == "workerlost", try await client.attempts(of: task.id).last?.outcome != .lost { continue }
+                    let attempts = try await client.attempts(of: task.id)
+                    if state == "workerlost", attempts.last?.outcome != .lost { continue }
                     tasks.append(task)
+                    records.append(PftaskqueueRecord.task(task, attempts: attempts))
                 }
                 cursor = page.nextCursor
             } while cursor != nil
-            try Output.print(.array(tasks.map(Representation.task)), as: output) { Output.table(Tables.taskHeader, tasks.map(Tables.task)) }
+            try Output.print(.array(records), as: output) { Output.table(Tables.taskHeader, tasks.map(Tables.task)) }
         }
     }
 
     struct StartWorker: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "start-worker",
-            abstract: "= errand worker (pftaskqueue): run tasks with a child process per task (`-- CMD ARGS`)."
+            abstract: "= errand worker (pftaskqueue): run tasks with a child process per task (`-- CMD ARGS`).",
+            discussion: """
+                pftaskqueue's defaults apply: a queue must be named, the worker exits when its queue is suspended \
+                (--no-exit-on-suspend to stay) and after 1,000 tasks (--num-tasks); its flags, PFTQ_WORKER_* variables \
+                and camelCase --config file are read as pftaskqueue reads them.
+                """
         )
         @OptionGroup var worker: WorkerCommand
-        func run() async throws { try await worker.run() }
+        func run() async throws { try await worker.run(defaults: .pftaskqueue) }
     }
 
     struct GetWorker: AsyncParsableCommand {

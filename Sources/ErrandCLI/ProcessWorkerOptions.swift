@@ -17,7 +17,7 @@ struct ProcessWorkerOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Exit 0 once every queue the worker claims from is suspended.") var exitOnSuspend: Bool?
     @Flag(inversion: .prefixedNo, help: "Exit 0 once there is nothing to run for --exit-on-empty-grace-period.") var exitOnEmpty: Bool?
     @Option(help: "Seconds with nothing to run before --exit-on-empty exits (default: 10).") var exitOnEmptyGracePeriod: Double?
-    @Option(help: "Exit 0 after this many tasks (they finish first).") var numTasks: Int?
+    @Option(help: "Exit 0 after this many tasks (they finish first); 0: no limit.") var numTasks: Int?
     @OptionGroup var presenceOptions: PresenceOptions
 
     /// What the options resolve to.
@@ -30,8 +30,23 @@ struct ProcessWorkerOptions: ParsableArguments {
         var presence: WorkerPresenceConfiguration
     }
 
+    /// The defaults a setting takes when no flag, variable or file gives it: Errand's (`errand worker`), or
+    /// pftaskqueue's under its verb `start-worker` (exit when the queue is suspended, after 1,000 tasks, a queue
+    /// must be named, and follow-ups are new tasks).
+    struct Defaults {
+        var exitOnSuspend = false
+        var numTasks: Int?
+        var requiresQueue = false
+        /// Whether a handler's follow-ups (`postHooks.json`) are its task's children, or new tasks read as
+        /// pftaskqueue's TaskSpecs.
+        var followUpsAreChildren = true
+
+        static let errand = Defaults()
+        static let pftaskqueue = Defaults(exitOnSuspend: true, numTasks: 1000, requiresQueue: true, followUpsAreChildren: false)
+    }
+
     /// Resolves every option against the environment and the configuration file's `worker:` section.
-    func resolve(command: [String], file: WorkerSettings, queues: [String]) throws -> Resolved {
+    func resolve(command: [String], file: WorkerSettings, queues: [String], defaults: Defaults = .errand) throws -> Resolved {
         let lookup = WorkerSettingLookup()
         func variable(_ key: String) throws -> String? { try lookup.variable(key) }
         func value<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fromFile: T?) throws -> T? {
@@ -42,8 +57,9 @@ struct ProcessWorkerOptions: ParsableArguments {
         }
         let concurrency = try value(concurrency, "CONCURRENCY", file.concurrency) ?? 1
         guard concurrency >= 1 else { throw CLIFailure("--concurrency must be at least 1", exitCode: CLIFailure.badInput) }
-        let numTasks = try value(numTasks, "NUM_TASKS", file.numTasks)
-        if let numTasks, numTasks < 1 { throw CLIFailure("--num-tasks must be at least 1", exitCode: CLIFailure.badInput) }
+        var numTasks = try value(numTasks, "NUM_TASKS", file.numTasks) ?? defaults.numTasks
+        if let count = numTasks, count < 0 { throw CLIFailure("--num-tasks must be 0 (no limit) or more", exitCode: CLIFailure.badInput) }
+        if numTasks == 0 { numTasks = nil }
         let exitOnEmpty = try value(exitOnEmpty, "EXIT_ON_EMPTY", file.exitOnEmpty) ?? false
         let grace =
             try positive(
@@ -54,17 +70,24 @@ struct ProcessWorkerOptions: ParsableArguments {
         let stopWhen = StopConditions(
             maxTasks: numTasks,
             idleFor: exitOnEmpty ? grace : nil,
-            onSuspend: try value(exitOnSuspend, "EXIT_ON_SUSPEND", file.exitOnSuspend) ?? false
+            onSuspend: try value(exitOnSuspend, "EXIT_ON_SUSPEND", file.exitOnSuspend) ?? defaults.exitOnSuspend
         )
         var presence = try presenceOptions.resolve(file: file)
         presence.name = try value(name, "NAME", file.name)
         var queues = queues
         if queues.isEmpty, let queue = try variable("QUEUE") ?? file.queue { queues = [queue] }
+        if defaults.requiresQueue, queues.isEmpty {
+            throw CLIFailure(
+                "start-worker needs a queue, as pftaskqueue does: --queue-name NAME, PFTQ_WORKER_QUEUENAME, or worker.queueName in --config",
+                exitCode: CLIFailure.badInput
+            )
+        }
         let argv = command.isEmpty ? (try variable("COMMAND").map { $0.split(separator: " ").map(String.init) } ?? file.command ?? []) : command
         guard !argv.isEmpty else {
             return Resolved(process: nil, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
         }
         var configuration = ProcessWorkerConfiguration(command: argv, id: presence.id)
+        configuration.postHooks = defaults.followUpsAreChildren ? .errand : .pftaskqueue
         if let name = try value(name, "NAME", file.name) { configuration.name = name }
         let handlers = handler.isEmpty ? (try variable("HANDLERS").map { $0.split(separator: ",").map(String.init) } ?? file.handlers) : handler
         if let handlers {

@@ -46,6 +46,19 @@ struct TaskAddCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Output: ids (default), yaml, json or table.") var output: OutputFormat?
 
     func run() async throws {
+        let defaults = try self.defaults()
+        let tasks: [NewTask]
+        if let file {
+            tasks = try TaskSpec.tasks(in: try SpecDocument.parse(try readSpec(file)), defaults: defaults)
+        } else {
+            guard handler != nil else { throw CLIFailure("give --handler, or a task spec with -f FILE", exitCode: CLIFailure.badInput) }
+            tasks = [defaults]
+        }
+        try await add(tasks)
+    }
+
+    /// The task the options describe: what every task of a spec file starts from.
+    func defaults() throws -> NewTask {
         // Started by a person: once finished, kept for the user TTL.
         var defaults = NewTask(handler: handler ?? "", isUserTask: true)
         if let args { defaults.arguments = args }
@@ -74,14 +87,11 @@ struct TaskAddCommand: AsyncParsableCommand {
         defaults.table = table
         defaults.isInternal = `internal`
         defaults.isAbortable = !notAbortable
+        return defaults
+    }
 
-        let tasks: [NewTask]
-        if let file {
-            tasks = try TaskSpec.tasks(in: try SpecDocument.parse(try readSpec(file)), defaults: defaults)
-        } else {
-            guard handler != nil else { throw CLIFailure("give --handler, or a task spec with -f FILE", exitCode: CLIFailure.badInput) }
-            tasks = [defaults]
-        }
+    /// Checks the tasks' handlers (unless --any-handler), enqueues them in one transaction and prints them.
+    func add(_ tasks: [NewTask]) async throws {
         let known = HandlerRegistry.standard().names + [TaskSpec.processHandler]
         for (index, task) in tasks.enumerated() where !anyHandler && !known.contains(task.handler) {
             let which = tasks.count > 1 ? "task \(index): " : ""

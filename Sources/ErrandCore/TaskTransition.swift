@@ -56,6 +56,9 @@ public struct Finish: Sendable, Hashable {
     /// Tasks to enqueue as children of this one, in the same transaction as the finish and only if it is applied
     /// (a child-process handler's `output/postHooks.json`). Each must pass `NewTask.validate()`.
     public var followUps: [NewTask]
+    /// Whether ``followUps`` are this task's children (it then awaits them, and fails if one fails), or new tasks
+    /// of their own (pftaskqueue's post hooks: the task's outcome is its handler's alone).
+    public var followUpsAreChildren: Bool
     /// Whether a failed attempt may be retried under the task's policy; `false` fails the task now, whatever
     /// attempts it has left (a remote worker's non-retryable failure, River's `JobCancel`).
     public var retryable: Bool
@@ -67,8 +70,10 @@ public struct Finish: Sendable, Hashable {
         message: String? = nil,
         jitterSample: Double = 0,
         followUps: [NewTask] = [],
-        retryable: Bool = true
+        retryable: Bool = true,
+        followUpsAreChildren: Bool = true
     ) {
+        self.followUpsAreChildren = followUpsAreChildren
         self.lease = lease
         self.outcome = outcome
         self.result = result

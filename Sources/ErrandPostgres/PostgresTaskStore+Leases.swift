@@ -92,17 +92,19 @@ extension PostgresTaskStore {
         _ = claims.take(finishes.map(\.lease.taskID))
         return try await transaction { connection in
             let tasks = try await self.lock(finishes.map(\.lease.taskID), on: connection)
-            // Follow-ups are children: each task awaits its own, so they count before it is written.
+            // Follow-ups that are children: each task awaits its own, so they count before it is written.
             var followUps: [TaskID: [TaskRecord]] = [:]
+            var children: [TaskID: Int] = [:]
             for finish in finishes {
                 guard let task = tasks[finish.lease.taskID] else { continue }
                 followUps[task.id] = finish.followUpRecords(of: task, now: now)
+                children[task.id] = finish.childCount
             }
             let results = try await self.writeLocked(
                 finishes.map { ($0.lease.taskID, TaskEvent.finish($0)) },
                 tasks: tasks,
                 now: now,
-                followUps: followUps.mapValues(\.count),
+                followUps: children,
                 on: connection
             )
             let inserted = results.compactMap(\.appliedTask).flatMap { followUps[$0.id] ?? [] }

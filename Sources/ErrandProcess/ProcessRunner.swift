@@ -98,27 +98,32 @@ public struct ProcessRunner: TaskRunner {
         let output: WorkspaceOutput
         let limit = configuration.outputLimit
         do {
-            output = try await Self.offloaded { try WorkspaceOutput(workspace: workspace.path, task: task, limit: limit) }
+            output = try await Self.offloaded {
+                try WorkspaceOutput(workspace: workspace.path, task: task, limit: limit, postHooks: configuration.postHooks)
+            }
         } catch let error as OutputError {
             return AttemptReport(outcome: .internalError, message: "\(workspace.path)/output/\(error.description)")
         } catch {
             return AttemptReport(outcome: .internalError, message: "\(error)")
         }
-        if Task.isCancelled {
-            return AttemptReport(outcome: .cancelled, result: output.result, message: output.message, followUps: output.followUps)
+        // The handler's outputs (result, message, follow-ups) go with whatever outcome the attempt had.
+        func report(_ outcome: AttemptOutcome, message: String?) -> AttemptReport {
+            AttemptReport(
+                outcome: outcome,
+                result: output.result,
+                message: message,
+                followUps: output.followUps,
+                followUpsAreChildren: configuration.postHooks == .errand
+            )
         }
+        if Task.isCancelled { return report(.cancelled, message: output.message) }
         guard exit.status == 0 else {
             let how = exit.status.map { "exited with status \($0)" } ?? "was killed by signal \(exit.signal ?? 0)"
             let tail = exit.stderr.trimmingCharacters(in: .whitespacesAndNewlines).suffix(1000)
             let detail = output.message ?? (tail.isEmpty ? nil : String(tail))
-            return AttemptReport(
-                outcome: .failed,
-                result: output.result,
-                message: "\(configuration.command[0]) \(how)" + (detail.map { ": \($0)" } ?? ""),
-                followUps: output.followUps
-            )
+            return report(.failed, message: "\(configuration.command[0]) \(how)" + (detail.map { ": \($0)" } ?? ""))
         }
-        return AttemptReport(outcome: .succeeded, result: output.result, message: output.message, followUps: output.followUps)
+        return report(.succeeded, message: output.message)
     }
 
     /// Reports `output/progress` about every second until cancelled; returns at once without a store.

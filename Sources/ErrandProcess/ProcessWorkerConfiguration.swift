@@ -24,6 +24,19 @@ public struct ProcessWorkerConfiguration: Sendable, Hashable, Codable {
     public var killGrace: Double
     /// Largest `output/payload` and `output/message` kept, in bytes; longer ones are cut and marked.
     public var outputLimit: Int
+    /// How `output/postHooks.json` is read. Not written to `workerConfig.json`.
+    public var postHooks = PostHooks.errand
+
+    /// How a handler's follow-up tasks (`output/postHooks.json`) are read.
+    public enum PostHooks: Sendable, Hashable {
+        /// Errand's `errand worker`: children of the task (it awaits them, and fails if one fails), any key of a task
+        /// spec, an unknown key refused.
+        case errand
+        /// pftaskqueue's `start-worker`: new tasks of their own in the task's queue (the task's outcome is its
+        /// handler's alone), read as pftaskqueue's TaskSpec (`name`, `payload`, `retryLimit`, `timeoutSeconds`),
+        /// other keys ignored as Go's JSON decoding ignores them.
+        case pftaskqueue
+    }
 
     /// The limit of ``outputLimit`` unless told otherwise: 64 KiB.
     public static let defaultOutputLimit = 64 * 1024

@@ -10,12 +10,15 @@ struct WorkspaceOutput {
     var message: String?
     var followUps: [NewTask] = []
 
+    /// The fields of pftaskqueue's TaskSpec.
+    static let pftaskqueueKeys: Set<String> = ["name", "payload", "retryLimit", "timeoutSeconds"]
+
     /// Largest `postHooks.json` read, in bytes.
     static let followUpsLimit = 16 << 20
 
     /// Reads the outputs of `task`'s attempt in `workspace`; payload and message are cut to `limit` bytes, marked.
     /// - Throws: ``OutputError`` naming the file that cannot be read or is malformed.
-    init(workspace: String, task: TaskRecord, limit: Int) throws(OutputError) {
+    init(workspace: String, task: TaskRecord, limit: Int, postHooks: ProcessWorkerConfiguration.PostHooks = .errand) throws(OutputError) {
         if let payload = try Self.text("\(workspace)/output/payload", limit: limit) {
             result = JSONText.problem(payload) == nil && !payload.isEmpty ? payload : Self.jsonString(payload)
         }
@@ -30,7 +33,11 @@ struct WorkspaceOutput {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
             throw OutputError(path: hooks, reason: "is not valid JSON" + (detail.map { " (\($0))" } ?? ""))
         }
-        guard let list = document as? [Any] else { throw OutputError(path: hooks, reason: "must be a JSON array of task specs") }
+        guard var list = document as? [Any] else { throw OutputError(path: hooks, reason: "must be a JSON array of task specs") }
+        if postHooks == .pftaskqueue {
+            // pftaskqueue's TaskSpec fields only; Go's decoder drops the rest.
+            list = list.map { item in (item as? [String: Any])?.filter { Self.pftaskqueueKeys.contains($0.key) } ?? item }
+        }
         for (index, item) in list.enumerated() {
             guard let spec = item as? [String: Any] else { continue }
             for key in ["queue", "parent_id", "idempotency_key"] where spec[key] != nil {
@@ -41,7 +48,9 @@ struct WorkspaceOutput {
             }
         }
         do {
-            followUps = try TaskSpec.tasks(in: list, defaults: NewTask(handler: "", queue: task.queue))
+            var base = NewTask(handler: "", queue: task.queue)
+            if postHooks == .pftaskqueue { base.retry.delay = 0 }  // retried at once, as pftaskqueue does
+            followUps = try TaskSpec.tasks(in: list, defaults: base)
         } catch {
             throw OutputError(path: hooks, reason: "\(error)")
         }

@@ -101,9 +101,9 @@ extension SQLiteTaskStore {
         let results = try await writeTasks { db, log in
             try finishes.map { finish -> FinishResult in
                 guard let task = try Self.load(db, finish.lease.taskID) else { return .notFound(finish.lease.taskID) }
-                // Follow-ups are children: the task awaits them, so they count before it is saved.
+                // Follow-ups that are children: the task awaits them, so they count before it is saved.
                 let followUps = finish.followUpRecords(of: task, now: now)
-                let result = try Self.apply(db, log, .finish(finish), to: task, now: now, followUps: followUps.count)
+                let result = try Self.apply(db, log, .finish(finish), to: task, now: now, followUps: finish.childCount)
                 if result.appliedTask != nil {
                     for record in followUps { try Self.insert(db, log, record) }
                 }

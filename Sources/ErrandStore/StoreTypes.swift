@@ -218,19 +218,23 @@ extension NewTask {
 
 extension Finish {
     /// The records of this finish's follow-ups once it has been applied to `task`: children of `task` (same root),
-    /// stored as ``TaskTransition/enqueue(_:id:now:)`` makes them. Follow-ups never carry an idempotency key, and
-    /// one that fails validation is left out (runners validate them before they report).
+    /// or with ``Finish/followUpsAreChildren`` false roots of their own, stored as
+    /// ``TaskTransition/enqueue(_:id:now:)`` makes them. Follow-ups never carry an idempotency key, and one that
+    /// fails validation is left out (runners validate them before they report).
     public func followUpRecords(of task: TaskRecord, now: Date) -> [TaskRecord] {
         followUps.compactMap { new -> TaskRecord? in
             var new = new
-            new.parentID = task.id
+            new.parentID = followUpsAreChildren ? task.id : nil
             new.idempotencyKey = nil
             guard (try? new.validate()) != nil else { return nil }
             var record = TaskTransition.enqueue(new, id: TaskIDGenerator.shared.next(now: now), now: now)
-            record.joinTree(of: task)
+            if followUpsAreChildren { record.joinTree(of: task) }
             return record
         }
     }
+
+    /// How many children the finish adds to its task (what the task then awaits).
+    public var childCount: Int { followUpsAreChildren ? followUps.count : 0 }
 }
 
 extension FinishResult {

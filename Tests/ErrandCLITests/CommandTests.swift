@@ -32,6 +32,26 @@ import Testing
         }
     }
 
+    /// JSON Lines on stdin: every line is a task; a malformed line is named, and then nothing is added.
+    @Test func jsonLinesAddEveryLineAndABadLineAddsNothing() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            let lines = """
+                {"handler": "errand.echo", "args": {"n": 1}}
+                {"handler": "errand.echo", "args": {"n": 2}}
+                {"handler": "errand.echo", "args": {"n": 3}, "priority": 2}
+                """
+            let ids = try await errand.ok(["task", "add", "-f", "-"], stdin: lines).split(separator: "\n")
+            #expect(ids.count == 3)
+            #expect(try await errand.tasks().count == 3)
+            let broken = lines + "\n{\"handler\": \"errand.echo\", \"args\": \n{\"handler\": \"errand.echo\"}\n"
+            let refused = try await errand.run(["task", "add", "-f", "-"], stdin: broken)
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains("spec line 4"), "\(refused.stderr)")
+            #expect(try await errand.tasks().count == 3, "nothing of the refused batch was added")
+        }
+    }
+
     @Test func anIdempotencyKeyReturnsTheSameTask() async throws {
         try await TemporaryDirectory.with { directory in
             let errand = ErrandBinary(directory: directory)

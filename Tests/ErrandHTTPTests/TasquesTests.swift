@@ -92,6 +92,23 @@ import Testing
             // A finished task keeps its id (until archived).
             let reused = try await server.send("POST", "/tasques", json: #"{"id": "\#(id)", "kind": "sayHello", "queue": "run-later"}"#)
             #expect(reused.status == 409, "\(reused.text)")
+            // Once archived (task_storage.archive_older_than), the id is free; the task stays readable and listed archived.
+            let errandID = try #require(try await server.store.list(TaskQuery(queue: "run-later", idempotencyKey: id)).tasks.first?.id)
+            #expect(try await server.store.archive(finishedBefore: time.now.addingTimeInterval(1), limit: 100) == 1)
+            let archived = try await server.send("GET", "/v1/tasks?archived=true&queue=run-later", token: TestServer.readToken)
+            #expect(archived.text.contains(errandID.rawValue), "\(archived.text)")
+            #expect(try await server.send("GET", "/v1/tasks/\(errandID.rawValue)").object["state"] as? String == "completed")
+            let byErrandID = try await server.send("GET", "/tasques/run-later/\(errandID.rawValue)")
+            TasquesSchemas.expect(byErrandID, is: "task.Task")
+            #expect(byErrandID.object["state"] as? String == "done")
+            // (Least urgent, so that the claims below take the others first.)
+            let afterArchive = try await server.send(
+                "POST",
+                "/tasques",
+                json: #"{"id": "\#(id)", "kind": "sayHello", "queue": "run-later", "priority": -5}"#
+            )
+            #expect(afterArchive.status == 201, "\(afterArchive.text)")
+            #expect(try await server.send("GET", "/tasques/run-later/\(id)").object["state"] as? String == "queued")
 
             // The example worker's failure without a result: failed (to be retried) while retries remain, then dead.
             let failure = #"{"data": {"error": "no result for claimed task"}}"#

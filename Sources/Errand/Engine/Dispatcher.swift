@@ -284,7 +284,8 @@ public final class Dispatcher: Service {
                 result: report.result,
                 message: message,
                 jitterSample: random.jitterSample(),
-                followUps: report.followUps
+                followUps: report.followUps,
+                followUpsAreChildren: report.followUpsAreChildren
             )
         )
     }

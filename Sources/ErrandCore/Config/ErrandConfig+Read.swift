@@ -19,13 +19,23 @@ extension ErrandConfig {
         guard let top = document as? [String: Any] else {
             throw ConfigProblems([InvalidField(field: "config", reason: "must be a mapping of sections, got \(ConfigTree.describe(document))")])
         }
-        var problems = top.keys.sorted().filter { !Self.topKeys.contains($0) }.map { key in
+        for key in top.keys.sorted() { if let notice = PftaskqueueConfig.unusedSections[key] { notices.append(notice) } }
+        var problems = top.keys.sorted().filter { !Self.topKeys.contains($0) && PftaskqueueConfig.unusedSections[$0] == nil }.map { key in
             InvalidField(field: key, reason: "is not a top-level section; known: \(Self.topKeys.sorted().joined(separator: ", "))")
         }
         do { try readStorage(top["task_storage"]) } catch { problems.append(error) }
         do { try readRunner(top["task_runner"]) } catch { problems.append(error) }
         if let section = top["worker"], !(section is NSNull) {
-            do { worker = try WorkerSettings(section: section) } catch { problems.append(error) }
+            do {
+                // pftaskqueue's camelCase section is rewritten into Errand's keys, then read by the same rules.
+                if let keys = section as? [String: Any], PftaskqueueConfig.isPftaskqueue(keys) {
+                    worker = try WorkerSettings(section: try PftaskqueueConfig.errandWorkerSection(keys))
+                } else {
+                    worker = try WorkerSettings(section: section)
+                }
+            } catch {
+                problems.append(error)
+            }
         }
         if let section = top["http"], !(section is NSNull) {
             do { http = try HTTPSettings(section: section) } catch { problems.append(error) }

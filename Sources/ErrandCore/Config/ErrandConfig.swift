@@ -37,6 +37,8 @@ public struct ErrandConfig: Sendable, Hashable {
     public var worker = WorkerSettings()
     /// `http:`: where `errand serve`'s HTTP API listens and its tokens.
     public var http = HTTPSettings()
+    /// What reading the file has to say that is not a problem (pftaskqueue's `redis:` section is not used).
+    public var notices: [String] = []
 
     public init() {}
 

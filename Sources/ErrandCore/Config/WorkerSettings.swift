@@ -29,7 +29,7 @@ public struct WorkerSettings: Sendable, Hashable {
     public var exitOnEmpty: Bool?
     /// Seconds the queue must stay empty (`exit_on_empty_grace_period`).
     public var exitOnEmptyGracePeriod: Double?
-    /// Exit after this many tasks (`num_tasks`).
+    /// Exit after this many tasks (`num_tasks`); 0: no limit (as pftaskqueue's `numTasks` of 0 or less).
     public var numTasks: Int?
     /// Seconds between heartbeats (`heartbeat_interval`).
     public var heartbeatInterval: Double?
@@ -91,6 +91,6 @@ public struct WorkerSettings: Sendable, Hashable {
         if let value = section["num_worker_salvage_on_start"] {
             numWorkerSalvageOnStart = try ConfigTree.integer(value, field("num_worker_salvage_on_start"))
         }
-        if let value = section["num_tasks"] { numTasks = try ConfigTree.integer(value, field("num_tasks"), atLeast: 1) }
+        if let value = section["num_tasks"] { numTasks = try ConfigTree.integer(value, field("num_tasks"), atLeast: 0) }
     }
 }
