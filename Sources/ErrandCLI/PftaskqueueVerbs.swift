@@ -13,8 +13,8 @@ extension Pftaskqueue {
             discussion: """
                 Keys: name, payload, retryLimit, timeoutSeconds, and any key of `errand task add -f`. -f takes a file, \\
                 - for stdin, or a directory: its .yaml and .yml files in name order (with -R, its subdirectories' \\
-                too). A failed attempt is retried at once, as in pftaskqueue. Every task is checked before any is \\
-                added. Prints the new ids.
+                too). A failed attempt is retried at once, and a suspended queue takes the tasks, as in pftaskqueue. \\
+                Every task is checked before any is added. Prints the new ids.
                 """
         )
         @OptionGroup var store: StoreOptions
@@ -36,7 +36,8 @@ extension Pftaskqueue {
                     throw CLIFailure("\(path): \(error)", exitCode: CLIFailure.badInput)
                 }
             }
-            try await add.add(tasks)
+            // A suspended queue takes tasks, as pftaskqueue's does (its runbook: create suspended, fill, resume).
+            try await add.add(tasks, intoSuspendedQueues: true)
         }
 
         /// The spec files `path` names: itself (or stdin), or a directory's `.yaml` and `.yml` files in path order.

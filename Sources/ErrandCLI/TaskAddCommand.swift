@@ -90,8 +90,9 @@ struct TaskAddCommand: AsyncParsableCommand {
         return defaults
     }
 
-    /// Checks the tasks' handlers (unless --any-handler), enqueues them in one transaction and prints them.
-    func add(_ tasks: [NewTask]) async throws {
+    /// Checks the tasks' handlers (unless --any-handler), enqueues them in one transaction (into suspended queues
+    /// too with `intoSuspendedQueues`) and prints them.
+    func add(_ tasks: [NewTask], intoSuspendedQueues: Bool = false) async throws {
         let known = HandlerRegistry.standard().names + [TaskSpec.processHandler]
         for (index, task) in tasks.enumerated() where !anyHandler && !known.contains(task.handler) {
             let which = tasks.count > 1 ? "task \(index): " : ""
@@ -100,7 +101,7 @@ struct TaskAddCommand: AsyncParsableCommand {
                 exitCode: CLIFailure.badInput
             )
         }
-        let results = try await store.client().enqueue(tasks)
+        let results = try await store.client().enqueue(tasks, intoSuspendedQueues: intoSuspendedQueues)
         for result in results where !result.isNew {
             FileHandle.standardError.write(Data("task \(result.task.id) already holds idempotency key \(result.task.idempotencyKey ?? "")\n".utf8))
         }

@@ -4,7 +4,7 @@ public import Foundation
 public import PostgresNIO
 
 extension PostgresTaskStore {
-    public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {
+    public func enqueue(_ tasks: [NewTask], now: Date, intoSuspendedQueues: Bool) async throws -> [EnqueueResult] {
         for (index, task) in tasks.enumerated() {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
@@ -17,10 +17,10 @@ extension PostgresTaskStore {
         let timeout = configuration.operationTimeout + Double(tasks.count) / 10_000
         let results =
             if tasks.count < Self.copyThreshold, !tasks.contains(where: { $0.parentID != nil || $0.module != nil }) {
-                try await enqueueAlone(tasks, now: now, notifying: leading)
+                try await enqueueAlone(tasks, now: now, notifying: leading, orSuspended: intoSuspendedQueues)
             } else {
                 try await transaction(timeout: timeout) { connection in
-                    try await self.insert(tasks, now: now, notifying: leading, on: connection)
+                    try await self.insert(tasks, now: now, notifying: leading, orSuspended: intoSuspendedQueues, on: connection)
                 }
             }
         let woken = Set(results.filter(\.isNew).map(\.task.queue))
@@ -101,6 +101,7 @@ extension PostgresTaskStore {
         _ tasks: [NewTask],
         now: Date,
         notifying: some Collection<String>,
+        orSuspended: Bool = false,
         on connection: PostgresConnection
     ) async throws -> [EnqueueResult] {
         let queues = Array(Set(tasks.map(\.queue)))
@@ -118,7 +119,7 @@ extension PostgresTaskStore {
             let (name, state) = try row.decode((String, String).self)
             states[name] = state
         }
-        try Self.requireActive(tasks, states: states)
+        try Self.requireActive(tasks, states: states, orSuspended: orSuspended)
         var parents: [TaskID: TaskRecord] = [:]
         let parentIDs = Array(Set(tasks.compactMap(\.parentID)))
         if !parentIDs.isEmpty {
@@ -190,11 +191,12 @@ extension PostgresTaskStore {
         }
     }
 
-    /// Refuses a batch naming a queue that does not exist or is not active (`states`: queue name → state).
-    private static func requireActive(_ tasks: [NewTask], states: [String: String]) throws {
+    /// Refuses a batch naming a queue that does not exist or is not active (or, with `orSuspended`, suspended);
+    /// `states`: queue name → state.
+    private static func requireActive(_ tasks: [NewTask], states: [String: String], orSuspended: Bool) throws {
         for queue in tasks.map(\.queue) {
             guard let state = states[queue] else { throw StoreError.unknownQueue(queue) }
-            guard state == QueueState.active.rawValue else { throw StoreError.queueSuspended(queue) }
+            guard state == QueueState.active.rawValue || orSuspended else { throw StoreError.queueSuspended(queue) }
         }
     }
 
@@ -233,12 +235,12 @@ extension PostgresTaskStore {
     /// Enqueues a small batch without parents in one statement (see ``enqueueStatement(schema:_:channel:notifying:)``):
     /// one round trip, where a transaction takes four. Tasks not inserted for their idempotency key are looked up
     /// afterwards: the task holding the key, or, should it have finished just now, the latest with that key.
-    private func enqueueAlone(_ tasks: [NewTask], now: Date, notifying: [String]) async throws -> [EnqueueResult] {
+    private func enqueueAlone(_ tasks: [NewTask], now: Date, notifying: [String], orSuspended: Bool) async throws -> [EnqueueResult] {
         let ids = PostgresTaskStore.ids
         let records = tasks.map { TaskTransition.enqueue($0, id: ids.next(now: now), now: now) }
         var states: [String: String] = [:]
         var created = Set<TaskID>()
-        for row in try await rows(Self.enqueueStatement(schema: s, records, channel: channel, notifying: notifying)) {
+        for row in try await rows(Self.enqueueStatement(schema: s, records, channel: channel, notifying: notifying, orSuspended: orSuspended)) {
             let (kind, a, b) = try row.decode((String, String, String?).self)
             switch kind {
             case "q": states[a] = b
@@ -246,7 +248,7 @@ extension PostgresTaskStore {
             default: break
             }
         }
-        try Self.requireActive(tasks, states: states)
+        try Self.requireActive(tasks, states: states, orSuspended: orSuspended)
         return try await results(records, created: created, on: nil)
     }
 

@@ -79,9 +79,15 @@ extension PostgresTaskStore {
 
     /// The whole enqueue of a small batch as one statement, so that it commits on its own in one round trip: locks
     /// the queue rows (`FOR SHARE`, so that a queue cannot be deleted or suspended under it), inserts only if every
-    /// queue is active, and then sends `NOTIFY` for each of `notifying`. Rows: `('q', name, state)` per queue found,
+    /// queue is active (or, with `orSuspended`, exists), and then sends `NOTIFY` for each of `notifying`. Rows: `('q', name, state)` per queue found,
     /// `('i', id, NULL)` per task inserted.
-    static func enqueueStatement(schema s: String, _ records: [TaskRecord], channel: String, notifying: [String]) -> PostgresQuery {
+    static func enqueueStatement(
+        schema s: String,
+        _ records: [TaskRecord],
+        channel: String,
+        notifying: [String],
+        orSuspended: Bool = false
+    ) -> PostgresQuery {
         var insert = insertQuery(schema: s, records, onlyIf: "(SELECT ok FROM ok)")
         let queues = Array(Set(records.map(\.queue)))
         insert.binds.append(queues)
@@ -94,7 +100,7 @@ extension PostgresTaskStore {
             WITH q AS MATERIALIZED (
                 SELECT name, state FROM \(s).queue WHERE name = ANY($\(queuesBind)::text[]) FOR SHARE
             ), ok AS MATERIALIZED (
-                SELECT count(*) = cardinality($\(queuesBind)::text[]) AS ok FROM q WHERE state = 'active'
+                SELECT count(*) = cardinality($\(queuesBind)::text[]) AS ok FROM q WHERE \(orSuspended ? "true" : "state = 'active'")
             ), inserted AS (
                 \(insert.sql)
             ), woken AS MATERIALIZED (

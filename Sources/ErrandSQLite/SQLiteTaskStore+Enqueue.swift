@@ -12,7 +12,7 @@ extension SQLiteTaskStore {
 
     static let selectQueueState = "SELECT state FROM errand_queue WHERE name = ?"
 
-    public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {
+    public func enqueue(_ tasks: [NewTask], now: Date, intoSuspendedQueues: Bool) async throws -> [EnqueueResult] {
         for (index, task) in tasks.enumerated() {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
@@ -24,7 +24,7 @@ extension SQLiteTaskStore {
             results.reserveCapacity(tasks.count)
             for new in tasks {
                 if checkedQueues[new.queue] == nil {
-                    try Self.requireActiveQueue(db, new.queue)
+                    try Self.requireActiveQueue(db, new.queue, orSuspended: intoSuspendedQueues)
                     checkedQueues[new.queue] = true
                 }
                 results.append(try Self.insert(db, log, new, id: ids.next(now: now), now: now, parents: &parents))
@@ -130,10 +130,10 @@ extension SQLiteTaskStore {
         }
     }
 
-    /// Throws unless `queue` exists and is active.
-    static func requireActiveQueue(_ db: Database, _ queue: String) throws {
+    /// Throws unless `queue` exists and is active (or, with `orSuspended`, suspended).
+    static func requireActiveQueue(_ db: Database, _ queue: String, orSuspended: Bool = false) throws {
         let state = try String.fetchOne(db.cachedStatement(sql: selectQueueState), arguments: [queue])
         guard let state else { throw StoreError.unknownQueue(queue) }
-        guard state == QueueState.active.rawValue else { throw StoreError.queueSuspended(queue) }
+        guard state == QueueState.active.rawValue || orSuspended else { throw StoreError.queueSuspended(queue) }
     }
 }

@@ -7,9 +7,11 @@ public protocol TaskRecords: Sendable {
     ///
     /// A task whose idempotency key is already used by an unfinished task in the same queue is not stored; its
     /// result is `.existing` with that task. Within one batch, a repeated key resolves to the first task.
+    /// - Parameter intoSuspendedQueues: store tasks in suspended queues too (pftaskqueue's `add-task`: a queue is
+    ///   filled while suspended, then resumed); by default a suspended queue takes no tasks.
     /// - Throws: ``StoreError`` `.unknownQueue` or `.queueSuspended` (nothing of the batch is stored),
     ///   `.invalid` when a task fails validation.
-    func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult]
+    func enqueue(_ tasks: [NewTask], now: Date, intoSuspendedQueues: Bool) async throws -> [EnqueueResult]
 
     /// The task with this id, or `nil`.
     func task(_ id: TaskID) async throws -> TaskRecord?
@@ -66,6 +68,13 @@ public protocol TaskRecords: Sendable {
     /// The task once it reaches a final state, read at `time`'s pace (a remote store waits on its server instead).
     /// - Throws: ``WaitTimeout`` when `timeout` seconds pass first; ``StoreError`` `.notFound` for an unknown id.
     func wait(for id: TaskID, timeout: Double, time: any TimeSource) async throws -> TaskRecord
+}
+
+extension TaskRecords {
+    /// Stores new tasks in one transaction, in active queues only (``enqueue(_:now:intoSuspendedQueues:)``).
+    public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {
+        try await enqueue(tasks, now: now, intoSuspendedQueues: false)
+    }
 }
 
 /// Leases: claim tasks and end, extend or hand back their attempts while the lease is held.

@@ -9,6 +9,10 @@ import Testing
             let errand = ErrandBinary(directory: directory)
             #expect(try await errand.ok(["create-queue", "foo"]) == "foo active")
             #expect(try await errand.ok(["create-queue", "paused", "--state", "suspend"]) == "paused suspended")
+            // pftaskqueue's runbook: create suspended, fill, resume. Errand's own verb keeps its rule.
+            #expect(try await errand.ok(["add-task", "paused", "-f", "-"], stdin: "payload: early\n").split(separator: "\n").count == 1)
+            let refused = try await errand.run(["task", "add", "--queue", "paused", "--handler", "errand.echo"])
+            #expect(refused.status != 0 && refused.stderr.contains("suspended"), "\(refused.stderr)")
             #expect(try await errand.ok(["get-queue-state", "foo"]) == "active")
             let ids = try await errand.ok(
                 ["add-task", "foo", "-f", "-"],
@@ -32,6 +36,8 @@ import Testing
             #expect(try await errand.ok(["get-queue-state", "foo"]) == "suspend", "pftaskqueue's name for the state")
             #expect(try await errand.ok(["resume-queue", "foo"]) == "foo active")
             #expect(try await errand.ok(["get-all-queues", "--output", "table"]).contains("paused"))
+            #expect(try await errand.ok(["resume-queue", "paused"]) == "paused active")
+            #expect((try await errand.json(["get-task", "paused", "--state", "pending", "-o", "json"]) as? [Any])?.count == 1)
             #expect(try await errand.ok(["delete-queue", "foo"]) == "deleted queue foo and 2 tasks")
             #expect(try await errand.runBare(["print-default-config"]).stdout.contains("exit_on_empty:"))
             let unknownState = try await errand.run(["get-task", "paused", "--state", "sleepy"])

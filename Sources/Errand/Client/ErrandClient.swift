@@ -50,10 +50,11 @@ public struct ErrandClient: Sendable {
         return try await enqueue(task).task
     }
 
-    /// Enqueues a batch in one transaction: all are stored or none.
+    /// Enqueues a batch in one transaction: all are stored or none; with `intoSuspendedQueues`, suspended queues take
+    /// them too (pftaskqueue's `add-task`).
     @discardableResult
-    public func enqueue(_ tasks: [NewTask]) async throws -> [EnqueueResult] {
-        let results = try await store.enqueue(tasks, now: time.now)
+    public func enqueue(_ tasks: [NewTask], intoSuspendedQueues: Bool = false) async throws -> [EnqueueResult] {
+        let results = try await store.enqueue(tasks, now: time.now, intoSuspendedQueues: intoSuspendedQueues)
         metrics.enqueued(results)
         return results
     }

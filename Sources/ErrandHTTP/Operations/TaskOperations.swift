@@ -32,7 +32,7 @@ struct TaskOperations {
             }
         }
         try await parentsExist(tasks)
-        let results = try await services.client.enqueue(tasks)
+        let results = try await services.client.enqueue(tasks, intoSuspendedQueues: request.body.bool("into_suspended_queues") ?? false)
         return .json(
             .object([("results", .array(results.map { .object([("created", .bool($0.isNew)), ("task", Representation.task($0.task))]) }))]),
             status: .created

@@ -27,12 +27,14 @@ public struct RemoteTaskStore: ClientStore {
         api = RemoteAPI(base: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token)
     }
 
-    public func enqueue(_ tasks: [NewTask], now: Date) async throws -> [EnqueueResult] {
+    public func enqueue(_ tasks: [NewTask], now: Date, intoSuspendedQueues: Bool) async throws -> [EnqueueResult] {
         // Checked here as the store would: arguments that are not JSON cannot even be sent.
         for (index, task) in tasks.enumerated() {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
-        let body = try await api.call("POST", "/v1/tasks/batch", body: .object([("tasks", .array(tasks.map(Representation.newTask)))]))
+        var members: [(String, OutputJSON)] = [("tasks", .array(tasks.map(Representation.newTask)))]
+        if intoSuspendedQueues { members.append(("into_suspended_queues", .bool(true))) }
+        let body = try await api.call("POST", "/v1/tasks/batch", body: .object(members))
         return try ShapeReader(body, "enqueue answer").list("results") { item in
             let read = ShapeReader(item, "enqueue result")
             let task = try Representation.task(from: try read.object("task"))

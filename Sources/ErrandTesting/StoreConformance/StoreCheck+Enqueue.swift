@@ -71,6 +71,25 @@ extension StoreCheck {
             let error = await storeError { _ = try await store.enqueue([NewTask(handler: "h", queue: "paused")], now: time.now) }
             #expect(error?.code == .queueSuspended)
         },
+        StoreCheck(client: "enqueue into suspended queues when asked: stored, claimed only once the queue resumes") { store, time in
+            _ = try await store.createQueue("paused", now: time.now)
+            _ = try await store.setQueueState("paused", to: .suspended, now: time.now)
+            // A small batch and a large one: the stores take different paths by size.
+            let small = try await store.enqueue([NewTask(handler: "h", queue: "paused")], now: time.now, intoSuspendedQueues: true)
+            let large = try await store.enqueue(
+                (0..<300).map { _ in NewTask(handler: "h", queue: "paused") },
+                now: time.now,
+                intoSuspendedQueues: true
+            )
+            #expect(small.allSatisfy(\.isNew) && large.count == 300 && large.allSatisfy(\.isNew))
+            #expect(try await store.claim(ClaimRequest(queues: ["paused"], worker: "w", limit: 10, now: time.now)).isEmpty)
+            let unknown = await storeError {
+                _ = try await store.enqueue([NewTask(handler: "h", queue: "nowhere")], now: time.now, intoSuspendedQueues: true)
+            }
+            #expect(unknown?.code == .unknownQueue, "a queue that does not exist still does not take tasks")
+            _ = try await store.setQueueState("paused", to: .active, now: time.now)
+            #expect(try await store.claim(ClaimRequest(queues: ["paused"], worker: "w", limit: 1000, now: time.now)).count == 301)
+        },
         StoreCheck(client: "an invalid task is refused with the field named and nothing stored") { store, time in
             let before = try await store.add(NewTask(handler: "h"), now: time.now)
             let error = await storeError {

@@ -2559,15 +2559,25 @@ internal enum Operations {
                 internal struct JsonPayload: Codable, Hashable, Sendable {
                     /// - Remark: Generated from `#/paths/v1/tasks/batch/POST/requestBody/json/tasks`.
                     internal var tasks: [Components.Schemas.NewTask]
+                    /// Suspended queues take the tasks too (pftaskqueue's add-task); default false: 409 queue-suspended.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/tasks/batch/POST/requestBody/json/into_suspended_queues`.
+                    internal var intoSuspendedQueues: Swift.Bool?
                     /// Creates a new `JsonPayload`.
                     ///
                     /// - Parameters:
                     ///   - tasks:
-                    internal init(tasks: [Components.Schemas.NewTask]) {
+                    ///   - intoSuspendedQueues: Suspended queues take the tasks too (pftaskqueue's add-task); default false: 409 queue-suspended.
+                    internal init(
+                        tasks: [Components.Schemas.NewTask],
+                        intoSuspendedQueues: Swift.Bool? = nil
+                    ) {
                         self.tasks = tasks
+                        self.intoSuspendedQueues = intoSuspendedQueues
                     }
                     internal enum CodingKeys: String, CodingKey {
                         case tasks
+                        case intoSuspendedQueues = "into_suspended_queues"
                     }
                     internal init(from decoder: any Swift.Decoder) throws {
                         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -2575,8 +2585,13 @@ internal enum Operations {
                             [Components.Schemas.NewTask].self,
                             forKey: .tasks
                         )
+                        self.intoSuspendedQueues = try container.decodeIfPresent(
+                            Swift.Bool.self,
+                            forKey: .intoSuspendedQueues
+                        )
                         try decoder.ensureNoAdditionalProperties(knownKeys: [
-                            "tasks"
+                            "tasks",
+                            "into_suspended_queues"
                         ])
                     }
                 }
