@@ -2,7 +2,6 @@ import ArgumentParser
 import ErrandCore
 import ErrandStore
 import Foundation
-import Synchronization
 import Yams
 
 /// `errand config`: check and print configuration files.
@@ -18,9 +17,6 @@ struct ConfigCommand: AsyncParsableCommand {
         flag ?? ProcessInfo.processInfo.environment["ERRAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The notices already printed (a file is loaded more than once by some commands).
-    private static let told = Mutex<Set<String>>([])
-
     /// Reads and checks the configuration file at `path`.
     /// - Throws: ``CLIFailure`` with exit status 2 naming the file and the path of the first problem.
     static func load(_ path: String) throws -> ErrandConfig {
@@ -31,10 +27,8 @@ struct ConfigCommand: AsyncParsableCommand {
             throw CLIFailure("\(path): cannot read the file: \(error.localizedDescription)", exitCode: CLIFailure.badInput)
         }
         let config = try parse(text, file: path)
-        // Said once per process, on stderr: what the file has that Errand does not use (pftaskqueue's redis:).
-        for notice in config.notices where told.withLock({ $0.insert("\(path): \(notice)").inserted }) {
-            FileHandle.standardError.write(Data("note: \(path): \(notice)\n".utf8))
-        }
+        // On stderr: what the file has that Errand does not use (pftaskqueue's redis:). Commands load a file once.
+        for notice in config.notices { FileHandle.standardError.write(Data("note: \(path): \(notice)\n".utf8)) }
         return config
     }
 

@@ -109,21 +109,19 @@ extension Pftaskqueue {
         func run() async throws {
             var defaults = ProcessWorkerOptions.Defaults.pftaskqueue
             defaults.requiresQueue = false  // printing needs no queue
-            var resolved = try worker.resolved(defaults: defaults)
-            let commands = resolved.process?.command ?? []
-            // Without a command the handler settings still resolve (a stand-in command, not printed).
-            if resolved.process == nil { resolved = try worker.resolved(defaults: defaults, command: ["-"]) }
-            let process = resolved.process
+            let file = try worker.node.file()
+            let resolved = try worker.process.resolve(command: worker.command, file: file.worker, queues: worker.node.queue, defaults: defaults)
+            let process = resolved.handlerSettings
             let stop = resolved.stopWhen
             let presence = resolved.presence
-            var handler: [(String, OutputJSON)] = [
-                ("defaultTimeout", .string(GoDuration.text(process?.defaultTimeout ?? 1800))),
-                ("cleanupWorkspaceDir", .bool(process?.cleanupWorkspace ?? false)),
+            let handler: [(String, OutputJSON)] = [
+                ("defaultTimeout", .string(GoDuration.text(process.defaultTimeout))),
+                ("cleanupWorkspaceDir", .bool(process.cleanupWorkspace)),
+                ("commands", .array(process.command.map { .string($0) })),
             ]
-            handler.append(("commands", .array(commands.map { .string($0) })))
             let section: OutputJSON = .object([
                 ("queueName", .string(resolved.queues.first ?? "")),
-                ("name", .string(process?.name ?? presence.name ?? "")),
+                ("name", .string(presence.name ?? "")),
                 ("concurrency", .int(resolved.concurrency)),
                 ("taskHandler", .object(handler)),
                 (
@@ -138,7 +136,7 @@ extension Pftaskqueue {
                 ("exitOnEmpty", .bool(stop.idleFor != nil)),
                 ("exitOnEmptyGracePeriod", .string(GoDuration.text(stop.idleFor ?? 10))),
                 ("numTasks", .int(stop.maxTasks ?? 0)),
-                ("workDir", .string(process?.workDirectory ?? NSTemporaryDirectory())),
+                ("workDir", .string(process.workDirectory)),
                 ("numWorkerSalvageOnStartup", .int(presence.salvageOnStart)),
             ])
             print(try Output.yaml(.object([("worker", section)])))

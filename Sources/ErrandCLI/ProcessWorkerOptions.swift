@@ -22,8 +22,10 @@ struct ProcessWorkerOptions: ParsableArguments {
 
     /// What the options resolve to.
     struct Resolved {
-        /// The child-process settings, or `nil` to run the built-in handlers.
-        var process: ProcessWorkerConfiguration?
+        /// The child-process settings, command aside resolved whether or not a command is given (`print-config`).
+        var handlerSettings: ProcessWorkerConfiguration
+        /// The child-process settings, or `nil` to run the built-in handlers (no command).
+        var process: ProcessWorkerConfiguration? { handlerSettings.command.isEmpty ? nil : handlerSettings }
         var concurrency: Int
         var queues: [String]
         var stopWhen: StopConditions
@@ -83,9 +85,6 @@ struct ProcessWorkerOptions: ParsableArguments {
             )
         }
         let argv = command.isEmpty ? (try variable("COMMAND").map { $0.split(separator: " ").map(String.init) } ?? file.command ?? []) : command
-        guard !argv.isEmpty else {
-            return Resolved(process: nil, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
-        }
         var configuration = ProcessWorkerConfiguration(command: argv, id: presence.id)
         configuration.postHooks = defaults.followUpsAreChildren ? .errand : .pftaskqueue
         if let name = try value(name, "NAME", file.name) { configuration.name = name }
@@ -104,7 +103,7 @@ struct ProcessWorkerOptions: ParsableArguments {
         }
         if let directory = try value(workDir, "WORK_DIR", file.workDir) { configuration.workDirectory = directory }
         configuration.cleanupWorkspace = try value(cleanupWorkspace, "CLEANUP_WORKSPACE", file.cleanupWorkspace) ?? false
-        return Resolved(process: configuration, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
+        return Resolved(handlerSettings: configuration, concurrency: concurrency, queues: queues, stopWhen: stopWhen, presence: presence)
     }
 
     /// Fails before anything is claimed when the command cannot be found or the work directory cannot be written.

@@ -48,9 +48,11 @@ struct NodeOptions: ParsableArguments {
     /// The configuration file to read, if any.
     var configPath: String? { ConfigCommand.path(flag: config) }
 
-    /// The node's settings: flags, then environment, then the file, then defaults.
-    func settings() throws -> NodeConfiguration {
-        let file = try configPath.map(ConfigCommand.load) ?? ErrandConfig()
+    /// The configuration file, read and checked (the default configuration without one): read once per command.
+    func file() throws -> ErrandConfig { try configPath.map(ConfigCommand.load) ?? ErrandConfig() }
+
+    /// The node's settings: flags, then environment, then `file`, then defaults.
+    func settings(file: ErrandConfig) throws -> NodeConfiguration {
         let environment = ProcessInfo.processInfo.environment
         func fromEnvironment<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws -> T? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -149,8 +151,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = node.logger
-        var settings = try node.settings()
-        let file = try node.configPath.map(ConfigCommand.load) ?? ErrandConfig()
+        let file = try node.file()
+        var settings = try node.settings(file: file)
         settings.presence = try presence.resolve(file: file.worker)
         let httpConfiguration = try http.configuration(file: file.http)
         let taskStore = try await store.openLocal()

@@ -44,9 +44,10 @@ struct WorkerCommand: AsyncParsableCommand {
     /// Runs the worker with `defaults` for what no flag, variable or file sets (pftaskqueue's under `start-worker`).
     func run(defaults: ProcessWorkerOptions.Defaults) async throws {
         let logger = node.logger
-        var settings = try node.settings()
+        let file = try node.file()
+        var settings = try node.settings(file: file)
         settings.leads = !noLead
-        let resolved = try resolved(defaults: defaults)
+        let resolved = try process.resolve(command: command, file: file.worker, queues: node.queue, defaults: defaults)
         settings.dispatcher.stopWhen = resolved.stopWhen
         settings.presence = resolved.presence
         if !resolved.queues.isEmpty { settings.dispatcher.queues = resolved.queues }
@@ -77,13 +78,6 @@ struct WorkerCommand: AsyncParsableCommand {
         if let reason = errand.dispatcher.stopReason, reason != .shutdown {
             FileHandle.standardError.write(Data("errand: worker stopped: \(reason.description)\n".utf8))
         }
-    }
-
-    /// The options resolved against the environment and the configuration file; `command`, when given, stands in
-    /// for the command line's.
-    func resolved(defaults: ProcessWorkerOptions.Defaults, command: [String]? = nil) throws -> ProcessWorkerOptions.Resolved {
-        let file = try node.configPath.map(ConfigCommand.load)?.worker ?? WorkerSettings()
-        return try process.resolve(command: command ?? self.command, file: file, queues: node.queue, defaults: defaults)
     }
 
     /// The worker's settings as `errand worker list` shows them: `object` with its concurrency, as JSON text.

@@ -3,7 +3,8 @@
 /// `1.5s`, `500ms`, `0s`).
 public enum GoDuration {
     /// The seconds `text` stands for, or `nil` when it is not a Go duration: a sequence of decimal numbers with
-    /// units (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), optionally signed, or `0`.
+    /// units (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), optionally signed, or `0`; longer than ``longest`` is not one
+    /// (Go's `invalid duration`).
     public static func seconds(_ text: String) -> Double? {
         var rest = Substring(text)
         var sign = 1.0
@@ -22,7 +23,7 @@ public enum GoDuration {
             rest = rest.dropFirst(unit.count)
             total += value * scale
         }
-        return sign * total
+        return total <= longest ? sign * total : nil
     }
 
     /// Units, longest first so that `ms` is matched before `m`.
@@ -30,9 +31,15 @@ public enum GoDuration {
         ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
     ]
 
+    /// The longest duration Go has (`math.MaxInt64` nanoseconds), in seconds: a longer one is written as this.
+    public static let longest = 9_223_372_036.854775
+
     /// `seconds` as Go writes a duration, to the microsecond: `1h0m0s`, `30m0s`, `1m30s`, `1.5s`, `500ms`, `0s`.
+    /// Beyond ``longest`` (or not finite) it is ``longest``, as no Go duration is longer.
     public static func text(_ seconds: Double) -> String {
-        let micros = Int64((abs(seconds) * 1e6).rounded())
+        // Go's longest duration in whole microseconds (math.MaxInt64 ns / 1000).
+        let longestMicros: Int64 = 9_223_372_036_854_775
+        let micros = abs(seconds) < longest ? Int64((abs(seconds) * 1e6).rounded()) : longestMicros
         let sign = seconds < 0 && micros > 0 ? "-" : ""
         if micros == 0 { return "0s" }
         if micros < 1000 { return "\(sign)\(micros)µs" }

@@ -149,6 +149,13 @@ import Testing
             let badDuration = try await server.send("POST", "/tasques", json: #"{"kind": "k", "queue": "q", "processing_timeout": "soon"}"#)
             #expect(badDuration.status == 400)
             TasquesSchemas.expect(badDuration, is: "common.Body")
+            // Longer than any Go duration: refused, as Go's ParseDuration refuses it (a lease past it cannot be kept).
+            let tooLong = try await server.send(
+                "POST",
+                "/tasques",
+                json: #"{"kind": "k", "queue": "q", "processing_timeout": "99999999999999999999h"}"#
+            )
+            #expect(tooLong.status == 400, "\(tooLong.text)")
             #expect(try await server.send("POST", "/tasques", json: newTask, token: TestServer.readToken).status == 403)
         }
     }

@@ -22,7 +22,7 @@ extension Tasques {
             ("delay_factor", .number(retry.delayFactor)),
             ("max_delay", .number(retry.maxDelay)),
             ("jitter", .number(retry.jitter)),
-            ("time_to_resolve", .number(try TasquesOperations.duration(task, "processing_timeout") ?? Tasques.defaultProcessingTimeout)),
+            ("time_to_resolve", .number(try Tasques.duration(task, "processing_timeout") ?? Tasques.defaultProcessingTimeout)),
             ("skip_if_outstanding", .bool(skipIfOutstanding)),
             // tasques' cron runs the slots that come while a leader runs; a missed one is not made up.
             ("catch_up", "none"),

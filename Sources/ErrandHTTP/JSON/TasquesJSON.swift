@@ -43,6 +43,18 @@ enum Tasques {
         meta["priority"].map { .raw($0) } ?? .int(4 - errand)
     }
 
+    /// A Go duration member (`"30m"`, or an integer of nanoseconds, as tasques reads it) in seconds.
+    static func duration(_ body: BodyObject, _ name: String) throws -> Double? {
+        if let number = body.double(name) { return number / 1e9 }
+        guard let text = body.string(name) else { return nil }
+        guard let seconds = GoDuration.seconds(text), seconds >= 0 else {
+            throw Problem.badRequest(
+                "\(name): must be a Go duration such as 30m or 1m30s, at most \(GoDuration.text(GoDuration.longest)), got \"\(text.prefix(40))\""
+            )
+        }
+        return seconds
+    }
+
     /// tasques' state of a task: `queued`, `claimed`, `failed` (will be retried), `done` or `dead` (retries used up,
     /// cancelled, or unreadable).
     static func state(_ task: TaskRecord) -> String {

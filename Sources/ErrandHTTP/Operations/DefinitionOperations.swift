@@ -110,9 +110,21 @@ struct DefinitionCatalog {
     /// Checks `spec` by the configuration file's rules and writes it to the store.
     /// - Throws: 400 naming the key at fault, 409 for a name the file uses (or, without `replacing`, one stored).
     static func put(_ name: String, spec: String, replacing: Bool, services: APIServices) async throws -> Entry {
+        let definition = try read(name, spec: spec)
+        return try await store(definition, spec: spec, replacing: replacing, services: services)
+    }
+
+    /// The definition `spec` describes, by the configuration file's rules.
+    /// - Throws: 400 naming the key at fault, or the name's problem.
+    static func read(_ name: String, spec: String) throws -> TaskDefinition {
         if let problem = DefinitionName.problem(name) { throw Problem.badRequest("name: \(problem)") }
-        let definition: TaskDefinition
-        do { definition = try TaskDefinition(name: name, specJSON: spec) } catch { throw Problem.badRequest(error.description) }
+        do { return try TaskDefinition(name: name, specJSON: spec) } catch { throw Problem.badRequest(error.description) }
+    }
+
+    /// Writes a definition read by ``read(_:spec:)`` to the store.
+    /// - Throws: 409 for a name the file uses (or, without `replacing`, one stored).
+    static func store(_ definition: TaskDefinition, spec: String, replacing: Bool, services: APIServices) async throws -> Entry {
+        let name = definition.name
         if await services.definitions().contains(where: { $0.name == name }) { throw readOnly(name) }
         let stored = try await services.store.putDefinition(name, spec: spec, replacing: replacing, now: services.client.time.now)
         return Entry(definition: definition, stored: stored)

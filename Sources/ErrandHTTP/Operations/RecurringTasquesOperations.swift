@@ -77,11 +77,14 @@ struct RecurringTasquesOperations {
     private func put(_ id: String, spec: String, replacing: Bool) async throws -> DefinitionCatalog.Entry {
         if let problem = DefinitionName.problem(id) { throw Problem.badRequest("id: \(problem)") }
         let definition: TaskDefinition
-        do { definition = try TaskDefinition(name: id, specJSON: spec) } catch { throw Problem.badRequest(Self.tasquesNames(error.description, id)) }
+        do { definition = try DefinitionCatalog.read(id, spec: spec) } catch var problem as Problem {
+            problem.detail = Self.tasquesNames(problem.detail, id)
+            throw problem
+        }
         if try await !services.client.queues().contains(where: { $0.name == definition.queue }) {
             try await TasquesOperations.createQueue(definition.queue, services)
         }
-        return try await DefinitionCatalog.put(id, spec: spec, replacing: replacing, services: services)
+        return try await DefinitionCatalog.store(definition, spec: spec, replacing: replacing, services: services)
     }
 
     /// A definition problem (`tasks.ID.func_name: …`) in tasques' names (`task_definition.kind: …`).

@@ -35,7 +35,7 @@ struct TasquesOperations {
             priority: Tasques.errandPriority(priority),
             runAt: try body.string("run_at").map { try Self.date($0, "run_at") },
             retry: Tasques.retry(times: body.int("retry_times") ?? Tasques.defaultRetryTimes),
-            timeToResolve: try Self.duration(body, "processing_timeout") ?? Tasques.defaultProcessingTimeout,
+            timeToResolve: try Tasques.duration(body, "processing_timeout") ?? Tasques.defaultProcessingTimeout,
             idempotencyKey: id
         )
         task.meta = OutputJSON.object(meta).text
@@ -67,7 +67,7 @@ struct TasquesOperations {
             handlers: [],
             worker: worker,
             limit: body.int("amount") ?? Tasques.defaultClaimAmount,
-            wait: try Self.duration(body, "block_for") ?? Tasques.defaultBlockFor,
+            wait: try Tasques.duration(body, "block_for") ?? Tasques.defaultBlockFor,
             fill: true
         )
         return .json(.array(tasks.map { Tasques.task($0, lastAttempt: nil) }))
@@ -164,16 +164,6 @@ struct TasquesOperations {
     /// Creates a queue unless another request just did.
     static func createQueue(_ name: String, _ services: APIServices) async throws {
         do { _ = try await services.client.createQueue(name) } catch let error as StoreError where error.code == .alreadyExists {}
-    }
-
-    /// A Go duration member (`"30m"`, or an integer of nanoseconds, as tasques reads it) in seconds.
-    static func duration(_ body: BodyObject, _ name: String) throws -> Double? {
-        if let number = body.double(name) { return number / 1e9 }
-        guard let text = body.string(name) else { return nil }
-        guard let seconds = GoDuration.seconds(text), seconds >= 0 else {
-            throw Problem.badRequest("\(name): must be a Go duration such as 30m or 1m30s, got \"\(text.prefix(40))\"")
-        }
-        return seconds
     }
 
     private static func date(_ text: String, _ name: String) throws -> Date {

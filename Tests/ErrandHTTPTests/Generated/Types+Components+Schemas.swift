@@ -2733,7 +2733,7 @@ extension Components {
                 case message
             }
         }
-        /// A Go duration (30m, 1m30s, 500ms), an integer of nanoseconds, or null for the default.
+        /// A Go duration (30m, 1m30s, 500ms) of at most Go's longest (2562047h47m16.854775807s), an integer of nanoseconds, or null for the default.
         ///
         /// - Remark: Generated from `#/components/schemas/TasquesDuration`.
         internal struct TasquesDuration: Codable, Hashable, Sendable {
