@@ -27,8 +27,10 @@ struct ConfigCommand: AsyncParsableCommand {
             throw CLIFailure("\(path): cannot read the file: \(error.localizedDescription)", exitCode: CLIFailure.badInput)
         }
         let config = try parse(text, file: path)
-        // On stderr: what the file has that Errand does not use (pftaskqueue's redis:). Commands load a file once.
+        // On stderr: what the file has that Errand does not use (pftaskqueue's redis:), and what it reads in a way its
+        // author may not expect (Tarantool's */*). Commands load a file once.
         for notice in config.notices { FileHandle.standardError.write(Data("note: \(path): \(notice)\n".utf8)) }
+        for warning in config.warnings { FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8)) }
         return config
     }
 

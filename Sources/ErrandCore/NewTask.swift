@@ -26,6 +26,10 @@ public struct NewTask: Sendable, Hashable {
     /// A JSON object the caller attaches (River's `metadata`, Oban's `meta`), kept as given and returned with the task;
     /// a worker holding the lease may replace it (``TaskLeases/report(_:meta:now:)``). `nil` when there is none.
     public var meta: String?
+    /// Whether `timeToResolve` bounds each attempt (Tarantool's `time_to_resolve`, which a definition's launches
+    /// have): heartbeats do not extend the lease, and an attempt still running when it ends is stopped and ends
+    /// `lost`. `false` (Errand's rule): a worker's heartbeats keep the lease as long as the handler runs.
+    public var fixedLease: Bool
     /// Its tree fields (labels such as `type` and `scope`, locality, abortable, user task, target worker), read and
     /// set as its own members: `task.type = "repair"`. The store sets the others (sequence number, children,
     /// folding), whatever they say here. Over HTTP, the CLI and the dashboard, `isUserTask` is set; code leaves it
@@ -63,6 +67,7 @@ public struct NewTask: Sendable, Hashable {
         name: String? = nil,
         timeout: Double? = nil,
         meta: String? = nil,
+        fixedLease: Bool = false,
         progressUnits: String? = nil,
         type: String? = nil,
         scope: String? = nil,
@@ -89,6 +94,7 @@ public struct NewTask: Sendable, Hashable {
         self.name = name
         self.timeout = timeout
         self.meta = meta
+        self.fixedLease = fixedLease
         self.tree = TaskTreeFields.Values(
             progressUnits: progressUnits,
             type: type,

@@ -64,6 +64,8 @@ public struct TaskRecord: Sendable, Hashable {
     public var timeout: Double?
     /// The JSON object attached to the task (see ``NewTask/meta``), or `nil`.
     public var meta: String?
+    /// Whether `timeToResolve` bounds each attempt: heartbeats do not extend the lease (see ``NewTask/fixedLease``).
+    public var fixedLease: Bool
     /// The work done so far, as its worker last reported it with a heartbeat (units of the worker's choosing).
     public var progressCompleted: Double?
     /// The work there is in all, when the worker knows it.
@@ -107,6 +109,7 @@ public struct TaskRecord: Sendable, Hashable {
         name: String? = nil,
         timeout: Double? = nil,
         meta: String? = nil,
+        fixedLease: Bool = false,
         progressCompleted: Double? = nil,
         progressTotal: Double? = nil,
         tree: TaskTreeFields.Values = TaskTreeFields.Values()
@@ -142,6 +145,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.name = name
         self.timeout = timeout
         self.meta = meta
+        self.fixedLease = fixedLease
     }
 
     /// Whether the task's own attempt succeeded and it now waits for its children to finish: `running` without a

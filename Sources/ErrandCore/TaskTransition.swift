@@ -153,6 +153,7 @@ public enum TaskTransition {
             name: nonEmpty(new.name),
             timeout: new.timeout,
             meta: new.meta,
+            fixedLease: new.fixedLease,
             tree: new.tree.requested
         )
     }
@@ -199,7 +200,8 @@ public enum TaskTransition {
         case .heartbeat(let lease):
             if let refusal = checkLease(lease) { return refusal }
             var next = task
-            next.leaseExpiresAt = now.addingTimeInterval(task.timeToResolve).wholeMilliseconds
+            // A fixed lease (Tarantool's time_to_resolve) ends where the claim put it, heartbeats or not.
+            if !task.fixedLease { next.leaseExpiresAt = now.addingTimeInterval(task.timeToResolve).wholeMilliseconds }
             return .success(TransitionOutput(task: next, endedAttempt: nil))
 
         case .finish(let finish):
@@ -229,7 +231,8 @@ public enum TaskTransition {
             guard let expiry = task.leaseExpiresAt, expiry <= now else {
                 return refuse(.leaseNotExpired, "lease runs until \(task.leaseExpiresAt?.iso8601 ?? "never")")
             }
-            let message = "lease of worker \(task.worker ?? "unknown") expired at \(expiry.iso8601)"
+            var message = "lease of worker \(task.worker ?? "unknown") expired at \(expiry.iso8601)"
+            if task.fixedLease { message = "ran past its time_to_resolve of \(task.timeToResolve.formatted()) s (\(message))" }
             return .success(end(task, outcome: .lost, result: nil, message: message, jitterSample: 0, now: now))
 
         case .salvage(let salvager):

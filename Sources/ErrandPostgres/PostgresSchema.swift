@@ -242,6 +242,12 @@ enum PostgresSchema {
             CREATE INDEX task_archive_finished ON \(s).task_archive (finished_at) WHERE parent_id IS NULL;
             CREATE INDEX task_archive_tree ON \(s).task_archive (root_id) WHERE root_id IS NOT NULL;
             """,
+            // 13: fixed_lease, whether a task's time_to_resolve bounds each attempt (Tarantool's rule, which a
+            // definition's launches follow): heartbeats do not extend such a lease. In the archive too.
+            """
+            ALTER TABLE \(s).task ADD COLUMN fixed_lease boolean NOT NULL DEFAULT false;
+            ALTER TABLE \(s).task_archive ADD COLUMN fixed_lease boolean NOT NULL DEFAULT false;
+            """,
         ]
     }
 

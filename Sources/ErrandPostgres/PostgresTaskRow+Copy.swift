@@ -9,7 +9,7 @@ extension PostgresTaskRow {
     /// The columns `copyText` writes, in order.
     static let copyColumns = TaskColumns.enqueued
 
-    /// How many leading `copyColumns` a batch of tasks with only default tree fields and no meta writes.
+    /// How many leading `copyColumns` a batch of tasks with only default tree fields, no meta and no fixed lease writes.
     static let plainCopyColumnCount = copyColumns.firstIndex(of: "progress_units") ?? copyColumns.count
 
     /// The columns a batch writes: all, or the leading ones when no task has a tree field set.
@@ -62,6 +62,7 @@ extension PostgresTaskRow {
             line.text(task.isUserTask ? "t" : "f")
             line.text(task.targetWorker)
             line.text(task.meta)
+            line.text(task.fixedLease ? "t" : "f")
             line.end()
         }
         return ByteBuffer(bytes: line.bytes)

@@ -74,6 +74,7 @@ enum PostgresTaskRow {
                 name: try cells[30].decode(String?.self),
                 timeout: try cells[31].decode(Double?.self),
                 meta: meta,
+                fixedLease: try cells[48].decode(Bool.self),
                 progressCompleted: try cells[32].decode(Double?.self),
                 progressTotal: try cells[33].decode(Double?.self),
                 tree: TaskTreeFields.Values(

@@ -256,7 +256,7 @@ extension PostgresTaskStore {
     private func copy(_ records: [TaskRecord], on connection: PostgresConnection) async throws {
         do {
             // The driver quotes the name it is given as one identifier; schema names are lowercase (validated).
-            let plain = records.allSatisfy { $0.treeFields.areDefaults && $0.meta == nil }
+            let plain = records.allSatisfy { $0.treeFields.areDefaults && $0.meta == nil && !$0.fixedLease }
             let columns = PostgresTaskRow.copyColumns(plain: plain)
             try await connection.copyFrom(table: "\(s)\".\"task", columns: columns, logger: logger) { writer in
                 // In pieces, so that the server parses one while the next is written.

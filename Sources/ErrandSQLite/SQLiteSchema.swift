@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -35,6 +35,13 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 13: `fixed_lease`, whether a task's `time_to_resolve` bounds each attempt (Tarantool's rule, which a
+    /// definition's launches follow): heartbeats do not extend such a lease. In the archive too.
+    static let v13 = """
+        ALTER TABLE errand_task ADD COLUMN fixed_lease INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE errand_task_archive ADD COLUMN fixed_lease INTEGER NOT NULL DEFAULT 0;
+        """
 
     /// Version 12: the archive of finished trees (tasques' `archive_older_than`): the columns of `errand_task` as
     /// they are at this version (rows move by the names in `TaskColumns.task`), read by id, listed by id, and pruned

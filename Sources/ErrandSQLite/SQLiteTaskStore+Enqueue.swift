@@ -69,7 +69,7 @@ extension SQLiteTaskStore {
 
     /// Inserts a new task row and records its creation.
     static func insert(_ db: Database, _ log: ChangeLog, _ record: TaskRecord) throws {
-        let plain = record.treeFields.areDefaults && record.meta == nil
+        let plain = record.treeFields.areDefaults && record.meta == nil && !record.fixedLease
         try RawStatement.execute(db, try db.cachedStatement(sql: plain ? TaskRow.insertPlain : TaskRow.insert)) {
             TaskRow.bindAll(record, plain: plain, to: &$0)
         }

@@ -4,11 +4,11 @@ import Testing
 
 /// The configuration model read from parsed YAML trees (the CLI parses the text; see `ConfigCommandTests`).
 @Suite(.timeLimit(.minutes(5))) struct ErrandConfigTests {
-    /// Tarantool's task manager example, as Yams parses it.
+    /// Tarantool's task manager example (its documentation's second, verbatim), as Yams parses it.
     static var tarantool: [String: Any] {
         [
             "tasks": [
-                "my_reload": ["kind": "periodical", "func_name": "my_module.cache_reload", "schedule": "0 */5 * * * *", "time_to_resolve": 180],
+                "my_reload": ["kind": "periodical", "func_name": "my_module.cache_reload", "schedule": "*/* 1 * * * *", "time_to_resolve": 180],
                 "my_flush": ["kind": "single_shot", "func_name": "my_module.cache_flush", "args": ["a", "b"]],
                 "push_metrics": ["kind": "continuous", "func_name": "my_module.push_metrics", "pause_sec": 30],
             ] as [String: Any],
@@ -23,7 +23,11 @@ import Testing
         let reload = try #require(config.tasks["my_reload"])
         #expect(reload.kind == .periodical)
         #expect(reload.handler == "my_module.cache_reload")
-        #expect(reload.schedule?.expression == "0 */5 * * * *")
+        // ccronexpr refuses */*; the documentation says "every minute", and that is how it is read, with one warning.
+        #expect(reload.schedule?.expression == "0 * * * * *")
+        #expect(config.warnings.count == 1)
+        #expect(config.warnings.first?.hasPrefix(#"tasks.my_reload.schedule: "*/* 1 * * * *" is not valid cron"#) == true)
+        #expect(config.warnings.first?.contains(#"every minute: "0 * * * * *" (next: "#) == true)
         #expect(reload.timeToResolve == 180)
         #expect(reload.catchUp == .latest)
         #expect(reload.skipIfOutstanding == false)
@@ -40,6 +44,32 @@ import Testing
         #expect(launch.handler == "my_module.cache_flush")
         #expect(launch.module == "my_flush")
         #expect(launch.timeToResolve == 60)
+    }
+
+    @Test func definitionsTakeTarantoolsDefaults() throws {
+        let config = try ErrandConfig(document: Self.tarantool)
+        for definition in config.definitions {
+            #expect(definition.retry.maxAttempts == 1, "\(definition.name): Tarantool's max_attempts default is 1")
+            #expect(definition.retry.delay == 0)
+            #expect(definition.retry.delayFactor == 1)
+            let launch = definition.newTask()
+            #expect(launch.fixedLease, "time_to_resolve bounds a launch's attempt")
+            #expect(launch.retry == definition.retry)
+        }
+        let plain = try ErrandConfig(document: ["tasks": ["pump": ["kind": "continuous", "func_name": "m.f"]]])
+        #expect(plain.tasks["pump"]?.pauseSeconds == 60, "Tarantool's pause_sec default")
+        #expect(plain.tasks["pump"]?.timeout == nil)
+        let limited = try ErrandConfig(document: [
+            "task_storage": ["task_ttr": 5],
+            "tasks": ["x": ["kind": "single_shot", "func_name": "m.f", "timeout": 2, "fixed_lease": false]],
+        ])
+        let x = try #require(limited.tasks["x"])
+        #expect(x.timeToResolve == 5 && x.timeout == 2 && !x.fixedLease)
+        #expect(x.newTask().timeout == 2 && !x.newTask().fixedLease)
+        // Any other */* is an invalid step, refused as ccronexpr refuses it.
+        #expect(throws: ConfigProblems.self) {
+            try ErrandConfig(document: ["tasks": ["x": ["kind": "periodical", "func_name": "m.f", "schedule": "*/* 5 * * * *"]]])
+        }
     }
 
     @Test func anEmptyDocumentIsTheDefaultConfiguration() throws {

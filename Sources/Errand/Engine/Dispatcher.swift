@@ -66,6 +66,8 @@ public final class Dispatcher: Service {
         var leaseLost = false
         /// The attempt's time limit, when it has one.
         var timeout: Double?
+        /// When a fixed lease (Tarantool's `time_to_resolve`) ends the attempt, if that comes before `timeout`.
+        var resolveBy: Date?
         var timedOut = false
         var timer: Task<Void, Never>?
     }
@@ -232,9 +234,13 @@ public final class Dispatcher: Service {
         let handle = Task { await runner.run(task, worker: worker) }
         let now = time.now
         let timeout = task.timeout ?? configuration.defaultTimeout
-        let timer = timeout.map { seconds in
+        // A fixed lease bounds the attempt where the claim put its end; the earlier of the two limits stops it.
+        let timeoutAt = timeout.map { now.addingTimeInterval($0) }
+        var resolveBy = task.fixedLease ? task.leaseExpiresAt : nil
+        if let end = resolveBy, let timeoutAt, timeoutAt < end { resolveBy = nil }
+        let timer = (resolveBy ?? timeoutAt).map { deadline in
             Task { [time] in
-                guard (try? await time.sleep(until: now.addingTimeInterval(seconds))) != nil else { return }
+                guard (try? await time.sleep(until: deadline)) != nil else { return }
                 self.timedOut(task.id)
             }
         }
@@ -246,6 +252,7 @@ public final class Dispatcher: Service {
                 lastHeartbeat: now,
                 handle: handle,
                 timeout: timeout,
+                resolveBy: resolveBy,
                 timer: timer
             )
             return now.addingTimeInterval(task.timeToResolve / 3) < state.nextHeartbeatCheck
@@ -269,7 +276,11 @@ public final class Dispatcher: Service {
         guard let (running, shuttingDown) = entry, !running.leaseLost else { return }
         var outcome = report.outcome
         var message = report.message
-        if outcome == .cancelled && running.timedOut {
+        if outcome == .cancelled && running.timedOut && running.resolveBy != nil {
+            // Tarantool's time_to_resolve: the attempt is lost, as the rescuer would find it.
+            outcome = .lost
+            message = "ran past its time_to_resolve of \(running.timeToResolve.formatted()) s (stopped by worker \(configuration.worker))"
+        } else if outcome == .cancelled && running.timedOut {
             outcome = .timeout
             let limit = running.timeout.map { "\($0.formatted()) s" } ?? "its time limit"
             message = "stopped after running past its timeout of \(limit)" + (report.message.map { ": \($0)" } ?? "")

@@ -16,12 +16,14 @@ extension ErrandConfig {
             timezone: UTC                 # zone the schedule is read in (IANA name)
             skip_if_outstanding: false    # skip a slot while an earlier launch is unfinished
             catch_up: latest              # slots missed while no leader ran: latest (run the last once) | all | none
-            time_to_resolve: 60           # lease of each launch, seconds (default: task_storage.task_ttr)
+            time_to_resolve: 60           # seconds an attempt may run; past it, it ends lost (default: task_storage.task_ttr)
+            # timeout: 30                 # seconds before an attempt is stopped with the outcome timeout (default: none)
+            fixed_lease: true             # time_to_resolve bounds each attempt; false lets heartbeats extend it
             queue: default
             priority: 0                   # 0 (most urgent) to 9
-            max_attempts: 3               # retry policy of each launch
-            delay: 10                     # seconds before the first retry
-            delay_factor: 2               # each later retry waits this much longer
+            max_attempts: 1               # retry policy of each launch (Tarantool's defaults: no retry)
+            delay: 0                      # seconds before the first retry
+            delay_factor: 1               # each later retry waits this much longer
             max_delay: 3600               # longest wait between retries, seconds
             jitter: 0                     # spread retries by up to this fraction of their delay
             priority_decrement: 0         # priority added on each retry (0-9 bound)
@@ -30,7 +32,7 @@ extension ErrandConfig {
           metrics_push:
             kind: continuous
             func_name: errand.echo
-            pause_sec: 30                 # seconds between the end of one instance and the start of the next
+            pause_sec: 60                 # seconds between the end of one instance and the start of the next
 
           # Any kind can run a program instead of a handler: command replaces func_name and args (no shell).
           disk_report:
@@ -45,7 +47,7 @@ extension ErrandConfig {
             args: [a, b]
 
         task_storage:
-          task_ttr: 60                    # default lease of a launch, seconds
+          task_ttr: 60                    # default time_to_resolve of a definition's launches, seconds
           task_log_max_size: 100          # launches kept in the launch log, per handler
           finished_ttl: 604800            # seconds a finished task (tree) is kept before it is pruned (7 days)
           user_task_ttl: 604800           # the same for a task a user started (CLI, HTTP, dashboard)

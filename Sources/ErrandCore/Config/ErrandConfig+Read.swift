@@ -5,9 +5,9 @@ extension ErrandConfig {
     static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl", "user_task_ttl", "archive_older_than"]
     static let runnerKeys: Set<String> = ["capacity"]
     static let definitionKeys: Set<String> = [
-        "kind", "func_name", "handler", "command", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "queue",
+        "kind", "func_name", "handler", "command", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "timeout", "queue",
         "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement",
-        "skip_if_outstanding", "catch_up", "meta",
+        "skip_if_outstanding", "catch_up", "meta", "fixed_lease",
     ]
 
     /// Reads a parsed YAML or JSON document (an empty document is the default configuration).
@@ -44,7 +44,7 @@ extension ErrandConfig {
             if let definitions = value as? [String: Any] {
                 for name in definitions.keys.sorted() {
                     do {
-                        tasks[name] = try Self.definition(name, definitions[name] as Any, defaultTTR: storage.taskTTR)
+                        tasks[name] = try Self.definition(name, definitions[name] as Any, defaultTTR: storage.taskTTR, warnings: &warnings)
                     } catch {
                         problems.append(error)
                     }
@@ -82,7 +82,7 @@ extension ErrandConfig {
         try InvalidField.seconds(try ConfigTree.number(value, field), field)
     }
 
-    static func definition(_ name: String, _ value: Any, defaultTTR: Double) throws(InvalidField) -> TaskDefinition {
+    static func definition(_ name: String, _ value: Any, defaultTTR: Double, warnings: inout [String]) throws(InvalidField) -> TaskDefinition {
         let path = "tasks.\(name)"
         func field(_ key: String) -> String { "\(path).\(key)" }
         if let problem = DefinitionName.problem(name) { throw InvalidField(field: path, reason: problem) }
@@ -118,6 +118,8 @@ extension ErrandConfig {
         if let value = mapping["queue"] { definition.queue = try ConfigTree.string(value, field("queue")) }
         if let value = mapping["priority"] { definition.priority = try ConfigTree.integer(value, field("priority")) }
         if let value = mapping["time_to_resolve"] { definition.timeToResolve = try ConfigTree.number(value, field("time_to_resolve")) }
+        if let value = mapping["timeout"] { definition.timeout = try ConfigTree.number(value, field("timeout")) }
+        if let value = mapping["fixed_lease"] { definition.fixedLease = try ConfigTree.bool(value, field("fixed_lease")) }
         if let value = mapping["max_attempts"] { definition.retry.maxAttempts = try ConfigTree.integer(value, field("max_attempts")) }
         if let value = mapping["delay"] { definition.retry.delay = try ConfigTree.number(value, field("delay")) }
         if let value = mapping["delay_factor"] { definition.retry.delayFactor = try ConfigTree.number(value, field("delay_factor")) }
@@ -139,7 +141,12 @@ extension ErrandConfig {
                 throw InvalidField(field: field("schedule"), reason: "is required for a periodical task: a cron expression such as \"0 */5 * * * *\"")
             }
             let text = try ConfigTree.string(value, field("schedule"))
-            do { definition.schedule = try CronSchedule(text) } catch { throw InvalidField(field: field("schedule"), reason: error.description) }
+            let reading = TarantoolSchedule.reading(of: text)
+            do {
+                definition.schedule = try CronSchedule(reading ?? text)
+            } catch {
+                throw InvalidField(field: field("schedule"), reason: error.description)
+            }
             if let value = mapping["timezone"] {
                 definition.timeZone = try ConfigTree.string(value, field("timezone"))
                 guard TimeZone(identifier: definition.timeZone) != nil else {
@@ -156,6 +163,9 @@ extension ErrandConfig {
                     throw InvalidField(field: field("catch_up"), reason: "must be latest, all or none, got \"\(text)\"")
                 }
                 definition.catchUp = policy
+            }
+            if reading != nil, let schedule = definition.schedule, let zone = TimeZone(identifier: definition.timeZone) {
+                warnings.append(TarantoolSchedule.warning(field: field("schedule"), text: text, schedule: schedule, zone: zone, now: Date()))
             }
         }
         if let value = mapping["pause_sec"] {
@@ -189,7 +199,8 @@ extension TaskDefinition {
     /// Reads one definition given with the configuration file's keys (a `tasks:` entry: a mapping as YAML or JSON
     /// parses it), by the file's rules; problems name `tasks.<name>.<key>`.
     public init(name: String, configValue: Any, defaultTTR: Double = NewTask.defaultTimeToResolve) throws(InvalidField) {
-        self = try ErrandConfig.definition(name, configValue, defaultTTR: defaultTTR)
+        var warnings: [String] = []
+        self = try ErrandConfig.definition(name, configValue, defaultTTR: defaultTTR, warnings: &warnings)
     }
 
     /// Reads one definition from the JSON text of its configuration keys (a definition kept in the store).

@@ -39,6 +39,9 @@ public struct ErrandConfig: Sendable, Hashable {
     public var http = HTTPSettings()
     /// What reading the file has to say that is not a problem (pftaskqueue's `redis:` section is not used).
     public var notices: [String] = []
+    /// What reading the file found that works, but perhaps not as its author meant (Tarantool's `*/*` schedule,
+    /// read as its documentation describes it): printed as warnings.
+    public var warnings: [String] = []
 
     public init() {}
 

@@ -32,10 +32,17 @@ public struct TaskDefinition: Sendable, Hashable {
     public var schedule: CronSchedule?
     /// The zone the schedule is read in (IANA name).
     public var timeZone: String
-    /// Seconds between the end of a continuous task and the start of the next.
+    /// Seconds between the end of a continuous task and the start of the next (Tarantool's `pause_sec`).
     public var pauseSeconds: Double
-    /// Lease of each launch in seconds (default: `task_storage.task_ttr`).
+    /// How long each attempt of a launch may run, in seconds (default: `task_storage.task_ttr`). As in Tarantool, it
+    /// bounds the attempt: past it the attempt is stopped and ends `lost` (``fixedLease``).
     public var timeToResolve: Double
+    /// Seconds an attempt may run before it is stopped with the outcome `timeout` (the `timeout` key); `nil`: only
+    /// `timeToResolve` bounds it.
+    public var timeout: Double?
+    /// Whether `timeToResolve` bounds each attempt of a launch (`fixed_lease`; true, Tarantool's rule). `false` lets
+    /// heartbeats extend the lease, as tasques' reports do for its recurring tasks.
+    public var fixedLease = true
     public var queue: String
     public var priority: Int
     public var retry: RetryPolicy
@@ -45,6 +52,12 @@ public struct TaskDefinition: Sendable, Hashable {
     /// Each launch's `meta` (a JSON object as text; River's metadata, tasques' `context`), or `nil` for none.
     public var meta: String?
 
+    /// A definition's retry policy when it names none, Tarantool's: one attempt (`max_attempts` 1, `delay` 0,
+    /// `delay_factor` 1), so that a periodical task's launches cannot overlap through retries.
+    public static let defaultRetry = RetryPolicy(maxAttempts: 1, delay: 0, delayFactor: 1)
+    /// A continuous definition's pause when it names none, Tarantool's `pause_sec` default: 60 s.
+    public static let defaultPauseSeconds: Double = 60
+
     public init(
         name: String,
         kind: Kind,
@@ -52,11 +65,11 @@ public struct TaskDefinition: Sendable, Hashable {
         arguments: String = "[]",
         schedule: CronSchedule? = nil,
         timeZone: String = "UTC",
-        pauseSeconds: Double = 0,
+        pauseSeconds: Double = TaskDefinition.defaultPauseSeconds,
         timeToResolve: Double = NewTask.defaultTimeToResolve,
         queue: String = QueueName.default,
         priority: Int = Priority.default,
-        retry: RetryPolicy = .default,
+        retry: RetryPolicy = TaskDefinition.defaultRetry,
         skipIfOutstanding: Bool = false,
         catchUp: CatchUp = .latest
     ) {
@@ -89,6 +102,8 @@ public struct TaskDefinition: Sendable, Hashable {
         )
         task.module = name
         task.meta = meta
+        task.timeout = timeout
+        task.fixedLease = fixedLease
         return task
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// The document holds one task (a mapping), a list of tasks, or a mapping with a `tasks:` list. A task's keys:
 /// `handler`, `args` (or `arguments`, any JSON value), `queue`, `priority`, `run_at` (ISO 8601), `max_attempts`
 /// (-1 = no limit), `delay`, `delay_factor`, `max_delay`, `jitter`, `priority_decrement` (also accepted nested under
-/// `retry:`), `time_to_resolve` (or `ttr`), `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`;
+/// `retry:`), `time_to_resolve` (or `ttr`), `fixed_lease`, `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`;
 /// and for task trees `type`, `scope`, `keyspace`, `table`, `entity`, `progress_units`, `internal`, `abortable`.
 ///
 /// pftaskqueue's `TaskSpec` keys are read too, so its task files work unchanged: `payload` (text; stored as a JSON
@@ -24,7 +24,7 @@ public enum TaskSpec {
     static let pftaskqueueKeys: Set<String> = ["payload", "retryLimit", "timeoutSeconds"]
     static let taskKeys: Set<String> = Set([
         "handler", "args", "arguments", "queue", "priority", "run_at", "retry", "time_to_resolve", "ttr", "timeout",
-        "idempotency_key", "tags", "parent_id", "module", "name",
+        "idempotency_key", "tags", "parent_id", "module", "name", "fixed_lease",
     ]).union(retryKeys).union(pftaskqueueKeys).union(TaskTreeFields.Values.labels.map(\.name)).union(["internal", "abortable"])
 
     /// Reads the tasks of a parsed document.
@@ -86,6 +86,7 @@ public enum TaskSpec {
         if let value = mapping["priority"] { task.priority = try ConfigTree.integer(value, field("priority")) }
         if let value = mapping["run_at"] { task.runAt = try date(value, field("run_at")) }
         if let value = mapping["time_to_resolve"] ?? mapping["ttr"] { task.timeToResolve = try ConfigTree.number(value, field("time_to_resolve")) }
+        if let value = mapping["fixed_lease"] { task.fixedLease = try ConfigTree.bool(value, field("fixed_lease")) }
         if let value = mapping["idempotency_key"] { task.idempotencyKey = try ConfigTree.string(value, field("idempotency_key")) }
         if let value = mapping["module"] { task.module = try ConfigTree.string(value, field("module")) }
         for (key, label) in TaskTreeFields.Values.labels {

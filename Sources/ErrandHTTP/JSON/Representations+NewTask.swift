@@ -27,6 +27,7 @@ extension Representation {
                 ("user_task", .bool(task.isUserTask)),
                 ("target_worker", .nullable(task.targetWorker)),
                 ("meta", task.meta.map { .raw($0) } ?? .null),
+                ("fixed_lease", .bool(task.fixedLease)),
             ] + labels(of: task.tree)
         )
     }
@@ -48,6 +49,7 @@ extension Representation {
         task.tags = body.strings("tags")
         task.name = body.string("name")
         task.timeout = body.double("timeout")
+        task.fixedLease = body.bool("fixed_lease") ?? false
         task.isInternal = body.bool("internal") ?? false
         for (name, field) in TaskTreeFields.Values.labels { task.tree[keyPath: field] = body.string(name) }
         task.locality = body.string("locality").flatMap(TaskLocality.init(rawValue:)) ?? .local

@@ -56,6 +56,7 @@ extension Representation {
             name: json.string("name"),
             timeout: json.double("timeout"),
             meta: json.isNull("meta") ? nil : try read.stored("meta"),
+            fixedLease: json.bool("fixed_lease") ?? false,
             progressCompleted: try progress?.number("completed"),
             progressTotal: progress?.object.double("total"),
             tree: tree

@@ -23,6 +23,8 @@ extension Tasques {
             ("max_delay", .number(retry.maxDelay)),
             ("jitter", .number(retry.jitter)),
             ("time_to_resolve", .number(try Tasques.duration(task, "processing_timeout") ?? Tasques.defaultProcessingTimeout)),
+            // tasques' reports extend a claim.
+            ("fixed_lease", .bool(false)),
             ("skip_if_outstanding", .bool(skipIfOutstanding)),
             // tasques' cron runs the slots that come while a leader runs; a missed one is not made up.
             ("catch_up", "none"),

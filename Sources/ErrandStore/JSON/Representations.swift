@@ -49,6 +49,7 @@ package enum Representation {
             ("has_children", .bool(task.hasChildren)),
             ("folded", .bool(task.isFolded)),
             ("meta", .stored(task.meta)),
+            ("fixed_lease", .bool(task.fixedLease)),
         ]
     }
 

@@ -956,6 +956,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/NewTask/meta`.
             internal var meta: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// time_to_resolve bounds each attempt (Tarantool's rule): heartbeats do not extend the lease, and an attempt still running when it ends is stopped and ends lost (default false).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewTask/fixed_lease`.
+            internal var fixedLease: Swift.Bool?
             /// Creates a new `NewTask`.
             ///
             /// - Parameters:
@@ -984,6 +988,7 @@ extension Components {
             ///   - userTask: Kept for the user TTL once finished (default true over HTTP).
             ///   - targetWorker: Only this worker (lease name) may claim it; empty for a global task's own row.
             ///   - meta: A JSON object kept with the task and returned as given (River's metadata, Oban's meta); at most 1 MiB as text.
+            ///   - fixedLease: time_to_resolve bounds each attempt (Tarantool's rule): heartbeats do not extend the lease, and an attempt still running when it ends is stopped and ends lost (default false).
             internal init(
                 handler: Components.Schemas.HandlerName,
                 arguments: OpenAPIRuntime.OpenAPIValueContainer? = nil,
@@ -1009,7 +1014,8 @@ extension Components {
                 abortable: Swift.Bool? = nil,
                 userTask: Swift.Bool? = nil,
                 targetWorker: Swift.String? = nil,
-                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                fixedLease: Swift.Bool? = nil
             ) {
                 self.handler = handler
                 self.arguments = arguments
@@ -1036,6 +1042,7 @@ extension Components {
                 self.userTask = userTask
                 self.targetWorker = targetWorker
                 self.meta = meta
+                self.fixedLease = fixedLease
             }
             internal enum CodingKeys: String, CodingKey {
                 case handler
@@ -1063,6 +1070,7 @@ extension Components {
                 case userTask = "user_task"
                 case targetWorker = "target_worker"
                 case meta
+                case fixedLease = "fixed_lease"
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1166,6 +1174,10 @@ extension Components {
                     OpenAPIRuntime.OpenAPIObjectContainer.self,
                     forKey: .meta
                 )
+                self.fixedLease = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .fixedLease
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "handler",
                     "arguments",
@@ -1191,7 +1203,8 @@ extension Components {
                     "abortable",
                     "user_task",
                     "target_worker",
-                    "meta"
+                    "meta",
+                    "fixed_lease"
                 ])
             }
         }
@@ -1344,6 +1357,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Task/meta`.
             internal var meta: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// Whether time_to_resolve bounds each attempt (see NewTask.fixed_lease).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Task/fixed_lease`.
+            internal var fixedLease: Swift.Bool
             /// Creates a new `Task`.
             ///
             /// - Parameters:
@@ -1389,6 +1406,7 @@ extension Components {
             ///   - hasChildren:
             ///   - folded: Succeeded inside a finished tree: arguments and attempts were dropped.
             ///   - meta: The JSON object attached to the task (see NewTask.meta).
+            ///   - fixedLease: Whether time_to_resolve bounds each attempt (see NewTask.fixed_lease).
             internal init(
                 id: Swift.String,
                 queue: Swift.String,
@@ -1431,7 +1449,8 @@ extension Components {
                 targetWorker: Swift.String? = nil,
                 hasChildren: Swift.Bool,
                 folded: Swift.Bool,
-                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+                meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                fixedLease: Swift.Bool
             ) {
                 self.id = id
                 self.queue = queue
@@ -1475,6 +1494,7 @@ extension Components {
                 self.hasChildren = hasChildren
                 self.folded = folded
                 self.meta = meta
+                self.fixedLease = fixedLease
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -1519,6 +1539,7 @@ extension Components {
                 case hasChildren = "has_children"
                 case folded
                 case meta
+                case fixedLease = "fixed_lease"
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1690,6 +1711,10 @@ extension Components {
                     OpenAPIRuntime.OpenAPIObjectContainer.self,
                     forKey: .meta
                 )
+                self.fixedLease = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .fixedLease
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "id",
                     "queue",
@@ -1732,7 +1757,8 @@ extension Components {
                     "target_worker",
                     "has_children",
                     "folded",
-                    "meta"
+                    "meta",
+                    "fixed_lease"
                 ])
             }
         }
@@ -2475,22 +2501,36 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/timezone`.
             internal var timezone: Swift.String?
-            /// Seconds between a continuous instance's end and the next one's start.
+            /// Seconds between a continuous instance's end and the next one's start (default 60).
             ///
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/pause_sec`.
             internal var pauseSec: Swift.Double?
-            /// Lease of each launch, seconds (default 60).
+            /// How long each attempt may run, seconds (default task_storage.task_ttr, 60); past it the attempt ends lost.
             ///
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/time_to_resolve`.
             internal var timeToResolve: Swift.Double?
+            /// Seconds an attempt may run before it is stopped with the outcome timeout.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/timeout`.
+            internal var timeout: Swift.Double?
+            /// Whether time_to_resolve bounds each attempt (default true); false lets heartbeats extend the lease.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DefinitionSpec/fixed_lease`.
+            internal var fixedLease: Swift.Bool?
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/queue`.
             internal var queue: Swift.String?
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/priority`.
             internal var priority: Swift.Int?
+            /// Attempts in all (default 1).
+            ///
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/max_attempts`.
             internal var maxAttempts: Swift.Int?
+            /// Seconds before the first retry (default 0).
+            ///
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/delay`.
             internal var delay: Swift.Double?
+            /// Multiplier of each further wait (default 1).
+            ///
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/delay_factor`.
             internal var delayFactor: Swift.Double?
             /// - Remark: Generated from `#/components/schemas/DefinitionSpec/max_delay`.
@@ -2524,13 +2564,15 @@ extension Components {
             ///   - arguments: Same as args.
             ///   - schedule: Cron with seconds, a macro or @every (periodical only).
             ///   - timezone: IANA zone the schedule is read in.
-            ///   - pauseSec: Seconds between a continuous instance's end and the next one's start.
-            ///   - timeToResolve: Lease of each launch, seconds (default 60).
+            ///   - pauseSec: Seconds between a continuous instance's end and the next one's start (default 60).
+            ///   - timeToResolve: How long each attempt may run, seconds (default task_storage.task_ttr, 60); past it the attempt ends lost.
+            ///   - timeout: Seconds an attempt may run before it is stopped with the outcome timeout.
+            ///   - fixedLease: Whether time_to_resolve bounds each attempt (default true); false lets heartbeats extend the lease.
             ///   - queue:
             ///   - priority:
-            ///   - maxAttempts:
-            ///   - delay:
-            ///   - delayFactor:
+            ///   - maxAttempts: Attempts in all (default 1).
+            ///   - delay: Seconds before the first retry (default 0).
+            ///   - delayFactor: Multiplier of each further wait (default 1).
             ///   - maxDelay:
             ///   - jitter:
             ///   - priorityDecrement:
@@ -2548,6 +2590,8 @@ extension Components {
                 timezone: Swift.String? = nil,
                 pauseSec: Swift.Double? = nil,
                 timeToResolve: Swift.Double? = nil,
+                timeout: Swift.Double? = nil,
+                fixedLease: Swift.Bool? = nil,
                 queue: Swift.String? = nil,
                 priority: Swift.Int? = nil,
                 maxAttempts: Swift.Int? = nil,
@@ -2570,6 +2614,8 @@ extension Components {
                 self.timezone = timezone
                 self.pauseSec = pauseSec
                 self.timeToResolve = timeToResolve
+                self.timeout = timeout
+                self.fixedLease = fixedLease
                 self.queue = queue
                 self.priority = priority
                 self.maxAttempts = maxAttempts
@@ -2593,6 +2639,8 @@ extension Components {
                 case timezone
                 case pauseSec = "pause_sec"
                 case timeToResolve = "time_to_resolve"
+                case timeout
+                case fixedLease = "fixed_lease"
                 case queue
                 case priority
                 case maxAttempts = "max_attempts"
@@ -2646,6 +2694,14 @@ extension Components {
                 self.timeToResolve = try container.decodeIfPresent(
                     Swift.Double.self,
                     forKey: .timeToResolve
+                )
+                self.timeout = try container.decodeIfPresent(
+                    Swift.Double.self,
+                    forKey: .timeout
+                )
+                self.fixedLease = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .fixedLease
                 )
                 self.queue = try container.decodeIfPresent(
                     Swift.String.self,
@@ -2702,6 +2758,8 @@ extension Components {
                     "timezone",
                     "pause_sec",
                     "time_to_resolve",
+                    "timeout",
+                    "fixed_lease",
                     "queue",
                     "priority",
                     "max_attempts",
