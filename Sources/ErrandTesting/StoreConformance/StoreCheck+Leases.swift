@@ -27,6 +27,28 @@ extension StoreCheck {
             #expect(finished.state == .completed && finished.meta == report)
             #expect(try await store.report(lease, meta: "{}", now: time.now) == nil, "no report after the finish")
         },
+        StoreCheck("a fixed lease (Tarantool's time_to_resolve) is kept, is not extended by heartbeats, and is rescued as lost") {
+            store,
+            time in
+            // One alone and 300 in a batch: both insert paths of each store.
+            let one = try await store.add(NewTask(handler: "h", timeToResolve: 10, fixedLease: true), now: time.now)
+            let batch = try await store.enqueue((0..<300).map { _ in NewTask(handler: "b", fixedLease: true) }, now: time.now)
+            #expect(try await store.stored(one.id).fixedLease)
+            #expect(try await store.stored(try #require(batch.last?.task.id)).fixedLease)
+            #expect(try await store.stored(try await store.add(NewTask(handler: "h"), now: time.now).id).fixedLease == false)
+            let claimed = try #require(try await store.claimAll(now: time.now).first { $0.id == one.id })
+            #expect(claimed.fixedLease)
+            let end = try #require(claimed.leaseExpiresAt)
+            time.advance(by: 6)
+            let lease = try #require(claimed.lease)
+            #expect(try await store.heartbeat([lease], now: time.now) == [lease], "the lease is still held")
+            #expect(try await store.stored(one.id).leaseExpiresAt == end, "a heartbeat does not extend a fixed lease")
+            time.advance(by: 5)
+            _ = try await store.rescueExpiredLeases(now: time.now, limit: 1000)
+            let attempts = try await store.attempts(of: one.id)
+            #expect(attempts.last?.outcome == .lost)
+            #expect(attempts.last?.message?.hasPrefix("ran past its time_to_resolve of 10 s") == true, "\(attempts)")
+        },
         StoreCheck("a heartbeat extends only leases still held") { store, time in
             _ = try await store.enqueue([NewTask(handler: "h", timeToResolve: 10), NewTask(handler: "h", timeToResolve: 10)], now: time.now)
             let claimed = try await store.claimAll(now: time.now)
