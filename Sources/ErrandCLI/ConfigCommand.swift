@@ -1,5 +1,7 @@
 import ArgumentParser
+import Errand
 import ErrandCore
+import ErrandProcess
 import ErrandStore
 import Foundation
 import Yams
@@ -79,7 +81,19 @@ struct ConfigCheckCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try ConfigCommand.load(file)
         let definitions = config.definitions
-        let missing = try await missingQueues(of: definitions)
+        let opened = try await openedStore(for: definitions)
+        let missing = try await missingQueues(of: definitions, in: opened)
+        let takers = TaskTakers(workers: try await opened?.workers(states: [.running]) ?? [], now: Date())
+        UnservedDefinitions.print(
+            UnservedDefinitions.warnings(
+                definitions,
+                handlers: HandlerRegistry.standard().names,
+                queues: [],
+                takers: takers,
+                store: opened == nil ? nil : store.location
+            ),
+            file: file
+        )
         print("\(file): \(missing.isEmpty ? "ok" : "problems"), \(definitions.count) task definition\(definitions.count == 1 ? "" : "s")")
         for definition in definitions {
             var line = "  \(definition.name): \(definition.kind.rawValue), \(definition.handler)"
@@ -99,13 +113,19 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         }
     }
 
-    /// Queues that definitions name and the store lacks; empty when no store is at hand (nothing to check against).
-    private func missingQueues(of definitions: [TaskDefinition]) async throws -> Set<String> {
+    /// The store to check definitions against, when one is at hand.
+    private func openedStore(for definitions: [TaskDefinition]) async throws -> (any ClientStore)? {
         guard !definitions.isEmpty, store.isNamed || FileManager.default.fileExists(atPath: store.path) else {
             if !definitions.isEmpty { print("(queues not checked: no store; give --db, --store or --server)") }
-            return []
+            return nil
         }
-        let existing = Set(try await store.open().queues().map(\.name))
+        return try await store.open()
+    }
+
+    /// Queues that definitions name and the store lacks; empty when no store is at hand (nothing to check against).
+    private func missingQueues(of definitions: [TaskDefinition], in opened: (any ClientStore)?) async throws -> Set<String> {
+        guard let opened else { return [] }
+        let existing = Set(try await opened.queues().map(\.name))
         return Set(definitions.map(\.queue)).subtracting(existing)
     }
 }

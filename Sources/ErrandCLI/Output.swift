@@ -70,11 +70,13 @@ enum Output {
 enum Tables {
     static let taskHeader = ["ID", "QUEUE", "HANDLER", "STATE", "PRI", "ATTEMPT", "CREATED", "RESULT"]
 
-    static func task(_ task: TaskRecord) -> [String] {
+    /// One task's row; its state reads `pending (unknown task)` when it waits and no live worker among `takers` takes it.
+    static func task(_ task: TaskRecord, takers: TaskTakers? = nil) -> [String] {
         let outcome = task.result ?? task.lastError ?? task.message ?? ""
         let maxAttempts = task.retry.maxAttempts == RetryPolicy.unlimited ? "-" : "\(task.retry.maxAttempts)"
+        let state = task.state.rawValue + (takers?.cannotTake(task) == true ? " (unknown task)" : "")
         return [
-            task.id.rawValue, task.queue, task.handler, task.state.rawValue, "\(task.priority)", "\(task.attempt)/\(maxAttempts)",
+            task.id.rawValue, task.queue, task.handler, state, "\(task.priority)", "\(task.attempt)/\(maxAttempts)",
             task.createdAt.iso8601, outcome.count > 40 ? String(outcome.prefix(39)) + "…" : outcome,
         ]
     }

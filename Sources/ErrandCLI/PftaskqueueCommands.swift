@@ -116,7 +116,7 @@ enum Pftaskqueue {
                 }
                 cursor = page.nextCursor
             } while cursor != nil
-            try Output.print(.array(records), as: output) { Output.table(Tables.taskHeader, tasks.map(Tables.task)) }
+            try Output.print(.array(records), as: output) { Output.table(Tables.taskHeader, tasks.map { Tables.task($0) }) }
         }
     }
 

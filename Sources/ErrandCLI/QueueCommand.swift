@@ -73,52 +73,33 @@ struct QueueCommand: AsyncParsableCommand {
     }
 }
 
-/// `errand stats`: task counts by queue and state.
+/// `errand stats`: task counts by queue and state, and Tarantool's breakdown by status.
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Count tasks by queue and state, and the launches of each task definition.",
+        abstract: "Count tasks by queue and state, and by status in Tarantool's vocabulary: every task and each definition's launches.",
         discussion: """
             The table shows both; -o json|yaml gives the queue counts (the `queues` of GET /v1/statistics), or with \
-            --definitions the launch counts per task definition in Tarantool's vocabulary: pending, running, \
-            completed, failed, lost, stopped, did_not_start, unknown_task, total.
+            --definitions Tarantool's breakdown (its `statuses` and `definitions`): stopped, failed, lost, total, \
+            completed, pending, did not start, running, unknown task, over every task and per definition. A waiting \
+            task that no live node or worker runs (its queue and handler) counts as unknown task.
             """
     )
 
     @OptionGroup var store: StoreOptions
     @Option(name: [.short, .long], help: "Output format: yaml, json or table.") var output: OutputFormat = .table
-    @Flag(help: "Only the launch counts per task definition.") var definitions = false
+    @Flag(help: "Only Tarantool's breakdown by status, over every task and per task definition.") var definitions = false
 
     func run() async throws {
-        // A remote server answers queue counts; launch counts need the store (--definitions says so).
-        let client: ErrandClient
-        let launches: [LaunchStatistics]
-        if let remote = try store.remote() {
-            if definitions {
-                throw CLIFailure("launch statistics (--definitions) are not available over HTTP; give --db or --store", exitCode: CLIFailure.badInput)
-            }
-            client = ErrandClient(store: remote)
-            launches = []
-        } else {
-            let local = try await store.openLocal()
-            client = ErrandClient(store: local)
-            launches = try await local.launchStatistics()
-        }
-        let launchRows: OutputJSON = .array(
-            launches.map { module in
-                .object([
-                    ("task", .string(module.module)),
-                    ("counts", .object(LaunchStatus.allCases.map { ($0.rawValue, .int(module[$0])) })),
-                    ("total", .int(module.total)),
-                ])
-            }
-        )
-        let launchTable = Output.table(
-            ["TASK"] + LaunchStatus.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
-            launches.map { module in [module.module] + LaunchStatus.allCases.map { "\(module[$0])" } + ["\(module.total)"] }
+        let client = try await store.client()
+        let statuses = try await client.store.taskStatuses(now: client.time.now)
+        let keys = LaunchStatus.tarantoolKeys
+        let statusTable = Output.table(
+            ["TASK"] + keys.map { $0.uppercased() },
+            (statuses.definitions + [statuses.all]).map { row in [row.module ?? "(all tasks)"] + keys.map { "\(row.count(named: $0))" } }
         )
         if definitions {
-            try Output.print(launchRows, as: output) { launchTable }
+            try Output.print(.object(Representation.taskStatuses(statuses)), as: output) { statusTable }
             return
         }
         let stats = try await client.statistics()
@@ -127,7 +108,7 @@ struct StatsCommand: AsyncParsableCommand {
                 ["QUEUE"] + TaskState.allCases.map { $0.rawValue.uppercased() } + ["TOTAL"],
                 stats.map { queue in [queue.queue] + TaskState.allCases.map { "\(queue[$0])" } + ["\(queue.total)"] }
             )
-            return launches.isEmpty ? queues : queues + "\n\n" + launchTable
+            return queues + "\n\n" + statusTable
         }
     }
 }

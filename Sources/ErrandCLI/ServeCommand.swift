@@ -159,7 +159,20 @@ struct ServeCommand: AsyncParsableCommand {
         // One registry for the whole process: the engine's counters and the API's gauges.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let errand = ErrandNode(store: taskStore, handlers: .standard(), configuration: settings, logger: logger)
+        let handlers = HandlerRegistry.standard()
+        let errand = ErrandNode(store: taskStore, handlers: handlers, configuration: settings, logger: logger)
+        if let path = node.configPath {
+            let takers = TaskTakers(workers: try await taskStore.workers(states: [.running]), now: Date())
+            let warnings = UnservedDefinitions.warnings(
+                settings.definitions,
+                handlers: handlers.names,
+                queues: settings.dispatcher.queues,
+                takers: takers,
+                store: store.location
+            )
+            UnservedDefinitions.print(warnings, file: path)
+            for warning in warnings { logger.warning("\(warning)", metadata: ["errand.config": "\(path)"]) }
+        }
         var services: [any Service] = []
         if let httpConfiguration {
             let scheduler = errand.scheduler

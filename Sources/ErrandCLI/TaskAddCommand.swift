@@ -110,7 +110,7 @@ struct TaskAddCommand: AsyncParsableCommand {
             return
         }
         let added = results.map(\.task)
-        try Output.print(.array(added.map(Representation.task)), as: output) { Output.table(Tables.taskHeader, added.map(Tables.task)) }
+        try Output.print(.array(added.map(Representation.task)), as: output) { Output.table(Tables.taskHeader, added.map { Tables.task($0) }) }
     }
 
     func readSpec(_ file: String) throws -> String {

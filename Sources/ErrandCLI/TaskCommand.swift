@@ -38,8 +38,12 @@ struct TaskGetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = try parseTaskID(id)
-        guard let task = try await store.client().task(id) else { throw StoreError.notFound(id) }
-        try Output.print(Representation.task(task), as: output) { Output.table(Tables.taskHeader, [Tables.task(task)]) }
+        let client = try await store.client()
+        guard let task = try await client.task(id) else { throw StoreError.notFound(id) }
+        let takers = try await client.takers()
+        try Output.print(Representation.task(task, takers: takers), as: output) {
+            Output.table(Tables.taskHeader, [Tables.task(task, takers: takers)])
+        }
     }
 }
 
@@ -105,9 +109,11 @@ struct TaskListCommand: AsyncParsableCommand {
             archived: archived
         )
         try more.apply(to: &query)
-        let page = try await store.client().list(query)
-        try Output.print(.array(page.tasks.map(Representation.task)), as: output) {
-            Output.table(Tables.taskHeader, page.tasks.map(Tables.task))
+        let client = try await store.client()
+        let page = try await client.list(query)
+        let takers = try await client.takers()
+        try Output.print(.array(page.tasks.map { Representation.task($0, takers: takers) }), as: output) {
+            Output.table(Tables.taskHeader, page.tasks.map { Tables.task($0, takers: takers) })
         }
         if let next = page.nextCursor {
             FileHandle.standardError.write(Data("more tasks: --after \(next)\n".utf8))

@@ -46,7 +46,7 @@ struct TaskHistoryCommand: AsyncParsableCommand {
     func run() async throws {
         let page = try await store.client().list(TaskQuery(module: name, limit: limit))
         try Output.print(.array(page.tasks.map(Representation.task)), as: output) {
-            Output.table(Tables.taskHeader, page.tasks.map(Tables.task))
+            Output.table(Tables.taskHeader, page.tasks.map { Tables.task($0) })
         }
     }
 }

@@ -77,3 +77,14 @@ public struct WorkerRecord: Sendable, Hashable {
     /// When, once lost, its tasks may be salvaged.
     public var salvageableAt: Date { expiresAt.addingTimeInterval(salvageAfter) }
 }
+
+extension WorkerRecord {
+    /// The handlers its spec says it runs; empty when it says none (any handler, or unknown).
+    public var handlers: [String] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any]
+        return object?["handlers"] as? [String] ?? []
+    }
+
+    /// Whether it is alive at `now`: running, with a heartbeat that has not expired.
+    public func isLive(at now: Date) -> Bool { state == .running && expiresAt > now }
+}

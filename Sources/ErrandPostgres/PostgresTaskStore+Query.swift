@@ -109,20 +109,29 @@ extension PostgresTaskStore {
         return FinishedMinute.series(counts, minutes: minutes, now: now)
     }
 
-    public func launchStatistics() async throws -> [LaunchStatistics] {
+    public func taskStatuses(now: Date) async throws -> TaskStatuses {
+        // The last attempt's outcome tells lost from failed, so only failed tasks join it.
         let rows = try await rows(
             """
-            SELECT t.module, t.state, t.started_at IS NOT NULL, a.outcome, count(*) FROM \(unescaped: s).task t
-            LEFT JOIN \(unescaped: s).attempt a ON a.task_id = t.id AND a.number = t.attempt
-            WHERE t.module IS NOT NULL AND t.parent_id IS NULL GROUP BY 1, 2, 3, 4
+            SELECT CASE WHEN t.parent_id IS NULL THEN t.module END, t.queue, t.handler, t.state, t.started_at IS NOT NULL,
+                a.outcome, count(*)
+            FROM \(unescaped: s).task t LEFT JOIN \(unescaped: s).attempt a ON t.state = 'failed' AND a.task_id = t.id AND a.number = t.attempt
+            GROUP BY 1, 2, 3, 4, 5, 6
             """
         )
-        return LaunchStatistics.tally(
-            try rows.map { row in
-                let (module, state, started, outcome, count) = try row.decode((String, String, Bool, String?, Int).self)
-                return (module, TaskState(rawValue: state) ?? .dead, started, outcome.flatMap(AttemptOutcome.init), count)
-            }
-        )
+        let groups = try rows.map { row in
+            let (module, queue, handler, state, started, outcome, count) = try row.decode((String?, String, String, String, Bool, String?, Int).self)
+            return StatusGroup(
+                module: module,
+                queue: queue,
+                handler: handler,
+                state: TaskState(rawValue: state) ?? .dead,
+                started: started,
+                lastOutcome: outcome.flatMap(AttemptOutcome.init),
+                count: count
+            )
+        }
+        return TaskStatuses.tally(groups, takers: TaskTakers(workers: try await workers(states: [.running]), now: now))
     }
 
     public func nextRunAt(queues: [String], handlers: [String]) async throws -> Date? {

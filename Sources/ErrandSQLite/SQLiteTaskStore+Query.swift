@@ -114,20 +114,30 @@ extension SQLiteTaskStore {
         return FinishedMinute.series(counts, minutes: minutes, now: now)
     }
 
-    public func launchStatistics() async throws -> [LaunchStatistics] {
-        try await read { db in
-            let rows = try Row.fetchAll(
+    public func taskStatuses(now: Date) async throws -> TaskStatuses {
+        let groups = try await read { db in
+            // The last attempt's outcome tells lost from failed, so only failed tasks join it.
+            try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT t.module, t.state, t.started_at IS NOT NULL, a.outcome, COUNT(*) FROM errand_task t
-                    LEFT JOIN errand_attempt a ON a.task_id = t.id AND a.number = t.attempt
-                    WHERE t.module IS NOT NULL AND t.parent_id IS NULL GROUP BY 1, 2, 3, 4
+                    SELECT CASE WHEN t.parent_id IS NULL THEN t.module END, t.queue, t.handler, t.state, t.started_at IS NOT NULL,
+                        a.outcome, COUNT(*)
+                    FROM errand_task t LEFT JOIN errand_attempt a ON t.state = 'failed' AND a.task_id = t.id AND a.number = t.attempt
+                    GROUP BY 1, 2, 3, 4, 5, 6
                     """
-            )
-            return LaunchStatistics.tally(
-                rows.map { row in (row[0], TaskState(rawValue: row[1]) ?? .dead, row[2], (row[3] as String?).flatMap(AttemptOutcome.init), row[4]) }
-            )
+            ).map { row in
+                StatusGroup(
+                    module: row[0],
+                    queue: row[1],
+                    handler: row[2],
+                    state: TaskState(rawValue: row[3]) ?? .dead,
+                    started: row[4],
+                    lastOutcome: (row[5] as String?).flatMap(AttemptOutcome.init),
+                    count: row[6]
+                )
+            }
         }
+        return TaskStatuses.tally(groups, takers: TaskTakers(workers: try await workers(states: [.running]), now: now))
     }
 
     public func nextRunAt(queues: [String], handlers: [String]) async throws -> Date? {

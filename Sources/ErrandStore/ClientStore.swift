@@ -152,4 +152,9 @@ public protocol ClusterView: Sendable {
 
     /// The node holding an unexpired leader lease at `now`, or `nil`.
     func leader(now: Date) async throws -> String?
+
+    /// Every task's status in Tarantool's vocabulary (``LaunchStatus``), in total and per definition (the launches,
+    /// root tasks with the definition's name as their module): a waiting task that no worker alive at `now` takes
+    /// (its queue and handler) counts as unknown task.
+    func taskStatuses(now: Date) async throws -> TaskStatuses
 }

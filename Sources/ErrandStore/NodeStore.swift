@@ -50,10 +50,6 @@ public protocol ScheduleMarks: Sendable {
 
     /// The last slot enqueued (or passed over) for schedule `name`, or `nil` when there was none.
     func scheduleMark(_ name: String) async throws -> Date?
-
-    /// Counts the tasks of each module (the launches of each definition) in Tarantool's vocabulary, sorted by
-    /// module; tasks without a module are not counted.
-    func launchStatistics() async throws -> [LaunchStatistics]
 }
 
 /// The recorded state changes and the wake-up signal.

@@ -193,17 +193,6 @@ public enum SlotResult: Sendable, Hashable {
     }
 }
 
-extension LaunchStatistics {
-    /// Sums grouped rows `(module, state, started, last outcome, count)` into statistics sorted by module.
-    public static func tally(_ rows: [(String, TaskState, Bool, AttemptOutcome?, Int)]) -> [LaunchStatistics] {
-        var byModule: [String: [LaunchStatus: Int]] = [:]
-        for (module, state, started, outcome, count) in rows {
-            byModule[module, default: [:]][LaunchStatus(state: state, started: started, lastOutcome: outcome), default: 0] += count
-        }
-        return byModule.keys.sorted().map { LaunchStatistics(module: $0, counts: byModule[$0] ?? [:]) }
-    }
-}
-
 extension NewTask {
     /// This task as a launch of schedule `name` (its `module`), validated: what
     /// ``TaskStore/enqueueSlot(_:schedule:slot:skipIfOutstanding:now:)`` stores.

@@ -61,9 +61,12 @@ import Testing
             #expect(check.status == 0, "\(check.stderr)")
             #expect(check.stdout.contains("ok, \(names.count) task definition"), "\(check.stdout)")
             #expect(check.stdout.contains(#"\#(periodical): periodical, my_module."#) && check.stdout.contains(#"schedule "0 * * * * *""#))
-            // One warning, with the reading and the next fire times.
-            let warnings = check.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+            // One warning about the schedule, with the reading and the next fire times; one per definition whose handler
+            // (my_module's functions) nothing runs.
+            let lines = check.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+            let warnings = lines.filter { $0.contains("is not valid cron") }
             #expect(warnings.count == 1, "\(check.stderr)")
+            #expect(lines.filter { $0.contains("no node runs its handler") }.count == names.count, "\(check.stderr)")
             #expect(warnings.first?.contains(#"tasks.\#(periodical).schedule: "*/* 1 * * * *" is not valid cron"#) == true)
             #expect(warnings.first?.contains(#"every minute: "0 * * * * *" (next: "#) == true, "\(check.stderr)")
 
@@ -136,6 +139,64 @@ import Testing
             #expect(attempt["outcome"] as? String == "lost", "\(attempt)")
             #expect((attempt["message"] as? String)?.contains("time_to_resolve of 1 s") == true, "\(attempt)")
             #expect((hungAttempts["attempts"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test func aDefinitionWhoseHandlerNoNodeRunsIsAnUnknownTask() async throws {
+        try await TemporaryDirectory.with { directory in
+            let file = directory.appendingPathComponent("errand.yaml")
+            try Data(
+                """
+                tasks:
+                  orphan: {kind: single_shot, func_name: my_module.nobody_runs_this}
+                  served: {kind: single_shot, func_name: errand.echo}
+
+                """.utf8
+            ).write(to: file)
+            let errand = ErrandBinary(directory: directory)
+            let server = try errand.serve(["--config", file.path])
+            defer { server.terminate() }
+            let url = try #require(await errand.apiURL(), "\(errand.nodeLogs())")
+            #expect(errand.nodeLogs().contains(#"warning: \#(file.path): tasks.orphan: no node runs its handler "my_module.nobody_runs_this""#))
+            #expect(!errand.nodeLogs().contains("tasks.served: no node runs"))
+
+            // With the server up (a live worker that runs errand's handlers), config check warns about the orphan only.
+            let check = try await errand.run(["config", "check", file.path])
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stderr.contains(#"tasks.orphan: no node runs its handler "my_module.nobody_runs_this""#), "\(check.stderr)")
+            #expect(check.stderr.contains("no live worker of"), "\(check.stderr)")
+            #expect(!check.stderr.contains("tasks.served"), "\(check.stderr)")
+
+            let orphan = try await errand.ok(["task", "start", "orphan", "--config", file.path])
+            let served = try await errand.ok(["task", "start", "served", "--config", file.path])
+            #expect(try await errand.ok(["task", "wait", served, "--timeout", "20"]).contains("[]"))
+            // Counted unknown task in the statistics, locally and over the server, in total and for its definition.
+            for remote in [false, true] {
+                let arguments = ["stats", "--definitions", "-o", "json"] + (remote ? ["--server", url] : [])
+                let result = try await remote ? errand.runBare(arguments) : errand.run(arguments)
+                #expect(result.status == 0, "\(result.stderr)")
+                let text = result.stdout
+                let breakdown = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                let all = try #require(breakdown["statuses"] as? [String: Int])
+                let definitions = try #require(breakdown["definitions"] as? [String: [String: Int]])
+                #expect(all["unknown task"] == 1 && all["completed"] == 1 && all["total"] == 2, "\(text)")
+                #expect(definitions["orphan"]?["unknown task"] == 1 && definitions["orphan"]?["pending"] == 0, "\(text)")
+                #expect(definitions["served"]?["completed"] == 1 && definitions["served"]?["unknown task"] == 0, "\(text)")
+            }
+            let table = try await errand.ok(["stats"])
+            #expect(table.contains("UNKNOWN TASK") && table.contains("(all tasks)"), "\(table)")
+            // The metric shows it.
+            let metrics = String(decoding: try await ServeAPI(url: url).send("GET", "/metrics").data, as: UTF8.self)
+            #expect(metrics.contains(#"errand_status_tasks{status="unknown task"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"errand_definition_status_tasks{definition="orphan",status="unknown task"} 1"#), "\(metrics)")
+            // Listings flag it.
+            let listed = try await errand.tasks(["--module", "orphan"])
+            #expect(listed.first?["unknown_task"] as? Bool == true)
+            #expect(try await errand.tasks(["--module", "served"]).first?["unknown_task"] as? Bool == false)
+            let row = try await errand.ok(["task", "list", "--module", "orphan", "-o", "table"])
+            #expect(row.contains("pending (unknown task)"), "\(row)")
+            let view = try await ServeAPI(url: url).object("GET", "/v1/tasks/\(orphan)")
+            #expect(view["unknown_task"] as? Bool == true)
         }
     }
 }

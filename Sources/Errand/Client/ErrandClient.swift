@@ -88,6 +88,12 @@ public struct ErrandClient: Sendable {
     /// Task counts by queue and state.
     public func statistics() async throws -> [QueueStatistics] { try await store.statistics() }
 
+    /// Every task's status in Tarantool's vocabulary, in total and per definition (``ClusterView/taskStatuses(now:)``).
+    public func taskStatuses() async throws -> TaskStatuses { try await store.taskStatuses(now: time.now) }
+
+    /// Who can take waiting tasks now: the live workers' queues and handlers.
+    public func takers() async throws -> TaskTakers { TaskTakers(workers: try await store.workers(states: [.running]), now: time.now) }
+
     /// Cancels an unfinished task.
     @discardableResult
     public func cancel(_ id: TaskID, reason: String? = nil) async throws -> TaskRecord {

@@ -57,14 +57,6 @@ extension WorkerPresenceConfiguration {
     }
 }
 
-extension WorkerRecord {
-    /// The handlers its spec says it runs; empty when it says none (any handler, or unknown).
-    public var handlers: [String] {
-        let object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any]
-        return object?["handlers"] as? [String] ?? []
-    }
-}
-
 /// Keeps a node's worker record alive: registers it, heartbeats it, and records how it ended.
 ///
 /// A node rides out a store outage of any length: it keeps trying, logs the outage once, and resumes when the store

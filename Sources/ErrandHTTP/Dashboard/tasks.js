@@ -10,6 +10,16 @@ import { badge, el, replace, table, taskLink, time, zone } from "./view.js";
 
 export const states = ["scheduled", "pending", "running", "completed", "failed", "cancelled", "dead"];
 /** The API's filter names (its query parameters and a bulk action's `filter` members). */
+/** A task's state badge, flagged `unknown task` when it waits and no live node or worker runs its handler on its queue. */
+function stateCell(task) {
+  if (!task.unknown_task) return badge(task.state);
+  const flag = el("span", {
+    className: "badge unknown-task", textContent: "unknown task",
+    title: `No live node or worker runs ${task.handler} on queue ${task.queue}: nothing will run this task.`,
+  });
+  return el("span", {}, badge(task.state), " ", flag);
+}
+
 export const filterNames = ["state", "queue", "handler", "module", "tag", "created_after", "created_before", "text", "idempotency_key"];
 const textFilters = ["queue", "handler", "module", "tag", "text", "idempotency_key"];
 const pageSize = 50;
@@ -79,7 +89,7 @@ export async function page(params, { role }) {
       api(withQuery("/v1/tasks/count", { ...filters, up_to: countCap })),
     ]);
     const rows = answer.tasks.map((task) => [
-      taskLink(task.id), task.queue, task.handler, badge(task.state), String(task.attempt), time(task.created_at),
+      taskLink(task.id), task.queue, task.handler, stateCell(task), String(task.attempt), time(task.created_at),
       time(task.finished_at),
     ]);
     const list = table(["Task", "Queue", "Handler", "State", "#Attempt", "Created", "Finished"], rows, { id: "tasks" });

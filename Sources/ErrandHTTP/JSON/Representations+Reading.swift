@@ -88,6 +88,23 @@ extension Representation {
         return counts
     }
 
+    /// `/v1/statistics`' `statuses` and `definitions`, read back.
+    static func taskStatuses(from json: BodyObject) throws -> TaskStatuses {
+        let read = ShapeReader(json, "statistics")
+        func statistics(_ module: String?, _ counts: BodyObject) -> LaunchStatistics {
+            var statistics = LaunchStatistics(module: module, counts: [:])
+            for status in LaunchStatus.allCases {
+                if let count = counts.int(status.rawValue), count > 0 { statistics.counts[status] = count }
+            }
+            return statistics
+        }
+        let definitions = try read.object("definitions")
+        return TaskStatuses(
+            all: statistics(nil, try read.object("statuses")),
+            definitions: definitions.members.keys.sorted().compactMap { name in definitions.object(name).map { statistics(name, $0) } }
+        )
+    }
+
     static func finishedMinute(from json: BodyObject) throws -> FinishedMinute {
         let read = ShapeReader(json, "finished minute")
         return FinishedMinute(minute: try read.date("minute"), counts: counts(from: try read.object("counts")))

@@ -42,6 +42,22 @@ struct MetricsOperations {
             helpText: "Registered workers, by state."
         )
     }
+    static var statusTasks: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "errand",
+            metricName: "status",
+            unitName: "tasks",
+            helpText: "Every task, by status in Tarantool's vocabulary (unknown task: waiting, and no live node or worker runs it)."
+        )
+    }
+    static var definitionStatusTasks: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "errand",
+            metricName: "definition_status",
+            unitName: "tasks",
+            helpText: "Each task definition's launches, by status in Tarantool's vocabulary."
+        )
+    }
     static var leader: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "errand",
@@ -51,7 +67,8 @@ struct MetricsOperations {
         )
     }
 
-    /// Queue depth by state, suspended queues, workers by state, and whether this node leads.
+    /// Queue depth by state, suspended queues, workers by state, every task's and each definition's launches' Tarantool
+    /// status, and whether this node leads.
     private func updateGauges() async throws {
         let registry = services.registry
         let client = services.client
@@ -70,6 +87,17 @@ struct MetricsOperations {
         for state in WorkerState.allCases {
             registry.makeGauge(descriptor: Self.workers, labels: [("state", state.rawValue)])
                 .set(Double(workers.filter { $0.state == state }.count))
+        }
+        let statuses = try await client.store.taskStatuses(now: client.time.now)
+        for status in LaunchStatus.allCases {
+            registry.makeGauge(descriptor: Self.statusTasks, labels: [("status", status.rawValue)]).set(Double(statuses.all[status]))
+            for definition in statuses.definitions {
+                registry.makeGauge(
+                    descriptor: Self.definitionStatusTasks,
+                    labels: [("definition", definition.module ?? ""), ("status", status.rawValue)]
+                )
+                .set(Double(definition[status]))
+            }
         }
         let leader = try await client.store.leader(now: client.time.now)
         registry.makeGauge(descriptor: Self.leader).set(Double(leader != nil && leader == services.nodeName ? 1 : 0))

@@ -72,11 +72,14 @@ struct QueueOperations {
         var totals: [TaskState: Int] = [:]
         for queue in statistics { totals.merge(queue.counts, uniquingKeysWith: +) }
         let leader = try await client.store.leader(now: client.time.now)
+        let statuses = try await client.store.taskStatuses(now: client.time.now)
         return .json(
-            .object([
-                ("queues", .array(statistics.map(Representation.statistics))), ("totals", Representation.counts(totals)),
-                ("leader", .nullable(leader)),
-            ])
+            .object(
+                [
+                    ("queues", .array(statistics.map(Representation.statistics))), ("totals", Representation.counts(totals)),
+                    ("leader", .nullable(leader)),
+                ] + Representation.taskStatuses(statuses)
+            )
         )
     }
 

@@ -75,15 +75,18 @@ struct TaskOperations {
     @Sendable func listTasks(_ request: APIRequest) async throws -> Response {
         let query = try taskQuery(request)
         let page = try await services.client.list(query)
+        let takers = try await services.client.takers()
         return .json(
-            .object([("tasks", .array(page.tasks.map(Representation.task))), ("next_cursor", .nullable(page.nextCursor?.rawValue))])
+            .object([
+                ("tasks", .array(page.tasks.map { Representation.task($0, takers: takers) })), ("next_cursor", .nullable(page.nextCursor?.rawValue)),
+            ])
         )
     }
 
     @Sendable func getTask(_ request: APIRequest) async throws -> Response {
         let id = try request.taskID()
         guard let task = try await services.client.task(id) else { throw StoreError.notFound(id) }
-        return .json(Representation.task(task))
+        return .json(Representation.task(task, takers: try await services.client.takers()))
     }
 
     @Sendable func listAttempts(_ request: APIRequest) async throws -> Response {

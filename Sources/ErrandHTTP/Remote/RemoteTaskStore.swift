@@ -96,6 +96,10 @@ public struct RemoteTaskStore: ClientStore {
         }
     }
 
+    public func taskStatuses(now: Date) async throws -> TaskStatuses {
+        try Representation.taskStatuses(from: try await api.call("GET", "/v1/statistics"))
+    }
+
     public func cancel(_ id: TaskID, reason: String?, now: Date) async throws -> TaskRecord {
         try Representation.task(from: try await api.call("POST", "/v1/tasks/\(id)/cancel", body: .object([("reason", .nullable(reason))])))
     }

@@ -6,6 +6,12 @@ package import Foundation
 package enum Representation {
     package static func task(_ task: TaskRecord) -> OutputJSON { .object(taskMembers(task)) }
 
+    /// A task as listings and reads of one task show it: with `unknown_task`, whether it waits and no live worker
+    /// among `takers` takes it.
+    package static func task(_ task: TaskRecord, takers: TaskTakers) -> OutputJSON {
+        .object(taskMembers(task) + [("unknown_task", .bool(takers.cannotTake(task)))])
+    }
+
     /// A task's members, in order: for documents that add their own (a child process's `task.json`).
     package static func taskMembers(_ task: TaskRecord) -> [(String, OutputJSON)] {
         let progress: OutputJSON =
@@ -92,6 +98,21 @@ package enum Representation {
     /// One queue's task counts, a member of `/v1/statistics`'s `queues` (and `errand stats -o json`).
     package static func statistics(_ queue: QueueStatistics) -> OutputJSON {
         .object([("queue", .string(queue.queue)), ("counts", counts(queue.counts)), ("total", .int(queue.total))])
+    }
+
+    /// Counts in Tarantool's vocabulary and spelling (`statistics().statuses`: `did not start`, `unknown task`,
+    /// `total`), in its order.
+    package static func statuses(_ statistics: LaunchStatistics) -> OutputJSON {
+        .object(LaunchStatus.tarantoolKeys.map { ($0, .int(statistics.count(named: $0))) })
+    }
+
+    /// `/v1/statistics`' `statuses` (every task) and `definitions` (each definition's launches, by name), and
+    /// `errand stats --definitions -o json`.
+    package static func taskStatuses(_ statuses: TaskStatuses) -> [(String, OutputJSON)] {
+        [
+            ("statuses", self.statuses(statuses.all)),
+            ("definitions", .object(statuses.definitions.map { ($0.module ?? "", self.statuses($0)) })),
+        ]
     }
 
     /// The tasks finished in one minute, a member of `/v1/statistics/finished`'s `minutes`.

@@ -104,7 +104,7 @@ extension StoreCheck {
             #expect(error?.code == .queueSuspended)
             #expect(try await store.scheduleMark("s") == nil)
         },
-        StoreCheck("launch statistics count a module's tasks in Tarantool's vocabulary") { store, time in
+        StoreCheck("task statuses count every task and each definition's launches in Tarantool's vocabulary") { store, time in
             func launch(_ retry: RetryPolicy = .default) -> NewTask {
                 var task = NewTask(handler: "h", retry: retry, timeToResolve: 10)
                 task.module = "m"
@@ -113,7 +113,7 @@ extension StoreCheck {
             let once = RetryPolicy(maxAttempts: 1)
             // Claimed in enqueue order: completed, lost, stopped, running; then two left pending.
             let tasks = try await store.enqueue([launch(), launch(once), launch(), launch(), launch(), launch()], now: time.now).map(\.task)
-            _ = try await store.enqueue([NewTask(handler: "h")], now: time.now)  // no module: not counted
+            _ = try await store.enqueue([NewTask(handler: "h")], now: time.now)  // no module: counted in all only
             let claimed = try await store.claim(ClaimRequest(worker: "w", limit: 4, now: time.now))
             #expect(claimed.map(\.id) == Array(tasks.prefix(4)).map(\.id))
             _ = try await store.finish([Finish(lease: try #require(claimed[0].lease), outcome: .succeeded)], now: time.now)
@@ -123,9 +123,21 @@ extension StoreCheck {
             _ = try await store.heartbeat([try #require(claimed[3].lease)], now: time.now.addingTimeInterval(-2))
             _ = try await store.rescueExpiredLeases(now: time.now, limit: 10)
             #expect(try await store.stored(tasks[1].id).state == .failed)
-            let statistics = try await store.launchStatistics()
-            #expect(statistics.map(\.module) == ["m"])
-            let m = try #require(statistics.first)
+            // No live worker runs h: the waiting tasks are unknown tasks.
+            let unserved = try await store.taskStatuses(now: time.now)
+            #expect(unserved.definitions.map(\.module) == ["m"])
+            #expect(unserved.definitions.first?[.unknownTask] == 1 && unserved.definitions.first?[.pending] == 0)
+            #expect(unserved.all[.unknownTask] == 2 && unserved.all.total == 7)
+            // A live worker on every queue that runs h takes them; one of another handler or queue does not.
+            try await store.registerWorker(
+                WorkerRecord(id: "other", name: "o", leaseName: "o", queues: ["elsewhere"], spec: #"{"handlers": ["h"]}"#, startedAt: time.now)
+            )
+            try await store.registerWorker(WorkerRecord(id: "g", name: "g", leaseName: "g", spec: #"{"handlers": ["g"]}"#, startedAt: time.now))
+            #expect(try await store.taskStatuses(now: time.now).all[.unknownTask] == 2)
+            try await store.registerWorker(WorkerRecord(id: "h", name: "h", leaseName: "h", spec: #"{"handlers": ["h"]}"#, startedAt: time.now))
+            let statuses = try await store.taskStatuses(now: time.now)
+            #expect(statuses.definitions.map(\.module) == ["m"])
+            let m = try #require(statuses.definitions.first)
             #expect(m[.completed] == 1)
             #expect(m[.lost] == 1)
             #expect(m[.stopped] == 1)
@@ -133,7 +145,11 @@ extension StoreCheck {
             #expect(m[.running] == 1)
             #expect(m[.pending] == 1)
             #expect(m[.failed] == 0)
+            #expect(m[.unknownTask] == 0)
             #expect(m.total == 6)
+            #expect(statuses.all[.pending] == 2 && statuses.all.total == 7, "the anonymous task is counted in all")
+            // Once the worker's heartbeat has expired, it takes nothing.
+            #expect(try await store.taskStatuses(now: time.now.addingTimeInterval(60)).all[.unknownTask] == 2)
         },
         StoreCheck("the launches kept per definition are capped, unfinished ones never trimmed") { store, time in
             func launches(_ module: String?, _ count: Int) -> [NewTask] {

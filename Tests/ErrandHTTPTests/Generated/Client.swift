@@ -6455,7 +6455,9 @@ internal struct Client: APIProtocol {
             }
         )
     }
-    /// Task counts by queue and state, and the node that leads.
+    /// Task counts by queue and state, the node that leads, and Tarantool's breakdown by status.
+    ///
+    /// statuses is Tarantool's statistics().statuses over every task, anonymous ones and children included; definitions gives the same counts for each definition's launches (root tasks whose module is its name). A scheduled or pending task that no live node or worker takes (its queue and handler) counts as unknown task, and so does a dead one (a record that cannot be read).
     ///
     /// - Remark: HTTP `GET /v1/statistics`.
     /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)`.

@@ -1208,6 +1208,135 @@ extension Components {
                 ])
             }
         }
+        /// Task counts in Tarantool's vocabulary and spelling (its statistics().statuses).
+        ///
+        /// - Remark: Generated from `#/components/schemas/TarantoolStatuses`.
+        internal struct TarantoolStatuses: Codable, Hashable, Sendable {
+            /// Cancelled after an attempt began.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/stopped`.
+            internal var stopped: Swift.Int
+            /// Failed, the last attempt not lost.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/failed`.
+            internal var failed: Swift.Int
+            /// Failed after a last attempt that ended lost (its worker vanished, or it ran past time_to_resolve).
+            ///
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/lost`.
+            internal var lost: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/total`.
+            internal var total: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/completed`.
+            internal var completed: Swift.Int
+            /// Scheduled or pending, and a live node or worker takes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/pending`.
+            internal var pending: Swift.Int
+            /// Cancelled before any attempt began.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/did not start`.
+            internal var didNotStart: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/running`.
+            internal var running: Swift.Int
+            /// Scheduled or pending, and no live node or worker runs its handler on its queue; or dead.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TarantoolStatuses/unknown task`.
+            internal var unknownTask: Swift.Int
+            /// Creates a new `TarantoolStatuses`.
+            ///
+            /// - Parameters:
+            ///   - stopped: Cancelled after an attempt began.
+            ///   - failed: Failed, the last attempt not lost.
+            ///   - lost: Failed after a last attempt that ended lost (its worker vanished, or it ran past time_to_resolve).
+            ///   - total:
+            ///   - completed:
+            ///   - pending: Scheduled or pending, and a live node or worker takes it.
+            ///   - didNotStart: Cancelled before any attempt began.
+            ///   - running:
+            ///   - unknownTask: Scheduled or pending, and no live node or worker runs its handler on its queue; or dead.
+            internal init(
+                stopped: Swift.Int,
+                failed: Swift.Int,
+                lost: Swift.Int,
+                total: Swift.Int,
+                completed: Swift.Int,
+                pending: Swift.Int,
+                didNotStart: Swift.Int,
+                running: Swift.Int,
+                unknownTask: Swift.Int
+            ) {
+                self.stopped = stopped
+                self.failed = failed
+                self.lost = lost
+                self.total = total
+                self.completed = completed
+                self.pending = pending
+                self.didNotStart = didNotStart
+                self.running = running
+                self.unknownTask = unknownTask
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case stopped
+                case failed
+                case lost
+                case total
+                case completed
+                case pending
+                case didNotStart = "did not start"
+                case running
+                case unknownTask = "unknown task"
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.stopped = try container.decode(
+                    Swift.Int.self,
+                    forKey: .stopped
+                )
+                self.failed = try container.decode(
+                    Swift.Int.self,
+                    forKey: .failed
+                )
+                self.lost = try container.decode(
+                    Swift.Int.self,
+                    forKey: .lost
+                )
+                self.total = try container.decode(
+                    Swift.Int.self,
+                    forKey: .total
+                )
+                self.completed = try container.decode(
+                    Swift.Int.self,
+                    forKey: .completed
+                )
+                self.pending = try container.decode(
+                    Swift.Int.self,
+                    forKey: .pending
+                )
+                self.didNotStart = try container.decode(
+                    Swift.Int.self,
+                    forKey: .didNotStart
+                )
+                self.running = try container.decode(
+                    Swift.Int.self,
+                    forKey: .running
+                )
+                self.unknownTask = try container.decode(
+                    Swift.Int.self,
+                    forKey: .unknownTask
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "stopped",
+                    "failed",
+                    "lost",
+                    "total",
+                    "completed",
+                    "pending",
+                    "did not start",
+                    "running",
+                    "unknown task"
+                ])
+            }
+        }
         /// local: one node runs it; global: work spread over every live node (ScyllaDB's kind).
         ///
         /// - Remark: Generated from `#/components/schemas/TaskLocality`.
@@ -1361,6 +1490,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Task/fixed_lease`.
             internal var fixedLease: Swift.Bool
+            /// In listings and reads of one task: it waits (scheduled or pending) and no live node or worker runs its handler on its queue, so nothing would run it (Tarantool's unknown task).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Task/unknown_task`.
+            internal var unknownTask: Swift.Bool?
             /// Creates a new `Task`.
             ///
             /// - Parameters:
@@ -1407,6 +1540,7 @@ extension Components {
             ///   - folded: Succeeded inside a finished tree: arguments and attempts were dropped.
             ///   - meta: The JSON object attached to the task (see NewTask.meta).
             ///   - fixedLease: Whether time_to_resolve bounds each attempt (see NewTask.fixed_lease).
+            ///   - unknownTask: In listings and reads of one task: it waits (scheduled or pending) and no live node or worker runs its handler on its queue, so nothing would run it (Tarantool's unknown task).
             internal init(
                 id: Swift.String,
                 queue: Swift.String,
@@ -1450,7 +1584,8 @@ extension Components {
                 hasChildren: Swift.Bool,
                 folded: Swift.Bool,
                 meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
-                fixedLease: Swift.Bool
+                fixedLease: Swift.Bool,
+                unknownTask: Swift.Bool? = nil
             ) {
                 self.id = id
                 self.queue = queue
@@ -1495,6 +1630,7 @@ extension Components {
                 self.folded = folded
                 self.meta = meta
                 self.fixedLease = fixedLease
+                self.unknownTask = unknownTask
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -1540,6 +1676,7 @@ extension Components {
                 case folded
                 case meta
                 case fixedLease = "fixed_lease"
+                case unknownTask = "unknown_task"
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1715,6 +1852,10 @@ extension Components {
                     Swift.Bool.self,
                     forKey: .fixedLease
                 )
+                self.unknownTask = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .unknownTask
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "id",
                     "queue",
@@ -1758,7 +1899,8 @@ extension Components {
                     "has_children",
                     "folded",
                     "meta",
-                    "fixed_lease"
+                    "fixed_lease",
+                    "unknown_task"
                 ])
             }
         }

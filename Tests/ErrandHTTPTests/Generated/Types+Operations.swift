@@ -10264,7 +10264,9 @@ internal enum Operations {
             }
         }
     }
-    /// Task counts by queue and state, and the node that leads.
+    /// Task counts by queue and state, the node that leads, and Tarantool's breakdown by status.
+    ///
+    /// statuses is Tarantool's statistics().statuses over every task, anonymous ones and children included; definitions gives the same counts for each definition's launches (root tasks whose module is its name). A scheduled or pending task that no live node or worker takes (its queue and handler) counts as unknown task, and so does a dead one (a record that cannot be read).
     ///
     /// - Remark: HTTP `GET /v1/statistics`.
     /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)`.
@@ -10297,6 +10299,32 @@ internal enum Operations {
                 internal enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/v1/statistics/GET/responses/200/content/json`.
                     internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/statistics/GET/responses/200/content/json/statuses`.
+                        internal var statuses: Components.Schemas.TarantoolStatuses
+                        /// Each definition's launches, by definition name.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/statistics/GET/responses/200/content/json/definitions`.
+                        internal struct DefinitionsPayload: Codable, Hashable, Sendable {
+                            /// A container of undocumented properties.
+                            internal var additionalProperties: [String: Components.Schemas.TarantoolStatuses]
+                            /// Creates a new `DefinitionsPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - additionalProperties: A container of undocumented properties.
+                            internal init(additionalProperties: [String: Components.Schemas.TarantoolStatuses] = .init()) {
+                                self.additionalProperties = additionalProperties
+                            }
+                            internal init(from decoder: any Swift.Decoder) throws {
+                                additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                            }
+                            internal func encode(to encoder: any Swift.Encoder) throws {
+                                try encoder.encodeAdditionalProperties(additionalProperties)
+                            }
+                        }
+                        /// Each definition's launches, by definition name.
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/statistics/GET/responses/200/content/json/definitions`.
+                        internal var definitions: Operations.GetStatistics.Output.Ok.Body.JsonPayload.DefinitionsPayload
                         /// - Remark: Generated from `#/paths/v1/statistics/GET/responses/200/content/json/QueuesPayload`.
                         internal struct QueuesPayloadPayload: Codable, Hashable, Sendable {
                             /// - Remark: Generated from `#/paths/v1/statistics/GET/responses/200/content/json/QueuesPayload/queue`.
@@ -10357,25 +10385,41 @@ internal enum Operations {
                         /// Creates a new `JsonPayload`.
                         ///
                         /// - Parameters:
+                        ///   - statuses:
+                        ///   - definitions: Each definition's launches, by definition name.
                         ///   - queues:
                         ///   - totals:
                         ///   - leader:
                         internal init(
+                            statuses: Components.Schemas.TarantoolStatuses,
+                            definitions: Operations.GetStatistics.Output.Ok.Body.JsonPayload.DefinitionsPayload,
                             queues: Operations.GetStatistics.Output.Ok.Body.JsonPayload.QueuesPayload,
                             totals: Components.Schemas.Counts,
                             leader: Swift.String? = nil
                         ) {
+                            self.statuses = statuses
+                            self.definitions = definitions
                             self.queues = queues
                             self.totals = totals
                             self.leader = leader
                         }
                         internal enum CodingKeys: String, CodingKey {
+                            case statuses
+                            case definitions
                             case queues
                             case totals
                             case leader
                         }
                         internal init(from decoder: any Swift.Decoder) throws {
                             let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.statuses = try container.decode(
+                                Components.Schemas.TarantoolStatuses.self,
+                                forKey: .statuses
+                            )
+                            self.definitions = try container.decode(
+                                Operations.GetStatistics.Output.Ok.Body.JsonPayload.DefinitionsPayload.self,
+                                forKey: .definitions
+                            )
                             self.queues = try container.decode(
                                 Operations.GetStatistics.Output.Ok.Body.JsonPayload.QueuesPayload.self,
                                 forKey: .queues
@@ -10389,6 +10433,8 @@ internal enum Operations {
                                 forKey: .leader
                             )
                             try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "statuses",
+                                "definitions",
                                 "queues",
                                 "totals",
                                 "leader"

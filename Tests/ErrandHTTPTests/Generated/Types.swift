@@ -220,7 +220,9 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/workers`.
     /// - Remark: Generated from `#/paths//v1/workers/get(listWorkers)`.
     func listWorkers(_ input: Operations.ListWorkers.Input) async throws -> Operations.ListWorkers.Output
-    /// Task counts by queue and state, and the node that leads.
+    /// Task counts by queue and state, the node that leads, and Tarantool's breakdown by status.
+    ///
+    /// statuses is Tarantool's statistics().statuses over every task, anonymous ones and children included; definitions gives the same counts for each definition's launches (root tasks whose module is its name). A scheduled or pending task that no live node or worker takes (its queue and handler) counts as unknown task, and so does a dead one (a record that cannot be read).
     ///
     /// - Remark: HTTP `GET /v1/statistics`.
     /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)`.
@@ -870,7 +872,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Task counts by queue and state, and the node that leads.
+    /// Task counts by queue and state, the node that leads, and Tarantool's breakdown by status.
+    ///
+    /// statuses is Tarantool's statistics().statuses over every task, anonymous ones and children included; definitions gives the same counts for each definition's launches (root tasks whose module is its name). A scheduled or pending task that no live node or worker takes (its queue and handler) counts as unknown task, and so does a dead one (a record that cannot be read).
     ///
     /// - Remark: HTTP `GET /v1/statistics`.
     /// - Remark: Generated from `#/paths//v1/statistics/get(getStatistics)`.
