@@ -40,6 +40,9 @@ let package = Package(
         // The generated client of the contract tests (scripts/generate-openapi), on Foundation's URLSession.
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.4.0"),
+        // The GraphQL API at /admin/api and /graphql (Tarantool's task manager has one).
+        .package(url: "https://github.com/GraphQLSwift/Graphiti", from: "3.1.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
     ],
     targets: [
         .target(name: "ErrandCore", swiftSettings: strict),
@@ -100,6 +103,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Graphiti", package: "Graphiti"),
+                .product(name: "GraphQL", package: "GraphQL"),
             ],
             // The API's contract and the dashboard's files, compiled into the binary (no resource bundle to ship beside it).
             resources: [

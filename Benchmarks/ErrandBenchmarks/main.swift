@@ -17,6 +17,7 @@ import Synchronization
 //   swift run -c release ErrandBenchmarks --remote-tasks 20000 [--remote-batch 100] [--remote-workers 4] [--runs 3] [--store …]
 //   swift run -c release ErrandBenchmarks --tree-children 10000 [--batch 1000] [--runs 3] [--store …]
 //   swift run -c release ErrandBenchmarks --archive-history 500000 [--archive-tasks 50000] [--runs 3] [--store …]
+//   swift run -c release ErrandBenchmarks --routing-unmatched 100000 [--runs 3] [--store …]
 //   swift run -c release ErrandBenchmarks --dashboard-tasks 1000000 [--dashboard-requests 20] [--dashboard-streams 20]
 //       [--dashboard-changes 10000] [--store …]
 //
@@ -54,6 +55,8 @@ struct Options {
     var archiveHistory = 0
     /// The tasks the archive benchmark drains beside that history.
     var archiveTasks = 50_000
+    /// With a count, only the routing benchmark runs (see RoutingBench.swift): this many waiting gpu tasks.
+    var routingUnmatched = 0
     /// With a count, only the dashboard benchmark runs (see DashboardBench.swift).
     var dashboardTasks = 0
     var dashboardRequests = 20
@@ -83,6 +86,7 @@ struct Options {
             case "--tree-children": treeChildren = Int(value()) ?? treeChildren
             case "--archive-history": archiveHistory = Int(value()) ?? archiveHistory
             case "--archive-tasks": archiveTasks = Int(value()) ?? archiveTasks
+            case "--routing-unmatched": routingUnmatched = Int(value()) ?? routingUnmatched
             case "--dashboard-tasks": dashboardTasks = Int(value()) ?? dashboardTasks
             case "--dashboard-requests": dashboardRequests = max(1, Int(value()) ?? dashboardRequests)
             case "--dashboard-streams": dashboardStreams = max(1, Int(value()) ?? dashboardStreams)
@@ -274,6 +278,10 @@ if options.remoteTasks > 0 {
 }
 if options.dashboardTasks > 0 {
     try await dashboardBenchmark(options)
+    exit(0)
+}
+if options.routingUnmatched > 0 {
+    try await routingBenchmark(options)
     exit(0)
 }
 if options.archiveHistory > 0 {

@@ -20,6 +20,12 @@ struct NodeOptions: ParsableArguments {
     @Option(name: [.long, .customLong("queue-name")], help: "Queue to run (repeatable; default: all active queues).") var queue: [String] = []
     @Option(help: "Seconds to let running tasks finish at shutdown.") var grace: Double = 10
     @Option(help: "Worker name recorded in leases (default: host:pid).") var worker: String?
+    @Option(
+        name: .customLong("tag"),
+        help:
+            "A tag this node has, e.g. gpu: it takes the tasks that require it (repeatable; default: $ERRAND_TAGS, comma-separated, or the file's task_runner.tags)."
+    )
+    var tags: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Option(help: "Seconds a finished task is kept (default: $ERRAND_FINISHED_TTL, the file's task_storage.finished_ttl, or 7 days).")
     var finishedTtl: Double?
@@ -66,6 +72,11 @@ struct NodeOptions: ParsableArguments {
         )
         guard dispatcher.capacity >= 1 else { throw CLIFailure("ERRAND_CAPACITY must be at least 1", exitCode: CLIFailure.badInput) }
         if let worker { dispatcher.worker = worker }
+        let environmentTags = environment["ERRAND_TAGS"].map { $0.split(separator: ",").map(String.init) }
+        dispatcher.tags = Requirement.normalized(tags.isEmpty ? (environmentTags ?? file.runner.tags) : tags)
+        if let problem = Requirement.problem(dispatcher.tags) {
+            throw CLIFailure("--tag (ERRAND_TAGS): \(problem)", exitCode: CLIFailure.badInput)
+        }
         let finishedTaskTTL = try finishedTtl ?? fromEnvironment("ERRAND_FINISHED_TTL", as: Double.self) ?? file.storage.finishedTTL
         let archiveOlderThan = try archiveOlderThan ?? fromEnvironment("ERRAND_ARCHIVE_OLDER_THAN", as: Double.self)
         if let archiveOlderThan, !(archiveOlderThan > 0 && archiveOlderThan.isFinite) {

@@ -33,6 +33,7 @@ struct TaskAddCommand: AsyncParsableCommand {
     @Option(name: .customLong("ttr"), help: "Lease length (time_to_resolve) in seconds.") var timeToResolve: Double?
     @Option(help: "Return the unfinished task holding this key instead of adding another.") var idempotencyKey: String?
     @Option(help: "Label (repeatable).") var tag: [String] = []
+    @Option(help: "A tag a worker must have to take it, e.g. gpu (repeatable; riaktq's tags).") var requires: [String] = []
     @Option(help: "Parent task id: the task joins its tree, and the parent awaits it.") var parent: String?
     @Option(help: "Module (a group of task trees, e.g. repair).") var module: String?
     @Option(help: "The operation, e.g. repair (the task manager's type).") var type: String?
@@ -79,6 +80,7 @@ struct TaskAddCommand: AsyncParsableCommand {
         if let timeToResolve { defaults.timeToResolve = timeToResolve }
         defaults.idempotencyKey = idempotencyKey
         defaults.tags = tag
+        defaults.requires = requires
         defaults.parentID = try parent.map(parseTaskID)
         defaults.module = module
         defaults.type = type

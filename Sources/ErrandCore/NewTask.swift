@@ -30,6 +30,9 @@ public struct NewTask: Sendable, Hashable {
     /// have): heartbeats do not extend the lease, and an attempt still running when it ends is stopped and ends
     /// `lost`. `false` (Errand's rule): a worker's heartbeats keep the lease as long as the handler runs.
     public var fixedLease: Bool
+    /// The tags a worker must have to run it (riaktq's tags: "features of the instance required for the task
+    /// execution", such as `gpu`): only a claim declaring all of them takes it. Empty: any worker. Stored sorted.
+    public var requires: [String]
     /// Its tree fields (labels such as `type` and `scope`, locality, abortable, user task, target worker), read and
     /// set as its own members: `task.type = "repair"`. The store sets the others (sequence number, children,
     /// folding), whatever they say here. Over HTTP, the CLI and the dashboard, `isUserTask` is set; code leaves it
@@ -68,6 +71,7 @@ public struct NewTask: Sendable, Hashable {
         timeout: Double? = nil,
         meta: String? = nil,
         fixedLease: Bool = false,
+        requires: [String] = [],
         progressUnits: String? = nil,
         type: String? = nil,
         scope: String? = nil,
@@ -95,6 +99,7 @@ public struct NewTask: Sendable, Hashable {
         self.timeout = timeout
         self.meta = meta
         self.fixedLease = fixedLease
+        self.requires = requires
         self.tree = TaskTreeFields.Values(
             progressUnits: progressUnits,
             type: type,
@@ -133,6 +138,7 @@ public struct NewTask: Sendable, Hashable {
         }
         if let timeout { try InvalidField.seconds(timeout, "timeout") }
         if let meta { try NewTask.validateMeta(meta) }
+        if let problem = Requirement.problem(requires) { throw InvalidField(field: "requires", reason: problem) }
         // Counted in Unicode code points, as JSON Schema's maxLength counts them (the API's document says 255).
         if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 {
             throw InvalidField(field: "idempotency_key", reason: "must be 1 to 255 characters long, got \(key.unicodeScalars.count)")

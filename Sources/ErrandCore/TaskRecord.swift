@@ -66,6 +66,8 @@ public struct TaskRecord: Sendable, Hashable {
     public var meta: String?
     /// Whether `timeToResolve` bounds each attempt: heartbeats do not extend the lease (see ``NewTask/fixedLease``).
     public var fixedLease: Bool
+    /// The tags a worker must have to claim it, sorted (see ``NewTask/requires``).
+    public var requires: [String]
     /// The work done so far, as its worker last reported it with a heartbeat (units of the worker's choosing).
     public var progressCompleted: Double?
     /// The work there is in all, when the worker knows it.
@@ -110,6 +112,7 @@ public struct TaskRecord: Sendable, Hashable {
         timeout: Double? = nil,
         meta: String? = nil,
         fixedLease: Bool = false,
+        requires: [String] = [],
         progressCompleted: Double? = nil,
         progressTotal: Double? = nil,
         tree: TaskTreeFields.Values = TaskTreeFields.Values()
@@ -146,6 +149,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.timeout = timeout
         self.meta = meta
         self.fixedLease = fixedLease
+        self.requires = requires
     }
 
     /// Whether the task's own attempt succeeded and it now waits for its children to finish: `running` without a

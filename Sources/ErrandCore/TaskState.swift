@@ -1,5 +1,5 @@
 /// Where a task is in its life. See DESIGN.md's state diagram.
-public enum TaskState: String, Sendable, CaseIterable {
+public enum TaskState: String, Sendable, CaseIterable, Codable {
     /// Waiting for its `runAt` (enqueued for later, or a retry waiting out its backoff). The dispatcher claims it
     /// once `runAt` has passed; no promoter has to move it.
     case scheduled

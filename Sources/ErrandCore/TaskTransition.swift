@@ -154,6 +154,7 @@ public enum TaskTransition {
             timeout: new.timeout,
             meta: new.meta,
             fixedLease: new.fixedLease,
+            requires: Requirement.normalized(new.requires),
             tree: new.tree.requested
         )
     }

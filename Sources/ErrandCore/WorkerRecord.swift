@@ -85,6 +85,12 @@ extension WorkerRecord {
         return object?["handlers"] as? [String] ?? []
     }
 
+    /// The tags its spec says it has (riaktq's instance features); empty when it says none.
+    public var tags: [String] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any]
+        return object?["tags"] as? [String] ?? []
+    }
+
     /// Whether it is alive at `now`: running, with a heartbeat that has not expired.
     public func isLive(at now: Date) -> Bool { state == .running && expiresAt > now }
 }

@@ -115,7 +115,8 @@ public struct ErrandHTTPServer: Service {
             SystemOperations(services: services).handlers,
             EventOperations(services: services).handlers, MetricsOperations(services: services).handlers,
             TaskManagerOperations(services: services).handlers, TasquesOperations(services: services).handlers,
-            RecurringTasquesOperations(services: services).handlers,
+            RecurringTasquesOperations(services: services).handlers, GraphQLOperations(services: services).handlers,
+            ObserverOperations(services: services).handlers,
         ] {
             handlers.merge(group) { first, _ in first }
         }

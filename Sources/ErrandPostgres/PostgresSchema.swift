@@ -248,6 +248,22 @@ enum PostgresSchema {
             ALTER TABLE \(s).task ADD COLUMN fixed_lease boolean NOT NULL DEFAULT false;
             ALTER TABLE \(s).task_archive ADD COLUMN fixed_lease boolean NOT NULL DEFAULT false;
             """,
+            // 14: capability routing (riaktq's tags): a task's requires (the key of the tags a claimer must have,
+            // gpu,ssd; NULL for none; in the archive too), every key ever stored (requirement, a handful of rows).
+            // The claim index holds only tasks that require nothing, a second one the others by key: a claim walks the
+            // first, and a tagged claim (claim_tagged) the second for the keys its tags meet, so waiting tasks a
+            // claimer cannot take cost it nothing, however many there are.
+            """
+            ALTER TABLE \(s).task ADD COLUMN requires text;
+            ALTER TABLE \(s).task_archive ADD COLUMN requires text;
+            CREATE TABLE \(s).requirement (key text PRIMARY KEY);
+            DROP INDEX \(s).task_claim;
+            CREATE INDEX task_claim ON \(s).task (priority, run_at, id) WHERE state IN ('scheduled', 'pending') AND requires IS NULL;
+            CREATE INDEX task_claim_requires ON \(s).task (requires, priority, run_at, id)
+                WHERE state IN ('scheduled', 'pending') AND requires IS NOT NULL;
+            \(claimFunction(s, skippingOthersParts: true, plainOnly: true));
+            \(taggedClaimFunction(s));
+            """,
         ]
     }
 
@@ -260,7 +276,7 @@ enum PostgresSchema {
     ///
     /// Migration 10 replaces it with one that skips the tasks only another worker may claim (`target_worker`); the
     /// migrations before it create the one without, since the column did not exist yet.
-    static func claimFunction(_ s: String, skippingOthersParts: Bool = false) -> String {
+    static func claimFunction(_ s: String, skippingOthersParts: Bool = false, plainOnly: Bool = false) -> String {
         """
         CREATE \(skippingOthersParts ? "OR REPLACE " : "")FUNCTION \(s).claim(claim_now timestamptz, max_tasks bigint, worker_name text, only_queues text[],
             only_handlers text[])
@@ -276,6 +292,7 @@ enum PostgresSchema {
                   AND (cardinality(only_queues) = 0 OR queue = ANY(only_queues))
                   AND (cardinality(only_handlers) = 0 OR handler = ANY(only_handlers))
                   \(skippingOthersParts ? "AND (target_worker IS NULL OR target_worker = worker_name)" : "")
+                  \(plainOnly ? "AND requires IS NULL" : "")
                 ORDER BY priority, run_at, id
                 LIMIT max_tasks
                 FOR UPDATE SKIP LOCKED
@@ -283,6 +300,49 @@ enum PostgresSchema {
             RETURNING t.xmin, t
         $$
         """
+    }
+
+    /// The claim of a claimer with tags (migration 14): the tasks that require nothing, by the claim index, and for
+    /// each requirement key its tags meet (`met_keys`), that key's tasks by the requirement index, each cut at the
+    /// limit; the best of them in claim order are then locked (`SKIP LOCKED`, the state checked again under the lock)
+    /// and leased as ``claimFunction(_:skippingOthersParts:plainOnly:)`` leases them.
+    static func taggedClaimFunction(_ s: String) -> String {
+        let filters = """
+            state IN ('scheduled', 'pending') AND run_at <= claim_now
+                      AND queue <> ALL(ARRAY(SELECT name FROM \(s).queue WHERE state <> 'active'))
+                      AND (cardinality(only_queues) = 0 OR queue = ANY(only_queues))
+                      AND (cardinality(only_handlers) = 0 OR handler = ANY(only_handlers))
+                      AND (target_worker IS NULL OR target_worker = worker_name)
+            """
+        return """
+            CREATE FUNCTION \(s).claim_tagged(claim_now timestamptz, max_tasks bigint, worker_name text, only_queues text[],
+                only_handlers text[], met_keys text[])
+            RETURNS TABLE (claimed_version xid, claimed_task \(s).task) LANGUAGE sql AS $$
+                UPDATE \(s).task AS t
+                SET state = 'running', attempt = t.attempt + 1, charged_attempts = t.charged_attempts + 1,
+                    worker = worker_name, started_at = claim_now,
+                    lease_expires_at = claim_now + round(t.time_to_resolve * 1000) * interval '1 millisecond'
+                WHERE t.id = ANY(ARRAY(
+                    SELECT id FROM \(s).task
+                    WHERE id = ANY(ARRAY(
+                        SELECT c.id FROM (
+                            (SELECT id, priority, run_at FROM \(s).task WHERE requires IS NULL AND \(filters)
+                             ORDER BY priority, run_at, id LIMIT max_tasks)
+                            UNION ALL
+                            SELECT r.id, r.priority, r.run_at FROM unnest(met_keys) AS k(key), LATERAL (
+                                SELECT id, priority, run_at FROM \(s).task WHERE requires = k.key AND \(filters)
+                                ORDER BY priority, run_at, id LIMIT max_tasks
+                            ) AS r
+                        ) AS c
+                        ORDER BY c.priority, c.run_at, c.id
+                        LIMIT max_tasks
+                    ))
+                    AND state IN ('scheduled', 'pending')
+                    FOR UPDATE SKIP LOCKED
+                ))
+                RETURNING t.xmin, t
+            $$
+            """
     }
 
     /// Whether a statement of a migration is only blank and comment lines.

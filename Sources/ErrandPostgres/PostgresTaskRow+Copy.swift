@@ -63,6 +63,7 @@ extension PostgresTaskRow {
             line.text(task.targetWorker)
             line.text(task.meta)
             line.text(task.fixedLease ? "t" : "f")
+            line.text(Requirement.key(task.requires))
             line.end()
         }
         return ByteBuffer(bytes: line.bytes)

@@ -75,6 +75,7 @@ enum PostgresTaskRow {
                 timeout: try cells[31].decode(Double?.self),
                 meta: meta,
                 fixedLease: try cells[48].decode(Bool.self),
+                requires: Requirement.tags(ofKey: try cells[49].decode(String?.self)),
                 progressCompleted: try cells[32].decode(Double?.self),
                 progressTotal: try cells[33].decode(Double?.self),
                 tree: TaskTreeFields.Values(

@@ -9,6 +9,7 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
+        try await registerRequirements(of: tasks)
         // The first wake-up of a quiet spell goes out inside the transaction (delivered at commit, no round trip of
         // its own); later ones within the debounce window merge into one trailing NOTIFY sent after the commit.
         let queues = Set(tasks.map(\.queue))
@@ -47,13 +48,24 @@ extension PostgresTaskStore {
             do { try task.validate() } catch { throw StoreError.invalid(error, index: tasks.count > 1 ? index : nil) }
         }
         guard !tasks.isEmpty else { return [] }
+        try await registerRequirements(of: tasks)
         return try await perform { _ in
             try await self.insert(tasks, now: now, notifying: Array(Set(tasks.map(\.queue))), on: connection)
         }
     }
 
+    /// Records the requirement keys of `tasks` (``Requirement``), before they are stored: a tagged claim reads them to
+    /// know which keys its tags meet. A key recorded for tasks that were then not stored costs a claim one empty index
+    /// probe. Tasks without requirements cost nothing here.
+    func registerRequirements(of tasks: [NewTask]) async throws {
+        let keys = Array(Set(tasks.compactMap { Requirement.key($0.requires) })).sorted()
+        guard !keys.isEmpty else { return }
+        _ = try await rows("INSERT INTO \(unescaped: s).requirement (key) SELECT unnest(\(keys)::text[]) ON CONFLICT DO NOTHING")
+    }
+
     public func enqueueSlot(_ task: NewTask, schedule name: String, slot: Date, skipIfOutstanding: Bool, now: Date) async throws -> SlotResult {
         let task = try task.launch(ofSchedule: name)
+        try await registerRequirements(of: [task])
         let slot = slot.wholeMilliseconds
         let result = try await transaction { connection -> SlotResult in
             // The schedule's row, locked: concurrent enqueues of one schedule's slots take turns.
@@ -256,7 +268,7 @@ extension PostgresTaskStore {
     private func copy(_ records: [TaskRecord], on connection: PostgresConnection) async throws {
         do {
             // The driver quotes the name it is given as one identifier; schema names are lowercase (validated).
-            let plain = records.allSatisfy { $0.treeFields.areDefaults && $0.meta == nil && !$0.fixedLease }
+            let plain = records.allSatisfy { $0.treeFields.areDefaults && $0.meta == nil && !$0.fixedLease && $0.requires.isEmpty }
             let columns = PostgresTaskRow.copyColumns(plain: plain)
             try await connection.copyFrom(table: "\(s)\".\"task", columns: columns, logger: logger) { writer in
                 // In pieces, so that the server parses one while the next is written.

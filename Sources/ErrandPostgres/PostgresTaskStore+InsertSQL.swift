@@ -48,18 +48,20 @@ extension PostgresTaskStore {
         // A meta is a JSON object, never empty.
         let metas = column { $0.meta ?? "" }
         let fixedLeases = column(\.fixedLease)
+        // A requirement key is never empty.
+        let requirements = column { Requirement.key($0.requires) ?? "" }
         return """
             INSERT INTO \(unescaped: schema).task (id, queue, handler, arguments, priority, run_at, state, attempt,
                 charged_attempts, max_attempts, retry_delay, retry_delay_factor, retry_max_delay, retry_jitter,
                 retry_priority_decrement, time_to_resolve, idempotency_key, parent_id, root_id, module, internal, tags,
                 created_at, name, timeout, progress_units, type, scope, entity, keyspace, table_name, locality, abortable,
-                sequence_number, user_task, target_worker, meta, fixed_lease)
+                sequence_number, user_task, target_worker, meta, fixed_lease, requires)
             SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
                 u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
                 NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at, NULLIF(u.name, ''),
                 NULLIF(u.timeout, -1), NULLIF(u.units, ''), NULLIF(u.type, ''), NULLIF(u.scope, ''), NULLIF(u.entity, ''),
                 NULLIF(u.keyspace, ''), NULLIF(u.table_name, ''), u.locality, u.abortable, NULLIF(u.sequence, -1), u.user_task, NULLIF(u.target, chr(1)),
-                NULLIF(u.meta, ''), u.fixed_lease
+                NULLIF(u.meta, ''), u.fixed_lease, NULLIF(u.requires, '')
             FROM unnest(\(ids)::uuid[], \(queues)::text[], \(handlers)::text[], \(arguments)::text[], \(priorities)::int[],
                 \(runAts)::timestamptz[], \(states)::text[], \(maxAttempts)::int[], \(delays)::float8[], \(factors)::float8[],
                 \(maxDelays)::float8[], \(jitters)::float8[], \(decrements)::int[], \(ttrs)::float8[], \(keys)::text[],
@@ -67,10 +69,10 @@ extension PostgresTaskStore {
                 \(createdAts)::timestamptz[], \(names)::text[], \(timeouts)::float8[], \(units)::text[], \(types)::text[],
                 \(scopes)::text[], \(entities)::text[], \(keyspaces)::text[], \(tables)::text[], \(localities)::text[],
                 \(abortables)::bool[], \(sequences)::int8[], \(userTasks)::bool[], \(targets)::text[], \(metas)::text[],
-                \(fixedLeases)::bool[])
+                \(fixedLeases)::bool[], \(requirements)::text[])
                 WITH ORDINALITY AS u(id, queue, handler, arguments, priority, run_at, state, max_attempts, delay, factor,
                 max_delay, jitter, decrement, ttr, key, parent, root, module, internal, tags, created_at, name, timeout,
-                units, type, scope, entity, keyspace, table_name, locality, abortable, sequence, user_task, target, meta, fixed_lease, position)
+                units, type, scope, entity, keyspace, table_name, locality, abortable, sequence, user_task, target, meta, fixed_lease, requires, position)
             WHERE \(unescaped: condition)
             ORDER BY u.position
             ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL AND state IN ('scheduled', 'pending', 'running')

@@ -9,10 +9,23 @@ extension PostgresTaskStore {
     /// the table's statistics say. `SKIP LOCKED` keeps concurrent claimers disjoint.
     public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
         guard request.limit > 0 else { return [] }
-        let query: PostgresQuery = """
+        // A claimer with tags reads the requirement keys (a handful of rows) and takes the tasks of those it meets too.
+        let keys =
+            request.tags.isEmpty
+            ? []
+            : try await rows("SELECT key FROM \(unescaped: s).requirement").map { try $0.decode(String.self) }
+                .filter { Requirement.met(Requirement.tags(ofKey: $0), by: request.tags) }
+        let query: PostgresQuery =
+            keys.isEmpty
+            ? """
             SELECT \(unescaped: PostgresTaskRow.columns("(c.claimed_task)")), c.claimed_version::text
             FROM \(unescaped: s).claim(\(request.now.wholeMilliseconds), \(request.limit), \(request.worker), \(request.queues),
                 \(request.handlers)) AS c
+            """
+            : """
+            SELECT \(unescaped: PostgresTaskRow.columns("(c.claimed_task)")), c.claimed_version::text
+            FROM \(unescaped: s).claim_tagged(\(request.now.wholeMilliseconds), \(request.limit), \(request.worker), \(request.queues),
+                \(request.handlers), \(keys)) AS c
             """
         var claimed: [TaskRecord] = []
         var versions: [String] = []
@@ -88,6 +101,7 @@ extension PostgresTaskStore {
     /// Finishes whose follow-ups must be stored with them: the rows are locked, and the follow-ups of the finishes
     /// applied are inserted in the same transaction, so they exist exactly when the finish does.
     private func finishWithFollowUps(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
+        try await registerRequirements(of: finishes.flatMap(\.followUps))
         let now = now.wholeMilliseconds
         _ = claims.take(finishes.map(\.lease.taskID))
         return try await transaction { connection in

@@ -114,13 +114,15 @@ extension PostgresTaskStore {
         let rows = try await rows(
             """
             SELECT CASE WHEN t.parent_id IS NULL THEN t.module END, t.queue, t.handler, t.state, t.started_at IS NOT NULL,
-                a.outcome, count(*)
+                a.outcome, count(*), t.requires
             FROM \(unescaped: s).task t LEFT JOIN \(unescaped: s).attempt a ON t.state = 'failed' AND a.task_id = t.id AND a.number = t.attempt
-            GROUP BY 1, 2, 3, 4, 5, 6
+            GROUP BY 1, 2, 3, 4, 5, 6, 8
             """
         )
         let groups = try rows.map { row in
-            let (module, queue, handler, state, started, outcome, count) = try row.decode((String?, String, String, String, Bool, String?, Int).self)
+            let (module, queue, handler, state, started, outcome, count, requires) = try row.decode(
+                (String?, String, String, String, Bool, String?, Int, String?).self
+            )
             return StatusGroup(
                 module: module,
                 queue: queue,
@@ -128,7 +130,8 @@ extension PostgresTaskStore {
                 state: TaskState(rawValue: state) ?? .dead,
                 started: started,
                 lastOutcome: outcome.flatMap(AttemptOutcome.init),
-                count: count
+                count: count,
+                requires: Requirement.tags(ofKey: requires)
             )
         }
         return TaskStatuses.tally(groups, takers: TaskTakers(workers: try await workers(states: [.running]), now: now))

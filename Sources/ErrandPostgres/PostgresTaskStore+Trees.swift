@@ -53,9 +53,11 @@ extension PostgresTaskStore {
     }
 
     public func modules() async throws -> [String] {
-        try await rows("SELECT DISTINCT module FROM \(unescaped: s).task WHERE module IS NOT NULL ORDER BY module").map {
-            try $0.decode(String.self)
-        }
+        // A module stays known once used (its sequence numbers live on), drained or not.
+        try await rows("SELECT name FROM \(unescaped: s).module UNION SELECT module FROM \(unescaped: s).task WHERE module IS NOT NULL ORDER BY 1")
+            .map {
+                try $0.decode(String.self)
+            }
     }
 
     public func drainModule(_ module: String) async throws -> Int {

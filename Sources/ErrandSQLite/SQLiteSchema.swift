@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -35,6 +35,21 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 14: capability routing (riaktq's tags): a task's `requires`, the key of the tags a claimer must have
+    /// (`gpu,ssd`, NULL for none; in the archive too), and every key ever stored (`errand_requirement`, a handful of
+    /// rows). The claim index now holds only tasks that require nothing, and a second index holds the others by key:
+    /// a claim walks the first, and the second only for the keys its tags meet, so waiting tasks that it cannot take
+    /// cost it nothing, however many there are.
+    static let v14 = """
+        ALTER TABLE errand_task ADD COLUMN requires TEXT;
+        ALTER TABLE errand_task_archive ADD COLUMN requires TEXT;
+        CREATE TABLE errand_requirement (key TEXT PRIMARY KEY) WITHOUT ROWID;
+        DROP INDEX errand_task_claim;
+        CREATE INDEX errand_task_claim ON errand_task (priority, run_at, id) WHERE state IN ('scheduled', 'pending') AND requires IS NULL;
+        CREATE INDEX errand_task_claim_requires ON errand_task (requires, priority, run_at, id)
+            WHERE state IN ('scheduled', 'pending') AND requires IS NOT NULL;
+        """
 
     /// Version 13: `fixed_lease`, whether a task's `time_to_resolve` bounds each attempt (Tarantool's rule, which a
     /// definition's launches follow): heartbeats do not extend such a lease. In the archive too.

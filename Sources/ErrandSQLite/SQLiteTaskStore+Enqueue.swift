@@ -69,11 +69,14 @@ extension SQLiteTaskStore {
 
     /// Inserts a new task row and records its creation.
     static func insert(_ db: Database, _ log: ChangeLog, _ record: TaskRecord) throws {
-        let plain = record.treeFields.areDefaults && record.meta == nil && !record.fixedLease
+        let plain = record.treeFields.areDefaults && record.meta == nil && !record.fixedLease && record.requires.isEmpty
         try RawStatement.execute(db, try db.cachedStatement(sql: plain ? TaskRow.insertPlain : TaskRow.insert)) {
             TaskRow.bindAll(record, plain: plain, to: &$0)
         }
         log.record(record, from: nil)
+        if let key = Requirement.key(record.requires) {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO errand_requirement (key) VALUES (?)").execute(arguments: [key])
+        }
         if let parent = record.parentID {
             try db.cachedStatement(sql: "UPDATE errand_task SET has_children = 1 WHERE id = ? AND has_children = 0")
                 .execute(arguments: [parent.rawValue])

@@ -6,16 +6,32 @@ import GRDB
 extension SQLiteTaskStore {
     /// Due waiting tasks of active queues in claim order. The partial claim index yields them already sorted, so the
     /// claim reads about `limit` rows; `INDEXED BY` keeps the planner from sorting every waiting task instead.
-    static func claimCandidates(queues: Int, handlers: Int) -> String {
-        var sql = """
-            SELECT \(TaskRow.columnList) FROM errand_task INDEXED BY errand_task_claim
-            WHERE state IN ('scheduled', 'pending') AND run_at <= ?
-              AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
-              AND (target_worker IS NULL OR target_worker = ?)
-            """
-        if queues > 0 { sql += " AND queue IN (\(placeholders(queues)))" }
-        if handlers > 0 { sql += " AND handler IN (\(placeholders(handlers)))" }
-        return sql + " ORDER BY priority, run_at, id LIMIT ?"
+    /// The claim's candidates: the waiting tasks that require nothing, by the claim index, and for each requirement
+    /// key the claimer's tags meet, that key's tasks by the requirement index; each in claim order and cut at the
+    /// limit, then merged. Waiting tasks whose requirements the claimer lacks are never read.
+    static func claimCandidates(queues: Int, handlers: Int, keys: Int) -> String {
+        func branch(index: String, requirement: String) -> String {
+            var sql = """
+                SELECT \(TaskRow.columnList) FROM errand_task INDEXED BY \(index)
+                WHERE state IN ('scheduled', 'pending') AND \(requirement) AND run_at <= ?
+                  AND queue IN (SELECT name FROM errand_queue WHERE state = 'active')
+                  AND (target_worker IS NULL OR target_worker = ?)
+                """
+            if queues > 0 { sql += " AND queue IN (\(placeholders(queues)))" }
+            if handlers > 0 { sql += " AND handler IN (\(placeholders(handlers)))" }
+            return sql + " ORDER BY priority, run_at, id LIMIT ?"
+        }
+        let plain = branch(index: "errand_task_claim", requirement: "requires IS NULL")
+        guard keys > 0 else { return plain }
+        let required = Array(repeating: "SELECT * FROM (\(branch(index: "errand_task_claim_requires", requirement: "requires = ?")))", count: keys)
+        return (["SELECT * FROM (\(plain))"] + required).joined(separator: " UNION ALL ") + " ORDER BY priority, run_at, id LIMIT ?"
+    }
+
+    /// The requirement keys a claimer with `tags` meets (none without tags).
+    static func metKeys(_ db: Database, tags: [String]) throws -> [String] {
+        guard !tags.isEmpty else { return [] }
+        return try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM errand_requirement"))
+            .filter { Requirement.met(Requirement.tags(ofKey: $0), by: tags) }
     }
 
     static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
@@ -23,18 +39,23 @@ extension SQLiteTaskStore {
     public func claim(_ request: ClaimRequest) async throws -> [TaskRecord] {
         guard request.limit > 0 else { return [] }
         return try await writeTasks { db, log in
+            let keys = try Self.metKeys(db, tags: request.tags)
             let statement = try db.cachedStatement(
-                sql: Self.claimCandidates(queues: request.queues.count, handlers: request.handlers.count)
+                sql: Self.claimCandidates(queues: request.queues.count, handlers: request.handlers.count, keys: keys.count)
             )
             var candidates: [TaskRecord] = []
             var corrupt: [(id: String, message: String)] = []
             candidates.reserveCapacity(request.limit)
             try RawStatement.each(db, statement) { raw in
-                raw.bind(request.now.millisecondsSince1970)
-                raw.bind(request.worker)
-                for queue in request.queues { raw.bind(queue) }
-                for handler in request.handlers { raw.bind(handler) }
-                raw.bind(request.limit)
+                for key in [nil] + keys.map(Optional.some) {
+                    if let key { raw.bind(key) }
+                    raw.bind(request.now.millisecondsSince1970)
+                    raw.bind(request.worker)
+                    for queue in request.queues { raw.bind(queue) }
+                    for handler in request.handlers { raw.bind(handler) }
+                    raw.bind(request.limit)
+                }
+                if !keys.isEmpty { raw.bind(request.limit) }
             } row: { row in
                 do {
                     candidates.append(try TaskRow.decode(row))

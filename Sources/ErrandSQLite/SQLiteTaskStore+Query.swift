@@ -121,9 +121,9 @@ extension SQLiteTaskStore {
                 db,
                 sql: """
                     SELECT CASE WHEN t.parent_id IS NULL THEN t.module END, t.queue, t.handler, t.state, t.started_at IS NOT NULL,
-                        a.outcome, COUNT(*)
+                        a.outcome, COUNT(*), t.requires
                     FROM errand_task t LEFT JOIN errand_attempt a ON t.state = 'failed' AND a.task_id = t.id AND a.number = t.attempt
-                    GROUP BY 1, 2, 3, 4, 5, 6
+                    GROUP BY 1, 2, 3, 4, 5, 6, 8
                     """
             ).map { row in
                 StatusGroup(
@@ -133,7 +133,8 @@ extension SQLiteTaskStore {
                     state: TaskState(rawValue: row[3]) ?? .dead,
                     started: row[4],
                     lastOutcome: (row[5] as String?).flatMap(AttemptOutcome.init),
-                    count: row[6]
+                    count: row[6],
+                    requires: Requirement.tags(ofKey: row[7])
                 )
             }
         }

@@ -55,7 +55,8 @@ extension SQLiteTaskStore {
 
     public func modules() async throws -> [String] {
         try await read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT module FROM errand_task WHERE module IS NOT NULL ORDER BY module")
+            // A module stays known once used (its sequence numbers live on), drained or not.
+            try String.fetchAll(db, sql: "SELECT name FROM errand_module UNION SELECT module FROM errand_task WHERE module IS NOT NULL ORDER BY 1")
         }
     }
 

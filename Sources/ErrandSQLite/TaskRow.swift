@@ -19,7 +19,7 @@ enum TaskRow {
     /// Inserts one task; the caller has checked idempotency.
     static let insert = "INSERT INTO errand_task (\(columnList)) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
-    /// How many leading `columns` a task with only default tree fields, no meta and no fixed lease writes (the rest take their
+    /// How many leading `columns` a task with only default tree fields, no meta, no fixed lease and no requirements writes (the rest take their
     /// defaults).
     static let plainColumnCount = columns.firstIndex(of: "progress_units") ?? columns.count
 
@@ -92,6 +92,7 @@ enum TaskRow {
         statement.bind(task.isFolded)
         statement.bind(task.meta)
         statement.bind(task.fixedLease)
+        statement.bind(Requirement.key(task.requires))
     }
 
     /// Binds `transitionColumns`, then the id, for `update`.
@@ -211,6 +212,7 @@ enum TaskRow {
         )
         record.meta = try json(47)
         record.fixedLease = try flag(48)
+        record.requires = Requirement.tags(ofKey: try row.string(49))
         return record
     }
 

@@ -57,7 +57,8 @@ public protocol TaskRecords: Sendable {
     /// - Throws: ``StoreError`` `.notFound`.
     func tree(of id: TaskID) async throws -> [TaskRecord]
 
-    /// The modules that have tasks, by name.
+    /// The modules that have had tasks, by name: a module stays known once a root task of it was stored, after its
+    /// tasks are drained or pruned too (ScyllaDB's modules are registered, not derived from their tasks).
     func modules() async throws -> [String]
 
     /// Deletes the finished `local` trees of `module`: each root (and its descendants) that is finished with every

@@ -33,13 +33,17 @@ public struct ClaimRequest: Sendable, Hashable {
     /// At most this many tasks.
     public var limit: Int
     public var now: Date
+    /// The tags the claimer has (riaktq's instance features): only tasks whose requirements are among them are taken
+    /// (``Requirement``). Empty: only tasks that require nothing.
+    public var tags: [String]
 
-    public init(queues: [String] = [], handlers: [String] = [], worker: String, limit: Int, now: Date) {
+    public init(queues: [String] = [], handlers: [String] = [], worker: String, limit: Int, now: Date, tags: [String] = []) {
         self.queues = queues
         self.handlers = handlers
         self.worker = worker
         self.limit = limit
         self.now = now
+        self.tags = Requirement.normalized(tags)
     }
 }
 

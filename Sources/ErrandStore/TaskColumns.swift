@@ -8,7 +8,7 @@ package enum TaskColumns {
         "started_at", "finished_at", "result", "message", "last_error", "worker", "lease_expires_at", "name",
         "timeout", "progress_completed", "progress_total", "progress_units", "type", "scope", "entity", "keyspace",
         "table_name", "locality", "abortable", "sequence_number", "user_task", "target_worker", "has_children", "folded", "meta",
-        "fixed_lease",
+        "fixed_lease", "requires",
     ]
 
     /// The task columns an enqueue writes: those a new task can have set, in `task` order.

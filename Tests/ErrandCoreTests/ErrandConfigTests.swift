@@ -199,7 +199,7 @@ import Testing
         }
         #expect(
             throws: ConfigProblems([
-                InvalidField(field: "bogus", reason: "is not a top-level section; known: http, task_runner, task_storage, tasks, worker")
+                InvalidField(field: "bogus", reason: "is not a top-level section; known: http, observers, task_runner, task_storage, tasks, worker")
             ])
         ) {
             try ErrandConfig(document: ["bogus": 1])

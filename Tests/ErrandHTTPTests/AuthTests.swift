@@ -26,10 +26,11 @@ import Testing
             for route in routes {
                 let path = Self.concrete(route.path)
                 let label = "\(route.method) \(route.path)"
-                // tasques' operations answer errors as tasques does, {"message": …}; the rest as problem details.
-                let tasques = route.path.hasPrefix("/tasques") || route.path.hasPrefix("/recurring_tasques")
-                let errorType = tasques ? "application/json" : "application/problem+json"
-                let errorText = tasques ? "message" : "detail"
+                // tasques' operations answer errors as tasques does, {"message": …}, and ScyllaDB's task manager paths
+                // as seastar does, {"message": …, "code": …}; the rest as problem details.
+                let peer = route.path.hasPrefix("/tasques") || route.path.hasPrefix("/recurring_tasques") || route.path.hasPrefix("/task_manager")
+                let errorType = peer ? "application/json" : "application/problem+json"
+                let errorText = peer ? "message" : "detail"
                 if route.role == "public" {
                     let answer = try await server.send(route.method, path, token: nil)
                     #expect(answer.status != 401 && answer.status != 403, "\(label) is public but answered \(answer.status)")

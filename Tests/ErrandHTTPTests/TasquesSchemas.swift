@@ -1,9 +1,5 @@
-import ErrandCore
 import ErrandTesting
-import Foundation
 import Testing
-
-@testable import ErrandHTTP
 
 /// tasques' response schemas, from its swagger (`lloydmeta/tasques`, `docs/swagger.yaml`, commit 1936803): the
 /// definitions `task.Task`, `task.LastClaimed`, `task.Report`, `task.Result`, `common.Metadata`, `common.Body`,
@@ -59,22 +55,10 @@ enum TasquesSchemas {
         }
         """#
 
-    static let check: SchemaCheck = {
-        guard let parsed = try? ParsedJSON(Array(text.utf8)), case .object(let schemas) = ParsedJSON.json(parsed.root) else {
-            preconditionFailure("the tasques schemas do not parse")
-        }
-        return SchemaCheck(schemas: schemas)
-    }()
+    static let fixture = SchemaFixture("tasques", definitions: text)
 
     /// Records an issue unless `answer`'s body is `definition` (or, with `array`, a list of them).
     static func expect(_ answer: HTTPAnswer, is definition: String, array: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let parsed = try? ParsedJSON(Array(answer.body)) else {
-            Issue.record("not JSON: \(answer.text)", sourceLocation: sourceLocation)
-            return
-        }
-        var schema: JSONValue = .object(["$ref": .string("#/components/schemas/\(definition)")])
-        if array { schema = .object(["type": .string("array"), "items": schema]) }
-        let problem = check.problem(ParsedJSON.json(parsed.root), schema, at: definition)
-        #expect(problem == nil, "\(problem ?? ""): \(answer.text)", sourceLocation: sourceLocation)
+        fixture.expect(answer, is: definition, array: array, sourceLocation: sourceLocation)
     }
 }

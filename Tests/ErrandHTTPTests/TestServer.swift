@@ -31,6 +31,17 @@ struct TestServer: Sendable {
         longestWait: Double = 300,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
+        try await with(auth: auth, time: time, definitionsNow: { definitions }, longestWait: longestWait, body)
+    }
+
+    /// As ``with(auth:time:definitions:longestWait:_:)``, with definitions that the test may change as it runs.
+    static func with<T: Sendable>(
+        auth: BearerAuth = .tokens([.init(adminToken, role: .admin), .init(readToken, role: .read)]),
+        time: any TimeSource = SystemTimeSource(),
+        definitionsNow definitions: @escaping @Sendable () async -> [TaskDefinition],
+        longestWait: Double = 300,
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
         try await TemporaryDirectory.with { directory in
             let databasePath = directory.appendingPathComponent("errand.db").path
             let store = try SQLiteTaskStore(path: databasePath)
@@ -40,7 +51,7 @@ struct TestServer: Sendable {
             logger.logLevel = .critical
             let server = try ErrandHTTPServer(
                 configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, auth: auth, longestWait: longestWait),
-                services: APIServices(store: store, time: time, definitions: { definitions }),
+                services: APIServices(store: store, time: time, definitions: definitions),
                 logger: logger
             ) { _, port in continuation.yield(port) }
             let running = Task { try await server.run() }

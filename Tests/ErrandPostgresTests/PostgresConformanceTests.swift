@@ -11,3 +11,10 @@ import Testing
         }
     }
 }
+
+/// Capability routing with real dispatchers on PostgreSQL (the scenario is shared with SQLite's tests).
+@Suite(.timeLimit(.minutes(5))) struct PostgresRoutingTests {
+    @Test func tasksThatRequireTagsRunOnlyOnNodesThatHaveThem() async throws {
+        _ = try await PostgresFixture.withFreshStore { store in try await RoutingScenario.run(on: store) }
+    }
+}

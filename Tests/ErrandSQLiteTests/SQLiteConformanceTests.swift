@@ -12,3 +12,13 @@ import Testing
         }
     }
 }
+
+/// Capability routing with real dispatchers on SQLite (the scenario is shared with PostgreSQL's tests).
+@Suite(.timeLimit(.minutes(5))) struct SQLiteRoutingTests {
+    @Test func tasksThatRequireTagsRunOnlyOnNodesThatHaveThem() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = try SQLiteTaskStore(path: directory.appendingPathComponent("routing.db").path)
+            try await RoutingScenario.run(on: store)
+        }
+    }
+}

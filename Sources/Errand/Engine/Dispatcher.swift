@@ -24,6 +24,9 @@ public struct DispatcherConfiguration: Sendable {
     public var defaultTimeout: Double?
     /// When to stop on its own (a batch worker's `num_tasks`, `exit_on_empty`, `exit_on_suspend`).
     public var stopWhen: StopConditions
+    /// The tags this worker has (riaktq's instance features, `gpu`): it claims the tasks whose requirements are
+    /// among them, and those that require nothing.
+    public var tags: [String] = []
 
     public init(
         worker: String = DispatcherConfiguration.defaultWorkerName(),
@@ -196,7 +199,8 @@ public final class Dispatcher: Service {
                             handlers: runner.handlers,
                             worker: configuration.worker,
                             limit: limit,
-                            now: claimedAt
+                            now: claimedAt,
+                            tags: configuration.tags
                         )
                     )
                     failures = 0

@@ -116,7 +116,7 @@ public final class ErrandNode: Service {
             configuration.leads ? LeaderElector(store: store, node: configuration.dispatcher.worker, time: time, logger: logger) : nil
         self.leader = leader
         presence = WorkerPresence(
-            configuration: configuration.presence.declaring(handlers: runner.handlers),
+            configuration: configuration.presence.declaring(handlers: runner.handlers, tags: configuration.dispatcher.tags),
             dispatcher: configuration.dispatcher,
             store: store,
             time: time,

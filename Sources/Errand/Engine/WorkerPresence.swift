@@ -1,4 +1,4 @@
-public import ErrandCore
+import ErrandCore
 import ErrandStore
 public import Foundation
 import Logging
@@ -44,11 +44,12 @@ public struct WorkerPresenceConfiguration: Sendable {
 
 extension WorkerPresenceConfiguration {
     /// `spec` with the handlers the node runs (`"handlers"`), unless it names them already: a broadcast sends its
-    /// parts to the live workers that run its handler.
-    func declaring(handlers: [String]) -> WorkerPresenceConfiguration {
+    /// parts to the live workers that run its handler; and the tags it has (`"tags"`), which decide who can take a
+    /// task that requires some.
+    func declaring(handlers: [String], tags: [String] = []) -> WorkerPresenceConfiguration {
         var object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any] ?? [:]
-        guard object["handlers"] == nil else { return self }
-        object["handlers"] = handlers
+        if !tags.isEmpty, object["tags"] == nil { object["tags"] = tags }
+        if object["handlers"] == nil { object["handlers"] = handlers }
         var configuration = self
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
             configuration.spec = String(decoding: data, as: UTF8.self)

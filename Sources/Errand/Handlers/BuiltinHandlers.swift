@@ -16,6 +16,7 @@ extension HandlerRegistry {
     /// - `errand.fail`: `{"message": "why"}` fails the attempt with that message.
     /// - `errand.bulk`: a ``BulkAction`` (`POST /v1/tasks/bulk`), over the tasks older than itself, reporting its
     ///   progress; returns what it did.
+    /// - `errand.observe`: one run of an ``Observer`` (`observers:`); returns its report.
     ///
     /// `errand.command`, which runs a program, is in `ErrandProcess` (`HandlerRegistry.standard()`).
     public static func withBuiltins() -> HandlerRegistry {
@@ -39,6 +40,7 @@ extension HandlerRegistry {
             }
             return outcome.json(action.kind)
         }
+        registry.register(Observer.handler, ObserveHandler.run)
         return registry
     }
 

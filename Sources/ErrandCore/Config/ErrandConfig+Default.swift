@@ -55,6 +55,7 @@ extension ErrandConfig {
 
         task_runner:
           capacity: 32                    # most tasks running at once on a node
+          tags: []                        # tags this node has (e.g. [gpu]): it takes the tasks that require them
 
         # errand worker -- CMD: a child-process worker (pftaskqueue's worker section). Flags and ERRAND_WORKER_*
         # variables (ERRAND_WORKER_QUEUE, ERRAND_WORKER_CONCURRENCY, ...) override these.

@@ -1,9 +1,9 @@
 import Foundation
 
 extension ErrandConfig {
-    static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner", "worker", "http"]
+    static let topKeys: Set<String> = ["tasks", "task_storage", "task_runner", "worker", "http", "observers"]
     static let storageKeys: Set<String> = ["task_ttr", "task_log_max_size", "finished_ttl", "user_task_ttl", "archive_older_than"]
-    static let runnerKeys: Set<String> = ["capacity"]
+    static let runnerKeys: Set<String> = ["capacity", "tags"]
     static let definitionKeys: Set<String> = [
         "kind", "func_name", "handler", "command", "args", "arguments", "schedule", "timezone", "pause_sec", "time_to_resolve", "timeout", "queue",
         "priority", "max_attempts", "delay", "delay_factor", "max_delay", "jitter", "priority_decrement",
@@ -55,6 +55,17 @@ extension ErrandConfig {
                 )
             }
         }
+        if let value = top["observers"], !(value is NSNull) {
+            if let entries = value as? [String: Any] {
+                for name in entries.keys.sorted() {
+                    do { observers[name] = try Observer(name: name, configValue: entries[name] as Any) } catch { problems.append(error) }
+                }
+            } else {
+                problems.append(
+                    InvalidField(field: "observers", reason: "must be a mapping of observer names to queries, got \(ConfigTree.describe(value))")
+                )
+            }
+        }
         if !problems.isEmpty { throw ConfigProblems(problems) }
     }
 
@@ -76,6 +87,13 @@ extension ErrandConfig {
         guard let value, !(value is NSNull) else { return }
         let section = try ConfigTree.mapping(value, "task_runner", known: Self.runnerKeys, what: "a task_runner setting")
         if let value = section["capacity"] { runner.capacity = try ConfigTree.integer(value, "task_runner.capacity", atLeast: 1) }
+        if let value = section["tags"] {
+            guard let list = value as? [Any] else { throw InvalidField(field: "task_runner.tags", reason: "must be a list of tags") }
+            var tags: [String] = []
+            for (index, tag) in list.enumerated() { tags.append(try ConfigTree.string(tag, "task_runner.tags[\(index)]")) }
+            runner.tags = tags
+            if let problem = Requirement.problem(runner.tags) { throw InvalidField(field: "task_runner.tags", reason: problem) }
+        }
     }
 
     private static func positive(_ value: Any, _ field: String) throws(InvalidField) -> Double {

@@ -25,6 +25,8 @@ public struct ErrandConfig: Sendable, Hashable {
     public struct Runner: Sendable, Hashable {
         /// Most tasks running at once on a node (`capacity`).
         public var capacity: Int = 32
+        /// The tags the node has (riaktq's instance features, `gpu`): it takes the tasks that require them (`tags`).
+        public var tags: [String] = []
 
         public init() {}
     }
@@ -45,6 +47,11 @@ public struct ErrandConfig: Sendable, Hashable {
 
     public init() {}
 
-    /// Definitions sorted by name.
-    public var definitions: [TaskDefinition] { tasks.keys.sorted().compactMap { tasks[$0] } }
+    /// `observers:`: riaktq's observers by name, named queries reported on a schedule.
+    public var observers: [String: Observer] = [:]
+
+    /// Definitions sorted by name: the `tasks:` section's, then each observer's (`observer.NAME`).
+    public var definitions: [TaskDefinition] {
+        tasks.keys.sorted().compactMap { tasks[$0] } + observers.keys.sorted().compactMap { observers[$0]?.definition }
+    }
 }

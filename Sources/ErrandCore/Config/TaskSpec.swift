@@ -6,7 +6,7 @@ import Foundation
 /// The document holds one task (a mapping), a list of tasks, or a mapping with a `tasks:` list. A task's keys:
 /// `handler`, `args` (or `arguments`, any JSON value), `queue`, `priority`, `run_at` (ISO 8601), `max_attempts`
 /// (-1 = no limit), `delay`, `delay_factor`, `max_delay`, `jitter`, `priority_decrement` (also accepted nested under
-/// `retry:`), `time_to_resolve` (or `ttr`), `fixed_lease`, `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`;
+/// `retry:`), `time_to_resolve` (or `ttr`), `fixed_lease`, `requires`, `timeout`, `idempotency_key`, `tags`, `parent_id`, `module`, `name`;
 /// and for task trees `type`, `scope`, `keyspace`, `table`, `entity`, `progress_units`, `internal`, `abortable`.
 ///
 /// pftaskqueue's `TaskSpec` keys are read too, so its task files work unchanged: `payload` (text; stored as a JSON
@@ -24,7 +24,7 @@ public enum TaskSpec {
     static let pftaskqueueKeys: Set<String> = ["payload", "retryLimit", "timeoutSeconds"]
     static let taskKeys: Set<String> = Set([
         "handler", "args", "arguments", "queue", "priority", "run_at", "retry", "time_to_resolve", "ttr", "timeout",
-        "idempotency_key", "tags", "parent_id", "module", "name", "fixed_lease",
+        "idempotency_key", "tags", "parent_id", "module", "name", "fixed_lease", "requires",
     ]).union(retryKeys).union(pftaskqueueKeys).union(TaskTreeFields.Values.labels.map(\.name)).union(["internal", "abortable"])
 
     /// Reads the tasks of a parsed document.
@@ -98,6 +98,10 @@ public enum TaskSpec {
             let text = try ConfigTree.string(value, field("parent_id"))
             guard let id = TaskID(text) else { throw InvalidField(field: field("parent_id"), reason: "is not a task id: \(text)") }
             task.parentID = id
+        }
+        if let value = mapping["requires"] {
+            guard let list = value as? [Any] else { throw InvalidField(field: field("requires"), reason: "must be a list of tags") }
+            task.requires = try list.enumerated().map { index, tag in try ConfigTree.string(tag, field("requires[\(index)]")) }
         }
         if let value = mapping["tags"] {
             guard let list = value as? [Any] else { throw InvalidField(field: field("tags"), reason: "must be a list of strings") }

@@ -28,6 +28,7 @@ extension Representation {
                 ("target_worker", .nullable(task.targetWorker)),
                 ("meta", task.meta.map { .raw($0) } ?? .null),
                 ("fixed_lease", .bool(task.fixedLease)),
+                ("requires", .array(task.requires.map { .string($0) })),
             ] + labels(of: task.tree)
         )
     }
@@ -50,6 +51,7 @@ extension Representation {
         task.name = body.string("name")
         task.timeout = body.double("timeout")
         task.fixedLease = body.bool("fixed_lease") ?? false
+        task.requires = body.strings("requires")
         task.isInternal = body.bool("internal") ?? false
         for (name, field) in TaskTreeFields.Values.labels { task.tree[keyPath: field] = body.string(name) }
         task.locality = body.string("locality").flatMap(TaskLocality.init(rawValue:)) ?? .local

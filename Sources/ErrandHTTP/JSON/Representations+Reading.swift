@@ -57,6 +57,7 @@ extension Representation {
             timeout: json.double("timeout"),
             meta: json.isNull("meta") ? nil : try read.stored("meta"),
             fixedLease: json.bool("fixed_lease") ?? false,
+            requires: json.strings("requires"),
             progressCompleted: try progress?.number("completed"),
             progressTotal: progress?.object.double("total"),
             tree: tree

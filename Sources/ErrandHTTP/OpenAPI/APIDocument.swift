@@ -99,6 +99,9 @@ enum ErrorStyle: String, Sendable {
     case problem
     /// `{"message": "…"}` as `application/json`: tasques' operations, as its clients read errors.
     case message
+    /// `{"message": "…", "code": N}` as `application/json`: ScyllaDB's task manager paths (seastar's
+    /// `json_exception`), as `nodetool tasks` reads errors.
+    case seastar
 }
 
 /// One operation of the document, with what the server needs to check a request for it.
@@ -139,7 +142,9 @@ struct APIOperation: Sendable {
         self.segments = path.split(separator: "/").map(String.init)
         self.role = role
         if case .string(let style)? = operation["x-errand-errors"] {
-            guard let known = ErrorStyle(rawValue: style) else { throw DocumentError("\(id) has x-errand-errors \(style); use problem or message") }
+            guard let known = ErrorStyle(rawValue: style) else {
+                throw DocumentError("\(id) has x-errand-errors \(style); use problem, message or seastar")
+            }
             errorStyle = known
         } else {
             errorStyle = .problem

@@ -61,6 +61,11 @@ struct EventOperations {
                     } else {
                         for change in changes { out.writeString(Self.event(change)) }
                     }
+                    // An observer's run that completed is announced as a report, with its result.
+                    for change in changes where change.handler == Observer.handler && change.to == .completed {
+                        guard let task = try await services.client.task(change.taskID), task.state == .completed else { continue }
+                        out.writeString("id: \(change.cursor)\nevent: report\ndata: \(Representation.observerReport(task).text)\n\n")
+                    }
                     if out.readableBytes == 0, clock.now - lastWrite >= .seconds(Self.keepAlive) { out.writeString(": keep-alive\n\n") }
                     guard out.readableBytes > 0 else { continue }
                     try await writer.write(out)

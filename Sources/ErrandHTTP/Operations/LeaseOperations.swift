@@ -23,15 +23,16 @@ struct LeaseOperations {
             handlers: body.strings("handlers"),
             worker: body.string("worker") ?? "",
             limit: body.int("max") ?? 1,
-            wait: body.double("wait") ?? 0
+            wait: body.double("wait") ?? 0,
+            tags: body.strings("tags")
         )
         return .json(.object([("tasks", .array(tasks.map(Representation.task)))]))
     }
 
     /// Claims up to `limit` tasks, waiting up to `wait` seconds (at most the server's longest wait) for the first
     /// one, or with `fill` until `limit` are claimed (tasques' `block_for`); answers what was claimed by then.
-    func claim(queues: [String], handlers: [String], worker: String, limit: Int, wait: Double, fill: Bool = false) async throws
-        -> [TaskRecord]
+    func claim(queues: [String], handlers: [String], worker: String, limit: Int, wait: Double, fill: Bool = false, tags: [String] = [])
+        async throws -> [TaskRecord]
     {
         let store = services.store
         let time = services.client.time
@@ -40,7 +41,7 @@ struct LeaseOperations {
         var claimed: [TaskRecord] = []
         while true {
             let seen = changes.generation
-            let request = ClaimRequest(queues: queues, handlers: handlers, worker: worker, limit: limit - claimed.count, now: time.now)
+            let request = ClaimRequest(queues: queues, handlers: handlers, worker: worker, limit: limit - claimed.count, now: time.now, tags: tags)
             let tasks = try await store.claim(request)
             services.client.metrics.claimed(tasks)
             claimed += tasks

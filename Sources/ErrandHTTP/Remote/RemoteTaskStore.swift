@@ -109,17 +109,11 @@ public struct RemoteTaskStore: ClientStore {
     }
 
     public func modules() async throws -> [String] {
-        guard case .array(let items) = try await api.value("GET", "/task_manager/list_modules").root.kind else {
-            throw StoreError(.corrupt, "the server's answer is not the documented list of modules")
-        }
-        return try items.map { item in
-            guard case .string(let name) = item.kind else { throw StoreError(.corrupt, "the server's list of modules holds a non-string") }
-            return name
-        }
+        ShapeReader(try await api.call("GET", "/v1/modules"), "module list").object.strings("modules")
     }
 
     public func drainModule(_ module: String) async throws -> Int {
-        try ShapeReader(try await api.call("POST", "/task_manager/drain/\(RemoteAPI.segment(module))"), "drain answer").int("deleted")
+        try ShapeReader(try await api.call("POST", "/v1/modules/\(RemoteAPI.segment(module))/drain"), "drain answer").int("deleted")
     }
 
     /// The TTL in force on the server for finished trees (`user` for those a user started): the one set at run time,
@@ -133,7 +127,7 @@ public struct RemoteTaskStore: ClientStore {
 
     /// Sets the TTL of finished trees (`user` for those a user started) for every node of the server's store.
     public func setTTL(_ seconds: Int, user: Bool = false) async throws {
-        _ = try await api.value("POST", Self.ttlPath(user: user), query: [("ttl", String(seconds))])
+        _ = try await api.value("POST", Self.ttlPath(user: user), query: [(user ? "user_ttl" : "ttl", String(seconds))])
     }
 
     private static func ttlPath(user: Bool) -> String { user ? "/task_manager/user_ttl" : "/task_manager/ttl" }
@@ -206,6 +200,7 @@ public struct RemoteTaskStore: ClientStore {
         let body = OutputJSON.object([
             ("worker", .string(request.worker)), ("queues", .array(request.queues.map { .string($0) })),
             ("handlers", .array(request.handlers.map { .string($0) })), ("max", .int(min(1000, request.limit))),
+            ("tags", .array(request.tags.map { .string($0) })),
         ])
         return try ShapeReader(try await api.call("POST", "/v1/claims", body: body), "claim").list("tasks", Representation.task(from:))
     }

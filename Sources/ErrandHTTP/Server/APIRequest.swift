@@ -129,6 +129,20 @@ extension Response {
         return Response(status: problem.status, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
+    /// An error as seastar's `json_exception` writes it (`{"message": "…", "code": N}`), ScyllaDB's error body.
+    static func seastar(_ problem: Problem) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(OutputJSON.object([("message", .string(problem.detail)), ("code", .int(Int(problem.status.code)))]).text)
+        var headers = problem.headers
+        headers[.contentType] = "application/json"
+        return Response(status: problem.status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// A success without a body (seastar's `json_void`: ScyllaDB's abort and drain answer nothing).
+    static func empty() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer()))
+    }
+
     /// A problem details answer.
     static func problem(_ problem: Problem) -> Response {
         var buffer = ByteBuffer()

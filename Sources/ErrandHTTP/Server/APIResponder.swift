@@ -43,7 +43,11 @@ struct APIResponder: Sendable {
             if problem.status.code >= 500 {
                 logger.error("HTTP \(request.method) \(request.uri.path) answered \(problem.status.code): \(problem.detail)")
             }
-            response = style == .message ? .message(problem) : .problem(problem)
+            switch style {
+            case .problem: response = .problem(problem)
+            case .message: response = .message(problem)
+            case .seastar: response = .seastar(problem)
+            }
         }
         logger.debug(
             "HTTP \(request.method) \(request.uri.path) \(response.status.code)",

@@ -56,6 +56,7 @@ package enum Representation {
             ("folded", .bool(task.isFolded)),
             ("meta", .stored(task.meta)),
             ("fixed_lease", .bool(task.fixedLease)),
+            ("requires", .array(task.requires.map { .string($0) })),
         ]
     }
 
@@ -113,6 +114,18 @@ package enum Representation {
             ("statuses", self.statuses(statuses.all)),
             ("definitions", .object(statuses.definitions.map { ($0.module ?? "", self.statuses($0)) })),
         ]
+    }
+
+    /// One run of an observer (a task of `errand.observe`): `/v1/observers`' reports, the data of a `report` event, and
+    /// `errand observer reports`. `report` is the run's result, `{"observer", "at", "count", "task_ids"}` (`null`
+    /// unless it completed).
+    package static func observerReport(_ task: TaskRecord) -> OutputJSON {
+        .object([
+            ("task_id", .string(task.id.rawValue)),
+            ("state", .string(task.state.rawValue)),
+            ("finished_at", .date(task.finishedAt)),
+            ("report", .stored(task.result)),
+        ])
     }
 
     /// The tasks finished in one minute, a member of `/v1/statistics/finished`'s `minutes`.

@@ -14,6 +14,25 @@ extension StoreCheck {
             let claimed = try await store.claimAll(now: now)
             #expect(claimed.map(\.id) == [urgent.id, earlier.id, late.id, sameTime.id])
         },
+        StoreCheck(client: "a task that requires tags goes only to a claim that has them, in claim order across them") { store, time in
+            let now = time.now
+            let plain = try await store.add(NewTask(handler: "h", priority: 5), now: now)
+            let gpu = try await store.add(NewTask(handler: "h", priority: 1, requires: ["gpu"]), now: now)
+            let both = try await store.add(NewTask(handler: "h", priority: 0, requires: ["ssd", "gpu", "gpu"]), now: now)
+            let big = try await store.enqueue((0..<300).map { _ in NewTask(handler: "h", priority: 9, requires: ["tpu"]) }, now: now)
+            #expect(try await store.stored(both.id).requires == ["gpu", "ssd"], "kept sorted, without repeats")
+            #expect(try await store.stored(try #require(big.last?.task.id)).requires == ["tpu"])
+            // Without tags, only what requires nothing.
+            #expect(try await store.claim(ClaimRequest(worker: "plain", limit: 10, now: now)).map(\.id) == [plain.id])
+            #expect(try await store.claim(ClaimRequest(worker: "plain", limit: 10, now: now)).isEmpty)
+            // gpu alone meets gpu, not gpu+ssd; gpu+ssd meets both, in priority order.
+            #expect(try await store.claim(ClaimRequest(worker: "g", limit: 10, now: now, tags: ["gpu", "fpga"])).map(\.id) == [gpu.id])
+            let extra = try await store.add(NewTask(handler: "h", priority: 3), now: now)
+            let claimed = try await store.claim(ClaimRequest(worker: "gs", limit: 2, now: now, tags: ["ssd", "gpu"]))
+            #expect(claimed.map(\.id) == [both.id, extra.id], "across the requirement and the plain tasks, by priority")
+            #expect(claimed.first?.requires == ["gpu", "ssd"])
+            #expect(try await store.claim(ClaimRequest(worker: "t", limit: 500, now: now, tags: ["tpu"])).count == 300)
+        },
         StoreCheck(client: "a claimed task is running with a lease of time_to_resolve") { store, time in
             let added = try await store.add(NewTask(handler: "h", timeToResolve: 30), now: time.now)
             time.advance(by: 1)

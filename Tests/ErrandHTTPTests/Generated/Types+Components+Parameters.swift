@@ -49,6 +49,8 @@ extension Components {
         internal typealias Module = Swift.String
         /// - Remark: Generated from `#/components/parameters/TTL`.
         internal typealias Ttl = Swift.Int
+        /// - Remark: Generated from `#/components/parameters/UserTTL`.
+        internal typealias UserTTL = Swift.Int
         /// - Remark: Generated from `#/components/parameters/TaskID`.
         internal typealias TaskID = Swift.String
         /// - Remark: Generated from `#/components/parameters/QueueName`.

@@ -7,6 +7,217 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/responses` section of the OpenAPI document.
     internal enum Responses {
+        internal struct ScyllaBadRequest: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/ScyllaBadRequest/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/ScyllaBadRequest/content/application\/json`.
+                case json(Components.Schemas.ScyllaError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.ScyllaError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.ScyllaBadRequest.Body
+            /// Creates a new `ScyllaBadRequest`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.ScyllaBadRequest.Body) {
+                self.body = body
+            }
+        }
+        internal struct ScyllaUnauthorized: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/ScyllaUnauthorized/headers`.
+            internal struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/ScyllaUnauthorized/headers/WWW-Authenticate`.
+                internal var wwwAuthenticate: Swift.String?
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - wwwAuthenticate:
+                internal init(wwwAuthenticate: Swift.String? = nil) {
+                    self.wwwAuthenticate = wwwAuthenticate
+                }
+            }
+            /// Received HTTP response headers
+            internal var headers: Components.Responses.ScyllaUnauthorized.Headers
+            /// - Remark: Generated from `#/components/responses/ScyllaUnauthorized/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/ScyllaUnauthorized/content/application\/json`.
+                case json(Components.Schemas.ScyllaError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.ScyllaError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.ScyllaUnauthorized.Body
+            /// Creates a new `ScyllaUnauthorized`.
+            ///
+            /// - Parameters:
+            ///   - headers: Received HTTP response headers
+            ///   - body: Received HTTP response body
+            internal init(
+                headers: Components.Responses.ScyllaUnauthorized.Headers = .init(),
+                body: Components.Responses.ScyllaUnauthorized.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal struct ScyllaForbidden: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/ScyllaForbidden/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/ScyllaForbidden/content/application\/json`.
+                case json(Components.Schemas.ScyllaError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.ScyllaError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.ScyllaForbidden.Body
+            /// Creates a new `ScyllaForbidden`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.ScyllaForbidden.Body) {
+                self.body = body
+            }
+        }
+        internal struct ScyllaTimeout: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/ScyllaTimeout/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/ScyllaTimeout/content/application\/json`.
+                case json(Components.Schemas.ScyllaError)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.ScyllaError {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.ScyllaTimeout.Body
+            /// Creates a new `ScyllaTimeout`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.ScyllaTimeout.Body) {
+                self.body = body
+            }
+        }
+        internal struct GraphQLAnswer: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/GraphQLAnswer/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/GraphQLAnswer/content/application\/json`.
+                case json(Components.Schemas.GraphQLResult)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.GraphQLResult {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.GraphQLAnswer.Body
+            /// Creates a new `GraphQLAnswer`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.GraphQLAnswer.Body) {
+                self.body = body
+            }
+        }
+        internal struct GraphQLBadRequest: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/GraphQLBadRequest/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/GraphQLBadRequest/content/application\/json`.
+                case json(Components.Schemas.GraphQLResult)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.GraphQLResult {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        default:
+                            try throwUnexpectedResponseBody(
+                                expectedContent: "application/json",
+                                body: self
+                            )
+                        }
+                    }
+                }
+                /// - Remark: Generated from `#/components/responses/GraphQLBadRequest/content/application\/problem+json`.
+                case applicationProblemJson(Components.Schemas.Problem)
+                /// The associated value of the enum case if `self` is `.applicationProblemJson`.
+                ///
+                /// - Throws: An error if `self` is not `.applicationProblemJson`.
+                /// - SeeAlso: `.applicationProblemJson`.
+                internal var applicationProblemJson: Components.Schemas.Problem {
+                    get throws {
+                        switch self {
+                        case let .applicationProblemJson(body):
+                            return body
+                        default:
+                            try throwUnexpectedResponseBody(
+                                expectedContent: "application/problem+json",
+                                body: self
+                            )
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.GraphQLBadRequest.Body
+            /// Creates a new `GraphQLBadRequest`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.GraphQLBadRequest.Body) {
+                self.body = body
+            }
+        }
         internal struct TasquesBadRequest: Sendable, Hashable {
             /// - Remark: Generated from `#/components/responses/TasquesBadRequest/content`.
             internal enum Body: Sendable, Hashable {

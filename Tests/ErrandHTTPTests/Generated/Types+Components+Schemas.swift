@@ -7,6 +7,93 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/schemas` section of the OpenAPI document.
     internal enum Schemas {
+        /// node: a local task (one node runs it); cluster: a global task (work spread over every live node).
+        ///
+        /// - Remark: Generated from `#/components/schemas/TaskManagerKind`.
+        internal enum TaskManagerKind: String, Codable, Hashable, Sendable, CaseIterable {
+            case node = "node"
+            case cluster = "cluster"
+        }
+        /// A child's id and the node it is on (the worker that runs or ran it, or that it is meant for; empty before any).
+        ///
+        /// - Remark: Generated from `#/components/schemas/TaskIdentity`.
+        internal struct TaskIdentity: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TaskIdentity/task_id`.
+            internal var taskId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TaskIdentity/node`.
+            internal var node: Swift.String
+            /// Creates a new `TaskIdentity`.
+            ///
+            /// - Parameters:
+            ///   - taskId:
+            ///   - node:
+            internal init(
+                taskId: Swift.String,
+                node: Swift.String
+            ) {
+                self.taskId = taskId
+                self.node = node
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case taskId = "task_id"
+                case node
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.taskId = try container.decode(
+                    Swift.String.self,
+                    forKey: .taskId
+                )
+                self.node = try container.decode(
+                    Swift.String.self,
+                    forKey: .node
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "task_id",
+                    "node"
+                ])
+            }
+        }
+        /// An error as ScyllaDB's API writes it (seastar's json_exception).
+        ///
+        /// - Remark: Generated from `#/components/schemas/ScyllaError`.
+        internal struct ScyllaError: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ScyllaError/message`.
+            internal var message: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ScyllaError/code`.
+            internal var code: Swift.Int
+            /// Creates a new `ScyllaError`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            ///   - code:
+            internal init(
+                message: Swift.String,
+                code: Swift.Int
+            ) {
+                self.message = message
+                self.code = code
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case message
+                case code
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.message = try container.decode(
+                    Swift.String.self,
+                    forKey: .message
+                )
+                self.code = try container.decode(
+                    Swift.Int.self,
+                    forKey: .code
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "message",
+                    "code"
+                ])
+            }
+        }
         /// scheduled, pending: created; running; completed: done; failed, cancelled, dead: failed.
         ///
         /// - Remark: Generated from `#/components/schemas/TaskManagerState`.
@@ -16,7 +103,7 @@ extension Components {
             case done = "done"
             case failed = "failed"
         }
-        /// A task as ScyllaDB's task manager shows it. Every field is present: unknown texts are empty, unset times are 1970-01-01T00:00:00Z, a root's parent_id is the nil UUID, shard is always 0.
+        /// A task as ScyllaDB's task manager shows it. Every field is present: unknown texts are empty, unset times are 1970-01-01T00:00:00Z, a root's parent_id is none, shard is always 0.
         ///
         /// - Remark: Generated from `#/components/schemas/TaskStatus`.
         internal struct TaskStatus: Codable, Hashable, Sendable {
@@ -27,7 +114,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/TaskStatus/type`.
             internal var _type: Swift.String
             /// - Remark: Generated from `#/components/schemas/TaskStatus/kind`.
-            internal var kind: Components.Schemas.TaskLocality
+            internal var kind: Components.Schemas.TaskManagerKind
             /// - Remark: Generated from `#/components/schemas/TaskStatus/scope`.
             internal var scope: Swift.String
             /// - Remark: Generated from `#/components/schemas/TaskStatus/state`.
@@ -40,6 +127,8 @@ extension Components {
             internal var endTime: Foundation.Date
             /// - Remark: Generated from `#/components/schemas/TaskStatus/error`.
             internal var error: Swift.String
+            /// The parent's id, or none for a root.
+            ///
             /// - Remark: Generated from `#/components/schemas/TaskStatus/parent_id`.
             internal var parentId: Swift.String
             /// - Remark: Generated from `#/components/schemas/TaskStatus/sequence_number`.
@@ -59,7 +148,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/TaskStatus/progress_completed`.
             internal var progressCompleted: Swift.Double
             /// - Remark: Generated from `#/components/schemas/TaskStatus/children_ids`.
-            internal var childrenIds: [Swift.String]
+            internal var childrenIds: [Components.Schemas.TaskIdentity]
             /// Creates a new `TaskStatus`.
             ///
             /// - Parameters:
@@ -72,7 +161,7 @@ extension Components {
             ///   - startTime:
             ///   - endTime:
             ///   - error:
-            ///   - parentId:
+            ///   - parentId: The parent's id, or none for a root.
             ///   - sequenceNumber:
             ///   - shard:
             ///   - keyspace:
@@ -85,7 +174,7 @@ extension Components {
             internal init(
                 id: Swift.String,
                 _type: Swift.String,
-                kind: Components.Schemas.TaskLocality,
+                kind: Components.Schemas.TaskManagerKind,
                 scope: Swift.String,
                 state: Components.Schemas.TaskManagerState,
                 isAbortable: Swift.Bool,
@@ -101,7 +190,7 @@ extension Components {
                 progressUnits: Swift.String,
                 progressTotal: Swift.Double,
                 progressCompleted: Swift.Double,
-                childrenIds: [Swift.String]
+                childrenIds: [Components.Schemas.TaskIdentity]
             ) {
                 self.id = id
                 self._type = _type
@@ -155,7 +244,7 @@ extension Components {
                     forKey: ._type
                 )
                 self.kind = try container.decode(
-                    Components.Schemas.TaskLocality.self,
+                    Components.Schemas.TaskManagerKind.self,
                     forKey: .kind
                 )
                 self.scope = try container.decode(
@@ -219,7 +308,7 @@ extension Components {
                     forKey: .progressCompleted
                 )
                 self.childrenIds = try container.decode(
-                    [Swift.String].self,
+                    [Components.Schemas.TaskIdentity].self,
                     forKey: .childrenIds
                 )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
@@ -256,7 +345,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/TaskStats/type`.
             internal var _type: Swift.String
             /// - Remark: Generated from `#/components/schemas/TaskStats/kind`.
-            internal var kind: Components.Schemas.TaskLocality
+            internal var kind: Components.Schemas.TaskManagerKind
             /// - Remark: Generated from `#/components/schemas/TaskStats/scope`.
             internal var scope: Swift.String
             /// - Remark: Generated from `#/components/schemas/TaskStats/keyspace`.
@@ -292,7 +381,7 @@ extension Components {
                 taskId: Swift.String,
                 state: Components.Schemas.TaskManagerState,
                 _type: Swift.String,
-                kind: Components.Schemas.TaskLocality,
+                kind: Components.Schemas.TaskManagerKind,
                 scope: Swift.String,
                 keyspace: Swift.String,
                 table: Swift.String,
@@ -344,7 +433,7 @@ extension Components {
                     forKey: ._type
                 )
                 self.kind = try container.decode(
-                    Components.Schemas.TaskLocality.self,
+                    Components.Schemas.TaskManagerKind.self,
                     forKey: .kind
                 )
                 self.scope = try container.decode(
@@ -960,6 +1049,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/NewTask/fixed_lease`.
             internal var fixedLease: Swift.Bool?
+            /// Tags a worker must have to take it (riaktq's tags, e.g. gpu): only a claim declaring all of them takes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewTask/requires`.
+            internal var requires: [Swift.String]?
             /// Creates a new `NewTask`.
             ///
             /// - Parameters:
@@ -989,6 +1082,7 @@ extension Components {
             ///   - targetWorker: Only this worker (lease name) may claim it; empty for a global task's own row.
             ///   - meta: A JSON object kept with the task and returned as given (River's metadata, Oban's meta); at most 1 MiB as text.
             ///   - fixedLease: time_to_resolve bounds each attempt (Tarantool's rule): heartbeats do not extend the lease, and an attempt still running when it ends is stopped and ends lost (default false).
+            ///   - requires: Tags a worker must have to take it (riaktq's tags, e.g. gpu): only a claim declaring all of them takes it.
             internal init(
                 handler: Components.Schemas.HandlerName,
                 arguments: OpenAPIRuntime.OpenAPIValueContainer? = nil,
@@ -1015,7 +1109,8 @@ extension Components {
                 userTask: Swift.Bool? = nil,
                 targetWorker: Swift.String? = nil,
                 meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
-                fixedLease: Swift.Bool? = nil
+                fixedLease: Swift.Bool? = nil,
+                requires: [Swift.String]? = nil
             ) {
                 self.handler = handler
                 self.arguments = arguments
@@ -1043,6 +1138,7 @@ extension Components {
                 self.targetWorker = targetWorker
                 self.meta = meta
                 self.fixedLease = fixedLease
+                self.requires = requires
             }
             internal enum CodingKeys: String, CodingKey {
                 case handler
@@ -1071,6 +1167,7 @@ extension Components {
                 case targetWorker = "target_worker"
                 case meta
                 case fixedLease = "fixed_lease"
+                case requires
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1178,6 +1275,10 @@ extension Components {
                     Swift.Bool.self,
                     forKey: .fixedLease
                 )
+                self.requires = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .requires
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "handler",
                     "arguments",
@@ -1204,7 +1305,173 @@ extension Components {
                     "user_task",
                     "target_worker",
                     "meta",
-                    "fixed_lease"
+                    "fixed_lease",
+                    "requires"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Observer`.
+        internal struct Observer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Observer/name`.
+            internal var name: Swift.String
+            /// The periodical definition that runs it (observer.NAME).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Observer/definition`.
+            internal var definition: Swift.String
+            /// Its query: states, queue, handler, tag, age (seconds), keep.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Observer/query`.
+            internal var query: OpenAPIRuntime.OpenAPIObjectContainer
+            /// When it runs (cron; a time of day is a daily cron).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Observer/schedule`.
+            internal var schedule: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Observer/time_zone`.
+            internal var timeZone: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Observer/next_runs`.
+            internal var nextRuns: [Foundation.Date]
+            /// Its newest runs, newest first (at most keep).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Observer/reports`.
+            internal var reports: [Components.Schemas.ObserverReport]
+            /// Creates a new `Observer`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - definition: The periodical definition that runs it (observer.NAME).
+            ///   - query: Its query: states, queue, handler, tag, age (seconds), keep.
+            ///   - schedule: When it runs (cron; a time of day is a daily cron).
+            ///   - timeZone:
+            ///   - nextRuns:
+            ///   - reports: Its newest runs, newest first (at most keep).
+            internal init(
+                name: Swift.String,
+                definition: Swift.String,
+                query: OpenAPIRuntime.OpenAPIObjectContainer,
+                schedule: Swift.String? = nil,
+                timeZone: Swift.String,
+                nextRuns: [Foundation.Date],
+                reports: [Components.Schemas.ObserverReport]
+            ) {
+                self.name = name
+                self.definition = definition
+                self.query = query
+                self.schedule = schedule
+                self.timeZone = timeZone
+                self.nextRuns = nextRuns
+                self.reports = reports
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case name
+                case definition
+                case query
+                case schedule
+                case timeZone = "time_zone"
+                case nextRuns = "next_runs"
+                case reports
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.name = try container.decode(
+                    Swift.String.self,
+                    forKey: .name
+                )
+                self.definition = try container.decode(
+                    Swift.String.self,
+                    forKey: .definition
+                )
+                self.query = try container.decode(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .query
+                )
+                self.schedule = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .schedule
+                )
+                self.timeZone = try container.decode(
+                    Swift.String.self,
+                    forKey: .timeZone
+                )
+                self.nextRuns = try container.decode(
+                    [Foundation.Date].self,
+                    forKey: .nextRuns
+                )
+                self.reports = try container.decode(
+                    [Components.Schemas.ObserverReport].self,
+                    forKey: .reports
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "name",
+                    "definition",
+                    "query",
+                    "schedule",
+                    "time_zone",
+                    "next_runs",
+                    "reports"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ObserverReport`.
+        internal struct ObserverReport: Codable, Hashable, Sendable {
+            /// The run (a task of errand.observe).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ObserverReport/task_id`.
+            internal var taskId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ObserverReport/state`.
+            internal var state: Components.Schemas.TaskState
+            /// - Remark: Generated from `#/components/schemas/ObserverReport/finished_at`.
+            internal var finishedAt: Foundation.Date?
+            /// The run's result: observer, at, count (every match), task_ids (at most 1000, newest first); null unless it completed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ObserverReport/report`.
+            internal var report: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// Creates a new `ObserverReport`.
+            ///
+            /// - Parameters:
+            ///   - taskId: The run (a task of errand.observe).
+            ///   - state:
+            ///   - finishedAt:
+            ///   - report: The run's result: observer, at, count (every match), task_ids (at most 1000, newest first); null unless it completed.
+            internal init(
+                taskId: Swift.String,
+                state: Components.Schemas.TaskState,
+                finishedAt: Foundation.Date? = nil,
+                report: OpenAPIRuntime.OpenAPIObjectContainer? = nil
+            ) {
+                self.taskId = taskId
+                self.state = state
+                self.finishedAt = finishedAt
+                self.report = report
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case taskId = "task_id"
+                case state
+                case finishedAt = "finished_at"
+                case report
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.taskId = try container.decode(
+                    Swift.String.self,
+                    forKey: .taskId
+                )
+                self.state = try container.decode(
+                    Components.Schemas.TaskState.self,
+                    forKey: .state
+                )
+                self.finishedAt = try container.decodeIfPresent(
+                    Foundation.Date.self,
+                    forKey: .finishedAt
+                )
+                self.report = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .report
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "task_id",
+                    "state",
+                    "finished_at",
+                    "report"
                 ])
             }
         }
@@ -1490,6 +1757,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Task/fixed_lease`.
             internal var fixedLease: Swift.Bool
+            /// The tags a worker must have to take it (see NewTask.requires).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Task/requires`.
+            internal var requires: [Swift.String]
             /// In listings and reads of one task: it waits (scheduled or pending) and no live node or worker runs its handler on its queue, so nothing would run it (Tarantool's unknown task).
             ///
             /// - Remark: Generated from `#/components/schemas/Task/unknown_task`.
@@ -1540,6 +1811,7 @@ extension Components {
             ///   - folded: Succeeded inside a finished tree: arguments and attempts were dropped.
             ///   - meta: The JSON object attached to the task (see NewTask.meta).
             ///   - fixedLease: Whether time_to_resolve bounds each attempt (see NewTask.fixed_lease).
+            ///   - requires: The tags a worker must have to take it (see NewTask.requires).
             ///   - unknownTask: In listings and reads of one task: it waits (scheduled or pending) and no live node or worker runs its handler on its queue, so nothing would run it (Tarantool's unknown task).
             internal init(
                 id: Swift.String,
@@ -1585,6 +1857,7 @@ extension Components {
                 folded: Swift.Bool,
                 meta: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
                 fixedLease: Swift.Bool,
+                requires: [Swift.String],
                 unknownTask: Swift.Bool? = nil
             ) {
                 self.id = id
@@ -1630,6 +1903,7 @@ extension Components {
                 self.folded = folded
                 self.meta = meta
                 self.fixedLease = fixedLease
+                self.requires = requires
                 self.unknownTask = unknownTask
             }
             internal enum CodingKeys: String, CodingKey {
@@ -1676,6 +1950,7 @@ extension Components {
                 case folded
                 case meta
                 case fixedLease = "fixed_lease"
+                case requires
                 case unknownTask = "unknown_task"
             }
             internal init(from decoder: any Swift.Decoder) throws {
@@ -1852,6 +2127,10 @@ extension Components {
                     Swift.Bool.self,
                     forKey: .fixedLease
                 )
+                self.requires = try container.decode(
+                    [Swift.String].self,
+                    forKey: .requires
+                )
                 self.unknownTask = try container.decodeIfPresent(
                     Swift.Bool.self,
                     forKey: .unknownTask
@@ -1900,6 +2179,7 @@ extension Components {
                     "folded",
                     "meta",
                     "fixed_lease",
+                    "requires",
                     "unknown_task"
                 ])
             }
@@ -2914,6 +3194,95 @@ extension Components {
                     "catch_up",
                     "meta"
                 ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/GraphQLRequest`.
+        internal struct GraphQLRequest: Codable, Hashable, Sendable {
+            /// The GraphQL document, e.g. mutation { task { start(name: "my_reload") } }.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GraphQLRequest/query`.
+            internal var query: Swift.String
+            /// The values of the document's variables.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GraphQLRequest/variables`.
+            internal var variables: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// Which operation of the document to run.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GraphQLRequest/operationName`.
+            internal var operationName: Swift.String?
+            /// Creates a new `GraphQLRequest`.
+            ///
+            /// - Parameters:
+            ///   - query: The GraphQL document, e.g. mutation { task { start(name: "my_reload") } }.
+            ///   - variables: The values of the document's variables.
+            ///   - operationName: Which operation of the document to run.
+            internal init(
+                query: Swift.String,
+                variables: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                operationName: Swift.String? = nil
+            ) {
+                self.query = query
+                self.variables = variables
+                self.operationName = operationName
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case query
+                case variables
+                case operationName
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/GraphQLResult`.
+        internal struct GraphQLResult: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/GraphQLResult/data`.
+            internal var data: OpenAPIRuntime.OpenAPIObjectContainer?
+            /// - Remark: Generated from `#/components/schemas/GraphQLResult/ErrorsPayload`.
+            internal struct ErrorsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/GraphQLResult/ErrorsPayload/message`.
+                internal var message: Swift.String
+                /// - Remark: Generated from `#/components/schemas/GraphQLResult/ErrorsPayload/locations`.
+                internal var locations: [OpenAPIRuntime.OpenAPIObjectContainer]?
+                /// - Remark: Generated from `#/components/schemas/GraphQLResult/ErrorsPayload/path`.
+                internal var path: OpenAPIRuntime.OpenAPIArrayContainer?
+                /// Creates a new `ErrorsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - message:
+                ///   - locations:
+                ///   - path:
+                internal init(
+                    message: Swift.String,
+                    locations: [OpenAPIRuntime.OpenAPIObjectContainer]? = nil,
+                    path: OpenAPIRuntime.OpenAPIArrayContainer? = nil
+                ) {
+                    self.message = message
+                    self.locations = locations
+                    self.path = path
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case message
+                    case locations
+                    case path
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/GraphQLResult/errors`.
+            internal typealias ErrorsPayload = [Components.Schemas.GraphQLResult.ErrorsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/GraphQLResult/errors`.
+            internal var errors: Components.Schemas.GraphQLResult.ErrorsPayload?
+            /// Creates a new `GraphQLResult`.
+            ///
+            /// - Parameters:
+            ///   - data:
+            ///   - errors:
+            internal init(
+                data: OpenAPIRuntime.OpenAPIObjectContainer? = nil,
+                errors: Components.Schemas.GraphQLResult.ErrorsPayload? = nil
+            ) {
+                self.data = data
+                self.errors = errors
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case data
+                case errors
             }
         }
         /// tasques' error body.

@@ -926,6 +926,390 @@ internal enum Operations {
             }
         }
     }
+    /// One GraphQL request (query, variables, operationName); the schema is readable by introspection.
+    ///
+    /// Queries read tasks (with GET /v1/tasks' filters), one task with its attempts, definitions, statistics (Tarantool's statuses), queues and workers; mutations are Tarantool's mutation { task { start(name, args) } } and task { cancel(id) retry(id) }. A read token runs queries; a mutation needs an admin token (403, nothing done). A document that does not parse or validate is 400 with its GraphQL errors; a field that fails as it runs is 200 with data and errors. docs/graphql.md has examples.
+    ///
+    /// - Remark: HTTP `POST /graphql`.
+    /// - Remark: Generated from `#/paths//graphql/post(graphql)`.
+    internal enum Graphql {
+        internal static let id: Swift.String = "graphql"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/graphql/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Graphql.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Graphql.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.Graphql.Input.Headers
+            /// - Remark: Generated from `#/paths/graphql/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/graphql/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.GraphQLRequest)
+            }
+            internal var body: Operations.Graphql.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.Graphql.Input.Headers = .init(),
+                body: Operations.Graphql.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            /// The GraphQL result.
+            ///
+            /// - Remark: Generated from `#/paths//graphql/post(graphql)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Components.Responses.GraphQLAnswer)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Components.Responses.GraphQLAnswer {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The document does not parse or validate (GraphQL errors, no data), or the request is malformed (a problem).
+            ///
+            /// - Remark: Generated from `#/paths//graphql/post(graphql)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.GraphQLBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.GraphQLBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//graphql/post(graphql)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//graphql/post(graphql)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//graphql/post(graphql)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The GraphQL API where Tarantool's cartridge serves its own (same as POST /graphql).
+    ///
+    /// - Remark: HTTP `POST /admin/api`.
+    /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)`.
+    internal enum GraphqlAdminAPI {
+        internal static let id: Swift.String = "graphqlAdminAPI"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/admin/api/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GraphqlAdminAPI.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GraphqlAdminAPI.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GraphqlAdminAPI.Input.Headers
+            /// - Remark: Generated from `#/paths/admin/api/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/admin/api/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.GraphQLRequest)
+            }
+            internal var body: Operations.GraphqlAdminAPI.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.GraphqlAdminAPI.Input.Headers = .init(),
+                body: Operations.GraphqlAdminAPI.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            /// The GraphQL result.
+            ///
+            /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Components.Responses.GraphQLAnswer)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Components.Responses.GraphQLAnswer {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The document does not parse or validate (GraphQL errors, no data), or the request is malformed (a problem).
+            ///
+            /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.GraphQLBadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.GraphQLBadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request body is larger than the server accepts.
+            ///
+            /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.TooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.TooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// This document.
     ///
     /// - Remark: HTTP `GET /openapi.json`.
@@ -4508,6 +4892,10 @@ internal enum Operations {
                     ///
                     /// - Remark: Generated from `#/paths/v1/claims/POST/requestBody/json/handlers`.
                     internal var handlers: [Components.Schemas.HandlerName]?
+                    /// The tags this worker has (riaktq's instance features, e.g. gpu): tasks whose requires are among them are claimed too. Default none: only tasks that require nothing.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/claims/POST/requestBody/json/tags`.
+                    internal var tags: [Swift.String]?
                     /// Default 1.
                     ///
                     /// - Remark: Generated from `#/paths/v1/claims/POST/requestBody/json/max`.
@@ -4522,18 +4910,21 @@ internal enum Operations {
                     ///   - worker:
                     ///   - queues: Default all active queues.
                     ///   - handlers: Default any handler.
+                    ///   - tags: The tags this worker has (riaktq's instance features, e.g. gpu): tasks whose requires are among them are claimed too. Default none: only tasks that require nothing.
                     ///   - max: Default 1.
                     ///   - wait: Seconds to wait when nothing is due (default 0).
                     internal init(
                         worker: Components.Schemas.WorkerName,
                         queues: [Components.Schemas.QueueName]? = nil,
                         handlers: [Components.Schemas.HandlerName]? = nil,
+                        tags: [Swift.String]? = nil,
                         max: Swift.Int? = nil,
                         wait: Swift.Double? = nil
                     ) {
                         self.worker = worker
                         self.queues = queues
                         self.handlers = handlers
+                        self.tags = tags
                         self.max = max
                         self.wait = wait
                     }
@@ -4541,6 +4932,7 @@ internal enum Operations {
                         case worker
                         case queues
                         case handlers
+                        case tags
                         case max
                         case wait
                     }
@@ -4558,6 +4950,10 @@ internal enum Operations {
                             [Components.Schemas.HandlerName].self,
                             forKey: .handlers
                         )
+                        self.tags = try container.decodeIfPresent(
+                            [Swift.String].self,
+                            forKey: .tags
+                        )
                         self.max = try container.decodeIfPresent(
                             Swift.Int.self,
                             forKey: .max
@@ -4570,6 +4966,7 @@ internal enum Operations {
                             "worker",
                             "queues",
                             "handlers",
+                            "tags",
                             "max",
                             "wait"
                         ])
@@ -11644,7 +12041,837 @@ internal enum Operations {
             }
         }
     }
-    /// The names of the modules that have tasks.
+    /// riaktq's observers (the configuration file's observers:): each query, its schedule and newest reports.
+    ///
+    /// An observer runs as the periodical definition observer.NAME of the handler errand.observe; each run's result is a report, {observer, at, count, task_ids}, and /v1/events announces it as a report event.
+    ///
+    /// - Remark: HTTP `GET /v1/observers`.
+    /// - Remark: Generated from `#/paths//v1/observers/get(listObservers)`.
+    internal enum ListObservers {
+        internal static let id: Swift.String = "listObservers"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/observers/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListObservers.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListObservers.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListObservers.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListObservers.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/observers/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/observers/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/observers/GET/responses/200/content/json/observers`.
+                        internal var observers: [Components.Schemas.Observer]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - observers:
+                        internal init(observers: [Components.Schemas.Observer]) {
+                            self.observers = observers
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case observers
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.observers = try container.decode(
+                                [Components.Schemas.Observer].self,
+                                forKey: .observers
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "observers"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/observers/GET/responses/200/content/application\/json`.
+                    case json(Operations.ListObservers.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.ListObservers.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListObservers.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListObservers.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The observers, by name.
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/get(listObservers)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListObservers.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListObservers.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/get(listObservers)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/get(listObservers)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// One observer, with its newest reports.
+    ///
+    /// - Remark: HTTP `GET /v1/observers/{name}`.
+    /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)`.
+    internal enum GetObserver {
+        internal static let id: Swift.String = "getObserver"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/observers/{name}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/observers/{name}/GET/path/name`.
+                internal var name: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - name:
+                internal init(name: Swift.String) {
+                    self.name = name
+                }
+            }
+            internal var path: Operations.GetObserver.Input.Path
+            /// - Remark: Generated from `#/paths/v1/observers/{name}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetObserver.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetObserver.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetObserver.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.GetObserver.Input.Path,
+                headers: Operations.GetObserver.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/observers/{name}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/observers/{name}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Observer)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Observer {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetObserver.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetObserver.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The observer.
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetObserver.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetObserver.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such task, queue, definition or dead letter.
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The modules that have had tasks (a drained module stays), sorted.
+    ///
+    /// - Remark: HTTP `GET /v1/modules`.
+    /// - Remark: Generated from `#/paths//v1/modules/get(listTreeModules)`.
+    internal enum ListTreeModules {
+        internal static let id: Swift.String = "listTreeModules"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/modules/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListTreeModules.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListTreeModules.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListTreeModules.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListTreeModules.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/modules/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/modules/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/modules/GET/responses/200/content/json/modules`.
+                        internal var modules: [Swift.String]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - modules:
+                        internal init(modules: [Swift.String]) {
+                            self.modules = modules
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case modules
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.modules = try container.decode(
+                                [Swift.String].self,
+                                forKey: .modules
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "modules"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/modules/GET/responses/200/content/application\/json`.
+                    case json(Operations.ListTreeModules.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.ListTreeModules.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListTreeModules.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListTreeModules.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The modules.
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/get(listTreeModules)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListTreeModules.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListTreeModules.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/get(listTreeModules)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/get(listTreeModules)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Delete the module's finished local task trees; answers how many tasks were deleted.
+    ///
+    /// - Remark: HTTP `POST /v1/modules/{module}/drain`.
+    /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)`.
+    internal enum DrainTreeModule {
+        internal static let id: Swift.String = "drainTreeModule"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/path/module`.
+                internal var module: Components.Parameters.Module
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - module:
+                internal init(module: Components.Parameters.Module) {
+                    self.module = module
+                }
+            }
+            internal var path: Operations.DrainTreeModule.Input.Path
+            /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DrainTreeModule.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DrainTreeModule.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.DrainTreeModule.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.DrainTreeModule.Input.Path,
+                headers: Operations.DrainTreeModule.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/responses/200/content/json/deleted`.
+                        internal var deleted: Swift.Int
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - deleted:
+                        internal init(deleted: Swift.Int) {
+                            self.deleted = deleted
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case deleted
+                        }
+                        internal init(from decoder: any Swift.Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            self.deleted = try container.decode(
+                                Swift.Int.self,
+                                forKey: .deleted
+                            )
+                            try decoder.ensureNoAdditionalProperties(knownKeys: [
+                                "deleted"
+                            ])
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/modules/{module}/drain/POST/responses/200/content/application\/json`.
+                    case json(Operations.DrainTreeModule.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.DrainTreeModule.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.DrainTreeModule.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.DrainTreeModule.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// How many tasks were deleted.
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.DrainTreeModule.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.DrainTreeModule.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No bearer token, or one the server does not know.
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not do this (a read token on a write route).
+            ///
+            /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The names of the modules that have had tasks (a drained module stays).
     ///
     /// - Remark: HTTP `GET /task_manager/list_modules`.
     /// - Remark: Generated from `#/paths//task_manager/list_modules/get(listModules)`.
@@ -11728,12 +12955,12 @@ internal enum Operations {
             /// - Remark: Generated from `#/paths//task_manager/list_modules/get(listModules)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -11746,17 +12973,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/list_modules/get(listModules)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -11776,14 +13003,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -11794,21 +13018,18 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
     }
     /// A module's tasks, newest first (at most 10,000); folded tasks are never listed.
     ///
-    /// Root tasks only, unless internal is true (then children and internal tasks too).
+    /// Root tasks only, unless internal is true (then children and internal tasks too). An unknown module is 400, as ScyllaDB answers.
     ///
     /// - Remark: HTTP `GET /task_manager/list_module_tasks/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)`.
@@ -11935,17 +13156,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -11958,40 +13179,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// No such task, queue, definition or dead letter.
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)/responses/404`.
-            ///
-            /// HTTP response code: `404 notFound`.
-            case notFound(Components.Responses.NotFound)
-            /// The associated value of the enum case if `self` is `.notFound`.
-            ///
-            /// - Throws: An error if `self` is not `.notFound`.
-            /// - SeeAlso: `.notFound`.
-            internal var notFound: Components.Responses.NotFound {
-                get throws {
-                    switch self {
-                    case let .notFound(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "notFound",
-                            response: self
-                        )
-                    }
-                }
-            }
             /// No bearer token, or one the server does not know.
             ///
             /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -12004,17 +13202,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -12034,14 +13232,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -12052,19 +13247,16 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
     }
-    /// A task's status; reading it never removes a finished task (it stays until its TTL).
+    /// A task's status; reading it never removes a finished task (it stays until its TTL). An unknown task is 400.
     ///
     /// - Remark: HTTP `GET /task_manager/task_status/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)`.
@@ -12161,17 +13353,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -12184,40 +13376,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// No such task, queue, definition or dead letter.
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)/responses/404`.
-            ///
-            /// HTTP response code: `404 notFound`.
-            case notFound(Components.Responses.NotFound)
-            /// The associated value of the enum case if `self` is `.notFound`.
-            ///
-            /// - Throws: An error if `self` is not `.notFound`.
-            /// - SeeAlso: `.notFound`.
-            internal var notFound: Components.Responses.NotFound {
-                get throws {
-                    switch self {
-                    case let .notFound(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "notFound",
-                            response: self
-                        )
-                    }
-                }
-            }
             /// No bearer token, or one the server does not know.
             ///
             /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -12230,17 +13399,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -12260,14 +13429,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -12278,19 +13444,16 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
     }
-    /// The statuses of a task and all its descendants, breadth first (each level oldest first).
+    /// The statuses of a task and all its descendants, breadth first (each level oldest first). An unknown task is 400.
     ///
     /// - Remark: HTTP `GET /task_manager/task_status_recursive/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)`.
@@ -12387,17 +13550,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -12410,40 +13573,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// No such task, queue, definition or dead letter.
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)/responses/404`.
-            ///
-            /// HTTP response code: `404 notFound`.
-            case notFound(Components.Responses.NotFound)
-            /// The associated value of the enum case if `self` is `.notFound`.
-            ///
-            /// - Throws: An error if `self` is not `.notFound`.
-            /// - SeeAlso: `.notFound`.
-            internal var notFound: Components.Responses.NotFound {
-                get throws {
-                    switch self {
-                    case let .notFound(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "notFound",
-                            response: self
-                        )
-                    }
-                }
-            }
             /// No bearer token, or one the server does not know.
             ///
             /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -12456,17 +13596,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -12486,14 +13626,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -12504,21 +13641,18 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
     }
-    /// Abort a task and its unfinished abortable descendants; answers the task's status.
+    /// Abort a task and its unfinished abortable descendants; answers nothing (ScyllaDB's void).
     ///
-    /// Running descendants see cancellation at their worker's next heartbeat. A task that is not abortable refuses (403, not-abortable); a finished one conflicts (409).
+    /// Running descendants see cancellation at their worker's next heartbeat. A task that is not abortable refuses (403); a finished one has nothing to abort (200); an unknown one is 400.
     ///
     /// - Remark: HTTP `POST /task_manager/abort_task/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)`.
@@ -12565,39 +13699,23 @@ internal enum Operations {
         }
         internal enum Output: Sendable, Hashable {
             internal struct Ok: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/task_manager/abort_task/{task_id}/POST/responses/200/content`.
-                internal enum Body: Sendable, Hashable {
-                    /// - Remark: Generated from `#/paths/task_manager/abort_task/{task_id}/POST/responses/200/content/application\/json`.
-                    case json(Components.Schemas.TaskStatus)
-                    /// The associated value of the enum case if `self` is `.json`.
-                    ///
-                    /// - Throws: An error if `self` is not `.json`.
-                    /// - SeeAlso: `.json`.
-                    internal var json: Components.Schemas.TaskStatus {
-                        get throws {
-                            switch self {
-                            case let .json(body):
-                                return body
-                            }
-                        }
-                    }
-                }
-                /// Received HTTP response body
-                internal var body: Operations.AbortTask.Output.Ok.Body
                 /// Creates a new `Ok`.
-                ///
-                /// - Parameters:
-                ///   - body: Received HTTP response body
-                internal init(body: Operations.AbortTask.Output.Ok.Body) {
-                    self.body = body
-                }
+                internal init() {}
             }
-            /// The aborted task.
+            /// Aborted (an empty body).
             ///
             /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/200`.
             ///
             /// HTTP response code: `200 ok`.
             case ok(Operations.AbortTask.Output.Ok)
+            /// Aborted (an empty body).
+            ///
+            /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            internal static var ok: Self {
+                .ok(.init())
+            }
             /// The associated value of the enum case if `self` is `.ok`.
             ///
             /// - Throws: An error if `self` is not `.ok`.
@@ -12615,17 +13733,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -12638,86 +13756,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/403`.
-            ///
-            /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
-            /// The associated value of the enum case if `self` is `.forbidden`.
-            ///
-            /// - Throws: An error if `self` is not `.forbidden`.
-            /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
-                get throws {
-                    switch self {
-                    case let .forbidden(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "forbidden",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// No such task, queue, definition or dead letter.
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/404`.
-            ///
-            /// HTTP response code: `404 notFound`.
-            case notFound(Components.Responses.NotFound)
-            /// The associated value of the enum case if `self` is `.notFound`.
-            ///
-            /// - Throws: An error if `self` is not `.notFound`.
-            /// - SeeAlso: `.notFound`.
-            internal var notFound: Components.Responses.NotFound {
-                get throws {
-                    switch self {
-                    case let .notFound(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "notFound",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// The request does not fit the resource's state (a lease not held, a task already finished).
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/409`.
-            ///
-            /// HTTP response code: `409 conflict`.
-            case conflict(Components.Responses.Conflict)
-            /// The associated value of the enum case if `self` is `.conflict`.
-            ///
-            /// - Throws: An error if `self` is not `.conflict`.
-            /// - SeeAlso: `.conflict`.
-            internal var conflict: Components.Responses.Conflict {
-                get throws {
-                    switch self {
-                    case let .conflict(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "conflict",
-                            response: self
-                        )
-                    }
-                }
-            }
             /// No bearer token, or one the server does not know.
             ///
             /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -12730,6 +13779,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The token's role may not do this, or the task is not abortable.
+            ///
+            /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.ScyllaForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.ScyllaForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -12737,14 +13809,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -12755,21 +13824,18 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
     }
-    /// Wait until the task (with its whole subtree) is finished, or the timeout passes; answers its status.
+    /// Wait until the task (with its whole subtree) is finished; 408 when the timeout passes first.
     ///
-    /// A parent finishes only after its children, so waiting on a root waits for the whole operation. When timeout seconds pass first (default and most: the server's longest wait), the answer is the status as it then is: its state says which (done and failed are final).
+    /// A parent finishes only after its children, so waiting on a root waits for the whole operation. When timeout seconds pass first the answer is 408, as ScyllaDB's (nodetool tasks wait then fails); without a timeout Errand waits the server's longest wait (ScyllaDB waits as long as it takes), then answers 408 too.
     ///
     /// - Remark: HTTP `GET /task_manager/wait_task/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)`.
@@ -12791,15 +13857,15 @@ internal enum Operations {
             internal var path: Operations.WaitTask.Input.Path
             /// - Remark: Generated from `#/paths/task_manager/wait_task/{task_id}/GET/query`.
             internal struct Query: Sendable, Hashable {
-                /// Seconds.
+                /// Whole seconds.
                 ///
                 /// - Remark: Generated from `#/paths/task_manager/wait_task/{task_id}/GET/query/timeout`.
-                internal var timeout: Swift.Double?
+                internal var timeout: Swift.Int?
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
-                ///   - timeout: Seconds.
-                internal init(timeout: Swift.Double? = nil) {
+                ///   - timeout: Whole seconds.
+                internal init(timeout: Swift.Int? = nil) {
                     self.timeout = timeout
                 }
             }
@@ -12861,7 +13927,7 @@ internal enum Operations {
                     self.body = body
                 }
             }
-            /// The task's status.
+            /// The finished task's status.
             ///
             /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)/responses/200`.
             ///
@@ -12884,17 +13950,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -12907,40 +13973,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// No such task, queue, definition or dead letter.
-            ///
-            /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)/responses/404`.
-            ///
-            /// HTTP response code: `404 notFound`.
-            case notFound(Components.Responses.NotFound)
-            /// The associated value of the enum case if `self` is `.notFound`.
-            ///
-            /// - Throws: An error if `self` is not `.notFound`.
-            /// - SeeAlso: `.notFound`.
-            internal var notFound: Components.Responses.NotFound {
-                get throws {
-                    switch self {
-                    case let .notFound(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "notFound",
-                            response: self
-                        )
-                    }
-                }
-            }
             /// No bearer token, or one the server does not know.
             ///
             /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -12953,17 +13996,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -12976,6 +14019,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The task did not finish within the timeout.
+            ///
+            /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)/responses/408`.
+            ///
+            /// HTTP response code: `408 requestTimeout`.
+            case requestTimeout(Components.Responses.ScyllaTimeout)
+            /// The associated value of the enum case if `self` is `.requestTimeout`.
+            ///
+            /// - Throws: An error if `self` is not `.requestTimeout`.
+            /// - SeeAlso: `.requestTimeout`.
+            internal var requestTimeout: Components.Responses.ScyllaTimeout {
+                get throws {
+                    switch self {
+                    case let .requestTimeout(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "requestTimeout",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -12983,14 +14049,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -13001,14 +14064,11 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
@@ -13097,12 +14157,12 @@ internal enum Operations {
             /// - Remark: Generated from `#/paths//task_manager/ttl/get(getTTL)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -13115,17 +14175,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/ttl/get(getTTL)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -13145,14 +14205,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -13163,14 +14220,11 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
@@ -13272,17 +14326,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/ttl/post(setTTL)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -13300,12 +14354,12 @@ internal enum Operations {
             /// - Remark: Generated from `#/paths//task_manager/ttl/post(setTTL)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -13318,17 +14372,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/ttl/post(setTTL)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -13348,14 +14402,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -13366,14 +14417,11 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
@@ -13462,12 +14510,12 @@ internal enum Operations {
             /// - Remark: Generated from `#/paths//task_manager/user_ttl/get(getUserTTL)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -13480,17 +14528,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/user_ttl/get(getUserTTL)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -13510,14 +14558,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -13528,14 +14573,11 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
@@ -13549,14 +14591,14 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/task_manager/user_ttl/POST/query`.
             internal struct Query: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/task_manager/user_ttl/POST/query/ttl`.
-                internal var ttl: Components.Parameters.Ttl
+                /// - Remark: Generated from `#/paths/task_manager/user_ttl/POST/query/user_ttl`.
+                internal var userTtl: Components.Parameters.UserTTL
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
-                ///   - ttl:
-                internal init(ttl: Components.Parameters.Ttl) {
-                    self.ttl = ttl
+                ///   - userTtl:
+                internal init(userTtl: Components.Parameters.UserTTL) {
+                    self.userTtl = userTtl
                 }
             }
             internal var query: Operations.SetUserTTL.Input.Query
@@ -13637,17 +14679,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/user_ttl/post(setUserTTL)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -13665,12 +14707,12 @@ internal enum Operations {
             /// - Remark: Generated from `#/paths//task_manager/user_ttl/post(setUserTTL)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -13683,17 +14725,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/user_ttl/post(setUserTTL)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -13713,14 +14755,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -13731,19 +14770,16 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }
     }
-    /// Delete the module's finished local task trees.
+    /// Delete the module's finished local task trees; answers nothing (ScyllaDB's void). The module stays listed.
     ///
     /// - Remark: HTTP `POST /task_manager/drain/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)`.
@@ -13790,64 +14826,23 @@ internal enum Operations {
         }
         internal enum Output: Sendable, Hashable {
             internal struct Ok: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/task_manager/drain/{module}/POST/responses/200/content`.
-                internal enum Body: Sendable, Hashable {
-                    /// - Remark: Generated from `#/paths/task_manager/drain/{module}/POST/responses/200/content/json`.
-                    internal struct JsonPayload: Codable, Hashable, Sendable {
-                        /// - Remark: Generated from `#/paths/task_manager/drain/{module}/POST/responses/200/content/json/deleted`.
-                        internal var deleted: Swift.Int
-                        /// Creates a new `JsonPayload`.
-                        ///
-                        /// - Parameters:
-                        ///   - deleted:
-                        internal init(deleted: Swift.Int) {
-                            self.deleted = deleted
-                        }
-                        internal enum CodingKeys: String, CodingKey {
-                            case deleted
-                        }
-                        internal init(from decoder: any Swift.Decoder) throws {
-                            let container = try decoder.container(keyedBy: CodingKeys.self)
-                            self.deleted = try container.decode(
-                                Swift.Int.self,
-                                forKey: .deleted
-                            )
-                            try decoder.ensureNoAdditionalProperties(knownKeys: [
-                                "deleted"
-                            ])
-                        }
-                    }
-                    /// - Remark: Generated from `#/paths/task_manager/drain/{module}/POST/responses/200/content/application\/json`.
-                    case json(Operations.DrainModule.Output.Ok.Body.JsonPayload)
-                    /// The associated value of the enum case if `self` is `.json`.
-                    ///
-                    /// - Throws: An error if `self` is not `.json`.
-                    /// - SeeAlso: `.json`.
-                    internal var json: Operations.DrainModule.Output.Ok.Body.JsonPayload {
-                        get throws {
-                            switch self {
-                            case let .json(body):
-                                return body
-                            }
-                        }
-                    }
-                }
-                /// Received HTTP response body
-                internal var body: Operations.DrainModule.Output.Ok.Body
                 /// Creates a new `Ok`.
-                ///
-                /// - Parameters:
-                ///   - body: Received HTTP response body
-                internal init(body: Operations.DrainModule.Output.Ok.Body) {
-                    self.body = body
-                }
+                internal init() {}
             }
-            /// How many tasks were deleted.
+            /// Drained (an empty body).
             ///
             /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)/responses/200`.
             ///
             /// HTTP response code: `200 ok`.
             case ok(Operations.DrainModule.Output.Ok)
+            /// Drained (an empty body).
+            ///
+            /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            internal static var ok: Self {
+                .ok(.init())
+            }
             /// The associated value of the enum case if `self` is `.ok`.
             ///
             /// - Throws: An error if `self` is not `.ok`.
@@ -13865,17 +14860,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The request breaks the document (unknown field, wrong type, out of range) or a rule.
+            /// An unknown task or module, or a parameter out of range (ScyllaDB's bad_param_exception).
             ///
             /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.BadRequest)
+            case badRequest(Components.Responses.ScyllaBadRequest)
             /// The associated value of the enum case if `self` is `.badRequest`.
             ///
             /// - Throws: An error if `self` is not `.badRequest`.
             /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.BadRequest {
+            internal var badRequest: Components.Responses.ScyllaBadRequest {
                 get throws {
                     switch self {
                     case let .badRequest(response):
@@ -13893,12 +14888,12 @@ internal enum Operations {
             /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
-            case unauthorized(Components.Responses.Unauthorized)
+            case unauthorized(Components.Responses.ScyllaUnauthorized)
             /// The associated value of the enum case if `self` is `.unauthorized`.
             ///
             /// - Throws: An error if `self` is not `.unauthorized`.
             /// - SeeAlso: `.unauthorized`.
-            internal var unauthorized: Components.Responses.Unauthorized {
+            internal var unauthorized: Components.Responses.ScyllaUnauthorized {
                 get throws {
                     switch self {
                     case let .unauthorized(response):
@@ -13911,17 +14906,17 @@ internal enum Operations {
                     }
                 }
             }
-            /// The token's role may not do this (a read token on a write route).
+            /// The token's role may not do this, or the task is not abortable.
             ///
             /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)/responses/403`.
             ///
             /// HTTP response code: `403 forbidden`.
-            case forbidden(Components.Responses.Forbidden)
+            case forbidden(Components.Responses.ScyllaForbidden)
             /// The associated value of the enum case if `self` is `.forbidden`.
             ///
             /// - Throws: An error if `self` is not `.forbidden`.
             /// - SeeAlso: `.forbidden`.
-            internal var forbidden: Components.Responses.Forbidden {
+            internal var forbidden: Components.Responses.ScyllaForbidden {
                 get throws {
                     switch self {
                     case let .forbidden(response):
@@ -13941,14 +14936,11 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
-            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
-                case "application/problem+json":
-                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -13959,14 +14951,11 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
-                case .applicationProblemJson:
-                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json,
-                    .applicationProblemJson
+                    .json
                 ]
             }
         }

@@ -37,6 +37,18 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /metrics`.
     /// - Remark: Generated from `#/paths//metrics/get(getMetrics)`.
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output
+    /// One GraphQL request (query, variables, operationName); the schema is readable by introspection.
+    ///
+    /// Queries read tasks (with GET /v1/tasks' filters), one task with its attempts, definitions, statistics (Tarantool's statuses), queues and workers; mutations are Tarantool's mutation { task { start(name, args) } } and task { cancel(id) retry(id) }. A read token runs queries; a mutation needs an admin token (403, nothing done). A document that does not parse or validate is 400 with its GraphQL errors; a field that fails as it runs is 200 with data and errors. docs/graphql.md has examples.
+    ///
+    /// - Remark: HTTP `POST /graphql`.
+    /// - Remark: Generated from `#/paths//graphql/post(graphql)`.
+    func graphql(_ input: Operations.Graphql.Input) async throws -> Operations.Graphql.Output
+    /// The GraphQL API where Tarantool's cartridge serves its own (same as POST /graphql).
+    ///
+    /// - Remark: HTTP `POST /admin/api`.
+    /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)`.
+    func graphqlAdminAPI(_ input: Operations.GraphqlAdminAPI.Input) async throws -> Operations.GraphqlAdminAPI.Output
     /// This document.
     ///
     /// - Remark: HTTP `GET /openapi.json`.
@@ -249,38 +261,60 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/tasks/{id}/tree`.
     /// - Remark: Generated from `#/paths//v1/tasks/{id}/tree/get(getTaskTree)`.
     func getTaskTree(_ input: Operations.GetTaskTree.Input) async throws -> Operations.GetTaskTree.Output
-    /// The names of the modules that have tasks.
+    /// riaktq's observers (the configuration file's observers:): each query, its schedule and newest reports.
+    ///
+    /// An observer runs as the periodical definition observer.NAME of the handler errand.observe; each run's result is a report, {observer, at, count, task_ids}, and /v1/events announces it as a report event.
+    ///
+    /// - Remark: HTTP `GET /v1/observers`.
+    /// - Remark: Generated from `#/paths//v1/observers/get(listObservers)`.
+    func listObservers(_ input: Operations.ListObservers.Input) async throws -> Operations.ListObservers.Output
+    /// One observer, with its newest reports.
+    ///
+    /// - Remark: HTTP `GET /v1/observers/{name}`.
+    /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)`.
+    func getObserver(_ input: Operations.GetObserver.Input) async throws -> Operations.GetObserver.Output
+    /// The modules that have had tasks (a drained module stays), sorted.
+    ///
+    /// - Remark: HTTP `GET /v1/modules`.
+    /// - Remark: Generated from `#/paths//v1/modules/get(listTreeModules)`.
+    func listTreeModules(_ input: Operations.ListTreeModules.Input) async throws -> Operations.ListTreeModules.Output
+    /// Delete the module's finished local task trees; answers how many tasks were deleted.
+    ///
+    /// - Remark: HTTP `POST /v1/modules/{module}/drain`.
+    /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)`.
+    func drainTreeModule(_ input: Operations.DrainTreeModule.Input) async throws -> Operations.DrainTreeModule.Output
+    /// The names of the modules that have had tasks (a drained module stays).
     ///
     /// - Remark: HTTP `GET /task_manager/list_modules`.
     /// - Remark: Generated from `#/paths//task_manager/list_modules/get(listModules)`.
     func listModules(_ input: Operations.ListModules.Input) async throws -> Operations.ListModules.Output
     /// A module's tasks, newest first (at most 10,000); folded tasks are never listed.
     ///
-    /// Root tasks only, unless internal is true (then children and internal tasks too).
+    /// Root tasks only, unless internal is true (then children and internal tasks too). An unknown module is 400, as ScyllaDB answers.
     ///
     /// - Remark: HTTP `GET /task_manager/list_module_tasks/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)`.
     func listModuleTasks(_ input: Operations.ListModuleTasks.Input) async throws -> Operations.ListModuleTasks.Output
-    /// A task's status; reading it never removes a finished task (it stays until its TTL).
+    /// A task's status; reading it never removes a finished task (it stays until its TTL). An unknown task is 400.
     ///
     /// - Remark: HTTP `GET /task_manager/task_status/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)`.
     func taskStatus(_ input: Operations.TaskStatus.Input) async throws -> Operations.TaskStatus.Output
-    /// The statuses of a task and all its descendants, breadth first (each level oldest first).
+    /// The statuses of a task and all its descendants, breadth first (each level oldest first). An unknown task is 400.
     ///
     /// - Remark: HTTP `GET /task_manager/task_status_recursive/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)`.
     func taskStatusRecursive(_ input: Operations.TaskStatusRecursive.Input) async throws -> Operations.TaskStatusRecursive.Output
-    /// Abort a task and its unfinished abortable descendants; answers the task's status.
+    /// Abort a task and its unfinished abortable descendants; answers nothing (ScyllaDB's void).
     ///
-    /// Running descendants see cancellation at their worker's next heartbeat. A task that is not abortable refuses (403, not-abortable); a finished one conflicts (409).
+    /// Running descendants see cancellation at their worker's next heartbeat. A task that is not abortable refuses (403); a finished one has nothing to abort (200); an unknown one is 400.
     ///
     /// - Remark: HTTP `POST /task_manager/abort_task/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)`.
     func abortTask(_ input: Operations.AbortTask.Input) async throws -> Operations.AbortTask.Output
-    /// Wait until the task (with its whole subtree) is finished, or the timeout passes; answers its status.
+    /// Wait until the task (with its whole subtree) is finished; 408 when the timeout passes first.
     ///
-    /// A parent finishes only after its children, so waiting on a root waits for the whole operation. When timeout seconds pass first (default and most: the server's longest wait), the answer is the status as it then is: its state says which (done and failed are final).
+    /// A parent finishes only after its children, so waiting on a root waits for the whole operation. When timeout seconds pass first the answer is 408, as ScyllaDB's (nodetool tasks wait then fails); without a timeout Errand waits the server's longest wait (ScyllaDB waits as long as it takes), then answers 408 too.
     ///
     /// - Remark: HTTP `GET /task_manager/wait_task/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)`.
@@ -305,7 +339,7 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /task_manager/user_ttl`.
     /// - Remark: Generated from `#/paths//task_manager/user_ttl/post(setUserTTL)`.
     func setUserTTL(_ input: Operations.SetUserTTL.Input) async throws -> Operations.SetUserTTL.Output
-    /// Delete the module's finished local task trees.
+    /// Delete the module's finished local task trees; answers nothing (ScyllaDB's void). The module stays listed.
     ///
     /// - Remark: HTTP `POST /task_manager/drain/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)`.
@@ -424,6 +458,34 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//metrics/get(getMetrics)`.
     internal func getMetrics(headers: Operations.GetMetrics.Input.Headers = .init()) async throws -> Operations.GetMetrics.Output {
         try await getMetrics(Operations.GetMetrics.Input(headers: headers))
+    }
+    /// One GraphQL request (query, variables, operationName); the schema is readable by introspection.
+    ///
+    /// Queries read tasks (with GET /v1/tasks' filters), one task with its attempts, definitions, statistics (Tarantool's statuses), queues and workers; mutations are Tarantool's mutation { task { start(name, args) } } and task { cancel(id) retry(id) }. A read token runs queries; a mutation needs an admin token (403, nothing done). A document that does not parse or validate is 400 with its GraphQL errors; a field that fails as it runs is 200 with data and errors. docs/graphql.md has examples.
+    ///
+    /// - Remark: HTTP `POST /graphql`.
+    /// - Remark: Generated from `#/paths//graphql/post(graphql)`.
+    internal func graphql(
+        headers: Operations.Graphql.Input.Headers = .init(),
+        body: Operations.Graphql.Input.Body
+    ) async throws -> Operations.Graphql.Output {
+        try await graphql(Operations.Graphql.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The GraphQL API where Tarantool's cartridge serves its own (same as POST /graphql).
+    ///
+    /// - Remark: HTTP `POST /admin/api`.
+    /// - Remark: Generated from `#/paths//admin/api/post(graphqlAdminAPI)`.
+    internal func graphqlAdminAPI(
+        headers: Operations.GraphqlAdminAPI.Input.Headers = .init(),
+        body: Operations.GraphqlAdminAPI.Input.Body
+    ) async throws -> Operations.GraphqlAdminAPI.Output {
+        try await graphqlAdminAPI(Operations.GraphqlAdminAPI.Input(
+            headers: headers,
+            body: body
+        ))
     }
     /// This document.
     ///
@@ -937,7 +999,49 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// The names of the modules that have tasks.
+    /// riaktq's observers (the configuration file's observers:): each query, its schedule and newest reports.
+    ///
+    /// An observer runs as the periodical definition observer.NAME of the handler errand.observe; each run's result is a report, {observer, at, count, task_ids}, and /v1/events announces it as a report event.
+    ///
+    /// - Remark: HTTP `GET /v1/observers`.
+    /// - Remark: Generated from `#/paths//v1/observers/get(listObservers)`.
+    internal func listObservers(headers: Operations.ListObservers.Input.Headers = .init()) async throws -> Operations.ListObservers.Output {
+        try await listObservers(Operations.ListObservers.Input(headers: headers))
+    }
+    /// One observer, with its newest reports.
+    ///
+    /// - Remark: HTTP `GET /v1/observers/{name}`.
+    /// - Remark: Generated from `#/paths//v1/observers/{name}/get(getObserver)`.
+    internal func getObserver(
+        path: Operations.GetObserver.Input.Path,
+        headers: Operations.GetObserver.Input.Headers = .init()
+    ) async throws -> Operations.GetObserver.Output {
+        try await getObserver(Operations.GetObserver.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The modules that have had tasks (a drained module stays), sorted.
+    ///
+    /// - Remark: HTTP `GET /v1/modules`.
+    /// - Remark: Generated from `#/paths//v1/modules/get(listTreeModules)`.
+    internal func listTreeModules(headers: Operations.ListTreeModules.Input.Headers = .init()) async throws -> Operations.ListTreeModules.Output {
+        try await listTreeModules(Operations.ListTreeModules.Input(headers: headers))
+    }
+    /// Delete the module's finished local task trees; answers how many tasks were deleted.
+    ///
+    /// - Remark: HTTP `POST /v1/modules/{module}/drain`.
+    /// - Remark: Generated from `#/paths//v1/modules/{module}/drain/post(drainTreeModule)`.
+    internal func drainTreeModule(
+        path: Operations.DrainTreeModule.Input.Path,
+        headers: Operations.DrainTreeModule.Input.Headers = .init()
+    ) async throws -> Operations.DrainTreeModule.Output {
+        try await drainTreeModule(Operations.DrainTreeModule.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The names of the modules that have had tasks (a drained module stays).
     ///
     /// - Remark: HTTP `GET /task_manager/list_modules`.
     /// - Remark: Generated from `#/paths//task_manager/list_modules/get(listModules)`.
@@ -946,7 +1050,7 @@ extension APIProtocol {
     }
     /// A module's tasks, newest first (at most 10,000); folded tasks are never listed.
     ///
-    /// Root tasks only, unless internal is true (then children and internal tasks too).
+    /// Root tasks only, unless internal is true (then children and internal tasks too). An unknown module is 400, as ScyllaDB answers.
     ///
     /// - Remark: HTTP `GET /task_manager/list_module_tasks/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/list_module_tasks/{module}/get(listModuleTasks)`.
@@ -961,7 +1065,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// A task's status; reading it never removes a finished task (it stays until its TTL).
+    /// A task's status; reading it never removes a finished task (it stays until its TTL). An unknown task is 400.
     ///
     /// - Remark: HTTP `GET /task_manager/task_status/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/task_status/{task_id}/get(taskStatus)`.
@@ -974,7 +1078,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// The statuses of a task and all its descendants, breadth first (each level oldest first).
+    /// The statuses of a task and all its descendants, breadth first (each level oldest first). An unknown task is 400.
     ///
     /// - Remark: HTTP `GET /task_manager/task_status_recursive/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/task_status_recursive/{task_id}/get(taskStatusRecursive)`.
@@ -987,9 +1091,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Abort a task and its unfinished abortable descendants; answers the task's status.
+    /// Abort a task and its unfinished abortable descendants; answers nothing (ScyllaDB's void).
     ///
-    /// Running descendants see cancellation at their worker's next heartbeat. A task that is not abortable refuses (403, not-abortable); a finished one conflicts (409).
+    /// Running descendants see cancellation at their worker's next heartbeat. A task that is not abortable refuses (403); a finished one has nothing to abort (200); an unknown one is 400.
     ///
     /// - Remark: HTTP `POST /task_manager/abort_task/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/abort_task/{task_id}/post(abortTask)`.
@@ -1002,9 +1106,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Wait until the task (with its whole subtree) is finished, or the timeout passes; answers its status.
+    /// Wait until the task (with its whole subtree) is finished; 408 when the timeout passes first.
     ///
-    /// A parent finishes only after its children, so waiting on a root waits for the whole operation. When timeout seconds pass first (default and most: the server's longest wait), the answer is the status as it then is: its state says which (done and failed are final).
+    /// A parent finishes only after its children, so waiting on a root waits for the whole operation. When timeout seconds pass first the answer is 408, as ScyllaDB's (nodetool tasks wait then fails); without a timeout Errand waits the server's longest wait (ScyllaDB waits as long as it takes), then answers 408 too.
     ///
     /// - Remark: HTTP `GET /task_manager/wait_task/{task_id}`.
     /// - Remark: Generated from `#/paths//task_manager/wait_task/{task_id}/get(waitTask)`.
@@ -1059,7 +1163,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Delete the module's finished local task trees.
+    /// Delete the module's finished local task trees; answers nothing (ScyllaDB's void). The module stays listed.
     ///
     /// - Remark: HTTP `POST /task_manager/drain/{module}`.
     /// - Remark: Generated from `#/paths//task_manager/drain/{module}/post(drainModule)`.
