@@ -45,10 +45,10 @@ struct ObserverReportsCommand: AsyncParsableCommand {
             Output.table(
                 ["RUN", "STATE", "FINISHED", "COUNT", "TASKS"],
                 runs.map { run in
-                    let report = (try? JSONSerialization.jsonObject(with: Data((run.result ?? "{}").utf8))) as? [String: Any]
-                    let ids = (report?["task_ids"] as? [String]) ?? []
+                    let report = run.result.flatMap { try? JSONDecoder().decode(Observer.Report.self, from: Data($0.utf8)) }
+                    let ids = report?.taskIDs ?? []
                     let shown = ids.prefix(3).joined(separator: ",") + (ids.count > 3 ? ",…" : "")
-                    return [run.id.rawValue, run.state.rawValue, run.finishedAt?.iso8601 ?? "", "\(report?["count"] as? Int ?? 0)", shown]
+                    return [run.id.rawValue, run.state.rawValue, run.finishedAt?.iso8601 ?? "", "\(report?.count ?? 0)", shown]
                 }
             )
         }

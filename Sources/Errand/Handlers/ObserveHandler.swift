@@ -27,9 +27,10 @@ enum ObserveHandler {
         }
         ids = Array(ids.prefix(Observer.maxReportedIDs))
         try await trim(store, module: context.task.module, keeping: query.keep - 1)
-        let report: [String: Any] = ["observer": query.observer, "at": now.iso8601, "count": max(count, 0), "task_ids": ids]
-        let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        let report = Observer.Report(observer: query.observer, at: now.iso8601, count: max(count, 0), taskIDs: ids)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
     /// Deletes the finished runs of `module` beyond the newest `keeping` (the run in progress is not among them).

@@ -39,6 +39,29 @@ public struct Observer: Sendable, Hashable {
         }
     }
 
+    /// One run's report, the result of its task: `errand.observe` writes it, `errand observer reports` reads it.
+    public struct Report: Codable, Sendable, Hashable {
+        public var observer: String
+        /// When it ran (RFC 3339).
+        public var at: String
+        /// Every matching task.
+        public var count: Int
+        /// At most ``Observer/maxReportedIDs`` of them, newest first.
+        public var taskIDs: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case observer, at, count
+            case taskIDs = "task_ids"
+        }
+
+        public init(observer: String, at: String, count: Int, taskIDs: [String]) {
+            self.observer = observer
+            self.at = at
+            self.count = count
+            self.taskIDs = taskIDs
+        }
+    }
+
     public var name: String
     public var query: Query
     public var schedule: CronSchedule

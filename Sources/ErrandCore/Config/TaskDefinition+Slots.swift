@@ -52,3 +52,12 @@ extension TaskDefinition {
         }
     }
 }
+
+extension TaskDefinition {
+    /// The next `count` fire times of a periodical definition after `date`, in its zone (UTC when the zone is
+    /// unknown); none for the other kinds.
+    public func nextRuns(_ count: Int = 3, after date: Date) -> [Date] {
+        let zone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+        return schedule?.next(count, after: date, in: zone) ?? []
+    }
+}

@@ -97,12 +97,11 @@ struct GraphQLResolver: Sendable {
         let now = context.client.time.now
         return try await DefinitionCatalog.read(context.services).entries.map { entry in
             let definition = entry.definition
-            let zone = TimeZone(identifier: definition.timeZone) ?? TimeZone(identifier: "UTC")!
             return GraphQLTypes.Definition(
                 definition: definition,
                 enabled: !disabled.contains(definition.name),
                 source: entry.stored == nil ? "file" : "api",
-                nextRuns: (definition.schedule?.next(3, after: now, in: zone) ?? []).map(\.iso8601)
+                nextRuns: definition.nextRuns(after: now).map(\.iso8601)
             )
         }
     }

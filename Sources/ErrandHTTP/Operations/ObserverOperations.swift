@@ -32,7 +32,6 @@ struct ObserverOperations {
     /// An observer: its name, query, schedule, next runs and reports, newest first.
     private func representation(_ definition: TaskDefinition) async throws -> OutputJSON {
         let query = try? JSONDecoder().decode(Observer.Query.self, from: Data(definition.arguments.utf8))
-        let zone = TimeZone(identifier: definition.timeZone) ?? TimeZone(identifier: "UTC")!
         let runs = try await services.client.list(TaskQuery(handler: Observer.handler, module: definition.name, limit: query?.keep ?? 10))
         return .object([
             ("name", .string(String(definition.name.dropFirst(Observer.definitionPrefix.count)))),
@@ -40,7 +39,7 @@ struct ObserverOperations {
             ("query", .stored(definition.arguments)),
             ("schedule", .nullable(definition.schedule?.description)),
             ("time_zone", .string(definition.timeZone)),
-            ("next_runs", .array((definition.schedule?.next(3, after: services.client.time.now, in: zone) ?? []).map { .date($0) })),
+            ("next_runs", .array(definition.nextRuns(after: services.client.time.now).map { .date($0) })),
             ("reports", .array(runs.tasks.map(Representation.observerReport))),
         ])
     }

@@ -166,8 +166,7 @@ package enum Representation {
     /// A definition, with the next three fire times after `now` of a periodical one (in its zone), for the dashboard.
     /// A definition; `stored` is its row when it was created over the API (`source: api`), `nil` for the file's.
     package static func definition(_ definition: TaskDefinition, enabled: Bool, now: Date, stored: StoredDefinition? = nil) -> OutputJSON {
-        let zone = TimeZone(identifier: definition.timeZone) ?? TimeZone(identifier: "UTC")!
-        let next = definition.schedule?.next(3, after: now, in: zone) ?? []
+        let next = definition.nextRuns(after: now)
         var origin: [(String, OutputJSON)] = [("source", .string(stored == nil ? "file" : "api"))]
         if let stored {
             origin += [("spec", .stored(stored.spec)), ("created_at", .date(stored.createdAt)), ("updated_at", .date(stored.updatedAt))]
