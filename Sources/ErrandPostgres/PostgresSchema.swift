@@ -264,7 +264,47 @@ enum PostgresSchema {
             \(claimFunction(s, skippingOthersParts: true, plainOnly: true));
             \(taggedClaimFunction(s));
             """,
+            // 15: a change carries the task (riaktq's events): priority, retries left, worker, and on a change out of
+            // running or into a final state its outcome (result, message, error, capped at StateChange.payloadCap
+            // code points). Rows written before have none (NULL arrays read as NULL elements).
+            """
+            ALTER TABLE \(s).state_change ADD COLUMN priorities integer[], ADD COLUMN retries_left integer[],
+                ADD COLUMN workers text[], ADD COLUMN outcomes jsonb[];
+            \(changeTriggerFunctions(s))
+            """,
         ]
+    }
+
+    /// The change-log triggers of migration 15: one row per statement, its arrays one element per changed task
+    /// (``StateChange``; `StateChange.Outcome.of` is the same rule in Swift, for SQLite). No `;` ends a line inside a
+    /// body: migrations are split at `;\n`.
+    static func changeTriggerFunctions(_ s: String) -> String {
+        let cap = StateChange.payloadCap
+        func outcome(from: String) -> String {
+            """
+            CASE WHEN \(from) = 'running' OR n.state IN ('completed', 'failed', 'cancelled', 'dead') THEN jsonb_build_object(
+                'result', CASE WHEN n.state = 'completed' AND char_length(n.result) <= \(cap) THEN n.result END,
+                'message', left(n.message, \(cap)), 'error', left(n.last_error, \(cap)),
+                'truncated', coalesce(n.state = 'completed' AND char_length(n.result) > \(cap), false)
+                    OR coalesce(char_length(n.message) > \(cap), false) OR coalesce(char_length(n.last_error) > \(cap), false)) END
+            """
+        }
+        let retriesLeft = "CASE WHEN n.max_attempts = -1 THEN -1 ELSE greatest(0, n.max_attempts - n.charged_attempts) END"
+        let columns = "task_ids, queues, handlers, from_states, to_states, attempts, priorities, retries_left, workers, outcomes"
+        return """
+            CREATE OR REPLACE FUNCTION \(s).task_inserted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                INSERT INTO \(s).state_change (\(columns))
+                SELECT array_agg(n.id), array_agg(n.queue), array_agg(n.handler), array_agg(NULL::text), array_agg(n.state),
+                    array_agg(n.attempt), array_agg(n.priority), array_agg(\(retriesLeft)), array_agg(n.worker),
+                    array_agg(\(outcome(from: "NULL::text")))
+                FROM inserted_rows n HAVING count(*) > 0; RETURN NULL; END $$;
+            CREATE OR REPLACE FUNCTION \(s).task_updated() RETURNS trigger LANGUAGE plpgsql SET enable_nestloop = off AS $$ BEGIN
+                INSERT INTO \(s).state_change (\(columns))
+                SELECT array_agg(n.id), array_agg(n.queue), array_agg(n.handler), array_agg(o.state), array_agg(n.state),
+                    array_agg(n.attempt), array_agg(n.priority), array_agg(\(retriesLeft)), array_agg(coalesce(n.worker, o.worker)),
+                    array_agg(\(outcome(from: "o.state")))
+                FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.state IS DISTINCT FROM n.state HAVING count(*) > 0; RETURN NULL; END $$;
+            """
     }
 
     /// The claim, as a function so that it can forbid sorting: it must walk `task_claim` in order and stop after

@@ -12,10 +12,13 @@ extension PostgresTaskStore {
         let (xid, id, place) = try Self.parseCursor(cursor)
         return try await rows(
             """
-            SELECT c.xid::text, c.id, u.n, u.task_id, u.queue, u.handler, u.from_state, u.to_state, u.attempt, c.at
+            SELECT c.xid::text, c.id, u.n, u.task_id, u.queue, u.handler, u.from_state, u.to_state, u.attempt, c.at,
+                u.priority, u.retries_left, u.worker, u.outcome IS NOT NULL, u.outcome ->> 'result', u.outcome ->> 'message',
+                u.outcome ->> 'error', coalesce((u.outcome ->> 'truncated')::boolean, false)
             FROM \(unescaped: s).state_change c,
-                unnest(c.task_ids, c.queues, c.handlers, c.from_states, c.to_states, c.attempts)
-                    WITH ORDINALITY AS u(task_id, queue, handler, from_state, to_state, attempt, n)
+                unnest(c.task_ids, c.queues, c.handlers, c.from_states, c.to_states, c.attempts, c.priorities, c.retries_left,
+                    c.workers, c.outcomes)
+                    WITH ORDINALITY AS u(task_id, queue, handler, from_state, to_state, attempt, priority, retries_left, worker, outcome, n)
             WHERE (c.xid, c.id) >= (\(xid)::xid8, \(id)) AND (c.xid, c.id, u.n) > (\(xid)::xid8, \(id), \(place))
               AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY c.xid, c.id, u.n LIMIT \(max(1, limit))
@@ -24,6 +27,19 @@ extension PostgresTaskStore {
             let (xid, id, place, taskID, queue, handler, from, to, attempt, at) = try row.decode(
                 (String, Int64, Int64, UUID, String, String, String?, String, Int, Date).self
             )
+            let columns = row.makeRandomAccess()
+            // Rows of migration 9 have no priorities, retries or outcomes: they read as 0 and none.
+            let priority = try columns[10].decode(Int?.self) ?? 0
+            let retriesLeft = try columns[11].decode(Int?.self) ?? 0
+            let worker = try columns[12].decode(String?.self)
+            let outcome =
+                try columns[13].decode(Bool.self)
+                ? StateChange.Outcome(
+                    result: try columns[14].decode(String?.self),
+                    message: try columns[15].decode(String?.self),
+                    error: try columns[16].decode(String?.self),
+                    truncated: try columns[17].decode(Bool.self)
+                ) : nil
             guard let state = TaskState(rawValue: to) else { return nil }
             return StateChange(
                 cursor: "\(xid):\(id):\(place)",
@@ -33,7 +49,11 @@ extension PostgresTaskStore {
                 from: from.flatMap(TaskState.init(rawValue:)),
                 to: state,
                 attempt: attempt,
-                at: at.wholeMilliseconds
+                at: at.wholeMilliseconds,
+                priority: priority,
+                retriesLeft: retriesLeft,
+                worker: worker,
+                outcome: outcome
             )
         }
     }

@@ -19,11 +19,11 @@ final class ChangeLog {
     /// How many changes are recorded.
     var count: Int { coding.count }
 
-    /// Records that `task` moved from `from` (`nil` when it is new) to its current state; a write that leaves the
-    /// state as it was (a heartbeat) is not a change.
-    func record(_ task: TaskRecord, from: TaskState?) {
-        guard from != task.state else { return }
-        coding.append(task, from: from)
+    /// Records that a task moved from `old`'s state (`old` is `nil` when it is new) to `task`'s; a write that leaves
+    /// the state as it was (a heartbeat) is not a change.
+    func record(_ task: TaskRecord, replacing old: TaskRecord?) {
+        guard old?.state != task.state else { return }
+        coding.append(task, replacing: old)
     }
 
     /// Writes the recorded changes as one row, numbered after the newest row's last change.
@@ -47,9 +47,26 @@ struct LoggedChange: Decodable, Equatable {
     var from: String?
     var to: String
     var attempt: Int
+    /// The task's priority, retries left, worker and outcome (``StateChange``); rows of format 1 have none.
+    var priority = 0
+    var retriesLeft = 0
+    var worker: String?
+    var outcome: StateChange.Outcome?
 
-    init(taskID: String, queue: String, handler: String, from: String?, to: String, attempt: Int) {
+    init(
+        taskID: String,
+        queue: String,
+        handler: String,
+        from: String?,
+        to: String,
+        attempt: Int,
+        priority: Int = 0,
+        retriesLeft: Int = 0,
+        worker: String? = nil,
+        outcome: StateChange.Outcome? = nil
+    ) {
         (self.taskID, self.queue, self.handler, self.from, self.to, self.attempt) = (taskID, queue, handler, from, to, attempt)
+        (self.priority, self.retriesLeft, self.worker, self.outcome) = (priority, retriesLeft, worker, outcome)
     }
 
     /// The JSON form of the rows version 9 carried over from version 6: `[task_id, queue, handler, from, to, attempt]`.

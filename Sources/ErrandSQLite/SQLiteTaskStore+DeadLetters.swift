@@ -79,7 +79,7 @@ extension SQLiteTaskStore {
                 throw StoreError(.invalid, "dead letter \(id) still cannot be read: \(error.message)")
             }
             guard let restored else { throw StoreError(.invalid, "dead letter \(id) did not come back") }
-            log.record(restored, from: nil)
+            log.record(restored, replacing: nil)
             try db.execute(sql: "DELETE FROM errand_dead_letter WHERE id = ?", arguments: [id])
             return restored
         }

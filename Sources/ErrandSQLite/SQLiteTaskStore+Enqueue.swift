@@ -73,7 +73,7 @@ extension SQLiteTaskStore {
         try RawStatement.execute(db, try db.cachedStatement(sql: plain ? TaskRow.insertPlain : TaskRow.insert)) {
             TaskRow.bindAll(record, plain: plain, to: &$0)
         }
-        log.record(record, from: nil)
+        log.record(record, replacing: nil)
         if let key = Requirement.key(record.requires) {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO errand_requirement (key) VALUES (?)").execute(arguments: [key])
         }

@@ -36,7 +36,11 @@ extension SQLiteTaskStore {
                             from: change.from.flatMap(TaskState.init(rawValue:)),
                             to: to,
                             attempt: change.attempt,
-                            at: at
+                            at: at,
+                            priority: change.priority,
+                            retriesLeft: change.retriesLeft,
+                            worker: change.worker,
+                            outcome: change.outcome
                         )
                     )
                 }

@@ -79,14 +79,31 @@ public final class SQLiteTaskStore: TaskStore, Service {
             if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
                 throw StoreError(.unavailable, "cannot open database \(path): directory \(directory) does not exist")
             }
-            pool = try DatabasePool(path: path, configuration: config)
-            try SQLiteSchema.migrate(pool)
+            pool = try Self.open(path: path, configuration: config, patience: configuration.busyTimeout)
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
             throw StoreError(.unavailable, "cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
         } catch {
             throw StoreError(.unavailable, "cannot open database \(path): \(error)")
+        }
+    }
+
+    /// Opens and migrates the pool, trying again while the file is locked for up to `patience` seconds.
+    ///
+    /// Turning a new file to WAL mode takes a lock that SQLite's busy handler does not wait for, so two processes
+    /// opening a new file together (`errand serve` and the first `errand task add`) could see "database is locked";
+    /// the loser now waits its turn and finds the file in WAL mode.
+    private static func open(path: String, configuration: GRDB.Configuration, patience: Double) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(patience)
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try SQLiteSchema.migrate(pool)
+                return pool
+            } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
         }
     }
 
@@ -241,7 +258,7 @@ public final class SQLiteTaskStore: TaskStore, Service {
             output = TaskTransition.awaitingChildren(output)
         }
         try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.update)) { TaskRow.bindTransition(output.task, to: &$0) }
-        log.record(output.task, from: task.state)
+        log.record(output.task, replacing: task)
         if let attempt = output.endedAttempt {
             try RawStatement.execute(db, db.cachedStatement(sql: TaskRow.insertAttempt)) { TaskRow.bindAttempt(attempt, to: &$0) }
         }

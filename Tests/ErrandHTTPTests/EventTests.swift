@@ -30,12 +30,16 @@ import Testing
     @Test func aStreamResumedAfterAnEventIdReplaysEveryTransitionInOrder() async throws {
         try await TestServer.with(longestWait: 1) { server in
             let cursor = try await server.store.stateChangeHead()
-            let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "remote.work"}"#)
+            let created = try await server.send("POST", "/v1/tasks", json: #"{"handler": "remote.work", "priority": 4}"#)
             let id = try #require(created.object["id"] as? String)
             _ = try await server.send("POST", "/v1/tasks", json: #"{"handler": "other.work"}"#)
             let claim = try await server.send("POST", "/v1/claims", json: #"{"worker": "w", "handlers": ["remote.work"]}"#)
             let attempt = (claim.object["tasks"] as? [[String: Any]])?.first?["attempt"] as? Int ?? 0
-            let done = try await server.send("POST", "/v1/tasks/\(id)/complete", json: #"{"worker": "w", "attempt": \#(attempt)}"#)
+            let done = try await server.send(
+                "POST",
+                "/v1/tasks/\(id)/complete",
+                json: #"{"worker": "w", "attempt": \#(attempt), "result": {"n": 7}}"#
+            )
             #expect(done.status == 200)
 
             let stream = try await server.send("GET", "/v1/events?task_id=\(id)&after=\(cursor)", token: TestServer.readToken)
@@ -45,6 +49,13 @@ import Testing
             let events = Self.events(stream.text)
             #expect(events.allSatisfy { $0.event == "transition" && $0.data["task_id"] as? String == id && $0.data["at"] is String })
             #expect(events.last?.data["attempt"] as? Int == 1)
+            // Each carries the task (riaktq's events): priority, retries left, worker; the finish its outcome.
+            #expect(events.map { $0.data["priority"] as? Int } == [4, 4, 4])
+            #expect(events.map { $0.data["retries_left"] as? Int } == [3, 2, 2])
+            #expect(events.map { $0.data["worker"] as? String } == [nil, "w", "w"])
+            #expect(events.prefix(2).allSatisfy { $0.data["result"] == nil && $0.data["truncated"] == nil })
+            #expect((events.last?.data["result"] as? [String: Any])?["n"] as? Int == 7)
+            #expect(events.last?.data["truncated"] as? Bool == false)
 
             // Last-Event-ID resumes after that event, as EventSource sends it on reconnection.
             let resumed = try await server.send("GET", "/v1/events?task_id=\(id)", headers: ["Last-Event-ID": events[0].id])

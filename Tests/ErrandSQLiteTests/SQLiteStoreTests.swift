@@ -3,6 +3,7 @@ import ErrandStore
 import ErrandTesting
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import ErrandSQLite
@@ -40,6 +41,23 @@ import Testing
             // Cancelled, it ends: the watcher's thread is woken to stop, the checkpoint loop sees the cancellation.
             running.cancel()
             try await running.value
+        }
+    }
+
+    /// Turning a new file to WAL mode takes a lock SQLite's busy handler does not wait for: stores opening one new
+    /// file at the same moment (a node and the first CLI command) all open it, and it is migrated once.
+    @Test func storesOpeningOneNewFileTogetherAllOpenIt() async throws {
+        try await TemporaryDirectory.with { directory in
+            for round in 0..<10 {
+                let path = directory.appendingPathComponent("together-\(round).db").path
+                let failures = Mutex<[String]>([])
+                DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                    do { _ = try SQLiteTaskStore(path: path) } catch { failures.withLock { $0.append("\(error)") } }
+                }
+                #expect(failures.withLock { $0 } == [], "round \(round)")
+                let store = try SQLiteTaskStore(path: path)
+                #expect(try await store.enqueue([NewTask(handler: "h")], now: Date()).count == 1)
+            }
         }
     }
 

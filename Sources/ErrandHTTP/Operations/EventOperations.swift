@@ -84,9 +84,9 @@ struct EventOperations {
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
-    /// One change as a server-sent event.
+    /// One change as a server-sent event: the change and the task as it was just after it (``StateChange``).
     static func event(_ change: StateChange) -> String {
-        let data: OutputJSON = .object([
+        var members: [(String, OutputJSON)] = [
             ("task_id", .string(change.taskID.rawValue)),
             ("queue", .string(change.queue)),
             ("handler", .string(change.handler)),
@@ -94,7 +94,18 @@ struct EventOperations {
             ("to", .string(change.to.rawValue)),
             ("attempt", .int(change.attempt)),
             ("at", .date(change.at)),
-        ])
-        return "id: \(change.cursor)\nevent: transition\ndata: \(data.text)\n\n"
+            ("priority", .int(change.priority)),
+            ("retries_left", .int(change.retriesLeft)),
+            ("worker", .nullable(change.worker)),
+        ]
+        if let outcome = change.outcome {
+            members += [
+                ("result", .stored(outcome.result)),
+                ("message", .nullable(outcome.message)),
+                ("error", .nullable(outcome.error)),
+                ("truncated", .bool(outcome.truncated)),
+            ]
+        }
+        return "id: \(change.cursor)\nevent: transition\ndata: \(OutputJSON.object(members).text)\n\n"
     }
 }

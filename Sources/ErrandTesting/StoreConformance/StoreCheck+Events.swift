@@ -22,6 +22,29 @@ extension StoreCheck {
             let rest = try await store.stateChanges(after: firstTwo.last?.cursor, limit: 100)
             #expect((firstTwo + rest).map(\.cursor) == changes.map(\.cursor))
         },
+        StoreCheck("a change carries the task: priority, retries left, worker, and its outcome on leaving running") { store, time in
+            let retry = RetryPolicy(maxAttempts: 2, delay: 0, priorityDecrement: 3)
+            let task = try await store.add(NewTask(handler: "h", priority: 2, retry: retry), now: time.now)
+            let first = try await store.claimOne(worker: "node-a", now: time.now)
+            _ = try await store.finishOne(first, .failed, message: "boom", now: time.now)
+            let second = try await store.claimOne(worker: "node-b", now: time.now)
+            let long = String(repeating: "x", count: StateChange.payloadCap + 1)
+            _ = try await store.finishOne(second, .succeeded, result: #"{"ok":1}"#, message: long, now: time.now)
+            let changes = try await store.visibleStateChanges(after: nil, count: 5)
+            #expect(changes.map(\.to) == [.pending, .running, changes[2].to, .running, .completed] && TaskState.waiting.contains(changes[2].to))
+            #expect(changes.map(\.priority) == [2, 2, 5, 5, 5], "a retry lowers the priority")
+            #expect(changes.map(\.retriesLeft) == [2, 1, 1, 0, 0])
+            #expect(changes.map(\.worker) == [nil, "node-a", "node-a", "node-b", "node-b"], "a finish names who ran it")
+            #expect(changes[0].outcome == nil && changes[1].outcome == nil && changes[3].outcome == nil)
+            #expect(changes[2].outcome == StateChange.Outcome(result: nil, message: "boom", error: "boom", truncated: false))
+            let done = try #require(changes[4].outcome)
+            #expect(done.result == #"{"ok":1}"# && done.truncated && done.message?.count == StateChange.payloadCap && done.error == "boom")
+            #expect(changes.allSatisfy { $0.taskID == task.id })
+            // A task that retries without limit has -1 retries left.
+            _ = try await store.add(NewTask(handler: "forever", retry: RetryPolicy(maxAttempts: RetryPolicy.unlimited)), now: time.now)
+            let more = try await store.visibleStateChanges(after: changes.last?.cursor, count: 1)
+            #expect(more.map(\.retriesLeft) == [-1])
+        },
         StoreCheck("a reader starting at the head sees the later changes (and at most the few just before)") { store, time in
             _ = try await store.add(NewTask(handler: "before"), now: time.now)
             let head = try await store.stateChangeHead()

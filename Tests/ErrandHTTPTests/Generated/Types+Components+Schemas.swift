@@ -712,6 +712,34 @@ extension Components {
             internal var attempt: Swift.Int
             /// - Remark: Generated from `#/components/schemas/Transition/at`.
             internal var at: Foundation.Date
+            /// The task's priority after the change (a retry may have lowered it).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/priority`.
+            internal var priority: Swift.Int
+            /// How many more attempts the task may have: max_attempts less the attempts used; -1 for no limit.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/retries_left`.
+            internal var retriesLeft: Swift.Int
+            /// The worker that holds the task or last held it; null before any claim.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/worker`.
+            internal var worker: Swift.String?
+            /// On a change out of running or into a final state: the result of a completed task (null otherwise), left out (null, truncated true) when its JSON text is longer than 1,024 code points.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/result`.
+            internal var result: OpenAPIRuntime.OpenAPIValueContainer?
+            /// The latest attempt's message, cut at 1,024 code points.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/message`.
+            internal var message: Swift.String?
+            /// The latest failed attempt's error, cut at 1,024 code points.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/error`.
+            internal var error: Swift.String?
+            /// Whether the result was left out or a message cut for its length.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Transition/truncated`.
+            internal var truncated: Swift.Bool?
             /// Creates a new `Transition`.
             ///
             /// - Parameters:
@@ -722,6 +750,13 @@ extension Components {
             ///   - to:
             ///   - attempt:
             ///   - at:
+            ///   - priority: The task's priority after the change (a retry may have lowered it).
+            ///   - retriesLeft: How many more attempts the task may have: max_attempts less the attempts used; -1 for no limit.
+            ///   - worker: The worker that holds the task or last held it; null before any claim.
+            ///   - result: On a change out of running or into a final state: the result of a completed task (null otherwise), left out (null, truncated true) when its JSON text is longer than 1,024 code points.
+            ///   - message: The latest attempt's message, cut at 1,024 code points.
+            ///   - error: The latest failed attempt's error, cut at 1,024 code points.
+            ///   - truncated: Whether the result was left out or a message cut for its length.
             internal init(
                 taskId: Swift.String,
                 queue: Swift.String,
@@ -729,7 +764,14 @@ extension Components {
                 from: Components.Schemas.Transition.FromPayload,
                 to: Components.Schemas.TaskState,
                 attempt: Swift.Int,
-                at: Foundation.Date
+                at: Foundation.Date,
+                priority: Swift.Int,
+                retriesLeft: Swift.Int,
+                worker: Swift.String? = nil,
+                result: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                message: Swift.String? = nil,
+                error: Swift.String? = nil,
+                truncated: Swift.Bool? = nil
             ) {
                 self.taskId = taskId
                 self.queue = queue
@@ -738,6 +780,13 @@ extension Components {
                 self.to = to
                 self.attempt = attempt
                 self.at = at
+                self.priority = priority
+                self.retriesLeft = retriesLeft
+                self.worker = worker
+                self.result = result
+                self.message = message
+                self.error = error
+                self.truncated = truncated
             }
             internal enum CodingKeys: String, CodingKey {
                 case taskId = "task_id"
@@ -747,6 +796,13 @@ extension Components {
                 case to
                 case attempt
                 case at
+                case priority
+                case retriesLeft = "retries_left"
+                case worker
+                case result
+                case message
+                case error
+                case truncated
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -778,6 +834,34 @@ extension Components {
                     Foundation.Date.self,
                     forKey: .at
                 )
+                self.priority = try container.decode(
+                    Swift.Int.self,
+                    forKey: .priority
+                )
+                self.retriesLeft = try container.decode(
+                    Swift.Int.self,
+                    forKey: .retriesLeft
+                )
+                self.worker = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .worker
+                )
+                self.result = try container.decodeIfPresent(
+                    OpenAPIRuntime.OpenAPIValueContainer.self,
+                    forKey: .result
+                )
+                self.message = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .message
+                )
+                self.error = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .error
+                )
+                self.truncated = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .truncated
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "task_id",
                     "queue",
@@ -785,7 +869,14 @@ extension Components {
                     "from",
                     "to",
                     "attempt",
-                    "at"
+                    "at",
+                    "priority",
+                    "retries_left",
+                    "worker",
+                    "result",
+                    "message",
+                    "error",
+                    "truncated"
                 ])
             }
         }
