@@ -17,9 +17,11 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an active queue.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Queue name: letters, digits, - _ .") var name: String
+        @Option(help: "Add this to the priority number of the queue's tasks on each retry (0-9), unless a task sets its own.")
+        var retryPriorityDecrement = 0
 
         func run() async throws {
-            let queue = try await store.client().createQueue(name)
+            let queue = try await store.client().createQueue(name, retryPriorityDecrement: retryPriorityDecrement)
             print("\(queue.name) \(queue.state.rawValue)")
         }
     }
@@ -34,7 +36,10 @@ struct QueueCommand: AsyncParsableCommand {
             let (queues, statistics) = (try await client.queues(), try await client.statistics())
             let json = OutputJSON.array(queues.map { queue in Representation.queue(queue, statistics: statistics.first { $0.queue == queue.name }) })
             try Output.print(json, as: output) {
-                Output.table(["NAME", "STATE", "CREATED"], queues.map { [$0.name, $0.state.rawValue, $0.createdAt.iso8601] })
+                Output.table(
+                    ["NAME", "STATE", "RETRY-DECREMENT", "CREATED"],
+                    queues.map { [$0.name, $0.state.rawValue, String($0.retryPriorityDecrement), $0.createdAt.iso8601] }
+                )
             }
         }
     }

@@ -65,8 +65,20 @@ public struct RetryPolicy: Sendable, Hashable {
         guard jitter.isFinite, (0...1).contains(jitter) else {
             throw InvalidField(field: "jitter", reason: "must be between 0 and 1, got \(jitter)")
         }
-        guard priorityDecrement >= 0 else {
-            throw InvalidField(field: "priority_decrement", reason: "must be >= 0, got \(priorityDecrement)")
+        try Self.checkPriorityDecrement(priorityDecrement, field: "priority_decrement")
+    }
+
+    /// Takes a queue's `retry_priority_decrement` at enqueue, unless this policy sets its own (not 0).
+    public mutating func adoptQueuePriorityDecrement(_ queueDecrement: Int) {
+        if priorityDecrement == 0 { priorityDecrement = queueDecrement }
+    }
+
+    /// The rule of a priority decrement, a task's or a queue's (`retry_priority_decrement`): 0 through 9 (more
+    /// could only reach the least urgent priority, 9, sooner than 9 does).
+    /// - Throws: ``InvalidField`` naming `field`.
+    public static func checkPriorityDecrement(_ value: Int, field: String) throws(InvalidField) {
+        guard (0...Priority.lowest).contains(value) else {
+            throw InvalidField(field: field, reason: "must be between 0 and \(Priority.lowest), got \(value)")
         }
     }
 

@@ -266,10 +266,13 @@ enum PostgresSchema {
             """,
             // 15: a change carries the task (riaktq's events): priority, retries left, worker, and on a change out of
             // running or into a final state its outcome (result, message, error, capped at StateChange.payloadCap
-            // code points). Rows written before have none (NULL arrays read as NULL elements).
+            // code points). Rows written before have none (NULL arrays read as NULL elements). And a queue's
+            // retry_priority_decrement (riaktq lowers a retried task's priority), which its tasks take at enqueue
+            // unless they set their own.
             """
             ALTER TABLE \(s).state_change ADD COLUMN priorities integer[], ADD COLUMN retries_left integer[],
                 ADD COLUMN workers text[], ADD COLUMN outcomes jsonb[];
+            ALTER TABLE \(s).queue ADD COLUMN retry_priority_decrement integer NOT NULL DEFAULT 0;
             \(changeTriggerFunctions(s))
             """,
         ]

@@ -118,18 +118,20 @@ extension PostgresTaskStore {
     ) async throws -> [EnqueueResult] {
         let queues = Array(Set(tasks.map(\.queue)))
         var states: [String: String] = [:]
+        var decrements: [String: Int] = [:]
         let queueQuery: PostgresQuery =
             notifying.isEmpty
-            ? "SELECT name, state FROM \(unescaped: s).queue WHERE name = ANY(\(queues)) FOR SHARE"
+            ? "SELECT name, state, retry_priority_decrement FROM \(unescaped: s).queue WHERE name = ANY(\(queues)) FOR SHARE"
             : """
             WITH woken AS MATERIALIZED (SELECT pg_notify(\(channel), key) FROM unnest(\(Array(notifying))::text[]) AS key)
-            SELECT q.name, q.state FROM \(unescaped: s).queue AS q
+            SELECT q.name, q.state, q.retry_priority_decrement FROM \(unescaped: s).queue AS q
             WHERE q.name = ANY(\(queues)) AND (SELECT count(*) FROM woken) >= 0
             FOR SHARE OF q
             """
         for row in try await rows(queueQuery, on: connection) {
-            let (name, state) = try row.decode((String, String).self)
+            let (name, state, decrement) = try row.decode((String, String, Int).self)
             states[name] = state
+            decrements[name] = decrement
         }
         try Self.requireActive(tasks, states: states, orSuspended: orSuspended)
         var parents: [TaskID: TaskRecord] = [:]
@@ -155,6 +157,7 @@ extension PostgresTaskStore {
         var records = tasks.map { new -> TaskRecord in
             var record = TaskTransition.enqueue(new, id: ids.next(now: now), now: now)
             if let parent = new.parentID.flatMap({ parents[$0] }) { record.joinTree(of: parent) }
+            record.retry.adoptQueuePriorityDecrement(decrements[new.queue] ?? 0)
             return record
         }
         try await numberOperations(&records, on: connection)
@@ -249,18 +252,23 @@ extension PostgresTaskStore {
     /// afterwards: the task holding the key, or, should it have finished just now, the latest with that key.
     private func enqueueAlone(_ tasks: [NewTask], now: Date, notifying: [String], orSuspended: Bool) async throws -> [EnqueueResult] {
         let ids = PostgresTaskStore.ids
-        let records = tasks.map { TaskTransition.enqueue($0, id: ids.next(now: now), now: now) }
+        var records = tasks.map { TaskTransition.enqueue($0, id: ids.next(now: now), now: now) }
         var states: [String: String] = [:]
+        var decrements: [String: Int] = [:]
         var created = Set<TaskID>()
         for row in try await rows(Self.enqueueStatement(schema: s, records, channel: channel, notifying: notifying, orSuspended: orSuspended)) {
-            let (kind, a, b) = try row.decode((String, String, String?).self)
+            let (kind, a, b, decrement) = try row.decode((String, String, String?, Int?).self)
             switch kind {
-            case "q": states[a] = b
+            case "q":
+                states[a] = b
+                decrements[a] = decrement
             case "i": created.insert(TaskID(trusted: a))
             default: break
             }
         }
         try Self.requireActive(tasks, states: states, orSuspended: orSuspended)
+        // The statement gave the rows their queue's decrement; the answer says the same.
+        for index in records.indices { records[index].retry.adoptQueuePriorityDecrement(decrements[records[index].queue] ?? 0) }
         return try await results(records, created: created, on: nil)
     }
 

@@ -4,8 +4,16 @@ import PostgresNIO
 
 extension PostgresTaskStore {
     /// One `INSERT … SELECT FROM unnest(…)` for the whole batch; the partial unique index settles idempotency keys.
-    /// Rows are inserted only if `condition` (SQL) holds.
-    static func insertQuery(schema: String, _ records: [TaskRecord], onlyIf condition: String = "true") -> PostgresQuery {
+    /// Rows are inserted only if `condition` (SQL) holds. A row whose retry `priority_decrement` is 0 takes
+    /// `queueDecrement(queue)` (SQL of the row's queue name `u.queue`; the queue's `retry_priority_decrement`), when
+    /// given: records that did not take it in Swift already (``RetryPolicy/adoptQueuePriorityDecrement(_:)``).
+    static func insertQuery(
+        schema: String,
+        _ records: [TaskRecord],
+        onlyIf condition: String = "true",
+        queueDecrement: String? = nil
+    ) -> PostgresQuery {
+        let decrement = queueDecrement.map { "CASE WHEN u.decrement = 0 THEN coalesce(\($0), 0) ELSE u.decrement END" } ?? "u.decrement"
         func column<T>(_ value: (TaskRecord) -> T) -> [T] { records.map(value) }
         let ids = column { $0.id.uuid ?? UUID() }
         let queues = column(\.queue)
@@ -57,7 +65,7 @@ extension PostgresTaskStore {
                 created_at, name, timeout, progress_units, type, scope, entity, keyspace, table_name, locality, abortable,
                 sequence_number, user_task, target_worker, meta, fixed_lease, requires)
             SELECT u.id, u.queue, u.handler, u.arguments, u.priority, u.run_at, u.state, 0, 0, u.max_attempts, u.delay,
-                u.factor, u.max_delay, u.jitter, u.decrement, u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
+                u.factor, u.max_delay, u.jitter, \(unescaped: decrement), u.ttr, NULLIF(u.key, ''), NULLIF(u.parent, '')::uuid,
                 NULLIF(u.root, '')::uuid, NULLIF(u.module, ''), u.internal, u.tags::jsonb, u.created_at, NULLIF(u.name, ''),
                 NULLIF(u.timeout, -1), NULLIF(u.units, ''), NULLIF(u.type, ''), NULLIF(u.scope, ''), NULLIF(u.entity, ''),
                 NULLIF(u.keyspace, ''), NULLIF(u.table_name, ''), u.locality, u.abortable, NULLIF(u.sequence, -1), u.user_task, NULLIF(u.target, chr(1)),
@@ -83,8 +91,8 @@ extension PostgresTaskStore {
 
     /// The whole enqueue of a small batch as one statement, so that it commits on its own in one round trip: locks
     /// the queue rows (`FOR SHARE`, so that a queue cannot be deleted or suspended under it), inserts only if every
-    /// queue is active (or, with `orSuspended`, exists), and then sends `NOTIFY` for each of `notifying`. Rows: `('q', name, state)` per queue found,
-    /// `('i', id, NULL)` per task inserted.
+    /// queue is active (or, with `orSuspended`, exists), and then sends `NOTIFY` for each of `notifying`. Rows:
+    /// `('q', name, state, retry_priority_decrement)` per queue found, `('i', id, NULL, NULL)` per task inserted.
     static func enqueueStatement(
         schema s: String,
         _ records: [TaskRecord],
@@ -92,7 +100,12 @@ extension PostgresTaskStore {
         notifying: [String],
         orSuspended: Bool = false
     ) -> PostgresQuery {
-        var insert = insertQuery(schema: s, records, onlyIf: "(SELECT ok FROM ok)")
+        var insert = insertQuery(
+            schema: s,
+            records,
+            onlyIf: "(SELECT ok FROM ok)",
+            queueDecrement: "(SELECT retry_priority_decrement FROM q WHERE q.name = u.queue)"
+        )
         let queues = Array(Set(records.map(\.queue)))
         insert.binds.append(queues)
         let queuesBind = insert.binds.count
@@ -102,7 +115,7 @@ extension PostgresTaskStore {
         let notifyingBind = insert.binds.count
         let sql = """
             WITH q AS MATERIALIZED (
-                SELECT name, state FROM \(s).queue WHERE name = ANY($\(queuesBind)::text[]) FOR SHARE
+                SELECT name, state, retry_priority_decrement FROM \(s).queue WHERE name = ANY($\(queuesBind)::text[]) FOR SHARE
             ), ok AS MATERIALIZED (
                 SELECT count(*) = cardinality($\(queuesBind)::text[]) AS ok FROM q WHERE \(orSuspended ? "true" : "state = 'active'")
             ), inserted AS (
@@ -110,9 +123,9 @@ extension PostgresTaskStore {
             ), woken AS MATERIALIZED (
                 SELECT pg_notify($\(channelBind), key) FROM unnest($\(notifyingBind)::text[]) AS key WHERE (SELECT ok FROM ok)
             )
-            SELECT 'q' AS kind, name AS a, state AS b FROM q
-            UNION ALL SELECT 'i', id::text, NULL FROM inserted
-            UNION ALL SELECT 'w', count(*)::text, NULL FROM woken
+            SELECT 'q' AS kind, name AS a, state AS b, retry_priority_decrement AS c FROM q
+            UNION ALL SELECT 'i', id::text, NULL, NULL FROM inserted
+            UNION ALL SELECT 'w', count(*)::text, NULL, NULL FROM woken
             """
         return PostgresQuery(unsafeSQL: sql, binds: insert.binds)
     }

@@ -128,7 +128,8 @@ extension PostgresTaskStore {
                     "UPDATE \(unescaped: self.s).task SET has_children = true WHERE id = ANY(\(parents)) AND NOT has_children",
                     on: connection
                 )
-                try await connection.query(Self.insertQuery(schema: self.s, inserted), logger: self.logger)
+                let decrement = "(SELECT retry_priority_decrement FROM \(self.s).queue q WHERE q.name = u.queue)"
+                try await connection.query(Self.insertQuery(schema: self.s, inserted, queueDecrement: decrement), logger: self.logger)
             }
             return results
         }

@@ -27,28 +27,32 @@ extension PostgresTaskStore {
         return task
     }
 
-    public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
+    public func createQueue(_ name: String, retryPriorityDecrement: Int, now: Date) async throws -> QueueRecord {
         if let problem = QueueName.problem(name) { throw StoreError.invalid(InvalidField(field: "queue", reason: problem)) }
+        do { try RetryPolicy.checkPriorityDecrement(retryPriorityDecrement, field: "retry_priority_decrement") } catch {
+            throw StoreError.invalid(error)
+        }
         let now = now.wholeMilliseconds
         let inserted = try await rows(
             """
-            INSERT INTO \(unescaped: s).queue (name, state, created_at, updated_at) VALUES (\(name), 'active', \(now), \(now))
+            INSERT INTO \(unescaped: s).queue (name, state, created_at, updated_at, retry_priority_decrement)
+            VALUES (\(name), 'active', \(now), \(now), \(retryPriorityDecrement))
             ON CONFLICT (name) DO NOTHING RETURNING name
             """
         )
         guard !inserted.isEmpty else { throw StoreError(.alreadyExists, "queue \"\(name)\" already exists") }
-        return QueueRecord(name: name, state: .active, createdAt: now, updatedAt: now)
+        return QueueRecord(name: name, state: .active, createdAt: now, updatedAt: now, retryPriorityDecrement: retryPriorityDecrement)
     }
 
     public func queues() async throws -> [QueueRecord] {
-        try await rows("SELECT name, state, created_at, updated_at FROM \(unescaped: s).queue ORDER BY name").map(Self.decodeQueue)
+        try await rows("SELECT \(unescaped: Self.queueColumns) FROM \(unescaped: s).queue ORDER BY name").map(Self.decodeQueue)
     }
 
     public func setQueueState(_ name: String, to state: QueueState, now: Date) async throws -> QueueRecord {
         let updated = try await rows(
             """
             UPDATE \(unescaped: s).queue SET state = \(state.rawValue), updated_at = \(now.wholeMilliseconds)
-            WHERE name = \(name) RETURNING name, state, created_at, updated_at
+            WHERE name = \(name) RETURNING \(unescaped: Self.queueColumns)
             """
         )
         guard let row = updated.first else { throw StoreError.unknownQueue(name) }
@@ -69,12 +73,21 @@ extension PostgresTaskStore {
         return deleted
     }
 
+    /// The columns ``decodeQueue(_:)`` reads, in order.
+    static let queueColumns = "name, state, created_at, updated_at, retry_priority_decrement"
+
     static func decodeQueue(_ row: PostgresRow) throws -> QueueRecord {
-        let (name, stateText, created, updated) = try row.decode((String, String, Date, Date).self)
+        let (name, stateText, created, updated, decrement) = try row.decode((String, String, Date, Date, Int).self)
         guard let state = QueueState(rawValue: stateText) else {
             throw StoreError(.corrupt, "queue \(name) is corrupt: state holds \(stateText)")
         }
-        return QueueRecord(name: name, state: state, createdAt: created.wholeMilliseconds, updatedAt: updated.wholeMilliseconds)
+        return QueueRecord(
+            name: name,
+            state: state,
+            createdAt: created.wholeMilliseconds,
+            updatedAt: updated.wholeMilliseconds,
+            retryPriorityDecrement: decrement
+        )
     }
 
     // MARK: housekeeping

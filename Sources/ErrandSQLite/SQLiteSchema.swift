@@ -8,7 +8,7 @@ import GRDB
 /// migrates, the others find the work done.
 enum SQLiteSchema {
     /// Migrations in order; migration `n` (1-based) brings the schema to version `n`.
-    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
+    static let migrations = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15]
 
     /// Applies every migration the database lacks.
     /// - Throws: ``StoreError`` `.unavailable` when the file's schema is newer than this binary knows.
@@ -35,6 +35,12 @@ enum SQLiteSchema {
             }
         }
     }
+
+    /// Version 15: a queue's `retry_priority_decrement` (riaktq lowers a retried task's priority), which its tasks
+    /// take at enqueue unless they set their own. The change log needs no column: its rows' format 2 carries the task.
+    static let v15 = """
+        ALTER TABLE errand_queue ADD COLUMN retry_priority_decrement INTEGER NOT NULL DEFAULT 0;
+        """
 
     /// Version 14: capability routing (riaktq's tags): a task's `requires`, the key of the tags a claimer must have
     /// (`gpu,ssd`, NULL for none; in the archive too), and every key ever stored (`errand_requirement`, a handful of

@@ -11,6 +11,8 @@ extension SQLiteTaskStore {
         """
 
     static let selectQueueState = "SELECT state FROM errand_queue WHERE name = ?"
+    static let selectQueueForEnqueue = "SELECT state, retry_priority_decrement FROM errand_queue WHERE name = ?"
+    static let selectQueueDecrement = "SELECT retry_priority_decrement FROM errand_queue WHERE name = ?"
 
     public func enqueue(_ tasks: [NewTask], now: Date, intoSuspendedQueues: Bool) async throws -> [EnqueueResult] {
         for (index, task) in tasks.enumerated() {
@@ -18,15 +20,14 @@ extension SQLiteTaskStore {
         }
         let ids = TaskIDGenerator.shared
         let results = try await writeTasks { db, log in
-            var checkedQueues: [String: Bool] = [:]
+            var decrements: [String: Int] = [:]
             var parents: [TaskID: TaskRecord] = [:]
             var results: [EnqueueResult] = []
             results.reserveCapacity(tasks.count)
-            for new in tasks {
-                if checkedQueues[new.queue] == nil {
-                    try Self.requireActiveQueue(db, new.queue, orSuspended: intoSuspendedQueues)
-                    checkedQueues[new.queue] = true
-                }
+            for var new in tasks {
+                let decrement = try decrements[new.queue] ?? Self.requireActiveQueue(db, new.queue, orSuspended: intoSuspendedQueues)
+                decrements[new.queue] = decrement
+                new.retry.adoptQueuePriorityDecrement(decrement)
                 results.append(try Self.insert(db, log, new, id: ids.next(now: now), now: now, parents: &parents))
             }
             return results
@@ -115,7 +116,8 @@ extension SQLiteTaskStore {
                 try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
                 return .skippedOutstanding
             }
-            try Self.requireActiveQueue(db, task.queue)
+            var task = task
+            task.retry.adoptQueuePriorityDecrement(try Self.requireActiveQueue(db, task.queue))
             var parents: [TaskID: TaskRecord] = [:]
             let inserted = try Self.insert(db, log, task, id: id, now: now, parents: &parents)
             try db.execute(sql: advance, arguments: [name, slot, now.millisecondsSince1970])
@@ -134,9 +136,15 @@ extension SQLiteTaskStore {
     }
 
     /// Throws unless `queue` exists and is active (or, with `orSuspended`, suspended).
-    static func requireActiveQueue(_ db: Database, _ queue: String, orSuspended: Bool = false) throws {
-        let state = try String.fetchOne(db.cachedStatement(sql: selectQueueState), arguments: [queue])
-        guard let state else { throw StoreError.unknownQueue(queue) }
+    /// Refuses a queue that does not exist or is not active (or, with `orSuspended`, suspended).
+    /// - Returns: the queue's ``QueueRecord/retryPriorityDecrement``.
+    @discardableResult
+    static func requireActiveQueue(_ db: Database, _ queue: String, orSuspended: Bool = false) throws -> Int {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: selectQueueForEnqueue), arguments: [queue]) else {
+            throw StoreError.unknownQueue(queue)
+        }
+        let state: String = row[0]
         guard state == QueueState.active.rawValue || orSuspended else { throw StoreError.queueSuspended(queue) }
+        return row[1]
     }
 }

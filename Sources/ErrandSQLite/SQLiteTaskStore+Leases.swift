@@ -126,7 +126,11 @@ extension SQLiteTaskStore {
                 let followUps = finish.followUpRecords(of: task, now: now)
                 let result = try Self.apply(db, log, .finish(finish), to: task, now: now, followUps: finish.childCount)
                 if result.appliedTask != nil {
-                    for record in followUps { try Self.insert(db, log, record) }
+                    for var record in followUps {
+                        let decrement = try Int.fetchOne(db.cachedStatement(sql: Self.selectQueueDecrement), arguments: [record.queue])
+                        record.retry.adoptQueuePriorityDecrement(decrement ?? 0)
+                        try Self.insert(db, log, record)
+                    }
                 }
                 return result
             }

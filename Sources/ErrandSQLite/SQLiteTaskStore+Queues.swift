@@ -4,16 +4,28 @@ public import Foundation
 import GRDB
 
 extension SQLiteTaskStore {
-    public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
+    public func createQueue(_ name: String, retryPriorityDecrement: Int, now: Date) async throws -> QueueRecord {
         if let problem = QueueName.problem(name) { throw StoreError.invalid(InvalidField(field: "queue", reason: problem)) }
-        let record = QueueRecord(name: name, state: .active, createdAt: now.wholeMilliseconds, updatedAt: now.wholeMilliseconds)
+        do { try RetryPolicy.checkPriorityDecrement(retryPriorityDecrement, field: "retry_priority_decrement") } catch {
+            throw StoreError.invalid(error)
+        }
+        let record = QueueRecord(
+            name: name,
+            state: .active,
+            createdAt: now.wholeMilliseconds,
+            updatedAt: now.wholeMilliseconds,
+            retryPriorityDecrement: retryPriorityDecrement
+        )
         return try await write { db in
             if try String.fetchOne(db, sql: Self.selectQueueState, arguments: [name]) != nil {
                 throw StoreError(.alreadyExists, "queue \"\(name)\" already exists")
             }
             try db.execute(
-                sql: "INSERT INTO errand_queue (name, state, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                arguments: [name, record.state.rawValue, record.createdAt.millisecondsSince1970, record.updatedAt.millisecondsSince1970]
+                sql: "INSERT INTO errand_queue (name, state, created_at, updated_at, retry_priority_decrement) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    name, record.state.rawValue, record.createdAt.millisecondsSince1970, record.updatedAt.millisecondsSince1970,
+                    retryPriorityDecrement,
+                ]
             )
             return record
         }
@@ -21,7 +33,7 @@ extension SQLiteTaskStore {
 
     public func queues() async throws -> [QueueRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT name, state, created_at, updated_at FROM errand_queue ORDER BY name").map(Self.decodeQueue)
+            try Row.fetchAll(db, sql: "SELECT \(Self.queueColumns) FROM errand_queue ORDER BY name").map(Self.decodeQueue)
         }
     }
 
@@ -32,7 +44,7 @@ extension SQLiteTaskStore {
                 arguments: [state.rawValue, now.millisecondsSince1970, name]
             )
             guard db.changesCount > 0 else { throw StoreError.unknownQueue(name) }
-            let row = try Row.fetchOne(db, sql: "SELECT name, state, created_at, updated_at FROM errand_queue WHERE name = ?", arguments: [name])
+            let row = try Row.fetchOne(db, sql: "SELECT \(Self.queueColumns) FROM errand_queue WHERE name = ?", arguments: [name])
             guard let row else { throw StoreError.unknownQueue(name) }
             return try Self.decodeQueue(row)
         }
@@ -58,6 +70,9 @@ extension SQLiteTaskStore {
         return deleted
     }
 
+    /// The columns ``decodeQueue(_:)`` reads, in order.
+    static let queueColumns = "name, state, created_at, updated_at, retry_priority_decrement"
+
     static func decodeQueue(_ row: Row) throws -> QueueRecord {
         let name: String = row[0]
         let stateText: String = row[1]
@@ -68,7 +83,8 @@ extension SQLiteTaskStore {
             name: name,
             state: state,
             createdAt: Date(millisecondsSince1970: row[2]),
-            updatedAt: Date(millisecondsSince1970: row[3])
+            updatedAt: Date(millisecondsSince1970: row[3]),
+            retryPriorityDecrement: row[4]
         )
     }
 }

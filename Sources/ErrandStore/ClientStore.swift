@@ -102,9 +102,10 @@ public protocol TaskLeases: Sendable {
 
 /// Queues: create, list, suspend, resume and delete them.
 public protocol QueueStore: Sendable {
-    /// Creates a queue in the `active` state.
-    /// - Throws: ``StoreError`` `.alreadyExists` or `.invalid` (bad name).
-    func createQueue(_ name: String, now: Date) async throws -> QueueRecord
+    /// Creates a queue in the `active` state, whose tasks' retries add `retryPriorityDecrement` to their priority
+    /// number unless a task sets its own (``QueueRecord/retryPriorityDecrement``).
+    /// - Throws: ``StoreError`` `.alreadyExists` or `.invalid` (bad name, negative decrement).
+    func createQueue(_ name: String, retryPriorityDecrement: Int, now: Date) async throws -> QueueRecord
 
     /// All queues, by name.
     func queues() async throws -> [QueueRecord]
@@ -117,6 +118,13 @@ public protocol QueueStore: Sendable {
     /// - Returns: the number of tasks deleted.
     /// - Throws: ``StoreError`` `.unknownQueue`.
     func deleteQueue(_ name: String) async throws -> Int
+}
+
+extension QueueStore {
+    /// Creates a queue in the `active` state whose retries lower no priority.
+    public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
+        try await createQueue(name, retryPriorityDecrement: 0, now: now)
+    }
 }
 
 /// Turns task definitions on and off for the whole cluster.

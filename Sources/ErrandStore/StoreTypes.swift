@@ -155,12 +155,16 @@ public struct QueueRecord: Sendable, Hashable {
     public var state: QueueState
     public var createdAt: Date
     public var updatedAt: Date
+    /// What each retry adds to the priority number of the queue's tasks (riaktq lowers a retried task's priority by
+    /// 1): a task enqueued with a retry `priority_decrement` of 0 takes this one; 0, the default, lowers nothing.
+    public var retryPriorityDecrement: Int
 
-    public init(name: String, state: QueueState, createdAt: Date, updatedAt: Date) {
+    public init(name: String, state: QueueState, createdAt: Date, updatedAt: Date, retryPriorityDecrement: Int = 0) {
         self.name = name
         self.state = state
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.retryPriorityDecrement = retryPriorityDecrement
     }
 }
 

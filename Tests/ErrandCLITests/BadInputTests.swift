@@ -19,6 +19,10 @@ import Testing
         ("unknown state", ["task", "list", "--state", "done"], 2, "unknown state \"done\""),
         ("duplicate queue", ["queue", "create", "paused"], 2, "queue \"paused\" already exists"),
         ("bad queue name", ["queue", "create", "a/b"], 2, "contains \"/\""),
+        (
+            "out-of-range retry decrement", ["queue", "create", "riak", "--retry-priority-decrement", "12"], 2,
+            "retry_priority_decrement: must be between 0 and 9, got 12"
+        ),
         ("delete unknown queue", ["queue", "delete", "ghost"], 2, "queue \"ghost\" does not exist"),
     ]
 

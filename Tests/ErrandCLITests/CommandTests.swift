@@ -32,6 +32,20 @@ import Testing
         }
     }
 
+    /// riaktq's rule as a queue setting: the queue's tasks that set no decrement of their own take the queue's.
+    @Test func aQueuesRetryPriorityDecrementGoesToItsTasks() async throws {
+        try await TemporaryDirectory.with { directory in
+            let errand = ErrandBinary(directory: directory)
+            _ = try await errand.ok(["queue", "create", "riak", "--retry-priority-decrement", "1"])
+            let queues = try #require(try await errand.json(["queue", "list", "-o", "json"]) as? [[String: Any]])
+            #expect(queues.first { $0["name"] as? String == "riak" }?["retry_priority_decrement"] as? Int == 1)
+            #expect(try await errand.ok(["queue", "list", "-o", "table"]).contains("RETRY-DECREMENT"))
+            let id = try await errand.ok(["task", "add", "--handler", "errand.echo", "--queue", "riak"])
+            let task = try #require(try await errand.json(["task", "get", id, "-o", "json"]) as? [String: Any])
+            #expect((task["retry"] as? [String: Any])?["priority_decrement"] as? Int == 1)
+        }
+    }
+
     /// JSON Lines on stdin: every line is a task; a malformed line is named, and then nothing is added.
     @Test func jsonLinesAddEveryLineAndABadLineAddsNothing() async throws {
         try await TemporaryDirectory.with { directory in

@@ -68,7 +68,7 @@ import Testing
                         server,
                         #"{ tasks(module: "my_reload", state: ["completed"], oldest_first: true) { tasks { id arguments } next_cursor } "#
                             + #"statistics { statuses { total completed unknown_task } definitions { definition completed } } "#
-                            + #"definitions { name kind handler enabled source } queues { name total completed } workers { name state } }"#
+                            + #"definitions { name kind handler enabled source } queues { name retry_priority_decrement total completed } workers { name state } }"#
                     )
                 )
                 let page = try #require((listed["tasks"] as? [String: Any])?["tasks"] as? [[String: Any]])
@@ -78,6 +78,7 @@ import Testing
                 #expect(statuses["total"] as? Int == 2 && statuses["completed"] as? Int == 2 && statuses["unknown_task"] as? Int == 0)
                 #expect((listed["definitions"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["my_reload", "napper"])
                 #expect((listed["queues"] as? [[String: Any]])?.first?["completed"] as? Int == 2)
+                #expect((listed["queues"] as? [[String: Any]])?.first?["retry_priority_decrement"] as? Int == 0)
 
                 // Cancel a running launch; retry a finished one.
                 let napper = try Self.data(try await Self.post(server, #"mutation { task { start(name: "napper") } }"#))

@@ -119,6 +119,12 @@ public struct ErrandClient: Sendable {
     @discardableResult
     public func createQueue(_ name: String) async throws -> QueueRecord { try await store.createQueue(name, now: time.now) }
 
+    /// Creates an active queue whose tasks' retries add `retryPriorityDecrement` to their priority number, unless a
+    /// task sets its own (riaktq lowers a retried task's priority by 1).
+    public func createQueue(_ name: String, retryPriorityDecrement: Int) async throws -> QueueRecord {
+        try await store.createQueue(name, retryPriorityDecrement: retryPriorityDecrement, now: time.now)
+    }
+
     /// All queues.
     public func queues() async throws -> [QueueRecord] { try await store.queues() }
 

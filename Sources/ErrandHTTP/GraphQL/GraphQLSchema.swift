@@ -81,6 +81,7 @@ struct GraphQLAPI: API {
             Type(GraphQLTypes.Queue.self) {
                 Field("name", at: \.name)
                 Field("state", at: \.state)
+                Field("retry_priority_decrement", at: \.retryPriorityDecrement)
                 Field("total", at: \.total)
                 Field("scheduled", at: \.scheduled)
                 Field("pending", at: \.pending)

@@ -102,6 +102,7 @@ enum GraphQLTypes {
 
         var name: String { record.name }
         var state: String { record.state.rawValue }
+        var retryPriorityDecrement: Int { record.retryPriorityDecrement }
         var total: Int { counts.values.reduce(0, +) }
         var scheduled: Int { counts[.scheduled] ?? 0 }
         var pending: Int { counts[.pending] ?? 0 }

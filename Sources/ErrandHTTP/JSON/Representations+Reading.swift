@@ -117,7 +117,8 @@ extension Representation {
             name: try read.string("name"),
             state: try read.value("state"),
             createdAt: try read.date("created_at"),
-            updatedAt: try read.date("updated_at")
+            updatedAt: try read.date("updated_at"),
+            retryPriorityDecrement: try read.int("retry_priority_decrement")
         )
     }
 

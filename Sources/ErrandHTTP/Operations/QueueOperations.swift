@@ -28,7 +28,11 @@ struct QueueOperations {
     }
 
     @Sendable func createQueue(_ request: APIRequest) async throws -> Response {
-        .json(Representation.queue(try await client.createQueue(request.body.string("name") ?? ""), statistics: nil), status: .created)
+        let queue = try await client.createQueue(
+            request.body.string("name") ?? "",
+            retryPriorityDecrement: request.body.int("retry_priority_decrement") ?? 0
+        )
+        return .json(Representation.queue(queue, statistics: nil), status: .created)
     }
 
     @Sendable func getQueue(_ request: APIRequest) async throws -> Response {

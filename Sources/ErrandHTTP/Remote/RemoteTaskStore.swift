@@ -140,8 +140,9 @@ public struct RemoteTaskStore: ClientStore {
         try Representation.task(from: try await api.call("POST", "/v1/tasks/\(id)/retry"))
     }
 
-    public func createQueue(_ name: String, now: Date) async throws -> QueueRecord {
-        try Representation.queue(from: try await api.call("POST", "/v1/queues", body: .object([("name", .string(name))])))
+    public func createQueue(_ name: String, retryPriorityDecrement: Int, now: Date) async throws -> QueueRecord {
+        let body: OutputJSON = .object([("name", .string(name)), ("retry_priority_decrement", .int(retryPriorityDecrement))])
+        return try Representation.queue(from: try await api.call("POST", "/v1/queues", body: body))
     }
 
     public func queues() async throws -> [QueueRecord] {

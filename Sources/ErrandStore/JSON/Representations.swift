@@ -139,6 +139,7 @@ package enum Representation {
             ("state", .string(queue.state.rawValue)),
             ("created_at", .date(queue.createdAt)),
             ("updated_at", .date(queue.updatedAt)),
+            ("retry_priority_decrement", .int(queue.retryPriorityDecrement)),
             ("counts", counts(statistics?.counts ?? [:])),
             ("total", .int(statistics?.total ?? 0)),
         ])

@@ -19,6 +19,31 @@ extension StoreCheck {
             #expect(try await store.queues().map(\.name) == ["default", "reports"])
             #expect(try await store.setQueueState("reports", to: .active, now: time.now).state == .active)
         },
+        StoreCheck(client: "a queue's retry priority decrement goes to its tasks that set none, by every enqueue path") { store, time in
+            let created = try await store.createQueue("riak", retryPriorityDecrement: 1, now: time.now)
+            #expect(created.retryPriorityDecrement == 1)
+            #expect(try await store.queues().first { $0.name == "riak" }?.retryPriorityDecrement == 1)
+            #expect(try await store.queues().first { $0.name == "default" }?.retryPriorityDecrement == 0)
+            for bad in [-1, 10] {
+                let error = await storeError { _ = try await store.createQueue("bad\(bad)", retryPriorityDecrement: bad, now: time.now) }
+                #expect(error?.code == .invalid && error?.message.contains("retry_priority_decrement") == true, "\(bad)")
+            }
+            let one = try await store.add(NewTask(handler: "first", queue: "riak", priority: 2), now: time.now)
+            let own = try await store.add(NewTask(handler: "h", queue: "riak", retry: RetryPolicy(priorityDecrement: 3)), now: time.now)
+            let plain = try await store.add(NewTask(handler: "h"), now: time.now)
+            // A big batch (PostgreSQL copies it) and a small one (one statement) take it alike.
+            let big = try await store.enqueue((0..<100).map { _ in NewTask(handler: "h", queue: "riak") }, now: time.now).map(\.task)
+            #expect([one, own, plain].map(\.retry.priorityDecrement) == [1, 3, 0])
+            #expect(big.allSatisfy { $0.retry.priorityDecrement == 1 })
+            for task in [one, own, plain, big[0], big[99]] {
+                #expect(try await store.task(task.id)?.retry.priorityDecrement == task.retry.priorityDecrement, "as answered, so stored")
+            }
+            // A retry lowers the priority by the queue's decrement.
+            let claimed = try await store.claim(ClaimRequest(queues: ["riak"], handlers: ["first"], worker: "w1", limit: 1, now: time.now))
+            #expect(claimed.map(\.id) == [one.id])
+            _ = try await store.finishOne(try #require(claimed.first), .failed, message: "again", now: time.now)
+            #expect(try await store.task(one.id)?.priority == 3)
+        },
         StoreCheck(client: "queue errors name the queue") { store, time in
             _ = try await store.createQueue("dup", now: time.now)
             #expect(await storeError { _ = try await store.createQueue("dup", now: time.now) }?.code == .alreadyExists)

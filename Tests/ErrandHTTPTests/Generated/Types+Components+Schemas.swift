@@ -2524,6 +2524,10 @@ extension Components {
             internal var createdAt: Foundation.Date
             /// - Remark: Generated from `#/components/schemas/Queue/updated_at`.
             internal var updatedAt: Foundation.Date
+            /// Added to the priority number of the queue's tasks on each retry, unless a task sets its own.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Queue/retry_priority_decrement`.
+            internal var retryPriorityDecrement: Swift.Int
             /// - Remark: Generated from `#/components/schemas/Queue/counts`.
             internal var counts: Components.Schemas.Counts
             /// - Remark: Generated from `#/components/schemas/Queue/total`.
@@ -2535,6 +2539,7 @@ extension Components {
             ///   - state:
             ///   - createdAt:
             ///   - updatedAt:
+            ///   - retryPriorityDecrement: Added to the priority number of the queue's tasks on each retry, unless a task sets its own.
             ///   - counts:
             ///   - total:
             internal init(
@@ -2542,6 +2547,7 @@ extension Components {
                 state: Components.Schemas.Queue.StatePayload,
                 createdAt: Foundation.Date,
                 updatedAt: Foundation.Date,
+                retryPriorityDecrement: Swift.Int,
                 counts: Components.Schemas.Counts,
                 total: Swift.Int
             ) {
@@ -2549,6 +2555,7 @@ extension Components {
                 self.state = state
                 self.createdAt = createdAt
                 self.updatedAt = updatedAt
+                self.retryPriorityDecrement = retryPriorityDecrement
                 self.counts = counts
                 self.total = total
             }
@@ -2557,6 +2564,7 @@ extension Components {
                 case state
                 case createdAt = "created_at"
                 case updatedAt = "updated_at"
+                case retryPriorityDecrement = "retry_priority_decrement"
                 case counts
                 case total
             }
@@ -2578,6 +2586,10 @@ extension Components {
                     Foundation.Date.self,
                     forKey: .updatedAt
                 )
+                self.retryPriorityDecrement = try container.decode(
+                    Swift.Int.self,
+                    forKey: .retryPriorityDecrement
+                )
                 self.counts = try container.decode(
                     Components.Schemas.Counts.self,
                     forKey: .counts
@@ -2591,6 +2603,7 @@ extension Components {
                     "state",
                     "created_at",
                     "updated_at",
+                    "retry_priority_decrement",
                     "counts",
                     "total"
                 ])

@@ -7264,15 +7264,25 @@ internal enum Operations {
                 internal struct JsonPayload: Codable, Hashable, Sendable {
                     /// - Remark: Generated from `#/paths/v1/queues/POST/requestBody/json/name`.
                     internal var name: Components.Schemas.QueueName
+                    /// Added to the priority number of the queue's tasks on each retry (riaktq lowers it by 1), unless a task sets its own priority_decrement.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/queues/POST/requestBody/json/retry_priority_decrement`.
+                    internal var retryPriorityDecrement: Swift.Int?
                     /// Creates a new `JsonPayload`.
                     ///
                     /// - Parameters:
                     ///   - name:
-                    internal init(name: Components.Schemas.QueueName) {
+                    ///   - retryPriorityDecrement: Added to the priority number of the queue's tasks on each retry (riaktq lowers it by 1), unless a task sets its own priority_decrement.
+                    internal init(
+                        name: Components.Schemas.QueueName,
+                        retryPriorityDecrement: Swift.Int? = nil
+                    ) {
                         self.name = name
+                        self.retryPriorityDecrement = retryPriorityDecrement
                     }
                     internal enum CodingKeys: String, CodingKey {
                         case name
+                        case retryPriorityDecrement = "retry_priority_decrement"
                     }
                     internal init(from decoder: any Swift.Decoder) throws {
                         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -7280,8 +7290,13 @@ internal enum Operations {
                             Components.Schemas.QueueName.self,
                             forKey: .name
                         )
+                        self.retryPriorityDecrement = try container.decodeIfPresent(
+                            Swift.Int.self,
+                            forKey: .retryPriorityDecrement
+                        )
                         try decoder.ensureNoAdditionalProperties(knownKeys: [
-                            "name"
+                            "name",
+                            "retry_priority_decrement"
                         ])
                     }
                 }
