@@ -25,6 +25,8 @@ public struct APIServices: Sendable {
     public var taskTTLs: (code: Double, user: Double)
     /// Set from ``HTTPServerConfiguration/longestWait`` by the server.
     var longestWait: Double = 300
+    /// The programs that claim over HTTP, kept in the worker registry; made by the server, with its longest wait.
+    var remoteClaimers = RemoteClaimers(longestWait: 300)
 
     /// - Parameters:
     ///   - store: the store to serve.
@@ -108,6 +110,7 @@ public struct ErrandHTTPServer: Service {
         }
         var services = services
         services.longestWait = configuration.longestWait
+        services.remoteClaimers = RemoteClaimers(longestWait: configuration.longestWait)
         var handlers: [String: OperationHandler] = [:]
         for group in [
             TaskOperations(services: services).handlers, LeaseOperations(services: services).handlers,

@@ -43,6 +43,10 @@ struct LeaseOperations {
             let seen = changes.generation
             let request = ClaimRequest(queues: queues, handlers: handlers, worker: worker, limit: limit - claimed.count, now: time.now, tags: tags)
             let tasks = try await store.claim(request)
+            if claimed.isEmpty {
+                // A claim the store took (each look of a long poll): the claimer is in the registry, and stays live.
+                await services.remoteClaimers.claimed(by: worker, queues: queues, handlers: handlers, tags: tags, in: store, now: request.now)
+            }
             services.client.metrics.claimed(tasks)
             claimed += tasks
             if claimed.count >= limit || (!fill && !claimed.isEmpty) || time.now >= deadline { return claimed }
@@ -56,6 +60,7 @@ struct LeaseOperations {
         let lease = try Self.lease(request)
         let store = services.store
         let now = services.client.time.now
+        await services.remoteClaimers.heard(from: lease.worker, in: store, now: now)
         let held: Bool
         if let progress = request.body.object("progress") {
             held = try await store.reportProgress(lease, completed: progress.double("completed") ?? 0, total: progress.double("total"), now: now)
