@@ -176,8 +176,17 @@ final class Browser: @unchecked Sendable {
     }
 
     /// Clicks the first element matching `selector`, as a user would.
+    /// A page that re-renders between the find and the click (a live refresh) leaves a stale element: it is looked
+    /// up again, up to three times.
     func click(_ selector: String) async throws {
-        _ = try await call("POST", "/element/\(try await element(selector))/click", [String: Any]())
+        for try_ in 1...3 {
+            do {
+                _ = try await call("POST", "/element/\(try await element(selector))/click", [String: Any]())
+                return
+            } catch  where try_ < 3 && "\(error)".contains("stale element reference") {
+                continue
+            }
+        }
     }
 
     /// Types `text` into the first element matching `selector`, after clearing it.
