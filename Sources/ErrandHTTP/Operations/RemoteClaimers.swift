@@ -38,6 +38,8 @@ actor RemoteClaimers {
     static let refreshEvery: Double = 10
     /// Seconds after which a silent claimer is salvaged, once lost.
     static let salvageAfter: Double = 86_400
+    /// Claimers kept in memory before the silent ones are forgotten (a forgotten one that claims again registers anew).
+    static let remembered = 10_000
 
     private let expiration: Double
     private var claimers: [String: Claimer] = [:]
@@ -86,6 +88,10 @@ actor RemoteClaimers {
     private func register(_ worker: String, _ claimer: Claimer, in registry: any WorkerRegistry, now: Date) async {
         var stored = claimer
         stored.written = now
+        if claimers[worker] == nil, claimers.count >= Self.remembered {
+            // Many names (a claimer minting one per request): forget the silent ones, lost by now.
+            claimers = claimers.filter { now.timeIntervalSince($0.value.written) < expiration }
+        }
         claimers[worker] = stored
         let spec: OutputJSON = .object([
             ("remote", .bool(true)),
