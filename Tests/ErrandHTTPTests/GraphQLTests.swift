@@ -102,6 +102,15 @@ import Testing
         }
     }
 
+    /// GraphQL answers members in the order they were selected (the spec's ordered maps), not in a hash's order.
+    @Test func membersComeInTheOrderSelected() async throws {
+        try await TestServer.with { server in
+            let answer = try await Self.post(server, "{ queues { total state name retry_priority_decrement } workers { state } }")
+            #expect(answer.status == 200)
+            #expect(answer.text == #"{"data":{"queues":[{"total":0,"state":"active","name":"default","retry_priority_decrement":0}],"workers":[]}}"#)
+        }
+    }
+
     @Test func theRESTTokensAndRolesHold() async throws {
         try await TestServer.with(definitions: Self.definitions) { server in
             let start = #"mutation { task { start(name: "my_reload") } }"#

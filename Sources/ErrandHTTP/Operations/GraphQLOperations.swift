@@ -61,7 +61,8 @@ struct GraphQLOperations {
 
     private static func answer(_ result: GraphQLResult, status: HTTPResponse.Status) -> Response {
         let text =
-            (try? JSONEncoder().encode(result)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"errors":[{"message":"unencodable answer"}]}"#
+            (try? GraphQLJSONEncoder().encode(result)).map { String(decoding: $0, as: UTF8.self) }
+            ?? #"{"errors":[{"message":"unencodable answer"}]}"#
         return .json(.raw(text), status: status)
     }
 }
