@@ -19,7 +19,8 @@ struct ErrandCommand: AsyncParsableCommand {
         version: ErrandVersion.version,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, TaskCommand.self, QueueCommand.self, ModuleCommand.self, ObserverCommand.self, TTLCommand.self,
-            StatsCommand.self, LeaderCommand.self, MigrateCommand.self, CronCommand.self, ConfigCommand.self, CompletionCommand.self,
+            StatsCommand.self, LeaderCommand.self, MigrateCommand.self, CronCommand.self, ConfigCommand.self, DefinitionCommand.self,
+            CompletionCommand.self,
         ],
         groupedSubcommands: [CommandGroup(name: "pftaskqueue verbs (aliases)", subcommands: Pftaskqueue.commands)]
     )

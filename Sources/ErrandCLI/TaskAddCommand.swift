@@ -115,22 +115,25 @@ struct TaskAddCommand: AsyncParsableCommand {
         try Output.print(.array(added.map(Representation.task)), as: output) { Output.table(Tables.taskHeader, added.map { Tables.task($0) }) }
     }
 
-    func readSpec(_ file: String) throws -> String {
+    func readSpec(_ file: String) throws -> String { try Self.readSpec(file) }
+
+    /// The text of a spec file, or of stdin for `-`, as UTF-8; `what` names it in errors.
+    static func readSpec(_ file: String, what: String = "task spec") throws -> String {
         let data: Data
         if file == "-" {
             do {
                 data = try FileHandle.standardInput.readUntilEnd()
             } catch {
-                throw CLIFailure("cannot read the task spec from stdin: \(error)", exitCode: CLIFailure.badInput)
+                throw CLIFailure("cannot read the \(what) from stdin: \(error)", exitCode: CLIFailure.badInput)
             }
         } else {
             guard let contents = FileManager.default.contents(atPath: file) else {
-                throw CLIFailure("cannot read task spec file \(file)", exitCode: CLIFailure.badInput)
+                throw CLIFailure("cannot read \(what) file \(file)", exitCode: CLIFailure.badInput)
             }
             data = contents
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIFailure("task spec \(file) is not UTF-8 text", exitCode: CLIFailure.badInput)
+            throw CLIFailure("\(what) \(file) is not UTF-8 text", exitCode: CLIFailure.badInput)
         }
         return text
     }

@@ -13,7 +13,7 @@ public protocol TaskStore: ClientStore, WorkerRegistry, LeaderLease, ScheduleMar
 {}
 
 /// What a client of Errand needs: tasks, leases, queues, definition switches, dead letters and the cluster view.
-public protocol ClientStore: TaskRecords, TaskLeases, QueueStore, DefinitionSwitches, DeadLetterStore, ClusterView {}
+public protocol ClientStore: TaskRecords, TaskLeases, QueueStore, DefinitionSwitches, DefinitionStore, DeadLetterStore, ClusterView {}
 
 extension TaskStore {
     /// Waits on this store's change signal: wakes on every change it signals (in this process at once; from another
