@@ -73,19 +73,12 @@ struct DefinitionPutCommand: AsyncParsableCommand {
         print(stored.name)
     }
 
-    /// The file's definition as the JSON text the store keeps, checked by the configuration file's rules.
+    /// The file's definition as the JSON text the store keeps, checked by the configuration file's rules (an error
+    /// names `tasks.NAME.KEY`).
     static func specJSON(_ text: String, name: String) throws -> String {
-        if let problem = DefinitionName.problem(name) { throw CLIFailure("name: \(problem)", exitCode: CLIFailure.badInput) }
-        let document: Any?
-        do { document = try SpecDocument.parse(text) } catch { throw CLIFailure("\(error)", exitCode: CLIFailure.badInput) }
-        guard let object = document as? [String: Any],
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else {
-            throw CLIFailure("tasks.\(name): must be a mapping of the definition's keys (kind, func_name, ...)", exitCode: CLIFailure.badInput)
-        }
-        let spec = String(decoding: data, as: UTF8.self)
-        do { _ = try TaskDefinition(name: name, specJSON: spec) } catch { throw CLIFailure(error.description, exitCode: CLIFailure.badInput) }
-        return spec
+        let document = try SpecDocument.parse(text) ?? NSNull()
+        _ = try TaskDefinition(name: name, configValue: document)
+        return try ConfigTree.jsonText(document, "tasks.\(name)")
     }
 }
 

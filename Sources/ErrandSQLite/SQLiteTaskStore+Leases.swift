@@ -120,15 +120,19 @@ extension SQLiteTaskStore {
     public func finish(_ finishes: [Finish], now: Date) async throws -> [FinishResult] {
         guard !finishes.isEmpty else { return [] }
         let results = try await writeTasks { db, log in
-            try finishes.map { finish -> FinishResult in
+            var decrements: [String: Int] = [:]  // follow-ups' queues, read once per batch
+            return try finishes.map { finish -> FinishResult in
                 guard let task = try Self.load(db, finish.lease.taskID) else { return .notFound(finish.lease.taskID) }
                 // Follow-ups that are children: the task awaits them, so they count before it is saved.
                 let followUps = finish.followUpRecords(of: task, now: now)
                 let result = try Self.apply(db, log, .finish(finish), to: task, now: now, followUps: finish.childCount)
                 if result.appliedTask != nil {
                     for var record in followUps {
-                        let decrement = try Int.fetchOne(db.cachedStatement(sql: Self.selectQueueDecrement), arguments: [record.queue])
-                        record.retry.adoptQueuePriorityDecrement(decrement ?? 0)
+                        let decrement =
+                            try decrements[record.queue]
+                            ?? Int.fetchOne(db.cachedStatement(sql: Self.selectQueueDecrement), arguments: [record.queue]) ?? 0
+                        decrements[record.queue] = decrement
+                        record.retry.adoptQueuePriorityDecrement(decrement)
                         try Self.insert(db, log, record)
                     }
                 }

@@ -61,8 +61,10 @@ public struct StateChange: Sendable, Hashable {
         /// does not fit is left out whole: half a JSON text is no JSON).
         public static func capped(result: String?, message: String?, error: String?) -> Outcome {
             let cap = StateChange.payloadCap
-            let fits = result.map { $0.unicodeScalars.count <= cap } ?? true
-            let cut = [message, error].contains { ($0?.unicodeScalars.count ?? 0) > cap }
+            // Past the cap, whatever the length: a megabyte result costs a finish no count of its code points.
+            func tooLong(_ text: String?) -> Bool { text.map { !$0.unicodeScalars.dropFirst(cap).isEmpty } ?? false }
+            let fits = !tooLong(result)
+            let cut = tooLong(message) || tooLong(error)
             func prefix(_ text: String) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(cap))) }
             return Outcome(result: fits ? result : nil, message: message.map(prefix), error: error.map(prefix), truncated: !fits || cut)
         }
